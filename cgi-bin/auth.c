@@ -1,0 +1,3 @@
+#include "common.h"
+int main(void);
+int main(void) { return 0; }

@@ -1,0 +1,2 @@
+/* app.c */
+#include "common.h"

@@ -1,0 +1,35 @@
+/* app.h: what a process opens once and every request shares. */
+#ifndef AGORA_APP_H
+#define AGORA_APP_H
+
+#include "cfg.h"
+#include "db.h"
+#include "route.h"
+
+struct app {
+	const char *name;	/* "auth", "users", ... for logs */
+	struct cfg cfg;
+	struct db *db;
+};
+
+/*
+ * app_init: load the configuration (or exit with one line naming the bad
+ * variable), start the log and open the database. A database that is down
+ * does not stop the start: requests answer 503 until it is back.
+ */
+void app_init(struct app *app, const char *name, unsigned cfg_flags);
+void app_release(struct app *app);
+
+/*
+ * app_serve: the responder's main loop. Under FastCGI (stdin is a
+ * listening socket) it accepts requests until SIGTERM, finishing the
+ * request in hand first; run as plain CGI it answers the one request in
+ * the environment and on stdin. Returns the process exit status.
+ */
+int app_serve(struct app *app, const struct route *routes);
+
+/* app_main: app_init + app_serve + app_release; what a responder's main()
+ * calls. */
+int app_main(const char *name, const struct route *routes, unsigned cfg_flags);
+
+#endif

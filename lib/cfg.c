@@ -1,0 +1,2 @@
+/* cfg.c */
+#include "common.h"

@@ -1,0 +1,2 @@
+/* db.c */
+#include "common.h"

@@ -1,0 +1,118 @@
+/* db.h: one database interface, two backends (PostgreSQL, SQLite). */
+#ifndef AGORA_DB_H
+#define AGORA_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/*
+ * SQL is written once, with $1, $2, … placeholders, and runs on both
+ * backends (SQLite binds "$N" by name). Values travel only as parameters,
+ * never inside the SQL text. Where the dialects differ a caller branches on
+ * db_dialect(); time values are passed in from C (db_now()) rather than
+ * computed with now()/strftime().
+ *
+ * Failures: a constraint violation is ERR_CONFLICT ("unique" violations)
+ * or ERR_BAD_REQUEST (others); a lost connection, a statement timeout
+ * or a busy database is ERR_UNAVAILABLE; anything else ERR_INTERNAL. The
+ * message carries the driver's text for the log; the sink never shows a 5xx
+ * message to the client.
+ */
+
+enum db_dialect { DB_SQLITE, DB_POSTGRES };
+
+enum db_type { DB_NULL, DB_TEXT, DB_INT };
+
+struct db_param {
+	enum db_type type;
+	const char *s;
+	int64_t i;
+};
+
+#define DB_S(x) ((struct db_param){ DB_TEXT, (x), 0 })
+#define DB_I(x) ((struct db_param){ DB_INT, NULL, (x) })
+#define DB_NUL ((struct db_param){ DB_NULL, NULL, 0 })
+/* DB_ARGS(DB_I(id), DB_S(name)) expands to the (params, count) pair. */
+#define DB_ARGS(...) (const struct db_param[]){ __VA_ARGS__ }, \
+	(sizeof((const struct db_param[]){ __VA_ARGS__ }) / sizeof(struct db_param))
+#define DB_NOARGS NULL, 0
+
+struct db;
+struct db_res;
+
+struct db_opts {
+	int connect_timeout;		/* seconds, PostgreSQL; 0 = 3 */
+	int statement_timeout;		/* milliseconds, PostgreSQL; 0 = 5000 */
+	int busy_timeout;		/* milliseconds, SQLite; 0 = 5000 */
+};
+
+/*
+ * db_open: open the database named by url: "postgresql://…" or
+ * "postgres://…" (libpq), "file:…" or a plain path (SQLite: WAL journal,
+ * busy timeout, foreign keys on). The connection is opened now; if it
+ * fails, *out is still a usable handle that retries on the next query.
+ * Returns 0, or -1 with ERR_UNAVAILABLE (and *out set) when the server
+ * could not be reached, ERR_BAD_REQUEST for a URL that names no backend.
+ * The caller owns *out: db_free().
+ */
+int db_open(struct db **out, const char *url, const struct db_opts *opts,
+	    struct err *e);
+void db_free(struct db *db);
+enum db_dialect db_dialect(const struct db *db);
+
+/*
+ * db_query: run one statement. When res is non-NULL the rows are returned
+ * in *res (caller frees with db_res_free), otherwise they are discarded.
+ * A dropped PostgreSQL connection is re-established before the statement
+ * if it is known to be down; a statement that fails because the
+ * connection broke answers ERR_UNAVAILABLE and is not retried (it may have
+ * run), and the next call reconnects.
+ */
+int db_query(struct db *db, struct db_res **res, const char *sql,
+	     const struct db_param *params, size_t nparams, struct err *e);
+/* db_exec_script: run several ;-separated statements without parameters
+ * (migrations). */
+int db_exec_script(struct db *db, const char *sql, struct err *e);
+
+/* Transactions: db_begin() takes the write lock at once on SQLite
+ * (BEGIN IMMEDIATE). db_rollback() is safe to call after a failure and
+ * when no transaction is open. */
+int db_begin(struct db *db, struct err *e);
+int db_commit(struct db *db, struct err *e);
+void db_rollback(struct db *db);
+
+/* db_ping: a trivial round trip (health); reconnects if needed. */
+int db_ping(struct db *db, struct err *e);
+
+/* Statement accounting for Server-Timing: statements run and time spent
+ * since the last db_stats_reset(). */
+void db_stats_reset(struct db *db);
+unsigned db_stats_count(const struct db *db);
+double db_stats_ms(const struct db *db);
+
+/* Result sets: rows and columns count from 0. Strings are borrowed from
+ * res. db_res_str() returns NULL for SQL NULL. */
+size_t db_res_rows(const struct db_res *res);
+size_t db_res_cols(const struct db_res *res);
+const char *db_res_name(const struct db_res *res, size_t col);
+const char *db_res_str(const struct db_res *res, size_t row, size_t col);
+bool db_res_isnull(const struct db_res *res, size_t row, size_t col);
+int64_t db_res_int(const struct db_res *res, size_t row, size_t col);
+/* db_res_time: a timestamp column as ISO 8601 UTC with milliseconds
+ * ("2026-11-24T14:24:26.123Z"), whichever backend stored it; NULL for SQL
+ * NULL. Written to buf, which is returned. */
+const char *db_res_time(const struct db_res *res, size_t row, size_t col,
+			char buf[32]);
+void db_res_free(struct db_res *res);
+
+/* db_now: the current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ", which both
+ * backends accept for their timestamp columns. */
+void db_now(char buf[32]);
+
+/* db_is_postgres_url: does url name a PostgreSQL server? */
+bool db_is_postgres_url(const char *url);
+
+#endif

@@ -1,0 +1,54 @@
+/* err.h: the error value every fallible call fills, and its HTTP mapping. */
+#ifndef AGORA_ERR_H
+#define AGORA_ERR_H
+
+#include <stddef.h>
+
+/*
+ * Codes are the HTTP statuses a client may see; the sink (http_send_error)
+ * turns one into the NestJS-shaped body of DESIGN.md §5.
+ */
+enum err_code {
+	ERR_NONE = 0,
+	ERR_BAD_REQUEST = 400,
+	ERR_UNAUTHORIZED = 401,
+	ERR_FORBIDDEN = 403,
+	ERR_NOT_FOUND = 404,
+	ERR_CONFLICT = 409,
+	ERR_TOO_LARGE = 413,
+	ERR_UNSUPPORTED_MEDIA = 415,
+	ERR_TOO_MANY = 429,
+	ERR_INTERNAL = 500,
+	ERR_UNAVAILABLE = 503,
+};
+
+/*
+ * An error: a code, a message for the client (empty = the status's default
+ * text), and for validation failures a list of messages sent as an array.
+ * For 5xx codes `msg` is only logged: the client sees the default text.
+ * The first error set is the one kept; later err_set() calls are ignored,
+ * except that err_add() keeps collecting validation messages.
+ */
+struct err {
+	int code;
+	char msg[256];
+	char **list;
+	size_t nlist;
+};
+
+#define ERR_INIT { 0, "", NULL, 0 }
+
+void err_init(struct err *e);
+/* err_release: free the message list; e is reset to ERR_NONE. */
+void err_release(struct err *e);
+/* err_set: record code and message (fmt may be NULL); returns -1. */
+int err_set(struct err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* err_add: append a validation message; the code becomes 400 unless
+ * another code was set first. Returns -1. */
+int err_add(struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* err_status_text: "Bad Request", "Not Found", ... for a status code. */
+const char *err_status_text(int code);
+
+#endif

@@ -1,0 +1,2 @@
+/* jsonx.c */
+#include "common.h"

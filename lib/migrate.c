@@ -1,0 +1,2 @@
+/* migrate.c */
+#include "common.h"

@@ -1,0 +1,2 @@
+/* passwd.c */
+#include "common.h"

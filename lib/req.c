@@ -1,0 +1,2 @@
+/* req.c */
+#include "common.h"

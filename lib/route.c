@@ -1,0 +1,2 @@
+/* route.c */
+#include "common.h"

@@ -1,0 +1,143 @@
+/* sbuf.c: growable byte buffer. */
+#include "common.h"
+#include "sbuf.h"
+
+char sbuf_empty[1];
+
+void sbuf_init(struct sbuf *sb, size_t hint, size_t cap)
+{
+	sb->buf = sbuf_empty;
+	sb->len = 0;
+	sb->alloc = 0;
+	sb->cap = cap;
+	if (hint)
+		sbuf_grow(sb, hint);
+}
+
+void sbuf_release(struct sbuf *sb)
+{
+	if (sb->alloc)
+		free(sb->buf);
+	sb->buf = sbuf_empty;
+	sb->len = 0;
+	sb->alloc = 0;
+}
+
+char *sbuf_detach(struct sbuf *sb, size_t *len)
+{
+	char *s;
+
+	if (len)
+		*len = sb->len;
+	s = sb->alloc ? sb->buf : xstrdup("");
+	sb->buf = sbuf_empty;
+	sb->len = 0;
+	sb->alloc = 0;
+	return s;
+}
+
+void sbuf_reset(struct sbuf *sb)
+{
+	sb->len = 0;
+	if (sb->alloc)
+		sb->buf[0] = '\0';
+}
+
+int sbuf_grow(struct sbuf *sb, size_t extra)
+{
+	size_t want;
+
+	if (extra > SIZE_MAX - sb->len - 1)
+		abort();
+	want = sb->len + extra;
+	if (sb->cap && want > sb->cap)
+		return -1;
+	if (want + 1 <= sb->alloc)
+		return 0;
+	if (sb->alloc == 0 && sb->len == 0)
+		sb->buf = NULL;
+	sb->alloc = sb->alloc ? sb->alloc : 64;
+	while (sb->alloc < want + 1)
+		sb->alloc = sb->alloc < SIZE_MAX / 2 ? sb->alloc * 2 : want + 1;
+	sb->buf = xrealloc(sb->buf, sb->alloc);
+	sb->buf[sb->len] = '\0';
+	return 0;
+}
+
+int sbuf_add(struct sbuf *sb, const void *data, size_t len)
+{
+	if (sbuf_grow(sb, len) < 0)
+		return -1;
+	if (len)
+		memcpy(sb->buf + sb->len, data, len);
+	sb->len += len;
+	if (sb->alloc)
+		sb->buf[sb->len] = '\0';
+	return 0;
+}
+
+int sbuf_addstr(struct sbuf *sb, const char *s)
+{
+	return sbuf_add(sb, s, strlen(s));
+}
+
+int sbuf_addch(struct sbuf *sb, int c)
+{
+	char ch = (char)c;
+
+	return sbuf_add(sb, &ch, 1);
+}
+
+int sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		abort();
+	if (sbuf_grow(sb, (size_t)n) < 0)
+		return -1;
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	sb->len += (size_t)n;
+	return 0;
+}
+
+int sbuf_addf(struct sbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = sbuf_vaddf(sb, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int sbuf_add_json_str(struct sbuf *sb, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+	int ret = sbuf_addch(sb, '"');
+
+	for (p = (const unsigned char *)s; *p && !ret; p++) {
+		switch (*p) {
+		case '"': ret = sbuf_add(sb, "\\\"", 2); break;
+		case '\\': ret = sbuf_add(sb, "\\\\", 2); break;
+		case '\n': ret = sbuf_add(sb, "\\n", 2); break;
+		case '\r': ret = sbuf_add(sb, "\\r", 2); break;
+		case '\t': ret = sbuf_add(sb, "\\t", 2); break;
+		default:
+			if (*p < 0x20) {
+				char esc[6] = { '\\', 'u', '0', '0',
+						hex[*p >> 4], hex[*p & 15] };
+				ret = sbuf_add(sb, esc, sizeof(esc));
+			} else {
+				ret = sbuf_addch(sb, *p);
+			}
+		}
+	}
+	return ret ? ret : sbuf_addch(sb, '"');
+}

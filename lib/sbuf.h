@@ -1,0 +1,46 @@
+/* sbuf.h: growable byte buffer (git strbuf's promises, curl dynbuf's cap). */
+#ifndef AGORA_SBUF_H
+#define AGORA_SBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/*
+ * An sbuf is never NULL-buffered: after sbuf_init() `buf` points at a
+ * NUL-terminated string (possibly a shared empty one), so it can always be
+ * printed. `len` excludes the terminating NUL. When `cap` is non-zero the
+ * content may never grow past `cap` bytes: an add that would do so changes
+ * nothing and returns -1. Otherwise adds return 0 (allocation failure aborts).
+ */
+struct sbuf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+	size_t cap;
+};
+
+#define SBUF_INIT { sbuf_empty, 0, 0, 0 }
+extern char sbuf_empty[];
+
+/* sbuf_init: an empty buffer with room for `hint` bytes and the given cap
+ * (0 = unlimited). */
+void sbuf_init(struct sbuf *sb, size_t hint, size_t cap);
+/* sbuf_release: free the contents; the buffer is empty and reusable. */
+void sbuf_release(struct sbuf *sb);
+/* sbuf_detach: hand the bytes to the caller (free() them); sb is reset. */
+char *sbuf_detach(struct sbuf *sb, size_t *len);
+/* sbuf_reset: empty the buffer, keeping its allocation. */
+void sbuf_reset(struct sbuf *sb);
+/* sbuf_grow: make room for `extra` more bytes; -1 if that passes the cap. */
+int sbuf_grow(struct sbuf *sb, size_t extra);
+
+int sbuf_add(struct sbuf *sb, const void *data, size_t len);
+int sbuf_addstr(struct sbuf *sb, const char *s);
+int sbuf_addch(struct sbuf *sb, int c);
+int sbuf_addf(struct sbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap);
+/* sbuf_add_json_str: append s as a quoted, escaped JSON string. */
+int sbuf_add_json_str(struct sbuf *sb, const char *s);
+
+#endif

@@ -1,0 +1,2 @@
+/* token.c */
+#include "common.h"

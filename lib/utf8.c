@@ -1,0 +1,2 @@
+/* utf8.c */
+#include "common.h"

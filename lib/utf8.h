@@ -1,0 +1,14 @@
+/* utf8.h: UTF-8 checks shared by the query parser and the validators. */
+#ifndef AGORA_UTF8_H
+#define AGORA_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* utf8_valid: len bytes of well-formed UTF-8 (no overlong forms, no
+ * surrogates, nothing above U+10FFFF). */
+bool utf8_valid(const char *s, size_t len);
+/* utf8_len: the number of code points in valid, NUL-terminated UTF-8. */
+size_t utf8_len(const char *s);
+
+#endif

@@ -1,0 +1,2 @@
+/* valid.c */
+#include "common.h"

@@ -1,0 +1,7 @@
+#include "common.h"
+#include "tap.h"
+
+int main(void)
+{
+	return done_testing();
+}
