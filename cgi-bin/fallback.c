@@ -1,3 +1,13 @@
+/* fallback.c: every URL no other responder owns: the NestJS-shaped 404. */
 #include "common.h"
-int main(void);
-int main(void) { return 0; }
+
+#include "app.h"
+
+static const struct route routes[] = {
+	{ NULL }
+};
+
+int main(void)
+{
+	return app_main("fallback", routes, 0);
+}

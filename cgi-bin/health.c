@@ -1,3 +1,111 @@
+/* health.c: liveness, and readiness in the @nestjs/terminus shape. */
 #include "common.h"
-int main(void);
-int main(void) { return 0; }
+
+#include <hiredis/hiredis.h>
+
+#include "app.h"
+#include "log.h"
+
+/* One indicator: {"status":"up"} plus details, or "down" with a message. */
+static struct json_object *health_entry(bool up, const char *key,
+					const char *val)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status",
+			       json_object_new_string(up ? "up" : "down"));
+	if (key)
+		json_object_object_add(o, key, json_object_new_string(val));
+	return o;
+}
+
+static bool health_database(struct req *r, struct json_object **entry)
+{
+	struct err e = ERR_INIT;
+	bool up = db_ping(r->app->db, &e) == 0;
+
+	*entry = up ? health_entry(true, NULL, NULL) :
+		      health_entry(false, "message", "database unreachable");
+	if (!up)
+		log_msg(LOG_WARN, r->reqid, "health: database: %s", e.msg);
+	err_release(&e);
+	return up;
+}
+
+/* Redis answers PING within half a second, or it counts as down. */
+static bool health_cache(struct req *r, struct json_object **entry)
+{
+	const struct cfg *c = &r->app->cfg;
+	struct timeval tv = { 0, 500 * 1000 };
+	redisContext *rc;
+	redisReply *reply = NULL;
+	bool up = false;
+
+	if (!c->redis_host[0]) {
+		*entry = health_entry(true, "type", "memory");
+		return true;
+	}
+	rc = redisConnectWithTimeout(c->redis_host, c->redis_port, tv);
+	if (rc && !rc->err && redisSetTimeout(rc, tv) == REDIS_OK)
+		reply = redisCommand(rc, "PING");
+	up = reply && reply->type == REDIS_REPLY_STATUS &&
+	     !strcmp(reply->str, "PONG");
+	if (!up)
+		log_msg(LOG_WARN, r->reqid, "health: redis: %s",
+			rc && rc->err ? rc->errstr : "no PONG");
+	if (reply)
+		freeReplyObject(reply);
+	if (rc)
+		redisFree(rc);
+	*entry = up ? health_entry(true, "type", "redis") :
+		      health_entry(false, "message", "redis unreachable");
+	return up;
+}
+
+static int health_ready(struct req *r)
+{
+	struct json_object *o, *info, *error, *details, *entry;
+	bool (*checks[])(struct req *, struct json_object **) = {
+		health_database, health_cache,
+	};
+	static const char *const names[] = { "database", "cache" };
+	bool all = true, up;
+	size_t i;
+
+	info = json_object_new_object();
+	error = json_object_new_object();
+	details = json_object_new_object();
+	for (i = 0; i < ARRAY_SIZE(checks); i++) {
+		up = checks[i](r, &entry);
+		all = all && up;
+		json_object_object_add(up ? info : error, names[i],
+				       json_object_get(entry));
+		json_object_object_add(details, names[i], entry);
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "status",
+			       json_object_new_string(all ? "ok" : "error"));
+	json_object_object_add(o, "info", info);
+	json_object_object_add(o, "error", error);
+	json_object_object_add(o, "details", details);
+	return req_json(r, all ? 200 : 503, o);
+}
+
+static int health_live(struct req *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	return req_json(r, 200, o);
+}
+
+static const struct route routes[] = {
+	{ "GET", "/api/health", health_ready, 0 },
+	{ "GET", "/api/health/live", health_live, 0 },
+	{ NULL }
+};
+
+int main(void)
+{
+	return app_main("health", routes, 0);
+}

@@ -1,3 +1,102 @@
+/* users.c: the signed-in user, and the ADMIN's view of every account. */
 #include "common.h"
-int main(void);
-int main(void) { return 0; }
+
+#include "app.h"
+#include "jsonx.h"
+#include "user.h"
+
+/* The dispatcher's auth check already read the row: no second query. */
+static int users_me(struct req *r)
+{
+	return req_json(r, 200, user_json(r->user_row, 0));
+}
+
+static const struct valid_field page_fields[] = {
+	{ "page", VALID_INT, 0, 1, INT64_MAX },
+	{ "size", VALID_INT, 0, 1, 100 },
+	{ NULL }
+};
+
+static int users_list(struct req *r)
+{
+	struct json_object *q, *o, *items;
+	struct db_res *res = NULL, *cnt = NULL;
+	int64_t page = 1, size = 20;
+	size_t i;
+	int ret = -1;
+
+	if (req_query_valid(r, page_fields, &q) < 0)
+		return -1;
+	jsonx_get_int(q, "page", &page);
+	jsonx_get_int(q, "size", &size);
+	if (page > INT64_MAX / size)
+		return err_add(&r->err, "page must not be greater than %" PRId64,
+			       INT64_MAX / size);
+	if (db_query(r->app->db, &cnt, "SELECT count(*) FROM users",
+		     DB_NOARGS, &r->err) < 0 ||
+	    db_query(r->app->db, &res,
+		     "SELECT " USER_COLUMNS " FROM users ORDER BY id "
+		     "LIMIT $1 OFFSET $2",
+		     DB_ARGS(DB_I(size), DB_I((page - 1) * size)), &r->err) < 0)
+		goto out;
+	items = json_object_new_array();
+	for (i = 0; i < db_res_rows(res); i++)
+		json_object_array_add(items, user_json(res, i));
+	o = json_object_new_object();
+	json_object_object_add(o, "total",
+			       json_object_new_int64(db_res_int(cnt, 0, 0)));
+	json_object_object_add(o, "items", items);
+	ret = req_json(r, 200, o);
+out:
+	if (res)
+		db_res_free(res);
+	if (cnt)
+		db_res_free(cnt);
+	return ret;
+}
+
+static const char *const roles[] = { "USER", "ADMIN", NULL };
+
+static const struct valid_field role_fields[] = {
+	{ "role", VALID_ENUM, VALID_REQUIRED, 0, 0, roles },
+	{ NULL }
+};
+
+static int users_set_role(struct req *r)
+{
+	struct json_object *body;
+	struct db_res *res = NULL;
+	int64_t id;
+	char now[32];
+
+	if (req_param_id(r, "id", &id) < 0 ||
+	    req_body_valid(r, role_fields, &body) < 0)
+		return -1;
+	db_now(now);
+	if (db_query(r->app->db, &res,
+		     "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 "
+		     "RETURNING " USER_COLUMNS,
+		     DB_ARGS(DB_S(jsonx_get_str(body, "role")), DB_S(now),
+			     DB_I(id)), &r->err) < 0)
+		return -1;
+	if (db_res_rows(res) != 1) {
+		db_res_free(res);
+		return err_set(&r->err, ERR_NOT_FOUND, "User %" PRId64 " not found",
+			       id);
+	}
+	req_json(r, 200, user_json(res, 0));
+	db_res_free(res);
+	return 0;
+}
+
+static const struct route routes[] = {
+	{ "GET", "/api/users/me", users_me, ROUTE_AUTH },
+	{ "GET", "/api/users", users_list, ROUTE_ADMIN },
+	{ "PATCH", "/api/users/:id/role", users_set_role, ROUTE_ADMIN },
+	{ NULL }
+};
+
+int main(void)
+{
+	return app_main("users", routes, CFG_NEED_JWT);
+}

@@ -1,2 +1,145 @@
-/* app.c */
+/* app.c: process start-up and the FastCGI (or CGI) request loop. */
 #include "common.h"
+
+#include <fcgiapp.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "log.h"
+
+extern char **environ;
+
+static volatile sig_atomic_t app_stopping;
+
+static void app_on_term(int sig)
+{
+	(void)sig;
+	app_stopping = 1;
+	/* Makes FCGX_Accept_r return instead of waiting for the next request;
+	 * the request in hand is finished first. */
+	FCGX_ShutdownPending();
+}
+
+static void app_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = app_on_term;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocking accept() must return EINTR on SIGTERM. */
+	sa.sa_flags = 0;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void app_init(struct app *app, const char *name, unsigned cfg_flags)
+{
+	struct db_opts opts = { 0 };
+	struct err e = ERR_INIT;
+
+	memset(app, 0, sizeof(*app));
+	app->name = name;
+	cfg_load_or_die(&app->cfg, cfg_flags, name);
+	log_init(name, app->cfg.log_level);
+	opts.statement_timeout = app->cfg.db_statement_timeout;
+	if (db_open(&app->db, app->cfg.database_url, &opts, &e) < 0) {
+		if (e.code != ERR_UNAVAILABLE || !app->db)
+			die("%s: DATABASE_URL: %s", name, e.msg);
+		/* Start anyway: requests answer 503 until the database is back. */
+		log_msg(LOG_WARN, NULL, "database unavailable at start: %s",
+			e.msg);
+	}
+	err_release(&e);
+}
+
+void app_release(struct app *app)
+{
+	if (app->db)
+		db_free(app->db);
+	cfg_release(&app->cfg);
+}
+
+/* Run one request through the routes and write its response. */
+static void app_handle(struct app *app, const struct route *routes,
+		       char **envp, const struct req_io *io)
+{
+	struct req r;
+
+	if (app->db)
+		db_stats_reset(app->db);
+	if (req_init(&r, app, envp, io) < 0)
+		req_send_error(&r, &r.err);
+	else
+		route_dispatch(routes, &r);
+	if (req_write(&r) < 0)
+		log_msg(LOG_WARN, r.reqid, "client went away before the response");
+	log_access(r.reqid, r.method, r.path, r.status, req_elapsed_ms(&r),
+		   app->db ? db_stats_count(app->db) : 0);
+	req_release(&r);
+}
+
+static int fcgi_read(void *ctx, char *buf, int n)
+{
+	return FCGX_GetStr(buf, n, ((FCGX_Request *)ctx)->in);
+}
+
+static int fcgi_write(void *ctx, const char *buf, int n)
+{
+	return FCGX_PutStr(buf, n, ((FCGX_Request *)ctx)->out) == n ? 0 : -1;
+}
+
+static int cgi_read(void *ctx, char *buf, int n)
+{
+	size_t got = fread(buf, 1, (size_t)n, stdin);
+
+	return got ? (int)got : (ferror(stdin) ? -1 : 0);
+}
+
+static int cgi_write(void *ctx, const char *buf, int n)
+{
+	if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+		return -1;
+	return fflush(stdout) == 0 ? 0 : -1;
+}
+
+int app_serve(struct app *app, const struct route *routes)
+{
+	FCGX_Request fr;
+	struct req_io io;
+
+	if (FCGX_IsCGI()) {
+		io.read = cgi_read;
+		io.write = cgi_write;
+		io.ctx = NULL;
+		app_handle(app, routes, environ, &io);
+		return 0;
+	}
+	app_signals();
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0)
+		die("%s: cannot initialise FastCGI", app->name);
+	io.read = fcgi_read;
+	io.write = fcgi_write;
+	io.ctx = &fr;
+	log_msg(LOG_INFO, NULL, "ready (pid %ld)", (long)getpid());
+	while (!app_stopping && FCGX_Accept_r(&fr) >= 0) {
+		app_handle(app, routes, fr.envp, &io);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	log_msg(LOG_INFO, NULL, "stopping (pid %ld)", (long)getpid());
+	return 0;
+}
+
+int app_main(const char *name, const struct route *routes, unsigned cfg_flags)
+{
+	struct app app;
+	int status;
+
+	app_init(&app, name, cfg_flags);
+	status = app_serve(&app, routes);
+	app_release(&app);
+	return status;
+}

@@ -40,7 +40,7 @@ struct cfg {
  * that is not a known variable is an error), then the environment, which
  * wins. Every value is checked (integers strictly, within range).
  * Returns 0, or -1 with ERR_BAD_REQUEST and a one-line message naming the
- * variable, e.g. "CACHE_TTL must be an integer between 0 and 86400".
+ * variable, e.g. "CACHE_TTL must be an integer between 1 and 86400".
  */
 int cfg_load(struct cfg *c, unsigned flags, struct err *e);
 /* cfg_load_or_die: cfg_load(), or print "<prog>: <message>" and exit(1). */

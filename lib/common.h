@@ -8,6 +8,7 @@
 #define _DEFAULT_SOURCE 1
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>

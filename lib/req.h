@@ -13,6 +13,7 @@
 #include "valid.h"
 
 struct app;
+struct db_res;
 
 /* Where the bytes come from and go to: FastCGI streams or stdin/stdout. */
 struct req_io {
@@ -50,11 +51,12 @@ struct req {
 	char reqid[65];
 
 	size_t nparams;			/* path parameters from the route */
-	const char *param_names[REQ_MAX_PARAMS];
+	char param_names[REQ_MAX_PARAMS][32];
 	char *param_values[REQ_MAX_PARAMS];
 
 	bool authed;
 	struct req_user user;
+	struct db_res *user_row;	/* the user's row (USER_COLUMNS), owned */
 
 	struct err err;			/* what a failing handler set */
 	struct json_object *body;	/* parsed body, owned */
