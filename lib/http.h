@@ -39,8 +39,9 @@ char *http_percent_decode(const char *s, size_t len, bool plus_is_space);
 
 /*
  * http_parse_query: split a raw QUERY_STRING into kvs. Empty pieces
- * ("a=1&&b=2") are skipped, a piece without '=' has an empty value.
- * Errors: ERR_BAD_REQUEST "Malformed query string" on a bad escape.
+ * ("a=1&&b=2") and pieces with an empty key ("=5") are skipped, a piece
+ * without '=' has an empty value. Errors: ERR_BAD_REQUEST "Malformed
+ * query string" on a bad escape; kvs is then left as it was.
  */
 int http_parse_query(const char *qs, struct http_kvs *kvs, struct err *e);
 

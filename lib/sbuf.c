@@ -120,6 +120,7 @@ int sbuf_add_json_str(struct sbuf *sb, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p;
+	size_t start = sb->len;
 	int ret = sbuf_addch(sb, '"');
 
 	for (p = (const unsigned char *)s; *p && !ret; p++) {
@@ -139,5 +140,12 @@ int sbuf_add_json_str(struct sbuf *sb, const char *s)
 			}
 		}
 	}
-	return ret ? ret : sbuf_addch(sb, '"');
+	if (!ret)
+		ret = sbuf_addch(sb, '"');
+	if (ret && sb->alloc) {
+		/* Like every add: past the cap, nothing of it stays. */
+		sb->len = start;
+		sb->buf[start] = '\0';
+	}
+	return ret;
 }

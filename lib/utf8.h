@@ -8,6 +8,10 @@
 /* utf8_valid: len bytes of well-formed UTF-8 (no overlong forms, no
  * surrogates, nothing above U+10FFFF). */
 bool utf8_valid(const char *s, size_t len);
+/* utf8_valid_prefix: the length of the longest prefix of s made of whole,
+ * well-formed characters; len when utf8_valid(), else the offset of the
+ * first bad sequence. */
+size_t utf8_valid_prefix(const char *s, size_t len);
 /* utf8_len: the number of code points in valid, NUL-terminated UTF-8. */
 size_t utf8_len(const char *s);
 

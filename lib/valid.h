@@ -48,7 +48,9 @@ struct valid_field {
  *   "size must not be less than 1"
  *   "size must not be greater than 100"
  *   "property role should not exist"
- * Optional properties may be absent or null. Returns 0 or -1.
+ * Optional properties may be absent or null. A VALID_INT property may be
+ * a JSON integer or, as in JavaScript, a double with an integral value up
+ * to 2^53 (2.0); read it with jsonx_get_int(). Returns 0 or -1.
  */
 int valid_body(struct json_object *body, const struct valid_field *fields,
 	       struct err *e);
@@ -57,9 +59,11 @@ int valid_body(struct json_object *body, const struct valid_field *fields,
  * valid_query: check decoded query parameters against fields and build
  * *out, a new JSON object (caller owns) with typed values: VALID_INT
  * parameters become JSON integers (strict: optional '-', digits only, in
- * range), the others strings. A repeated parameter is a type error
- * ("page must be an integer number", "q must be a string"). Messages are
- * those of valid_body. Returns 0, or -1 with *out NULL.
+ * range), VALID_BOOL ones ("true" or "false") JSON booleans, the others
+ * strings. Absent parameters are absent from *out. A repeated parameter
+ * is a type error ("page must be an integer number", "q must be a
+ * string"). Messages are those of valid_body. Returns 0, or -1 with *out
+ * NULL.
  */
 int valid_query(const struct http_kvs *query, const struct valid_field *fields,
 		struct json_object **out, struct err *e);
