@@ -61,7 +61,8 @@ static int auth_login(struct req *r)
 		hash = db_res_str(res, 0, 3);
 	/* An unknown email costs one bcrypt too (passwd_verify with NULL), so
 	 * the timing does not tell which accounts exist. */
-	if (!passwd_verify(jsonx_get_str(body, "password"), hash) || !hash) {
+	if (!passwd_verify(jsonx_get_str(body, "password"), hash,
+			   r->app->cfg.bcrypt_cost) || !hash) {
 		err_set(&r->err, ERR_UNAUTHORIZED, "Invalid credentials");
 		goto out;
 	}

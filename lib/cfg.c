@@ -1,20 +1,18 @@
-/* cfg.c: the configuration: defaults, then an env file, then the environment. */
+/* cfg.c: configuration: defaults, then an env file, then the environment. */
 #include "common.h"
 
 #include "cfg.h"
 
 enum cfg_kind { CFG_STR, CFG_INT, CFG_LONG, CFG_SIZE };
 
-/* Extra checks a string value must pass; each returns a message or NULL. */
-typedef const char *cfg_check_fn(const char *v);
-
 struct cfg_var {
 	const char *name;
 	enum cfg_kind kind;
 	size_t off;
-	const char *def;	/* default, as it would be written in the file */
+	const char *def;	/* default, written as in the file */
 	long min, max;		/* integers only */
-	cfg_check_fn *check;	/* strings only, run on non-empty values */
+	/* strings only: run on a non-empty value, returns why it is bad */
+	const char *(*check)(const char *v);
 };
 
 static bool starts_with(const char *s, const char *prefix)
@@ -144,8 +142,9 @@ static int cfg_parse_line(struct cfg_src *src, char *p, unsigned lineno,
 		return err_set(e, ERR_BAD_REQUEST, "%s:%u: expected NAME=value",
 			       src->path, lineno);
 	if (!cfg_find(name, nlen, &idx))
-		return err_set(e, ERR_BAD_REQUEST, "%s:%u: unknown variable %.*s",
-			       src->path, lineno, (int)nlen, name);
+		return err_set(e, ERR_BAD_REQUEST,
+			       "%s:%u: unknown variable %.*s", src->path,
+			       lineno, (int)nlen, name);
 	p++;
 	if (*p == '"' || *p == '\'') {
 		q = *p++;
@@ -160,8 +159,9 @@ static int cfg_parse_line(struct cfg_src *src, char *p, unsigned lineno,
 			;
 		if (*p && *p != '#')
 			return err_set(e, ERR_BAD_REQUEST,
-				       "%s:%u: text after the quoted value of %s",
-				       src->path, lineno, cfg_vars[idx].name);
+				       "%s:%u: text after the quoted value "
+				       "of %s", src->path, lineno,
+				       cfg_vars[idx].name);
 	} else {
 		val = p;
 		vlen = strlen(p);
@@ -199,8 +199,8 @@ static int cfg_read_file(struct cfg_src *src, struct err *e)
 		ret = cfg_parse_line(src, line, lineno, e);
 	}
 	if (!ret && ferror(f))
-		ret = err_set(e, ERR_BAD_REQUEST, "AGORA_ENV_FILE: cannot read %s",
-			      src->path);
+		ret = err_set(e, ERR_BAD_REQUEST,
+			      "AGORA_ENV_FILE: cannot read %s", src->path);
 	free(line);
 	fclose(f);
 	return ret;
@@ -263,8 +263,9 @@ static int cfg_set(struct cfg *c, const struct cfg_var *v, const char *val,
 }
 
 /*
- * An empty value means the default, so a compose file may pass
- * "PORT=${PORT:-}" through; for optional strings the default is "" anyway.
+ * An empty value counts as unset, so a compose file may pass
+ * "PORT=${PORT:-}" through: an empty environment variable falls back to
+ * the file, an empty file value to the default ("" for optional strings).
  */
 static int cfg_apply(struct cfg *c, struct cfg_src *src, struct err *e)
 {
@@ -277,7 +278,7 @@ static int cfg_apply(struct cfg *c, struct cfg_src *src, struct err *e)
 		v = &cfg_vars[i];
 		where[0] = '\0';
 		val = getenv(v->name);
-		if (!val && src->val[i]) {
+		if ((!val || !*val) && src->val[i]) {
 			val = src->val[i];
 			snprintf(where, sizeof(where), "%s:%u: ", src->path,
 				 src->line[i]);

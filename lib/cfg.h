@@ -38,7 +38,8 @@ struct cfg {
  * cfg_load: defaults, then the file named by AGORA_ENV_FILE if set (lines
  * of NAME=value, '#' comments, optional single or double quotes; a name
  * that is not a known variable is an error), then the environment, which
- * wins. Every value is checked (integers strictly, within range).
+ * wins. An empty value counts as unset. Every value is checked
+ * (integers strictly, within range).
  * Returns 0, or -1 with ERR_BAD_REQUEST and a one-line message naming the
  * variable, e.g. "CACHE_TTL must be an integer between 1 and 86400".
  */

@@ -63,16 +63,15 @@ int passwd_hash(const char *pw, int cost, char out[PASSWD_HASH_MAX],
  * it stays empty and such logins fail fast, which only leaks timing on a
  * system whose libxcrypt is already broken.
  */
-static const char *passwd_dummy(void)
+static const char *passwd_dummy(int cost)
 {
 	static char dummy[PASSWD_HASH_MAX];
-	static bool made;
+	static int made_cost;
 	struct err e = ERR_INIT;
 
-	if (!made) {
-		made = true;
-		passwd_hash("agora unknown user", PASSWD_COST_DEFAULT, dummy,
-			    &e);
+	if (made_cost != cost) {
+		made_cost = cost;
+		passwd_hash("agora unknown user", cost, dummy, &e);
 		err_release(&e);
 	}
 	return dummy;
@@ -101,14 +100,14 @@ static bool passwd_equal(const char *a, const char *b)
 	return diff == 0;
 }
 
-bool passwd_verify(const char *pw, const char *hash)
+bool passwd_verify(const char *pw, const char *hash, int dummy_cost)
 {
 	bool known = hash != NULL;
 	bool ok;
 	char *res;
 
 	if (!hash)
-		hash = passwd_dummy();
+		hash = passwd_dummy(dummy_cost);
 	if (!passwd_is_bcrypt(hash))
 		return false;
 	if (!pw)

@@ -16,10 +16,11 @@ int passwd_hash(const char *pw, int cost, char out[PASSWD_HASH_MAX],
 
 /*
  * passwd_verify: does pw match hash? With hash NULL (unknown user) the
- * password is checked against a fixed dummy hash of the same cost, so the
+ * password is checked against a fixed dummy hash of cost dummy_cost (the
+ * cost new hashes are made with), so the
  * answer takes as long as for a real account, and false is returned.
  * The comparison does not stop at the first differing byte.
  */
-bool passwd_verify(const char *pw, const char *hash);
+bool passwd_verify(const char *pw, const char *hash, int dummy_cost);
 
 #endif

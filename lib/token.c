@@ -64,7 +64,11 @@ static int b64url_val(int ch)
 	return -1;
 }
 
-/* A non-empty run of unpadded base64url characters. */
+/*
+ * A non-empty run of unpadded base64url characters in canonical form: the
+ * bits of the last character that encode nothing must be zero, so no two
+ * strings stand for the same token.
+ */
 static bool b64url_ok(const char *s, size_t len)
 {
 	size_t i;
@@ -74,6 +78,10 @@ static bool b64url_ok(const char *s, size_t len)
 	for (i = 0; i < len; i++)
 		if (b64url_val((unsigned char)s[i]) < 0)
 			return false;
+	if (len % 4 == 2)
+		return (b64url_val((unsigned char)s[len - 1]) & 0xf) == 0;
+	if (len % 4 == 3)
+		return (b64url_val((unsigned char)s[len - 1]) & 0x3) == 0;
 	return true;
 }
 
@@ -86,7 +94,8 @@ static char *b64url_decode(const char *s, size_t len)
 	int bits = 0;
 
 	for (i = 0; i < len; i++) {
-		acc = (acc << 6) | (unsigned long)b64url_val((unsigned char)s[i]);
+		acc = (acc << 6) |
+		      (unsigned long)b64url_val((unsigned char)s[i]);
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
@@ -161,8 +170,8 @@ static int claim_str(struct json_object *claims, const char *name, char *buf,
 	return 0;
 }
 
-static int token_check_claims(jwt_t *jwt, int64_t now,
-			      struct token_claims *c, struct err *e)
+static int token_check_claims(jwt_t *jwt, int64_t now, struct token_claims *c,
+			      struct err *e)
 {
 	char *json = jwt_get_grants_json(jwt, NULL);
 	struct json_object *claims = json ? json_tokener_parse(json) : NULL;
@@ -175,7 +184,8 @@ static int token_check_claims(jwt_t *jwt, int64_t now,
 		goto out;
 	}
 	if (claim_int(claims, "exp", &c->exp) != 1) {
-		err_set(e, ERR_UNAUTHORIZED, "token: exp missing or not an integer");
+		err_set(e, ERR_UNAUTHORIZED,
+			"token: exp missing or not an integer");
 		goto out;
 	}
 	if (c->exp <= now) {
@@ -198,7 +208,8 @@ static int token_check_claims(jwt_t *jwt, int64_t now,
 		goto out;
 	}
 	if (claim_int(claims, "sub", &c->sub) != 1 || c->sub <= 0) {
-		err_set(e, ERR_UNAUTHORIZED, "token: sub is not a positive integer");
+		err_set(e, ERR_UNAUTHORIZED,
+			"token: sub is not a positive integer");
 		goto out;
 	}
 	if (claim_str(claims, "email", c->email, sizeof(c->email)) < 0 ||

@@ -1,7 +1,231 @@
+/* t-log.c: the JSON lines on stderr, read back and parsed with json-c. */
 #include "common.h"
+
+#include <math.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "log.h"
 #include "tap.h"
+
+static char path[64];
+static int saved_stderr = -1;
+
+/* Point stderr at an empty temp file. */
+static void capture(void)
+{
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/agora-t-log-XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		die("mkstemp");
+	fflush(stderr);
+	saved_stderr = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+/* Restore stderr; return what was written (free()). */
+static char *captured(void)
+{
+	FILE *f;
+	char *text;
+	long n;
+
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	f = fopen(path, "r");
+	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0)
+		die("cannot read %s", path);
+	rewind(f);
+	text = xmalloc((size_t)n + 1);
+	text[fread(text, 1, (size_t)n, f)] = '\0';
+	fclose(f);
+	unlink(path);
+	return text;
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* The keys of an object, comma-joined in order. */
+static void key_order(struct json_object *o, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					len ? "," : "", key);
+		if (len >= size)
+			break;
+	}
+}
+
+static const char *field(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v)
+						     : NULL;
+}
+
+static bool time_ok(const char *t)
+{
+	/* 2026-11-24T14:24:26.123Z */
+	return t && strlen(t) == 24 && t[4] == '-' && t[7] == '-' &&
+	       t[10] == 'T' && t[13] == ':' && t[16] == ':' && t[19] == '.' &&
+	       t[23] == 'Z' && !strncmp(t, "20", 2);
+}
+
+static void test_msg(void)
+{
+	struct json_object *o;
+	char *out, keys[256];
+
+	log_init("auth", "info");
+	capture();
+	log_msg(LOG_INFO, "req-1", "said \"%s\"\nthen\t%d\\", "hi", 7);
+	out = captured();
+	is_int((long long)count_lines(out), 1, "one line");
+	ok(out[strlen(out) - 1] == '\n', "ends with a newline");
+	o = json_tokener_parse(out);
+	ok(o != NULL, "line is JSON: %.*s", (int)strcspn(out, "\n"), out);
+	key_order(o, keys, sizeof(keys));
+	is_str(keys, "time,level,prog,reqId,msg", "fields in order");
+	ok(time_ok(field(o, "time")), "ISO time with ms: %s", field(o, "time"));
+	is_str(field(o, "level"), "info", "level");
+	is_str(field(o, "prog"), "auth", "prog");
+	is_str(field(o, "reqId"), "req-1", "reqId");
+	is_str(field(o, "msg"), "said \"hi\"\nthen\t7\\",
+	       "quotes, newline, tab and backslash survive");
+	ok(strstr(out, "\\n") && strstr(out, "\\\"") && !strchr(out, '\t'),
+	   "escaped in the raw line");
+	json_object_put(o);
+	free(out);
+
+	capture();
+	log_msg(LOG_ERROR, NULL, "%s", "\x01 ctl");
+	out = captured();
+	o = json_tokener_parse(out);
+	key_order(o, keys, sizeof(keys));
+	is_str(keys, "time,level,prog,msg", "no reqId outside a request");
+	is_str(field(o, "level"), "error", "error level name");
+	is_str(field(o, "msg"), "\x01 ctl", "control character round-trips");
+	json_object_put(o);
+	free(out);
+}
+
+static void test_levels(void)
+{
+	struct json_object *o;
+	char *out;
+
+	log_init("users", "info");
+	capture();
+	log_msg(LOG_DEBUG, NULL, "hidden");
+	log_msg(LOG_WARN, NULL, "shown");
+	out = captured();
+	is_int((long long)count_lines(out), 1, "debug dropped at info");
+	o = json_tokener_parse(out);
+	is_str(field(o, "level"), "warn", "warn kept");
+	json_object_put(o);
+	free(out);
+
+	log_init("users", "error");
+	capture();
+	log_msg(LOG_WARN, NULL, "hidden");
+	log_access("r", "GET", "/api/x", 200, 1.0, 0);
+	log_msg(LOG_ERROR, NULL, "shown");
+	out = captured();
+	is_int((long long)count_lines(out), 1,
+	       "warn and access dropped at error");
+	free(out);
+
+	log_init("users", "debug");
+	capture();
+	log_msg(LOG_DEBUG, NULL, "now shown");
+	out = captured();
+	is_int((long long)count_lines(out), 1, "debug kept at debug");
+	free(out);
+
+	log_init("users", "loud");
+	capture();
+	log_msg(LOG_DEBUG, NULL, "hidden");
+	log_msg(LOG_INFO, NULL, "shown");
+	errno = ENOENT;
+	log_msg(LOG_INFO, NULL, "errno kept");
+	is_int(errno, ENOENT, "logging leaves errno alone");
+	out = captured();
+	is_int((long long)count_lines(out), 2, "unknown level means info");
+	free(out);
+
+	log_init("users", NULL);
+	capture();
+	log_msg(LOG_DEBUG, NULL, "hidden");
+	out = captured();
+	is_str(out, "", "NULL level means info");
+	free(out);
+}
+
+static void test_access(void)
+{
+	struct json_object *o;
+	char *out, keys[256];
+
+	log_init("orders", "info");
+	capture();
+	log_access("abc123", "POST", "/api/orders?x=\"1\"", 201, 12.3456, 3);
+	out = captured();
+	o = json_tokener_parse(out);
+	ok(o != NULL, "access line is JSON: %.*s", (int)strcspn(out, "\n"),
+	   out);
+	key_order(o, keys, sizeof(keys));
+	is_str(keys, "time,level,prog,reqId,msg,method,path,status,ms,sql",
+	       "access fields in order");
+	is_str(field(o, "msg"), "request", "msg is request");
+	is_str(field(o, "level"), "info", "at info");
+	is_str(field(o, "method"), "POST", "method");
+	is_str(field(o, "path"), "/api/orders?x=\"1\"", "path escaped");
+	is_str(field(o, "status"), "201", "status");
+	ok(strstr(out, "\"ms\":12.346,") != NULL, "ms with 3 decimals");
+	is_str(field(o, "sql"), "3", "sql count");
+	json_object_put(o);
+	free(out);
+
+	/* A path with bytes that are not UTF-8 must not break the line. */
+	capture();
+	log_access("r2", "GET", "/api/\xff\xfe/x", 404, NAN, 0);
+	out = captured();
+	o = json_tokener_parse(out);
+	ok(o != NULL, "invalid UTF-8 path still gives JSON");
+	is_str(field(o, "path"), "/api/?" "?/x", "bad bytes replaced");
+	ok(strstr(out, "\"ms\":0.000,") != NULL, "NaN duration written as 0");
+	json_object_put(o);
+	free(out);
+
+	capture();
+	log_access("r3", "GET", "/api/caf\xc3\xa9", 200, 0.5, 1);
+	out = captured();
+	o = json_tokener_parse(out);
+	is_str(field(o, "path"), "/api/caf\xc3\xa9", "valid UTF-8 kept");
+	json_object_put(o);
+	free(out);
+}
 
 int main(void)
 {
+	test_msg();
+	test_levels();
+	test_access();
 	return done_testing();
 }
