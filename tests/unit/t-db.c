@@ -1,7 +1,609 @@
+/* t-db.c: one battery on SQLite always, on PostgreSQL when configured. */
 #include "common.h"
+#include "db.h"
 #include "tap.h"
+
+#include <inttypes.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char weird[] = "O'Brien \"quoted\" \\ back 한국어";
+
+/* q: run sql, expecting success; the rows go to *res if res. */
+static int q(struct db *db, struct db_res **res, const char *sql,
+	     const struct db_param *p, size_t n)
+{
+	struct err e = ERR_INIT;
+	int rc = db_query(db, res, sql, p, n, &e);
+
+	if (rc)
+		printf("# %s: %d %s\n", sql, e.code, e.msg);
+	err_release(&e);
+	return rc;
+}
+
+/* qcode: run sql, answer the err code (0 on success). */
+static int qcode(struct db *db, const char *sql, const struct db_param *p,
+		 size_t n)
+{
+	struct err e = ERR_INIT;
+	int code;
+
+	if (!db_query(db, NULL, sql, p, n, &e))
+		return 0;
+	code = e.code;
+	printf("# %s -> %d %s\n", sql, e.code, e.msg);
+	if (!e.msg[0])
+		code = -1; /* every failure must explain itself */
+	err_release(&e);
+	return code;
+}
+
+/* one_int: the first column of the first row as an integer, or -999. */
+static int64_t one_int(struct db *db, const char *sql, const struct db_param *p,
+		       size_t n)
+{
+	struct db_res *res = NULL;
+	int64_t v = -999;
+
+	if (!q(db, &res, sql, p, n) && db_res_rows(res) == 1)
+		v = db_res_int(res, 0, 0);
+	db_res_free(res);
+	return v;
+}
+
+static int64_t count_name(struct db *db, const char *name)
+{
+	return one_int(db, "SELECT count(*) FROM t WHERE name = $1",
+		       DB_ARGS(DB_S(name)));
+}
+
+static int64_t insert(struct db *db, const char *name, struct db_param n,
+		      struct db_param note, int64_t qty)
+{
+	return one_int(db,
+		       "INSERT INTO t (name, n, note, qty)"
+		       " VALUES ($1, $2, $3, $4) RETURNING id",
+		       DB_ARGS(DB_S(name), n, note, DB_I(qty)));
+}
+
+/* time_of: db_res_time of a text value round-tripped through the db. */
+static void time_of(struct db *db, const char *tag, const char *in,
+		    const char *want)
+{
+	struct db_res *res = NULL;
+	char buf[32];
+
+	if (q(db, &res, "SELECT CAST($1 AS text)", DB_ARGS(DB_S(in)))) {
+		ok(0, "%s: time %s", tag, in);
+		return;
+	}
+	is_str(db_res_time(res, 0, 0, buf), want, "%s: time %s", tag, in);
+	db_res_free(res);
+}
+
+static void battery_rows(struct db *db, const char *tag)
+{
+	struct db_res *res = NULL;
+	int64_t id1, id2, id3;
+
+	id1 = insert(db, weird, DB_I(INT64_MAX), DB_NUL, 1);
+	id2 = insert(db, "min", DB_I(INT64_MIN), DB_S(NULL), 0);
+	ok(id1 > 0, "%s: RETURNING gives an id", tag);
+	ok(id2 > id1, "%s: ids grow", tag);
+
+	if (!q(db, &res, "SELECT name, n, note, qty FROM t WHERE id = $1",
+	       DB_ARGS(DB_I(id1)))) {
+		is_int(db_res_rows(res), 1, "%s: one row", tag);
+		is_int(db_res_cols(res), 4, "%s: four columns", tag);
+		is_str(db_res_name(res, 1), "n", "%s: column name", tag);
+		is_str(db_res_str(res, 0, 0), weird,
+		       "%s: quotes, backslash and Korean survive", tag);
+		is_int(db_res_int(res, 0, 1), INT64_MAX, "%s: INT64_MAX", tag);
+		ok(db_res_isnull(res, 0, 2), "%s: NULL param is NULL", tag);
+		ok(db_res_str(res, 0, 2) == NULL, "%s: NULL reads NULL", tag);
+		is_int(db_res_int(res, 0, 3), 1, "%s: int column", tag);
+	} else {
+		ok(0, "%s: select back", tag);
+	}
+	db_res_free(res);
+	res = NULL;
+	if (!q(db, &res, "SELECT n, note FROM t WHERE id = $1",
+	       DB_ARGS(DB_I(id2)))) {
+		is_str(db_res_str(res, 0, 0), "-9223372036854775808",
+		       "%s: INT64_MIN as text", tag);
+		is_int(db_res_int(res, 0, 0), INT64_MIN, "%s: INT64_MIN", tag);
+		ok(db_res_isnull(res, 0, 1), "%s: DB_S(NULL) is NULL", tag);
+	} else {
+		ok(0, "%s: select min", tag);
+	}
+	db_res_free(res);
+	res = NULL;
+
+	/* one parameter, two places */
+	id3 = one_int(db,
+		      "INSERT INTO t (name, note) VALUES ($1, $1)"
+		      " RETURNING id",
+		      DB_ARGS(DB_S("dup")));
+	ok(id3 > id2, "%s: insert with $1 twice", tag);
+	is_int(one_int(db,
+		       "SELECT count(*) FROM t"
+		       " WHERE name = $1 AND note = $1",
+		       DB_ARGS(DB_S("dup"))),
+	       1, "%s: $1 twice in WHERE", tag);
+	is_int(one_int(db,
+		       "SELECT count(*) FROM t WHERE name = $2 OR"
+		       " (n = $1 AND qty = $3) OR note = $2",
+		       DB_ARGS(DB_I(INT64_MAX), DB_S("min"), DB_I(1))),
+	       2, "%s: $2 before $1, $2 twice", tag);
+
+	if (!q(db, &res, "SELECT id FROM t WHERE id < 0", DB_NOARGS)) {
+		is_int(db_res_rows(res), 0, "%s: empty result", tag);
+		is_int(db_res_cols(res), 1, "%s: columns of empty result", tag);
+		ok(db_res_str(res, 0, 0) == NULL, "%s: past the end is NULL",
+		   tag);
+	} else {
+		ok(0, "%s: empty select", tag);
+	}
+	db_res_free(res);
+}
+
+static void battery_errors(struct db *db, const char *tag)
+{
+	is_int(qcode(db, "INSERT INTO t (name) VALUES ($1)",
+		     DB_ARGS(DB_S(weird))),
+	       ERR_CONFLICT, "%s: unique violation is a conflict", tag);
+	is_int(qcode(db, "INSERT INTO t (name, qty) VALUES ($1, $2)",
+		     DB_ARGS(DB_S("neg"), DB_I(-1))),
+	       ERR_BAD_REQUEST, "%s: check violation is a bad request", tag);
+	is_int(qcode(db, "INSERT INTO t (name) VALUES ($1)", DB_ARGS(DB_NUL)),
+	       ERR_BAD_REQUEST, "%s: NOT NULL violation is a bad request", tag);
+	is_int(qcode(db, "SELEC 1", DB_NOARGS), ERR_INTERNAL,
+	       "%s: syntax error is internal", tag);
+	is_int(qcode(db, "SELECT * FROM no_such_table", DB_NOARGS),
+	       ERR_INTERNAL, "%s: unknown table is internal", tag);
+	is_int(qcode(db, "SELECT count(*) FROM t WHERE name = $1",
+		     DB_ARGS(DB_S("a"), DB_S("b"))),
+	       ERR_INTERNAL, "%s: unused parameter is refused", tag);
+	is_int(qcode(db, "SELECT count(*) FROM t WHERE name = $1 OR note = $2",
+		     DB_ARGS(DB_S("a"))),
+	       ERR_INTERNAL, "%s: missing parameter is refused", tag);
+	is_int(count_name(db, "neg"), 0, "%s: failed insert left nothing", tag);
+}
+
+static void battery_tx(struct db *db, struct db *db2, const char *tag)
+{
+	struct err e = ERR_INIT;
+
+	ok(!db_begin(db, &e), "%s: begin", tag);
+	insert(db, "tx1", DB_NUL, DB_NUL, 0);
+	is_int(count_name(db, "tx1"), 1, "%s: own write visible", tag);
+	is_int(count_name(db2, "tx1"), 0,
+	       "%s: uncommitted write invisible to others", tag);
+	db_rollback(db);
+	is_int(count_name(db, "tx1"), 0, "%s: rolled back", tag);
+
+	ok(!db_begin(db, &e), "%s: begin again", tag);
+	insert(db, "tx2", DB_NUL, DB_NUL, 0);
+	ok(!db_commit(db, &e), "%s: commit", tag);
+	is_int(count_name(db2, "tx2"), 1, "%s: committed write visible", tag);
+
+	/* a transaction in which a statement failed does not commit */
+	ok(!db_begin(db, &e), "%s: begin a doomed one", tag);
+	insert(db, "tx3", DB_NUL, DB_NUL, 0);
+	is_int(qcode(db, "INSERT INTO t (name) VALUES ($1)",
+		     DB_ARGS(DB_S("tx2"))),
+	       ERR_CONFLICT, "%s: conflict inside a transaction", tag);
+	ok(db_commit(db, &e) == -1 && e.code == ERR_INTERNAL,
+	   "%s: commit after a failure refuses", tag);
+	err_release(&e);
+	is_int(count_name(db2, "tx3"), 0, "%s: and rolled back", tag);
+	is_int(count_name(db, "tx3"), 0, "%s: on its own connection", tag);
+
+	db_rollback(db); /* nothing open: harmless */
+	ok(!db_ping(db, &e), "%s: usable after all that", tag);
+	ok(db_commit(db, &e) == -1, "%s: commit without begin fails", tag);
+	err_release(&e);
+	ok(!db_begin(db, &e) && db_begin(db, &e) == -1, "%s: no nested begin",
+	   tag);
+	err_release(&e);
+	db_rollback(db);
+}
+
+static void battery_time(struct db *db, const char *tag)
+{
+	struct db_res *res = NULL;
+	char now[32], buf[32];
+	int64_t id;
+
+	db_now(now);
+	ok(strlen(now) == 24 && now[10] == 'T' && now[19] == '.' &&
+		   now[23] == 'Z',
+	   "%s: db_now shape %s", tag, now);
+	id = insert(db, "when", DB_NUL, DB_NUL, 0);
+	q(db, NULL, "UPDATE t SET ts = $1 WHERE id = $2",
+	  DB_ARGS(DB_S(now), DB_I(id)));
+	if (!q(db, &res, "SELECT ts, note FROM t WHERE id = $1",
+	       DB_ARGS(DB_I(id)))) {
+		is_str(db_res_time(res, 0, 0, buf), now,
+		       "%s: db_now round-trips through a timestamp", tag);
+		ok(db_res_time(res, 0, 1, buf) == NULL, "%s: NULL time is NULL",
+		   tag);
+	} else {
+		ok(0, "%s: select ts", tag);
+	}
+	db_res_free(res);
+	res = NULL;
+	/* the zone is honoured whichever backend stored it */
+	q(db, NULL, "UPDATE t SET ts = $1 WHERE id = $2",
+	  DB_ARGS(DB_S("2026-11-24 16:24:26.123456+02"), DB_I(id)));
+	if (!q(db, &res, "SELECT ts FROM t WHERE id = $1", DB_ARGS(DB_I(id))))
+		is_str(db_res_time(res, 0, 0, buf), "2026-11-24T14:24:26.123Z",
+		       "%s: stored with an offset, read as UTC", tag);
+	db_res_free(res);
+
+	time_of(db, tag, "2026-11-24 14:24:26.123456+00",
+		"2026-11-24T14:24:26.123Z");
+	time_of(db, tag, "2026-11-24T14:24:26.123Z",
+		"2026-11-24T14:24:26.123Z");
+	time_of(db, tag, "2026-11-24 14:24:26+00", "2026-11-24T14:24:26.000Z");
+	time_of(db, tag, "2026-11-24 14:24:26.9", "2026-11-24T14:24:26.900Z");
+	time_of(db, tag, "2026-11-24 00:10:00-05:30",
+		"2026-11-24T05:40:00.000Z");
+	time_of(db, tag, "2026-12-31 23:30:00.5-01",
+		"2027-01-01T00:30:00.500Z");
+	time_of(db, tag, "infinity", "infinity");
+}
+
+static void battery_stats(struct db *db, const char *tag)
+{
+	db_stats_reset(db);
+	is_int(db_stats_count(db), 0, "%s: stats reset", tag);
+	ok(db_stats_ms(db) == 0, "%s: stats time reset", tag);
+	count_name(db, "a");
+	count_name(db, "b");
+	qcode(db, "SELEC 1", DB_NOARGS);
+	is_int(db_stats_count(db), 3, "%s: three statements counted", tag);
+	ok(db_stats_ms(db) > 0, "%s: time accumulated (%.3f ms)", tag,
+	   db_stats_ms(db));
+}
+
+/* battery_cache: more distinct statements than the statement cache holds,
+ * then the first ones again (evicted or run unnamed). */
+static void battery_cache(struct db *db, const char *tag)
+{
+	int i, round, bad = 0;
+	char *sql;
+
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < 300; i++) {
+			sql = xasprintf("SELECT %d + $1", i);
+			if (one_int(db, sql, DB_ARGS(DB_I(1))) != i + 1)
+				bad++;
+			free(sql);
+		}
+	}
+	is_int(bad, 0, "%s: 600 statements past the cache", tag);
+}
+
+/* battery: the same checks on either backend; db2 is a second connection
+ * to the same database. */
+static void battery(struct db *db, struct db *db2, const char *tag)
+{
+	const char *ddl =
+		db_dialect(db) == DB_POSTGRES
+			? "CREATE TABLE t (id bigint GENERATED ALWAYS AS "
+			  "IDENTITY"
+			  " PRIMARY KEY, name text NOT NULL UNIQUE, n bigint,"
+			  " note text, qty integer CHECK (qty >= 0), ts "
+			  "timestamptz)"
+			: "CREATE TABLE t (id INTEGER PRIMARY KEY,"
+			  " name text NOT NULL UNIQUE, n bigint,"
+			  " note text, qty integer CHECK (qty >= 0), ts text)";
+	struct err e = ERR_INIT;
+
+	ok(!q(db, NULL, ddl, DB_NOARGS), "%s: create table", tag);
+	ok(!db_ping(db, &e), "%s: ping", tag);
+	battery_rows(db, tag);
+	battery_errors(db, tag);
+	battery_tx(db, db2, tag);
+	battery_time(db, tag);
+	battery_stats(db, tag);
+	battery_cache(db, tag);
+	err_release(&e);
+}
+
+static void test_urls(void)
+{
+	struct db *db = NULL;
+	struct err e = ERR_INIT;
+	struct db_opts o = {.connect_timeout = 1};
+
+	ok(db_is_postgres_url("postgresql://u@h/d"), "postgresql:// is pg");
+	ok(db_is_postgres_url("postgres://h"), "postgres:// is pg");
+	ok(!db_is_postgres_url("file:./var/dev.db"), "file: is not pg");
+	ok(!db_is_postgres_url(NULL), "NULL is not pg");
+
+	ok(db_open(&db, "mysql://h/d", NULL, &e) == -1 &&
+		   e.code == ERR_BAD_REQUEST && db == NULL,
+	   "unknown scheme refused");
+	err_release(&e);
+	ok(db_open(&db, "", NULL, &e) == -1 && e.code == ERR_BAD_REQUEST,
+	   "empty URL refused");
+	err_release(&e);
+
+	/* nothing listens on port 1: down, but a usable handle */
+	ok(db_open(&db, "postgresql://postgres@127.0.0.1:1/x", &o, &e) == -1 &&
+		   e.code == ERR_UNAVAILABLE && db != NULL,
+	   "unreachable server: unavailable, handle kept");
+	err_release(&e);
+	if (db) {
+		is_int(db_dialect(db), DB_POSTGRES, "dialect of a pg URL");
+		is_int(qcode(db, "SELECT 1", DB_NOARGS), ERR_UNAVAILABLE,
+		       "query on a down server: unavailable");
+		ok(db_ping(db, &e) == -1 && e.code == ERR_UNAVAILABLE,
+		   "ping on a down server: unavailable");
+		err_release(&e);
+		db_rollback(db);
+	}
+	db_free(db);
+	db = NULL;
+
+	ok(db_open(&db, "file:/nonexistent-agora-dir/x.db", NULL, &e) == -1 &&
+		   e.code == ERR_UNAVAILABLE && db != NULL,
+	   "SQLite in a missing directory: unavailable");
+	err_release(&e);
+	ok(access("/nonexistent-agora-dir", F_OK) == -1,
+	   "the parent directory is not created");
+	if (db)
+		is_int(qcode(db, "SELECT 1", DB_NOARGS), ERR_UNAVAILABLE,
+		       "and stays so");
+	db_free(db);
+}
+
+static void test_sqlite(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *path, *url, *side;
+	struct db *db = NULL, *db2 = NULL;
+	struct db_res *res = NULL;
+	struct err e = ERR_INIT;
+
+	path = xasprintf("%s/agora-t-db-%ld.db", tmp && *tmp ? tmp : "/tmp",
+			 (long)getpid());
+	url = xasprintf("file:%s", path);
+	ok(!db_open(&db, url, NULL, &e), "sqlite: open %s", url);
+	ok(!db_open(&db2, path, NULL, &e), "sqlite: open plain path");
+	if (e.code)
+		printf("# %s\n", e.msg);
+	err_release(&e);
+	if (!db || !db2)
+		goto out;
+	is_int(db_dialect(db), DB_SQLITE, "sqlite: dialect");
+	if (!q(db, &res, "PRAGMA journal_mode", DB_NOARGS))
+		is_str(db_res_str(res, 0, 0), "wal", "sqlite: WAL journal");
+	db_res_free(res);
+	is_int(one_int(db, "PRAGMA foreign_keys", DB_NOARGS), 1,
+	       "sqlite: foreign keys on");
+	is_int(qcode(db, "SELECT 1; SELECT 2", DB_NOARGS), ERR_INTERNAL,
+	       "sqlite: one statement per query");
+
+	battery(db, db2, "sqlite");
+
+	/* the write lock is held: a second writer gives up after the busy
+	 * timeout with "unavailable" */
+	{
+		struct db *db3 = NULL;
+		struct db_opts o = {.busy_timeout = 50};
+
+		if (!db_open(&db3, url, &o, &e) && !db_begin(db, &e)) {
+			is_int(qcode(db3, "INSERT INTO t (name) VALUES ($1)",
+				     DB_ARGS(DB_S("busy"))),
+			       ERR_UNAVAILABLE,
+			       "sqlite: busy database is unavailable");
+			db_rollback(db);
+		} else {
+			ok(0, "sqlite: busy setup: %s", e.msg);
+		}
+		err_release(&e);
+		db_free(db3);
+	}
+out:
+	db_free(db);
+	db_free(db2);
+	unlink(path);
+	side = xasprintf("%s-wal", path);
+	unlink(side);
+	free(side);
+	side = xasprintf("%s-shm", path);
+	unlink(side);
+	free(side);
+	free(url);
+	free(path);
+}
+
+/* pg_url_db: url with its database name replaced by name. */
+static char *pg_url_db(const char *url, const char *name)
+{
+	const char *host = strstr(url, "://") + 3;
+	const char *path = host + strcspn(host, "/?");
+	const char *query = path + strcspn(path, "?");
+
+	return xasprintf("%.*s/%s%s", (int)(path - url), url, name, query);
+}
+
+/* test_pg_replan: a table changed under a cached SELECT * still answers. */
+static void test_pg_replan(struct db *db)
+{
+	struct db_res *res = NULL;
+	int i;
+
+	q(db, NULL, "CREATE TABLE r (a integer)", DB_NOARGS);
+	q(db, NULL, "INSERT INTO r VALUES (1)", DB_NOARGS);
+	for (i = 0; i < 2; i++) {
+		if (!q(db, &res, "SELECT * FROM r", DB_NOARGS))
+			is_int(db_res_cols(res), i + 1,
+			       "pg: SELECT * sees %d column(s)", i + 1);
+		else
+			ok(0, "pg: SELECT * after ALTER TABLE");
+		db_res_free(res);
+		res = NULL;
+		q(db, NULL, "ALTER TABLE r ADD COLUMN b text", DB_NOARGS);
+	}
+}
+
+/* wait_gone: until backend pid has exited (at most 2 s). */
+static void wait_gone(struct db *db, int64_t pid)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (one_int(db,
+			    "SELECT count(*) FROM pg_stat_activity"
+			    " WHERE pid = $1",
+			    DB_ARGS(DB_I(pid))) == 0)
+			return;
+		usleep(20000);
+	}
+}
+
+/* test_pg_breaks: statement timeout and a killed backend. */
+static void test_pg_breaks(struct db *db, const char *url)
+{
+	struct db *a = NULL, *slow = NULL;
+	struct db_opts o = {.statement_timeout = 100};
+	struct err e = ERR_INIT;
+	struct timespec t0, t1;
+	int64_t pid, pid2;
+	int i;
+
+	if (!db_open(&slow, url, &o, &e)) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		is_int(qcode(slow, "SELECT pg_sleep(1)", DB_NOARGS),
+		       ERR_UNAVAILABLE, "pg: statement timeout is unavailable");
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ok(t1.tv_sec - t0.tv_sec < 1 || (t1.tv_sec - t0.tv_sec == 1 &&
+						 t1.tv_nsec < t0.tv_nsec),
+		   "pg: and it did not wait for the sleep");
+		is_int(one_int(slow, "SELECT 2", DB_NOARGS), 2,
+		       "pg: connection fine after a timeout");
+	} else {
+		ok(0, "pg: open with a short timeout: %s", e.msg);
+	}
+	err_release(&e);
+	db_free(slow);
+
+	if (db_open(&a, url, NULL, &e)) {
+		ok(0, "pg: second connection: %s", e.msg);
+		err_release(&e);
+		db_free(a);
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		bool in_tx = i == 1;
+
+		pid = one_int(a, "SELECT pg_backend_pid()", DB_NOARGS);
+		if (in_tx)
+			db_begin(a, &e);
+		is_int(one_int(db,
+			       "SELECT count(*) FROM pg_stat_activity"
+			       " WHERE pid = $1 AND pg_terminate_backend($1)",
+			       DB_ARGS(DB_I(pid))),
+		       1, "pg: backend %" PRId64 " terminated", pid);
+		/* wait until the backend is really gone */
+		wait_gone(db, pid);
+		is_int(qcode(a, "SELECT 1", DB_NOARGS), ERR_UNAVAILABLE,
+		       "pg: lost connection is unavailable%s",
+		       in_tx ? " (in a transaction)" : "");
+		if (in_tx) {
+			is_int(qcode(a, "SELECT 1", DB_NOARGS), ERR_UNAVAILABLE,
+			       "pg: no silent reconnect inside a transaction");
+			db_rollback(a);
+		}
+		pid2 = one_int(a, "SELECT pg_backend_pid()", DB_NOARGS);
+		ok(pid2 > 0 && pid2 != pid, "pg: the next query reconnects%s",
+		   in_tx ? " after rollback" : "");
+	}
+
+	/* ping notices the loss and reconnects in one call */
+	pid = one_int(a, "SELECT pg_backend_pid()", DB_NOARGS);
+	one_int(db,
+		"SELECT count(*) FROM pg_stat_activity"
+		" WHERE pid = $1 AND pg_terminate_backend($1)",
+		DB_ARGS(DB_I(pid)));
+	wait_gone(db, pid);
+	ok(!db_ping(a, &e), "pg: ping recovers a lost connection");
+	err_release(&e);
+	db_free(a);
+}
+
+static void test_pg(void)
+{
+	const char *admin_url = getenv("AGORA_TEST_PG_URL");
+	const char *ci = getenv("CI");
+	struct db *admin = NULL, *db = NULL, *db2 = NULL;
+	struct db_res *res = NULL;
+	struct err e = ERR_INIT;
+	char name[64], *sql, *url = NULL;
+
+	if (!admin_url || !*admin_url) {
+		if (ci && !strcmp(ci, "true"))
+			ok(0, "PostgreSQL required in CI"
+			      " (set AGORA_TEST_PG_URL)");
+		else
+			ok(1, "# SKIP AGORA_TEST_PG_URL not set");
+		return;
+	}
+	if (!db_is_postgres_url(admin_url)) {
+		ok(0, "AGORA_TEST_PG_URL is not a postgresql:// URL");
+		return;
+	}
+	snprintf(name, sizeof(name), "agora_t_db_%ld", (long)getpid());
+	if (db_open(&admin, admin_url, NULL, &e)) {
+		ok(0, "pg: connect to AGORA_TEST_PG_URL: %s", e.msg);
+		goto out;
+	}
+	/* identifiers cannot be parameters; name is ours and plain */
+	sql = xasprintf("CREATE DATABASE %s", name);
+	ok(!q(admin, NULL, sql, DB_NOARGS), "pg: create database %s", name);
+	free(sql);
+	url = pg_url_db(admin_url, name);
+	if (db_open(&db, url, NULL, &e) || db_open(&db2, url, NULL, &e)) {
+		ok(0, "pg: connect to %s: %s", name, e.msg);
+		goto drop;
+	}
+	is_int(db_dialect(db), DB_POSTGRES, "pg: dialect");
+	if (!q(db, &res,
+	       "SELECT current_setting('TimeZone'),"
+	       " current_setting('application_name'),"
+	       " current_setting('statement_timeout')",
+	       DB_NOARGS)) {
+		is_str(db_res_str(res, 0, 0), "UTC", "pg: session in UTC");
+		is_str(db_res_str(res, 0, 1), "agora", "pg: application_name");
+		is_str(db_res_str(res, 0, 2), "5s", "pg: default timeout");
+	}
+	db_res_free(res);
+
+	battery(db, db2, "pg");
+	test_pg_replan(db);
+	test_pg_breaks(db, url);
+drop:
+	db_free(db);
+	db_free(db2);
+	db = db2 = NULL;
+	sql = xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+	ok(!q(admin, NULL, sql, DB_NOARGS), "pg: drop database %s", name);
+	free(sql);
+out:
+	err_release(&e);
+	free(url);
+	db_free(admin);
+}
 
 int main(void)
 {
+	test_urls();
+	test_sqlite();
+	test_pg();
 	return done_testing();
 }
