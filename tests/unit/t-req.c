@@ -31,7 +31,7 @@ static int mem_write(void *ctx, const char *buf, int n)
 static struct app app;
 static struct mem mem;
 
-static int start(struct req *r, char **env, const char *body)
+static int start(struct req *r, const char **env, const char *body)
 {
 	struct req_io io = { mem_read, mem_write, &mem };
 
@@ -39,19 +39,19 @@ static int start(struct req *r, char **env, const char *body)
 	mem.in = body ? body : "";
 	mem.inlen = strlen(mem.in);
 	mem.pos = 0;
-	return req_init(r, &app, env, &io);
+	return req_init(r, &app, (char **)env, &io);
 }
 
 static void test_init(void)
 {
-	char *env1[] = { "REQUEST_METHOD=GET",
+	const char *env1[] = { "REQUEST_METHOD=GET",
 			 "REQUEST_URI=/api/users/caf%C3%A9?page=2&q=a+b%21",
 			 "HTTP_X_REQUEST_ID=abc-123", NULL };
-	char *env2[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/api/x%zz", NULL };
-	char *env3[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/api/x?a=%4",
+	const char *env2[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/api/x%zz", NULL };
+	const char *env3[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/api/x?a=%4",
 			 "HTTP_X_REQUEST_ID=bad id!", NULL };
 	char long_id[100];
-	char *env4[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/", long_id, NULL };
+	const char *env4[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/", long_id, NULL };
 	struct req r;
 
 	ok(start(&r, env1, NULL) == 0, "well-formed request parses");
@@ -80,16 +80,16 @@ static void test_init(void)
 
 static void test_body(void)
 {
-	char *json[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/a",
+	const char *json[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/a",
 			 "CONTENT_TYPE=application/json", "CONTENT_LENGTH=9",
 			 NULL };
-	char *text[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/a",
+	const char *text[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/a",
 			 "CONTENT_TYPE=text/plain", "CONTENT_LENGTH=2", NULL };
-	char *big[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/a",
+	const char *big[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/a",
 			"CONTENT_TYPE=application/json",
 			"CONTENT_LENGTH=2000", NULL };
-	char *none[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/a", NULL };
-	char *bad[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/a",
+	const char *none[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/a", NULL };
+	const char *bad[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/a",
 			"CONTENT_TYPE=application/json", "CONTENT_LENGTH=3",
 			NULL };
 	struct json_object *o;
@@ -123,7 +123,7 @@ static void test_body(void)
 
 static void test_errors(void)
 {
-	char *env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/a", NULL };
+	const char *env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/a", NULL };
 	struct err e = ERR_INIT;
 	struct req r;
 
@@ -179,7 +179,7 @@ static void test_errors(void)
 
 static void test_params(void)
 {
-	char *env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/a", NULL };
+	const char *env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/a", NULL };
 	static const char *const bad[] = { "0", "-1", "+1", " 1", "1a", "",
 					   "99999999999999999999" };
 	struct req r;

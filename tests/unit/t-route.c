@@ -57,8 +57,9 @@ static void run(struct req *r, const char *method, const char *uri,
 int main(void)
 {
 	struct req r;
+	static char secret[] = "0123456789abcdef0123456789abcdef";
 
-	app.cfg.jwt_secret = "0123456789abcdef0123456789abcdef";
+	app.cfg.jwt_secret = secret;
 	app.cfg.body_limit = 1024;
 	memset(&r, 0, sizeof(r));
 	ok(route_match("/api/users/:id/role", "/api/users/7/role", &r),
