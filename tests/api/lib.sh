@@ -1,0 +1,217 @@
+# lib.sh: helpers for the API scenarios, sourced by tests/api/run.
+# shellcheck shell=bash disable=SC2034
+#
+# A scenario is a bash fragment tests/api/NN-name.sh. It talks to the stack
+# at $BASE_URL through `api`, and every assertion prints one TAP line,
+# numbered across the whole run (the counter lives in $API_STATE).
+#
+#   api METHOD PATH [BODY] [curl args...]
+#       Send a request; BODY, when not empty, goes as application/json.
+#       $TOKEN, when set, goes as "Authorization: Bearer $TOKEN" (run
+#       `TOKEN= api ...` for one anonymous request). Afterwards:
+#       $STATUS (000 when curl itself failed), $BODY, $API_BODY and
+#       $API_HEADERS (the files holding body and headers) and $REQUEST
+#       ("METHOD PATH", used in default descriptions).
+#   header NAME         value of a response header ("" when absent)
+#   json JQ             jq -r on the response body (strings raw,
+#                       anything else as compact JSON)
+#   login EMAIL PASSWORD
+#       Print the access token, or return 1 (prints no TAP line, so it
+#       may run inside $(...)).
+#
+# Assertions (each prints "ok N - ..." or "not ok N - ..." and returns 0
+# or 1; failures add "# " diagnostics):
+#   ok COND DESC                   COND is a shell condition, eval'ed
+#   expect_status CODE [DESC]
+#   expect_json JQ VALUE [DESC]    json JQ prints exactly VALUE
+#   expect_json_raw JQ JSON [DESC] same JSON value (types and all; object
+#                                  key order does not matter)
+#   expect_header NAME REGEX [DESC]  the whole value matches the ERE
+#   expect_no_header NAME [DESC]
+#   expect_ours [DESC]       an agora answer: application/json (unless
+#                            the status has no body), X-Request-Id and
+#                            Server-Timing
+#   expect_lighttpd [DESC]   lighttpd's own error page: text/html and
+#                            no X-Request-Id
+#   skip DESC REASON         "ok N - DESC # SKIP REASON"
+#   diag MESSAGE...          a "# " comment line
+
+API_CURL_TIMEOUT=10
+
+diag() {
+	local line
+	while IFS= read -r line; do
+		printf '# %s\n' "$line"
+	done <<<"$*"
+}
+
+# _tap RESULT DESC [DIRECTIVE]: print one numbered TAP line.
+_tap() {
+	local n desc=$2
+	n=$(($(cat "$API_STATE/count") + 1))
+	echo "$n" >"$API_STATE/count"
+	[ "$1" = ok ] || echo "$n" >>"$API_STATE/failed"
+	# '#' would start a TAP directive.
+	desc=${desc//#/%23}
+	desc=${desc//$'\n'/ }
+	printf '%s %d - %s%s\n' "$1" "$n" "$desc" "${3:+ # $3}"
+}
+
+# _result STATUS DESC [DIAG]: ok when STATUS is 0, else not ok + DIAG.
+_result() {
+	if [ "$1" -eq 0 ]; then
+		_tap ok "$2"
+		return 0
+	fi
+	_tap "not ok" "$2"
+	[ -z "${3:-}" ] || diag "$3"
+	return 1
+}
+
+# _last: what the last response was, for diagnostics.
+_last() {
+	printf '%s -> %s\n' "${REQUEST:-no request}" "${STATUS:-}"
+	[ -s "${API_BODY:-/nonexistent}" ] && head -c 600 "$API_BODY"
+}
+
+ok() {
+	local st=0
+	eval "$1" || st=$?
+	_result "$st" "$2" "condition failed: $1"
+}
+
+skip() {
+	_tap ok "$1" "SKIP ${2:-}"
+}
+
+api() {
+	local method=$1 path=$2 body=${3:-} args
+	shift 2
+	[ $# -eq 0 ] || shift
+	API_BODY=$API_STATE/body
+	API_HEADERS=$API_STATE/headers
+	REQUEST="$method $path"
+	: >"$API_BODY"
+	: >"$API_HEADERS"
+	args=(-sS --max-time "$API_CURL_TIMEOUT" -o "$API_BODY"
+		-D "$API_HEADERS" -w '%{http_code}')
+	if [ "$method" = HEAD ]; then
+		args+=(--head)
+	else
+		args+=(-X "$method")
+	fi
+	[ -z "${TOKEN:-}" ] || args+=(-H "Authorization: Bearer $TOKEN")
+	[ -z "$body" ] ||
+		args+=(-H 'Content-Type: application/json' --data-binary "$body")
+	if ! STATUS=$(curl "${args[@]}" "$@" "$BASE_URL$path" \
+		2>"$API_STATE/curl.err"); then
+		STATUS=000
+		diag "curl: $REQUEST: $(cat "$API_STATE/curl.err")"
+	fi
+	BODY=$(cat "$API_BODY")
+	return 0
+}
+
+header() {
+	local name line value=
+	name=$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]')
+	# With redirects or 100-continue there are several header blocks:
+	# the last one wins, as it is read top to bottom.
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $(printf '%s' "${line%%:*}" | tr '[:upper:]' '[:lower:]') in
+		"$name")
+			value=${line#*:}
+			value=${value# }
+			;;
+		esac
+	done <"$API_HEADERS"
+	printf '%s' "$value"
+}
+
+json() {
+	jq -r "$1 | if type == \"string\" then . else tojson end" \
+		<"$API_BODY" 2>/dev/null
+}
+
+expect_status() {
+	local st=0
+	[ "$STATUS" = "$1" ] || st=1
+	_result "$st" "${2:-$REQUEST answers $1}" \
+		"expected status $1, got $(_last)"
+}
+
+expect_json() {
+	local got st=0
+	got=$(json "$1") || got="(not JSON)"
+	[ "$got" = "$2" ] || st=1
+	_result "$st" "${3:-$REQUEST: $1 is $2}" \
+		"expected $1 = $2, got: $got
+$(_last)"
+}
+
+expect_json_raw() {
+	local got want st=0
+	got=$(jq -cS "$1" <"$API_BODY" 2>/dev/null) || got="(not JSON)"
+	want=$(jq -cS . <<<"$2" 2>/dev/null) || want="(bad expected JSON: $2)"
+	[ "$got" = "$want" ] || st=1
+	_result "$st" "${3:-$REQUEST: $1 is $2}" \
+		"expected $1 = $want, got: $got
+$(_last)"
+}
+
+expect_header() {
+	local got st=0
+	got=$(header "$1")
+	[[ $got =~ ^($2)$ ]] || st=1
+	_result "$st" "${3:-$REQUEST: header $1 matches $2}" \
+		"$1: '$got' does not match ^($2)\$
+$(_last)"
+}
+
+expect_no_header() {
+	local st=0
+	[ -z "$(header "$1")" ] || st=1
+	_result "$st" "${2:-$REQUEST: no $1 header}" \
+		"unexpected $1: $(header "$1")"
+}
+
+expect_ours() {
+	local why=
+	case $STATUS in
+	204 | 304) ;;
+	*)
+		case $(header Content-Type) in
+		application/json*) ;;
+		*) why="Content-Type '$(header Content-Type)'; " ;;
+		esac
+		;;
+	esac
+	[ -n "$(header X-Request-Id)" ] || why="${why}no X-Request-Id; "
+	[ -n "$(header Server-Timing)" ] || why="${why}no Server-Timing; "
+	_result "$([ -z "$why" ]; echo $?)" \
+		"${1:-$REQUEST is answered by agora}" "$why$(_last)"
+}
+
+expect_lighttpd() {
+	local why=
+	case $(header Content-Type) in
+	text/html*) ;;
+	*) why="Content-Type '$(header Content-Type)'; " ;;
+	esac
+	[ -z "$(header X-Request-Id)" ] || why="${why}has X-Request-Id; "
+	_result "$([ -z "$why" ]; echo $?)" \
+		"${1:-$REQUEST is answered by lighttpd itself}" "$why$(_last)"
+}
+
+login() {
+	local body token
+	body=$(jq -nc --arg e "$1" --arg p "$2" '{email: $e, password: $p}')
+	TOKEN='' api POST /api/auth/login "$body"
+	token=$(json .accessToken)
+	if [ "$STATUS" != 200 ] || [ -z "$token" ] || [ "$token" = null ]; then
+		echo "# login $1 failed: $(_last)" >&2
+		return 1
+	fi
+	printf '%s\n' "$token"
+}
