@@ -23,6 +23,10 @@ static int auth_signup(struct req *r)
 
 	if (req_body_valid(r, signup_fields, &body) < 0)
 		return -1;
+	/* 72 characters of Korean are 216 bytes; bcrypt reads only 72. */
+	if (strlen(jsonx_get_str(body, "password")) > 72)
+		return err_add(&r->err, "password must be shorter than or "
+			       "equal to 72 bytes");
 	if (user_create(r->app->db, jsonx_get_str(body, "email"),
 			jsonx_get_str(body, "password"),
 			jsonx_get_str(body, "name"), "USER",

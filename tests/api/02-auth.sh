@@ -76,6 +76,11 @@ a2_signup "long.$a2_tag@example.com" "${a2_pw72}x" Bob
 expect_status 400 "a 73-character password is 400"
 ok 'a2_has "password must be shorter than or equal to 72 characters"' \
 	"message says the password is too long"
+# bcrypt reads 72 bytes: 30 Korean characters are 90 of them.
+a2_signup "kr.$a2_tag@example.com" "$(printf '비%.0s' $(seq 30))" Bob
+expect_status 400 "a 30-character, 90-byte password is 400"
+ok 'a2_has "password must be shorter than or equal to 72 bytes"' \
+	"message says the password has too many bytes"
 a2_signup "p8.$a2_tag@example.com" 12345678 Bob
 expect_status 201 "an 8-character password is accepted"
 a2_signup "p72.$a2_tag@example.com" "$a2_pw72" Bob
