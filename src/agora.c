@@ -24,7 +24,7 @@ static const char usage[] =
 	"  -V, --version           show the version\n"
 	"\n"
 	"Configuration comes from the environment (and AGORA_ENV_FILE);\n"
-	"see agora(1) and docs/operations.md.\n";
+	"see docs/operations.md.\n";
 
 static struct db *open_db(const struct cfg *c)
 {
