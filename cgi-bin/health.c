@@ -62,13 +62,22 @@ static bool health_cache(struct req *r, struct json_object **entry)
 	return up;
 }
 
+/*
+ * The dependencies /api/health reports, in order. A check fills *entry
+ * with {"status":"up"|"down", ...} and answers whether it is up. A feature
+ * that brings a dependency (search, events) adds its row here.
+ */
+static const struct health_check {
+	const char *name;
+	bool (*check)(struct req *r, struct json_object **entry);
+} checks[] = {
+	{ "database", health_database },
+	{ "cache", health_cache },
+};
+
 static int health_ready(struct req *r)
 {
 	struct json_object *o, *info, *error, *details, *entry;
-	bool (*checks[])(struct req *, struct json_object **) = {
-		health_database, health_cache,
-	};
-	static const char *const names[] = { "database", "cache" };
 	bool all = true, up;
 	size_t i;
 
@@ -76,11 +85,11 @@ static int health_ready(struct req *r)
 	error = json_object_new_object();
 	details = json_object_new_object();
 	for (i = 0; i < ARRAY_SIZE(checks); i++) {
-		up = checks[i](r, &entry);
+		up = checks[i].check(r, &entry);
 		all = all && up;
-		json_object_object_add(up ? info : error, names[i],
+		json_object_object_add(up ? info : error, checks[i].name,
 				       json_object_get(entry));
-		json_object_object_add(details, names[i], entry);
+		json_object_object_add(details, checks[i].name, entry);
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "status",

@@ -1,0 +1,87 @@
+/* cmd-migrate.c: `agora migrate` and the first ADMIN account. */
+#include "common.h"
+
+#include "cmd.h"
+#include "log.h"
+#include "migrate.h"
+#include "user.h"
+
+struct db *cmd_setup(struct cfg *c, const char *cmdname)
+{
+	struct db_opts opts = { 0 };
+	struct err e = ERR_INIT;
+	struct db *db = NULL;
+
+	cfg_load_or_die(c, 0, "agora");
+	log_init("agora", c->log_level);
+	opts.statement_timeout = c->db_statement_timeout;
+	if (db_open(&db, c->database_url, &opts, &e) < 0)
+		die("agora %s: cannot open database: %s", cmdname, e.msg);
+	return db;
+}
+
+/* Create the ADMIN account named by ADMIN_EMAIL, or promote it. */
+static int ensure_admin(struct db *db, const struct cfg *c, struct err *e)
+{
+	char *email = xstrdup(c->admin_email), now[32];
+	struct db_res *res = NULL;
+	int ret = -1;
+
+	user_email_fold(email);
+	db_now(now);
+	if (db_query(db, &res,
+		     "UPDATE users SET role = 'ADMIN', updated_at = $2 "
+		     "WHERE email = $1 AND role <> 'ADMIN' RETURNING id",
+		     DB_ARGS(DB_S(email), DB_S(now)), e) < 0)
+		goto out;
+	if (db_res_rows(res) == 1) {
+		printf("agora: %s promoted to ADMIN\n", email);
+		ret = 0;
+		goto out;
+	}
+	db_res_free(res);
+	res = NULL;
+	if (user_create(db, email, c->admin_password, "Administrator", "ADMIN",
+			c->bcrypt_cost, NULL, e) == 0) {
+		printf("agora: ADMIN %s created\n", email);
+		ret = 0;
+	} else if (e->code == ERR_CONFLICT) {
+		/* Already there and already an ADMIN. */
+		err_release(e);
+		ret = 0;
+	}
+out:
+	if (res)
+		db_res_free(res);
+	free(email);
+	return ret;
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+	struct cfg c;
+	struct db *db;
+	struct err e = ERR_INIT;
+	int applied = 0, ret = 1;
+
+	if (argc > 1)
+		die("agora migrate: unexpected argument '%s'", argv[1]);
+	db = cmd_setup(&c, "migrate");
+	if (migrate_run(db, &applied, &e) < 0) {
+		fprintf(stderr, "agora migrate: %s\n", e.msg);
+		goto out;
+	}
+	printf("agora: %d migration%s applied\n", applied,
+	       applied == 1 ? "" : "s");
+	if (c.admin_email[0] && c.admin_password[0] &&
+	    ensure_admin(db, &c, &e) < 0) {
+		fprintf(stderr, "agora migrate: ADMIN_EMAIL: %s\n", e.msg);
+		goto out;
+	}
+	ret = 0;
+out:
+	err_release(&e);
+	db_free(db);
+	cfg_release(&c);
+	return ret;
+}
