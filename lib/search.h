@@ -1,0 +1,79 @@
+/* search.h: product search behind one interface: the database's own full
+ * text (SQLite FTS5, PostgreSQL tsvector) or Elasticsearch. */
+#ifndef AGORA_SEARCH_H
+#define AGORA_SEARCH_H
+
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "cfg.h"
+#include "db.h"
+#include "err.h"
+
+enum search_sort {
+	SEARCH_RELEVANCE,	/* default; without q: newest first */
+	SEARCH_PRICE_ASC,
+	SEARCH_PRICE_DESC,
+	SEARCH_NEWEST,
+};
+
+/* A validated query (cgi-bin/search.c checks the bounds of DESIGN §5). */
+struct search_query {
+	const char *q;		/* NULL or "": every ACTIVE product */
+	const char *category;	/* NULL: any; else an exact match */
+	const char *brand;	/* NULL: any; else an exact match */
+	int64_t min_price;	/* -1: unbounded */
+	int64_t max_price;	/* -1: unbounded */
+	int64_t page;		/* ≥ 1 */
+	int64_t size;		/* 1..100 */
+	enum search_sort sort;
+};
+
+struct search;
+
+/*
+ * search_open: the backend the configuration names: Elasticsearch when
+ * ELASTICSEARCH_NODE is set, else the database's full text on db (which
+ * the caller keeps owning and must outlive the search). Opening does no
+ * I/O. The caller owns *out: search_free().
+ */
+int search_open(struct search **out, const struct cfg *c, struct db *db,
+		struct err *e);
+void search_free(struct search *s);
+
+/* search_backend: "database" or "elasticsearch". */
+const char *search_backend(const struct search *s);
+
+/*
+ * search_products: run q. *out is a new object the caller owns:
+ *   {"total":n,"items":[{id,name,description,category,brand,price,status,
+ *    created_at}…],"facets":{"category":[{"value","count"}…],"brand":[…]}}
+ * Only ACTIVE products. Facet counts describe the matches of q and the
+ * price range before the category and brand filters (ES: aggregations +
+ * post_filter). Errors: 503 "Search is unavailable" when the backend
+ * cannot answer (ES down or slow), 500 otherwise.
+ */
+int search_products(struct search *s, const struct search_query *q,
+		    struct json_object **out, struct err *e);
+
+/*
+ * search_health: the /api/health "search" entry: {"status":"up",
+ * "backend":"database"} or the ES cluster health; returns up or down.
+ */
+bool search_health(struct search *s, struct json_object **entry);
+
+/* Progress of a reindex: called after each batch (may be NULL). */
+typedef void (*search_progress_fn)(void *ctx, int64_t done, int64_t total);
+
+/*
+ * search_reindex: rebuild the index from the database, which stays the
+ * truth. Elasticsearch: create products_vN+1 with the mapping, stream the
+ * ACTIVE products in batches (memory stays flat), bulk-load, refresh, swap
+ * the alias `products` in one _aliases call, delete the old index; search
+ * answers throughout. Database: rebuild the full-text index. *out (caller
+ * owns): {"indexed":n,"index":"products_v7","tookMs":…}.
+ */
+int search_reindex(struct search *s, search_progress_fn progress, void *ctx,
+		   struct json_object **out, struct err *e);
+
+#endif
