@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <time.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -173,12 +174,20 @@ static int pg_fail(struct db *db, const PGresult *r, struct err *e)
 	return db_fail(e, pg_code(db->pg, r), line);
 }
 
-/* Notices ("relation already exists, skipping") would go to stderr
- * unformatted, in the middle of the JSON log lines: drop them. */
-static void pg_notice(void *arg, const char *msg)
+/*
+ * Notices ("relation already exists, skipping") would go to stderr
+ * unformatted, in the middle of the JSON log lines: drop them. One kind
+ * matters: a FATAL error the server sends to an idle connection (it is
+ * being terminated) arrives here, and means the connection is gone even
+ * before the socket reports EOF.
+ */
+static void pg_notice(void *arg, const PGresult *r)
 {
-	(void)arg;
-	(void)msg;
+	struct db *db = arg;
+	const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+
+	if (sev && (!strcmp(sev, "FATAL") || !strcmp(sev, "PANIC")))
+		db->down = true;
 }
 
 static int pg_connect(struct db *db, struct err *e)
@@ -214,7 +223,7 @@ static int pg_connect(struct db *db, struct err *e)
 	db->pg = PQconnectdbParams(keys, vals, 1);
 	if (!db->pg)
 		die("out of memory");
-	PQsetNoticeProcessor(db->pg, pg_notice, NULL);
+	PQsetNoticeReceiver(db->pg, pg_notice, db);
 	/* named statements died with the old session */
 	cache_clear(db);
 	if (PQstatus(db->pg) != CONNECTION_OK) {
@@ -225,9 +234,32 @@ static int pg_connect(struct db *db, struct err *e)
 	return 0;
 }
 
+/*
+ * pg_stale: has the server closed this idle connection (a restart, an
+ * administrator's pg_terminate_backend, an idle timeout)? Between queries
+ * the server sends nothing, so a readable socket means a FATAL message
+ * (pg_notice marks the connection down) or EOF is waiting: reading it
+ * makes libpq notice. One poll(2) per query spares the first request
+ * after a restart its 503.
+ */
+static bool pg_stale(struct db *db)
+{
+	struct pollfd pfd = { PQsocket(db->pg), POLLIN, 0 };
+	int i;
+
+	if (pfd.fd < 0 || db->in_tx)
+		return false;
+	/* The FATAL message comes first, the EOF after it: libpq marks the
+	 * connection bad only once a read returns the EOF. */
+	for (i = 0; i < 4 && poll(&pfd, 1, 0) == 1; i++)
+		if (!PQconsumeInput(db->pg))
+			break;
+	return db->down || PQstatus(db->pg) != CONNECTION_OK;
+}
+
 static int pg_ensure(struct db *db, struct err *e)
 {
-	if (!db->down && PQstatus(db->pg) == CONNECTION_OK)
+	if (!db->down && PQstatus(db->pg) == CONNECTION_OK && !pg_stale(db))
 		return 0;
 	/* Reconnecting inside a transaction would run the rest of it in
 	 * autocommit mode: the caller must roll back first. */

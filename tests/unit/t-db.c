@@ -467,15 +467,26 @@ static void wait_gone(struct db *db, int64_t pid)
 	}
 }
 
-/* test_pg_breaks: statement timeout and a killed backend. */
-static void test_pg_breaks(struct db *db, const char *url)
+/* kill_backend: terminate backend pid from db and wait until it is gone. */
+static void kill_backend(struct db *db, int64_t pid)
+{
+	is_int(one_int(db,
+		       "SELECT count(*) FROM pg_stat_activity"
+		       " WHERE pid = $1 AND pg_terminate_backend($1)",
+		       DB_ARGS(DB_I(pid))),
+	       1, "pg: backend %" PRId64 " terminated", pid);
+	wait_gone(db, pid);
+}
+
+/* test_pg_breaks: statement timeout, killed backends, an outage. */
+static void test_pg_breaks(struct db *db, struct db *admin, const char *url)
 {
 	struct db *a = NULL, *slow = NULL;
 	struct db_opts o = {.statement_timeout = 100};
 	struct err e = ERR_INIT;
 	struct timespec t0, t1;
 	int64_t pid, pid2;
-	int i;
+	char *dbname, *alter;
 
 	if (!db_open(&slow, url, &o, &e)) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -499,39 +510,49 @@ static void test_pg_breaks(struct db *db, const char *url)
 		db_free(a);
 		return;
 	}
-	for (i = 0; i < 2; i++) {
-		bool in_tx = i == 1;
+	/* An idle connection the server closed is noticed before the next
+	 * query (pg_stale), which then runs on a new one. */
+	pid = one_int(a, "SELECT pg_backend_pid()", DB_NOARGS);
+	kill_backend(db, pid);
+	is_int(qcode(a, "SELECT 1", DB_NOARGS), 0,
+	       "pg: a connection closed while idle is replaced at once");
+	pid2 = one_int(a, "SELECT pg_backend_pid()", DB_NOARGS);
+	ok(pid2 > 0 && pid2 != pid, "pg: ... by a new backend");
 
-		pid = one_int(a, "SELECT pg_backend_pid()", DB_NOARGS);
-		if (in_tx)
-			db_begin(a, &e);
-		is_int(one_int(db,
-			       "SELECT count(*) FROM pg_stat_activity"
-			       " WHERE pid = $1 AND pg_terminate_backend($1)",
-			       DB_ARGS(DB_I(pid))),
-		       1, "pg: backend %" PRId64 " terminated", pid);
-		/* wait until the backend is really gone */
-		wait_gone(db, pid);
-		is_int(qcode(a, "SELECT 1", DB_NOARGS), ERR_UNAVAILABLE,
-		       "pg: lost connection is unavailable%s",
-		       in_tx ? " (in a transaction)" : "");
-		if (in_tx) {
-			is_int(qcode(a, "SELECT 1", DB_NOARGS), ERR_UNAVAILABLE,
-			       "pg: no silent reconnect inside a transaction");
-			db_rollback(a);
-		}
-		pid2 = one_int(a, "SELECT pg_backend_pid()", DB_NOARGS);
-		ok(pid2 > 0 && pid2 != pid, "pg: the next query reconnects%s",
-		   in_tx ? " after rollback" : "");
-	}
+	/* Lost inside a transaction: never a silent reconnect. */
+	pid = one_int(a, "SELECT pg_backend_pid()", DB_NOARGS);
+	db_begin(a, &e);
+	kill_backend(db, pid);
+	is_int(qcode(a, "SELECT 1", DB_NOARGS), ERR_UNAVAILABLE,
+	       "pg: lost connection is unavailable (in a transaction)");
+	is_int(qcode(a, "SELECT 1", DB_NOARGS), ERR_UNAVAILABLE,
+	       "pg: no silent reconnect inside a transaction");
+	db_rollback(a);
+	pid2 = one_int(a, "SELECT pg_backend_pid()", DB_NOARGS);
+	ok(pid2 > 0 && pid2 != pid, "pg: the next query reconnects after rollback");
+
+	/* An outage: the server refuses connections to this database (set
+	 * from another database: PostgreSQL refuses it for the current one). */
+	dbname = xstrdup(strrchr(url, '/') + 1);
+	dbname[strcspn(dbname, "?")] = '\0';
+	alter = xasprintf("ALTER DATABASE \"%s\" ALLOW_CONNECTIONS false",
+			  dbname);
+	is_int(qcode(admin, alter, DB_NOARGS), 0, "pg: connections refused");
+	free(alter);
+	kill_backend(db, one_int(a, "SELECT pg_backend_pid()", DB_NOARGS));
+	is_int(qcode(a, "SELECT 1", DB_NOARGS), ERR_UNAVAILABLE,
+	       "pg: during the outage a query is unavailable");
+	alter = xasprintf("ALTER DATABASE \"%s\" ALLOW_CONNECTIONS true",
+			  dbname);
+	is_int(qcode(admin, alter, DB_NOARGS), 0,
+	       "pg: connections allowed again");
+	free(alter);
+	is_int(qcode(a, "SELECT 1", DB_NOARGS), 0,
+	       "pg: the first query after the outage succeeds");
+	free(dbname);
 
 	/* ping notices the loss and reconnects in one call */
-	pid = one_int(a, "SELECT pg_backend_pid()", DB_NOARGS);
-	one_int(db,
-		"SELECT count(*) FROM pg_stat_activity"
-		" WHERE pid = $1 AND pg_terminate_backend($1)",
-		DB_ARGS(DB_I(pid)));
-	wait_gone(db, pid);
+	kill_backend(db, one_int(a, "SELECT pg_backend_pid()", DB_NOARGS));
 	ok(!db_ping(a, &e), "pg: ping recovers a lost connection");
 	err_release(&e);
 	db_free(a);
@@ -586,7 +607,7 @@ static void test_pg(void)
 
 	battery(db, db2, "pg");
 	test_pg_replan(db);
-	test_pg_breaks(db, url);
+	test_pg_breaks(db, admin, url);
 drop:
 	db_free(db);
 	db_free(db2);
