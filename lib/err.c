@@ -8,6 +8,7 @@ void err_init(struct err *e)
 	e->msg[0] = '\0';
 	e->list = NULL;
 	e->nlist = 0;
+	e->shown = false;
 }
 
 void err_release(struct err *e)
@@ -33,6 +34,20 @@ int err_set(struct err *e, int code, const char *fmt, ...)
 		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 		va_end(ap);
 	}
+	return -1;
+}
+
+int err_show(struct err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e || e->code != ERR_NONE)
+		return -1;
+	e->code = code;
+	e->shown = true;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
 	return -1;
 }
 

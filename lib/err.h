@@ -2,6 +2,7 @@
 #ifndef AGORA_ERR_H
 #define AGORA_ERR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -34,15 +35,21 @@ struct err {
 	char msg[256];
 	char **list;
 	size_t nlist;
+	bool shown;	/* msg is for the client even on a 5xx (err_show) */
 };
 
-#define ERR_INIT { 0, "", NULL, 0 }
+#define ERR_INIT { 0, "", NULL, 0, false }
 
 void err_init(struct err *e);
 /* err_release: free the message list; e is reset to ERR_NONE. */
 void err_release(struct err *e);
 /* err_set: record code and message (fmt may be NULL); returns -1. */
 int err_set(struct err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* err_show: err_set() for a message written for the client, which the
+ * sink shows even for a 5xx ("Search is unavailable"). Never pass it a
+ * driver's or a dependency's text. Returns -1. */
+int err_show(struct err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* err_add: append a validation message; the code becomes 400 unless
  * another code was set first. Returns -1. */

@@ -255,7 +255,7 @@ int req_send_error(struct req *r, const struct err *e)
 		}
 		sbuf_addstr(b, "],\"error\":");
 		sbuf_add_json_str(b, text);
-	} else if (code < 500 && e->msg[0]) {
+	} else if ((code < 500 || e->shown) && e->msg[0]) {
 		sbuf_add_json_str(b, e->msg);
 		sbuf_addstr(b, ",\"error\":");
 		sbuf_add_json_str(b, text);

@@ -116,7 +116,8 @@ void req_header(struct req *r, const char *name, const char *value);
  *   validation list  -> {"statusCode":400,"message":[...],"error":"Bad Request"}
  *   code + message   -> {"statusCode":404,"message":"User 7 not found","error":"Not Found"}
  *   code, no message -> {"statusCode":401,"message":"Unauthorized"}
- * 5xx never show their message (it is logged with the request id).
+ * 5xx never show their message (it is logged with the request id),
+ * unless it was set with err_show().
  */
 int req_send_error(struct req *r, const struct err *e);
 

@@ -165,6 +165,14 @@ static void test_errors(void)
 	       "a 503 does not leak its message");
 	err_release(&e);
 
+	err_show(&e, ERR_UNAVAILABLE, "Search is unavailable");
+	req_send_error(&r, &e);
+	is_str(r.out.buf,
+	       "{\"statusCode\":503,\"message\":\"Search is unavailable\","
+	       "\"error\":\"Service Unavailable\"}",
+	       "a 503 set with err_show says its message");
+	err_release(&e);
+
 	req_write(&r);
 	ok(!strncmp(mem.out.buf, "Status: 503 Service Unavailable\r\n", 33),
 	   "status line first");
