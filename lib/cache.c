@@ -1,0 +1,352 @@
+/* cache.c: the cache: Redis through hiredis, or an LRU table in memory. */
+#include "common.h"
+
+#include <sys/time.h>
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "cache.h"
+#include "log.h"
+
+/* One memory entry: in its hash chain and in the LRU list (head = most
+ * recently used). */
+struct cache_entry {
+	char *key;
+	char *val;
+	size_t len;
+	double expires;			/* monotonic ms */
+	struct cache_entry *hnext;
+	struct cache_entry *prev, *next;
+};
+
+struct cache {
+	bool redis;
+
+	/* Redis */
+	char *host;
+	int port;
+	int timeout_ms;
+	redisContext *rc;		/* NULL: not connected */
+	double retry_at;		/* monotonic ms: skip Redis until */
+
+	/* memory */
+	struct cache_entry **buckets;
+	size_t nbuckets;		/* a power of two */
+	size_t count, max;
+	struct cache_entry *head, *tail;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+struct cache *cache_open(const struct cache_opts *opts)
+{
+	struct cache *c = xcalloc(1, sizeof(*c));
+
+	if (opts->redis_host && *opts->redis_host) {
+		c->redis = true;
+		c->host = xstrdup(opts->redis_host);
+		c->port = opts->redis_port > 0 ? opts->redis_port : 6379;
+		c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms :
+						       CACHE_TIMEOUT_MS;
+		return c;
+	}
+	c->max = opts->max_entries ? opts->max_entries : CACHE_MAX_ENTRIES;
+	/* About one entry per bucket when full. */
+	for (c->nbuckets = 16; c->nbuckets < c->max; c->nbuckets *= 2)
+		;
+	c->buckets = xcalloc(c->nbuckets, sizeof(*c->buckets));
+	return c;
+}
+
+static void mem_entry_free(struct cache_entry *en)
+{
+	free(en->key);
+	free(en->val);
+	free(en);
+}
+
+void cache_free(struct cache *c)
+{
+	struct cache_entry *en, *next;
+
+	if (!c)
+		return;
+	if (c->rc)
+		redisFree(c->rc);
+	free(c->host);
+	for (en = c->head; en; en = next) {
+		next = en->next;
+		mem_entry_free(en);
+	}
+	free(c->buckets);
+	free(c);
+}
+
+const char *cache_type(const struct cache *c)
+{
+	return c->redis ? "redis" : "memory";
+}
+
+long cache_count(const struct cache *c)
+{
+	return c->redis ? -1 : (long)c->count;
+}
+
+/* ---- memory -------------------------------------------------------------- */
+
+static size_t mem_slot(const struct cache *c, const char *key)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h & (c->nbuckets - 1);
+}
+
+static void lru_unlink(struct cache *c, struct cache_entry *en)
+{
+	if (en->prev)
+		en->prev->next = en->next;
+	else
+		c->head = en->next;
+	if (en->next)
+		en->next->prev = en->prev;
+	else
+		c->tail = en->prev;
+	en->prev = en->next = NULL;
+}
+
+static void lru_push(struct cache *c, struct cache_entry *en)
+{
+	en->prev = NULL;
+	en->next = c->head;
+	if (c->head)
+		c->head->prev = en;
+	c->head = en;
+	if (!c->tail)
+		c->tail = en;
+}
+
+/* mem_find: the entry for key, or NULL; *link is where it hangs. */
+static struct cache_entry *mem_find(struct cache *c, const char *key,
+				    struct cache_entry ***link)
+{
+	struct cache_entry **p = &c->buckets[mem_slot(c, key)];
+
+	for (; *p; p = &(*p)->hnext)
+		if (!strcmp((*p)->key, key))
+			break;
+	*link = p;
+	return *p;
+}
+
+static void mem_remove(struct cache *c, struct cache_entry *en)
+{
+	struct cache_entry **link;
+
+	mem_find(c, en->key, &link);
+	*link = en->hnext;
+	lru_unlink(c, en);
+	c->count--;
+	mem_entry_free(en);
+}
+
+static int mem_get(struct cache *c, const char *key, struct sbuf *out)
+{
+	struct cache_entry **link, *en = mem_find(c, key, &link);
+
+	if (!en)
+		return 0;
+	if (now_ms() >= en->expires) {
+		mem_remove(c, en);
+		return 0;
+	}
+	lru_unlink(c, en);
+	lru_push(c, en);
+	sbuf_add(out, en->val, en->len);
+	return 1;
+}
+
+static void mem_set(struct cache *c, const char *key, const void *val,
+		    size_t len, int ttl)
+{
+	struct cache_entry **link, *en = mem_find(c, key, &link);
+
+	if (en) {
+		free(en->val);
+		lru_unlink(c, en);
+	} else {
+		/* Expired entries count too: the bound is on memory held. */
+		if (c->count >= c->max) {
+			mem_remove(c, c->tail);
+			mem_find(c, key, &link);
+		}
+		en = xcalloc(1, sizeof(*en));
+		en->key = xstrdup(key);
+		*link = en;
+		c->count++;
+	}
+	en->val = xmemdupz(val, len);
+	en->len = len;
+	en->expires = now_ms() + (double)ttl * 1e3;
+	lru_push(c, en);
+}
+
+static void mem_del(struct cache *c, const char *key)
+{
+	struct cache_entry **link, *en = mem_find(c, key, &link);
+
+	if (en)
+		mem_remove(c, en);
+}
+
+/* ---- Redis --------------------------------------------------------------- */
+
+/* redis_fail: drop the connection and leave Redis alone for a while, so
+ * that an outage costs one timeout, not one per request. */
+static int redis_fail(struct cache *c, const char *what, struct err *e)
+{
+	const char *why = c->rc && c->rc->err ? c->rc->errstr : "bad reply";
+
+	err_set(e, ERR_UNAVAILABLE, "redis %s:%d: %s: %s", c->host, c->port,
+		what, why);
+	if (c->rc) {
+		redisFree(c->rc);
+		c->rc = NULL;
+	}
+	c->retry_at = now_ms() + CACHE_RETRY_MS;
+	/* Once per failure, not once per skipped call. */
+	log_msg(LOG_WARN, NULL, "cache: %s; Redis left alone for %d ms",
+		e->msg, CACHE_RETRY_MS);
+	return -1;
+}
+
+static int redis_ready(struct cache *c, struct err *e)
+{
+	struct timeval tv;
+
+	if (c->rc)
+		return 0;
+	if (now_ms() < c->retry_at)
+		return err_set(e, ERR_UNAVAILABLE,
+			       "redis %s:%d: skipped after a recent failure",
+			       c->host, c->port);
+	tv.tv_sec = c->timeout_ms / 1000;
+	tv.tv_usec = (c->timeout_ms % 1000) * 1000;
+	c->rc = redisConnectWithTimeout(c->host, c->port, tv);
+	if (!c->rc)
+		die("out of memory");
+	/* hiredis 0.14 applies the connect timeout to connecting only:
+	 * without this a stopped Redis would block every command forever. */
+	if (c->rc->err || redisSetTimeout(c->rc, tv) != REDIS_OK)
+		return redis_fail(c, "connect", e);
+	return 0;
+}
+
+/* redis_cmd: run a command; returns the reply (caller frees) or NULL with
+ * the connection dropped. */
+static redisReply *redis_cmd(struct cache *c, struct err *e, const char *what,
+			     const char *fmt, ...)
+{
+	redisReply *reply;
+	va_list ap;
+
+	if (redis_ready(c, e) < 0)
+		return NULL;
+	va_start(ap, fmt);
+	reply = redisvCommand(c->rc, fmt, ap);
+	va_end(ap);
+	if (!reply) {
+		redis_fail(c, what, e);
+		return NULL;
+	}
+	if (reply->type == REDIS_REPLY_ERROR) {
+		err_set(e, ERR_UNAVAILABLE, "redis %s:%d: %s: %s", c->host,
+			c->port, what, reply->str);
+		freeReplyObject(reply);
+		redis_fail(c, what, e);
+		return NULL;
+	}
+	return reply;
+}
+
+/* ---- the interface ------------------------------------------------------- */
+
+int cache_get(struct cache *c, const char *key, struct sbuf *out,
+	      struct err *e)
+{
+	redisReply *reply;
+	int ret;
+
+	if (!c->redis)
+		return mem_get(c, key, out);
+	reply = redis_cmd(c, e, "GET", "GET %s", key);
+	if (!reply)
+		return -1;
+	if (reply->type == REDIS_REPLY_STRING) {
+		sbuf_add(out, reply->str, reply->len);
+		ret = 1;
+	} else if (reply->type == REDIS_REPLY_NIL) {
+		ret = 0;
+	} else {
+		ret = redis_fail(c, "GET", e);
+	}
+	freeReplyObject(reply);
+	return ret;
+}
+
+int cache_set(struct cache *c, const char *key, const void *val, size_t len,
+	      int ttl, struct err *e)
+{
+	redisReply *reply;
+
+	if (ttl < 1)
+		ttl = 1;
+	if (!c->redis) {
+		mem_set(c, key, val, len, ttl);
+		return 0;
+	}
+	reply = redis_cmd(c, e, "SET", "SET %s %b EX %d", key, val, len,
+			  ttl);
+	if (!reply)
+		return -1;
+	freeReplyObject(reply);
+	return 0;
+}
+
+int cache_del(struct cache *c, const char *key, struct err *e)
+{
+	redisReply *reply;
+
+	if (!c->redis) {
+		mem_del(c, key);
+		return 0;
+	}
+	reply = redis_cmd(c, e, "DEL", "DEL %s", key);
+	if (!reply)
+		return -1;
+	freeReplyObject(reply);
+	return 0;
+}
+
+int cache_ping(struct cache *c, struct err *e)
+{
+	redisReply *reply;
+	bool pong;
+
+	if (!c->redis)
+		return 0;
+	reply = redis_cmd(c, e, "PING", "PING");
+	if (!reply)
+		return -1;
+	pong = reply->type == REDIS_REPLY_STATUS && !strcmp(reply->str, "PONG");
+	freeReplyObject(reply);
+	return pong ? 0 : redis_fail(c, "PING", e);
+}

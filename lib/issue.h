@@ -1,0 +1,49 @@
+/* issue.h: the issues table as the responder and the batch jobs share it. */
+#ifndef AGORA_ISSUE_H
+#define AGORA_ISSUE_H
+
+#include <json-c/json.h>
+
+#include "cache.h"
+#include "db.h"
+#include "err.h"
+#include "sbuf.h"
+
+/* The columns issue_json() expects, in this order. */
+#define ISSUE_COLUMNS "id, title, description, status, priority, " \
+	"view_count, author_id, created_at, updated_at"
+
+/* Where the popular list is cached, and how many issues it holds. */
+#define ISSUE_POPULAR_KEY "popular_issues:v1"
+#define ISSUE_POPULAR_SIZE 10
+
+/* issue_json: row `row` of a result selected with ISSUE_COLUMNS as the
+ * API's issue object {id, title, description, status, priority,
+ * viewCount, authorId, createdAt, updatedAt}. The caller owns it. */
+struct json_object *issue_json(const struct db_res *res, size_t row);
+
+/*
+ * issue_popular_load: the popular list from the database (the
+ * ISSUE_POPULAR_SIZE non-CLOSED issues with the most views, ties to the
+ * lower id) as a JSON array, appended to out: the bytes cached and
+ * served. *count (may be NULL) receives how many issues it holds.
+ * Errors: those of db_query().
+ */
+int issue_popular_load(struct db *db, struct sbuf *out, size_t *count,
+		       struct err *e);
+
+/*
+ * issue_popular_forget: delete the cached popular list after a write that
+ * may change it has committed. A cache failure is logged (under reqid,
+ * may be NULL), not returned: the entry then ages out within its TTL.
+ */
+void issue_popular_forget(struct cache *cache, const char *reqid);
+
+/*
+ * issue_close_stale: close every OPEN or IN_PROGRESS issue whose
+ * updated_at is more than `days` days old; *closed receives how many.
+ * Errors: those of db_query().
+ */
+int issue_close_stale(struct db *db, int days, long *closed, struct err *e);
+
+#endif

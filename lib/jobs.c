@@ -1,0 +1,403 @@
+/* jobs.c: the batch jobs, the cron table and the lock that serializes them. */
+#include "common.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "issue.h"
+#include "jobs.h"
+#include "log.h"
+
+/* ---- the jobs ------------------------------------------------------------ */
+
+static int job_warm_popular(struct jobs_env *env, int argc, char **argv,
+			    struct err *e)
+{
+	struct sbuf val;
+	size_t n = 0;
+	int ret = -1;
+
+	if (argc > 1)
+		return err_set(e, ERR_BAD_REQUEST,
+			       "warm-popular takes no arguments");
+	sbuf_init(&val, 0, 0);
+	if (issue_popular_load(env->db, &val, &n, e) < 0)
+		goto out;
+	if (strcmp(cache_type(env->cache), "redis") != 0) {
+		/* Each responder keeps its own memory cache: this process
+		 * cannot fill theirs. */
+		log_msg(LOG_INFO, NULL, "warm-popular: %zu issues; the cache "
+			"is in memory, per process: nothing to warm", n);
+		ret = 0;
+		goto out;
+	}
+	if (cache_set(env->cache, ISSUE_POPULAR_KEY, val.buf, val.len,
+		      env->cfg->cache_ttl, e) < 0)
+		goto out;
+	log_msg(LOG_INFO, NULL, "warm-popular: %zu issues cached under %s "
+		"for %d s", n, ISSUE_POPULAR_KEY, env->cfg->cache_ttl);
+	ret = 0;
+out:
+	sbuf_release(&val);
+	return ret;
+}
+
+static int job_close_stale(struct jobs_env *env, int argc, char **argv,
+			   struct err *e)
+{
+	long days = -1, closed = 0;
+	char *end;
+
+	if (argc == 3 && !strcmp(argv[1], "--days")) {
+		errno = 0;
+		days = strtol(argv[2], &end, 10);
+		if (errno || *end || argv[2][0] < '0' || argv[2][0] > '9' ||
+		    days > 36500)
+			days = -1;
+	}
+	if (days < 1)
+		return err_set(e, ERR_BAD_REQUEST, "usage: close-stale-issues "
+			       "--days N (N from 1 to 36500)");
+	if (issue_close_stale(env->db, (int)days, &closed, e) < 0)
+		return -1;
+	if (closed)
+		issue_popular_forget(env->cache, NULL);
+	log_msg(LOG_INFO, NULL, "close-stale-issues: closed %ld issue%s "
+		"untouched for %ld days", closed, closed == 1 ? "" : "s", days);
+	return 0;
+}
+
+const struct job jobs_table[] = {
+	{ "warm-popular", "",
+	  "recompute the popular issues and store them in Redis",
+	  job_warm_popular },
+	{ "close-stale-issues", "--days N",
+	  "close OPEN and IN_PROGRESS issues untouched for N days",
+	  job_close_stale },
+	{ NULL }
+};
+
+/* Warmed every 4 minutes, the popular list (TTL 300 s by default) is
+ * recomputed before it expires. */
+const char *const jobs_schedule[] = {
+	"*/4 * * * * warm-popular",
+	"17 3 * * * close-stale-issues --days 30",
+	NULL
+};
+
+const struct job *jobs_find(const char *name)
+{
+	const struct job *j;
+
+	for (j = jobs_table; j->name; j++)
+		if (!strcmp(j->name, name))
+			return j;
+	return NULL;
+}
+
+/* ---- the schedule -------------------------------------------------------- */
+
+static bool parse_num(const char **p, int *out)
+{
+	int v = 0;
+
+	if (**p < '0' || **p > '9')
+		return false;
+	for (; **p >= '0' && **p <= '9'; (*p)++) {
+		v = v * 10 + (**p - '0');
+		if (v > 1000)
+			return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* One field: comma-separated "*", "N" or "N-M", each with an optional
+ * "/STEP", into bits lo..hi of *bits. */
+static bool parse_field(const char *f, int lo, int hi, uint64_t *bits,
+			bool *any)
+{
+	const char *p = f;
+	int a, b, step;
+
+	*bits = 0;
+	*any = !strcmp(f, "*");
+	for (;;) {
+		if (*p == '*') {
+			a = lo;
+			b = hi;
+			p++;
+		} else {
+			if (!parse_num(&p, &a))
+				return false;
+			b = a;
+			if (*p == '-') {
+				p++;
+				if (!parse_num(&p, &b))
+					return false;
+			}
+		}
+		step = 1;
+		if (*p == '/') {
+			p++;
+			if (!parse_num(&p, &step) || step < 1)
+				return false;
+		}
+		if (a < lo || b > hi || a > b)
+			return false;
+		for (; a <= b; a += step)
+			*bits |= UINT64_C(1) << a;
+		if (*p != ',')
+			break;
+		p++;
+	}
+	return *p == '\0';
+}
+
+static void free_words(char **w, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(w[i]);
+	free(w);
+}
+
+/* Split on blanks into a NULL-terminated array of new strings. */
+static char **split_words(const char *s, int *n)
+{
+	char **w = xcalloc(strlen(s) / 2 + 2, sizeof(*w));
+	const char *start;
+
+	*n = 0;
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		start = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+		w[(*n)++] = xmemdupz(start, (size_t)(s - start));
+	}
+	return w;
+}
+
+int jobs_entry_parse(struct jobs_entry *en, const char *line, struct err *e)
+{
+	static const char *const names[] = { "minute", "hour",
+		"day of month", "month", "day of week" };
+	static const int lo[] = { 0, 0, 1, 1, 0 }, hi[] = { 59, 23, 31, 12, 7 };
+	uint64_t bits[5];
+	bool any[5];
+	struct sbuf name;
+	char **w;
+	int n, i;
+
+	memset(en, 0, sizeof(*en));
+	w = split_words(line, &n);
+	if (n < 6) {
+		free_words(w, n);
+		return err_set(e, ERR_BAD_REQUEST, "schedule '%s': expected "
+			       "MIN HOUR MDAY MON WDAY job [args]", line);
+	}
+	for (i = 0; i < 5; i++)
+		if (!parse_field(w[i], lo[i], hi[i], &bits[i], &any[i])) {
+			err_set(e, ERR_BAD_REQUEST, "schedule '%s': bad %s "
+				"field '%s'", line, names[i], w[i]);
+			free_words(w, n);
+			return -1;
+		}
+	if (!jobs_find(w[5])) {
+		err_set(e, ERR_BAD_REQUEST, "schedule '%s': unknown job '%s'",
+			line, w[5]);
+		free_words(w, n);
+		return -1;
+	}
+	en->min = bits[0];
+	en->hour = (uint32_t)bits[1];
+	en->mday = (uint32_t)bits[2];
+	en->mon = (uint32_t)bits[3];
+	/* 7 is Sunday too */
+	en->wday = (uint32_t)((bits[4] | (bits[4] >> 7)) & 0x7f);
+	en->mday_any = any[2];
+	en->wday_any = any[4];
+	sbuf_init(&name, 0, 0);
+	for (i = 5; i < n; i++)
+		sbuf_addf(&name, "%s%s", i > 5 ? " " : "", w[i]);
+	en->name = sbuf_detach(&name, NULL);
+	/* The job's argv: the words after the five fields. */
+	for (i = 0; i < 5; i++)
+		free(w[i]);
+	memmove(w, w + 5, (size_t)(n - 5 + 1) * sizeof(*w));
+	en->argv = w;
+	en->argc = n - 5;
+	return 0;
+}
+
+void jobs_entry_release(struct jobs_entry *en)
+{
+	if (en->argv)
+		free_words(en->argv, en->argc);
+	free(en->name);
+	memset(en, 0, sizeof(*en));
+}
+
+bool jobs_entry_due(const struct jobs_entry *en, const struct tm *tm)
+{
+	bool mday = (en->mday >> tm->tm_mday) & 1;
+	bool wday = (en->wday >> tm->tm_wday) & 1;
+	bool day;
+
+	/* cron's rule: two restricted day fields match when either does */
+	if (!en->mday_any && !en->wday_any)
+		day = mday || wday;
+	else
+		day = mday && wday;
+	return ((en->min >> tm->tm_min) & 1) &&
+	       ((en->hour >> tm->tm_hour) & 1) &&
+	       ((en->mon >> (tm->tm_mon + 1)) & 1) && day;
+}
+
+/* ---- the lock ------------------------------------------------------------ */
+
+/* An arbitrary constant shared by every agora runner: "agora" in ASCII. */
+#define JOBS_PG_LOCK "418430399073"
+
+/* The SQLite database file named by a "file:" URL or a plain path, or
+ * NULL for an in-memory database. */
+static char *lite_path(const char *url)
+{
+	const char *p = url, *q;
+	size_t len;
+
+	if (!strncmp(p, "file:", 5)) {
+		p += 5;
+		if (!strncmp(p, "//", 2)) {
+			/* file:///abs or file://localhost/abs */
+			p += 2;
+			p = strchr(p, '/');
+			if (!p)
+				return NULL;
+		}
+	}
+	q = strchr(p, '?');
+	if (!*p || *p == ':' || q == p)
+		return NULL;
+	len = q ? (size_t)(q - p) : strlen(p);
+	return xasprintf("%.*s.jobs.lock", (int)len, p);
+}
+
+static int lite_try(struct jobs_lock *lk, const char *path, struct err *e)
+{
+	if (lk->fd < 0) {
+		lk->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (lk->fd < 0)
+			return err_set(e, ERR_INTERNAL, "%s: %s", path,
+				       strerror(errno));
+	}
+	if (flock(lk->fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		return 1;
+	return err_set(e, ERR_INTERNAL, "flock %s: %s", path, strerror(errno));
+}
+
+static int pg_try(struct jobs_env *env, struct err *e)
+{
+	struct db_res *res;
+	const char *v;
+	int ret;
+
+	if (db_query(env->db, &res,
+		     "SELECT pg_try_advisory_lock(" JOBS_PG_LOCK ")",
+		     DB_NOARGS, e) < 0)
+		return -1;
+	v = db_res_str(res, 0, 0);
+	ret = v && !strcmp(v, "t") ? 0 : 1;
+	db_res_free(res);
+	return ret;
+}
+
+int jobs_lock_take(struct jobs_env *env, struct jobs_lock *lk, int wait_ms,
+		   struct err *e)
+{
+	char *path = NULL;
+	int waited = 0, ret;
+
+	lk->fd = -1;
+	lk->held = false;
+	if (db_dialect(env->db) == DB_SQLITE) {
+		path = lite_path(env->cfg->database_url);
+		if (!path) {
+			/* An in-memory database lives in one process. */
+			lk->held = true;
+			return 0;
+		}
+	}
+	for (;;) {
+		ret = path ? lite_try(lk, path, e) : pg_try(env, e);
+		if (ret != 1 || waited >= wait_ms)
+			break;
+		usleep(100 * 1000);
+		waited += 100;
+	}
+	free(path);
+	if (ret == 0)
+		lk->held = true;
+	else if (lk->fd >= 0) {
+		close(lk->fd);
+		lk->fd = -1;
+	}
+	return ret;
+}
+
+void jobs_lock_release(struct jobs_env *env, struct jobs_lock *lk)
+{
+	struct err e = ERR_INIT;
+
+	if (!lk->held)
+		return;
+	if (lk->fd >= 0) {
+		/* closing the file drops the flock */
+		close(lk->fd);
+		lk->fd = -1;
+	} else if (db_dialect(env->db) == DB_POSTGRES &&
+		   db_query(env->db, NULL,
+			    "SELECT pg_advisory_unlock(" JOBS_PG_LOCK ")",
+			    DB_NOARGS, &e) < 0) {
+		/* a lost session has dropped the lock already */
+		log_msg(LOG_WARN, NULL, "jobs: unlock: %s", e.msg);
+	}
+	err_release(&e);
+	lk->held = false;
+}
+
+int jobs_claim(struct jobs_env *env, const char *name, const char *slot,
+	       struct err *e)
+{
+	struct db_res *res;
+	const char *last;
+	bool done;
+	char now[32];
+
+	if (db_query(env->db, &res,
+		     "SELECT slot FROM cron_runs WHERE name = $1",
+		     DB_ARGS(DB_S(name)), e) < 0)
+		return -1;
+	last = db_res_rows(res) ? db_res_str(res, 0, 0) : NULL;
+	done = last && !strcmp(last, slot);
+	db_res_free(res);
+	if (done)
+		return 0;
+	db_now(now);
+	if (db_query(env->db, NULL,
+		     "INSERT INTO cron_runs (name, slot, updated_at) "
+		     "VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE "
+		     "SET slot = excluded.slot, "
+		     "updated_at = excluded.updated_at",
+		     DB_ARGS(DB_S(name), DB_S(slot), DB_S(now)), e) < 0)
+		return -1;
+	return 1;
+}

@@ -1,0 +1,275 @@
+/* cmd-batch.c: `agora batch` (one job now) and `agora cron` (on schedule). */
+#include "common.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "jobs.h"
+#include "log.h"
+
+/* How long `agora batch` and `agora cron --once` wait for another runner
+ * to finish before giving up. */
+#define BATCH_LOCK_WAIT_MS 30000
+
+static volatile sig_atomic_t cron_stopping;
+
+static void cron_on_term(int sig)
+{
+	(void)sig;
+	cron_stopping = 1;
+}
+
+static void jobs_usage(FILE *out)
+{
+	const struct job *j;
+
+	fputs("usage: agora batch <job> [args]\n\njobs:\n", out);
+	for (j = jobs_table; j->name; j++)
+		fprintf(out, "  %s %s\n      %s\n", j->name, j->args, j->help);
+}
+
+/* env_open: configuration, log, database and cache, or exit. */
+static void env_open(struct jobs_env *env, struct cfg *c, const char *name)
+{
+	struct cache_opts copts = { 0 };
+
+	env->db = cmd_setup(c, name);
+	env->cfg = c;
+	copts.redis_host = c->redis_host;
+	copts.redis_port = c->redis_port;
+	env->cache = cache_open(&copts);
+}
+
+static void env_close(struct jobs_env *env, struct cfg *c)
+{
+	cache_free(env->cache);
+	db_free(env->db);
+	cfg_release(c);
+}
+
+/* run_job: one job under a lock the caller holds; the exit status. */
+static int run_job(struct jobs_env *env, const struct job *j, int argc,
+		   char **argv)
+{
+	struct err e = ERR_INIT;
+	int ret = 0;
+
+	if (j->run(env, argc, argv, &e) < 0) {
+		log_msg(LOG_ERROR, NULL, "%s: %s", j->name, e.msg);
+		ret = e.code == ERR_BAD_REQUEST ? 2 : 1;
+	}
+	err_release(&e);
+	return ret;
+}
+
+int cmd_batch(int argc, char **argv)
+{
+	const struct job *j;
+	struct jobs_env env;
+	struct jobs_lock lk;
+	struct err e = ERR_INIT;
+	struct cfg c;
+	int ret = 1, rc;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		jobs_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!(j = jobs_find(argv[1]))) {
+		fprintf(stderr, "agora batch: unknown job '%s'\n\n", argv[1]);
+		jobs_usage(stderr);
+		return 2;
+	}
+	env_open(&env, &c, "batch");
+	rc = jobs_lock_take(&env, &lk, BATCH_LOCK_WAIT_MS, &e);
+	if (rc == 1) {
+		log_msg(LOG_ERROR, NULL, "batch %s: another runner still holds "
+			"the jobs lock after %d s", j->name,
+			BATCH_LOCK_WAIT_MS / 1000);
+	} else if (rc < 0) {
+		log_msg(LOG_ERROR, NULL, "batch %s: jobs lock: %s", j->name,
+			e.msg);
+	} else {
+		ret = run_job(&env, j, argc - 1, argv + 1);
+		jobs_lock_release(&env, &lk);
+	}
+	err_release(&e);
+	env_close(&env, &c);
+	return ret;
+}
+
+/* ---- cron ---------------------------------------------------------------- */
+
+/* parse_now: "YYYY-MM-DDTHH:MM" (UTC) into *tm, weekday included. */
+static bool parse_now(const char *s, struct tm *tm)
+{
+	int n = 0;
+	time_t t;
+
+	memset(tm, 0, sizeof(*tm));
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d%n", &tm->tm_year, &tm->tm_mon,
+		   &tm->tm_mday, &tm->tm_hour, &tm->tm_min, &n) != 5 ||
+	    s[n] || tm->tm_mon < 1 || tm->tm_mon > 12 || tm->tm_mday < 1 ||
+	    tm->tm_mday > 31 || tm->tm_hour > 23 || tm->tm_min > 59)
+		return false;
+	tm->tm_year -= 1900;
+	tm->tm_mon--;
+	t = timegm(tm);
+	return gmtime_r(&t, tm) != NULL;
+}
+
+/*
+ * cron_tick: run the entries due in the minute `slot` names. Under the
+ * jobs lock each due entry is claimed in cron_runs first, so of several
+ * runners exactly one runs it. Returns 0 when the minute is dealt with,
+ * 1 when the lock was busy or the database failed (try again), and sets
+ * *failed when a job failed.
+ */
+static int cron_tick(struct jobs_env *env, struct jobs_entry *ents, size_t n,
+		     const struct tm *tm, const char *slot, int wait_ms,
+		     bool *failed)
+{
+	struct jobs_lock lk;
+	struct err e = ERR_INIT;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (jobs_entry_due(&ents[i], tm))
+			break;
+	if (i == n)
+		return 0;
+	rc = jobs_lock_take(env, &lk, wait_ms, &e);
+	if (rc != 0) {
+		if (rc < 0)
+			log_msg(LOG_WARN, NULL, "cron: jobs lock: %s", e.msg);
+		else
+			log_msg(LOG_INFO, NULL, "cron: another runner holds "
+				"the jobs lock; %s waits", slot);
+		err_release(&e);
+		return 1;
+	}
+	for (; i < n && !cron_stopping; i++) {
+		if (!jobs_entry_due(&ents[i], tm))
+			continue;
+		rc = jobs_claim(env, ents[i].name, slot, &e);
+		if (rc < 0) {
+			log_msg(LOG_WARN, NULL, "cron: %s: %s", ents[i].name,
+				e.msg);
+			err_release(&e);
+			jobs_lock_release(env, &lk);
+			return 1;
+		}
+		if (rc == 0) {
+			log_msg(LOG_INFO, NULL, "cron: %s already ran for %s",
+				ents[i].name, slot);
+			continue;
+		}
+		log_msg(LOG_INFO, NULL, "cron: running %s for %s",
+			ents[i].name, slot);
+		if (run_job(env, jobs_find(ents[i].argv[0]), ents[i].argc,
+			    ents[i].argv) != 0)
+			*failed = true;
+	}
+	jobs_lock_release(env, &lk);
+	return 0;
+}
+
+static void cron_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cron_on_term;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: the sleep between ticks ends at once. */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int cmd_cron(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "once", no_argument, NULL, 'o' },
+		{ "schedule", required_argument, NULL, 's' },
+		{ "now", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct jobs_entry *ents;
+	const char *const *lines = jobs_schedule;
+	const char **given = xcalloc((size_t)argc + 1, sizeof(*given));
+	const char *now_arg = NULL;
+	struct jobs_env env;
+	struct err e = ERR_INIT;
+	struct tm tm;
+	struct cfg c;
+	char slot[32], last[32] = "";
+	size_t n = 0, ngiven = 0, i;
+	bool once = false, failed = false;
+	int opt, ret = 2;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'o': once = true; break;
+		case 's': given[ngiven++] = optarg; break;
+		case 'n': now_arg = optarg; break;
+		default: goto usage;
+		}
+	}
+	if (optind < argc || (now_arg && !parse_now(now_arg, &tm)))
+		goto usage;
+	if (ngiven)
+		lines = given;
+	while (lines[n])
+		n++;
+	ents = xcalloc(n ? n : 1, sizeof(*ents));
+	for (i = 0; i < n; i++)
+		if (jobs_entry_parse(&ents[i], lines[i], &e) < 0) {
+			fprintf(stderr, "agora cron: %s\n", e.msg);
+			n = i;
+			goto out;
+		}
+
+	env_open(&env, &c, "cron");
+	cron_signals();
+	log_msg(LOG_INFO, NULL, "cron: %zu entr%s, %s", n, n == 1 ? "y" : "ies",
+		once ? "once" : "until SIGTERM");
+	ret = 0;
+	while (!cron_stopping) {
+		time_t t = time(NULL);
+
+		if (!now_arg)
+			gmtime_r(&t, &tm);
+		strftime(slot, sizeof(slot), "%Y-%m-%dT%H:%M", &tm);
+		if (strcmp(slot, last) != 0) {
+			if (cron_tick(&env, ents, n, &tm, slot,
+				      once ? BATCH_LOCK_WAIT_MS : 0,
+				      &failed) == 0)
+				snprintf(last, sizeof(last), "%s", slot);
+			else if (once)
+				failed = true;
+		}
+		if (once)
+			break;
+		/* Wake at the next second; a signal ends the sleep early. */
+		nanosleep(&(struct timespec){ 1, 0 }, NULL);
+	}
+	log_msg(LOG_INFO, NULL, "cron: stopping");
+	ret = failed ? 1 : 0;
+	env_close(&env, &c);
+out:
+	for (i = 0; i < n; i++)
+		jobs_entry_release(&ents[i]);
+	free(ents);
+	free(given);
+	return ret;
+usage:
+	free(given);
+	fprintf(stderr, "usage: agora cron [--once] [--now YYYY-MM-DDTHH:MM] "
+		"[--schedule 'MIN HOUR MDAY MON WDAY job [args]']...\n");
+	return 2;
+}
