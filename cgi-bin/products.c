@@ -1,0 +1,295 @@
+/* products.c: the catalogue: anyone reads it, an ADMIN writes it. Every
+ * write appends its event to the outbox in the same transaction. */
+#include "common.h"
+
+#include "app.h"
+#include "jsonx.h"
+#include "outbox.h"
+
+/* The columns products_json() and products_event() expect, in order. */
+#define PRODUCT_COLUMNS "id, name, description, category, brand, price, " \
+	"status, version, created_at, updated_at"
+
+/* The API's product object. The caller owns the new object. */
+static struct json_object *products_json(const struct db_res *res, size_t i)
+{
+	struct json_object *o = json_object_new_object();
+	char t[32];
+
+	json_object_object_add(o, "id",
+			       json_object_new_int64(db_res_int(res, i, 0)));
+	json_object_object_add(o, "name",
+			       json_object_new_string(db_res_str(res, i, 1)));
+	json_object_object_add(o, "description",
+			       db_res_isnull(res, i, 2) ? NULL :
+			       json_object_new_string(db_res_str(res, i, 2)));
+	json_object_object_add(o, "category",
+			       json_object_new_string(db_res_str(res, i, 3)));
+	json_object_object_add(o, "brand",
+			       json_object_new_string(db_res_str(res, i, 4)));
+	json_object_object_add(o, "price",
+			       json_object_new_int64(db_res_int(res, i, 5)));
+	json_object_object_add(o, "status",
+			       json_object_new_string(db_res_str(res, i, 6)));
+	json_object_object_add(o, "version",
+			       json_object_new_int64(db_res_int(res, i, 7)));
+	json_object_object_add(o, "createdAt",
+			       json_object_new_string(db_res_time(res, i, 8, t)));
+	json_object_object_add(o, "updatedAt",
+			       json_object_new_string(db_res_time(res, i, 9, t)));
+	return o;
+}
+
+/*
+ * The PRODUCT_UPSERTED payload: the search document {id, name,
+ * description, category, brand, price, status, created_at} plus the
+ * version, which orders the events of one product (Elasticsearch's
+ * external version).
+ */
+static struct json_object *products_event(const struct db_res *res)
+{
+	struct json_object *o = products_json(res, 0);
+	char t[32];
+
+	json_object_object_del(o, "createdAt");
+	json_object_object_del(o, "updatedAt");
+	json_object_object_add(o, "created_at",
+			       json_object_new_string(db_res_time(res, 0, 8, t)));
+	return o;
+}
+
+/*
+ * Run sql (… RETURNING PRODUCT_COLUMNS) and append the event of the row it
+ * returns in one transaction. A statement that touches no row is 404.
+ * *out (caller frees) is the returned row.
+ */
+static int products_write(struct req *r, int64_t id, const char *type,
+			  const char *sql, const struct db_param *params,
+			  size_t n, struct db_res **out)
+{
+	struct db *db = r->app->db;
+	struct json_object *payload = NULL;
+	struct db_res *res = NULL;
+	char aggid[24];
+
+	if (db_begin(db, &r->err) < 0)
+		return -1;
+	if (db_query(db, &res, sql, params, n, &r->err) < 0)
+		goto fail;
+	if (db_res_rows(res) != 1) {
+		err_set(&r->err, ERR_NOT_FOUND, "Product %" PRId64 " not found",
+			id);
+		goto fail;
+	}
+	if (!strcmp(type, "PRODUCT_DELETED")) {
+		/* A delete outranks every earlier version of the document. */
+		payload = json_object_new_object();
+		json_object_object_add(payload, "id", json_object_new_int64(
+					       db_res_int(res, 0, 0)));
+		json_object_object_add(payload, "version", json_object_new_int64(
+					       db_res_int(res, 0, 7) + 1));
+	} else {
+		payload = products_event(res);
+	}
+	snprintf(aggid, sizeof(aggid), "%" PRId64, db_res_int(res, 0, 0));
+	if (outbox_append(db, "product", aggid, type, payload, NULL,
+			  &r->err) < 0 ||
+	    db_commit(db, &r->err) < 0)
+		goto fail;
+	json_object_put(payload);
+	*out = res;
+	return 0;
+fail:
+	db_rollback(db);
+	json_object_put(payload);
+	if (res)
+		db_res_free(res);
+	return -1;
+}
+
+static const struct valid_field page_fields[] = {
+	{ "page", VALID_INT, 0, 1, INT64_MAX },
+	{ "size", VALID_INT, 0, 1, 100 },
+	{ NULL }
+};
+
+static int products_list(struct req *r)
+{
+	struct json_object *q, *o, *items;
+	struct db_res *res = NULL, *cnt = NULL;
+	int64_t page = 1, size = 10;
+	size_t i;
+	int ret = -1;
+
+	if (req_query_valid(r, page_fields, &q) < 0)
+		return -1;
+	jsonx_get_int(q, "page", &page);
+	jsonx_get_int(q, "size", &size);
+	if (page > INT64_MAX / size)
+		return err_add(&r->err, "page must not be greater than %" PRId64,
+			       INT64_MAX / size);
+	if (db_query(r->app->db, &cnt, "SELECT count(*) FROM products",
+		     DB_NOARGS, &r->err) < 0 ||
+	    db_query(r->app->db, &res,
+		     "SELECT " PRODUCT_COLUMNS " FROM products ORDER BY id "
+		     "LIMIT $1 OFFSET $2",
+		     DB_ARGS(DB_I(size), DB_I((page - 1) * size)), &r->err) < 0)
+		goto out;
+	items = json_object_new_array();
+	for (i = 0; i < db_res_rows(res); i++)
+		json_object_array_add(items, products_json(res, i));
+	o = json_object_new_object();
+	json_object_object_add(o, "total",
+			       json_object_new_int64(db_res_int(cnt, 0, 0)));
+	json_object_object_add(o, "items", items);
+	ret = req_json(r, 200, o);
+out:
+	if (res)
+		db_res_free(res);
+	if (cnt)
+		db_res_free(cnt);
+	return ret;
+}
+
+static int products_get(struct req *r)
+{
+	struct db_res *res = NULL;
+	int64_t id;
+
+	if (req_param_id(r, "id", &id) < 0 ||
+	    db_query(r->app->db, &res,
+		     "SELECT " PRODUCT_COLUMNS " FROM products WHERE id = $1",
+		     DB_ARGS(DB_I(id)), &r->err) < 0)
+		return -1;
+	if (db_res_rows(res) != 1) {
+		db_res_free(res);
+		return err_set(&r->err, ERR_NOT_FOUND,
+			       "Product %" PRId64 " not found", id);
+	}
+	req_json(r, 200, products_json(res, 0));
+	db_res_free(res);
+	return 0;
+}
+
+static const char *const statuses[] = { "ACTIVE", "INACTIVE", NULL };
+
+static const struct valid_field create_fields[] = {
+	{ "name", VALID_STRING, VALID_REQUIRED, 1, 200 },
+	{ "description", VALID_STRING, 0, 0, 10000 },
+	{ "category", VALID_STRING, VALID_REQUIRED, 1, 100 },
+	{ "brand", VALID_STRING, VALID_REQUIRED, 1, 100 },
+	{ "price", VALID_INT, VALID_REQUIRED, 0, INT64_MAX },
+	{ "status", VALID_ENUM, 0, 0, 0, statuses },
+	{ NULL }
+};
+
+static int products_create(struct req *r)
+{
+	struct json_object *body;
+	struct db_res *res;
+	const char *status;
+	int64_t price = 0;
+	char now[32];
+
+	if (req_body_valid(r, create_fields, &body) < 0)
+		return -1;
+	jsonx_get_int(body, "price", &price);
+	status = jsonx_get_str(body, "status");
+	db_now(now);
+	if (products_write(r, 0, "PRODUCT_UPSERTED",
+			   "INSERT INTO products (name, description, category, "
+			   "brand, price, status, created_at, updated_at) "
+			   "VALUES ($1, $2, $3, $4, $5, $6, $7, $7) "
+			   "RETURNING " PRODUCT_COLUMNS,
+			   DB_ARGS(DB_S(jsonx_get_str(body, "name")),
+				   DB_S(jsonx_get_str(body, "description")),
+				   DB_S(jsonx_get_str(body, "category")),
+				   DB_S(jsonx_get_str(body, "brand")),
+				   DB_I(price),
+				   DB_S(status ? status : "ACTIVE"),
+				   DB_S(now)), &res) < 0)
+		return -1;
+	req_json(r, 201, products_json(res, 0));
+	db_res_free(res);
+	return 0;
+}
+
+static const struct valid_field update_fields[] = {
+	{ "name", VALID_STRING, 0, 1, 200 },
+	{ "description", VALID_STRING, 0, 0, 10000 },
+	{ "category", VALID_STRING, 0, 1, 100 },
+	{ "brand", VALID_STRING, 0, 1, 100 },
+	{ "price", VALID_INT, 0, 0, INT64_MAX },
+	{ "status", VALID_ENUM, 0, 0, 0, statuses },
+	{ NULL }
+};
+
+/*
+ * A property that is absent or null keeps its value, except description,
+ * which null clears. Every PATCH is a change: version + 1 and an event.
+ */
+static int products_update(struct req *r)
+{
+	struct json_object *body;
+	struct db_res *res;
+	int64_t id, price;
+	bool has_price;
+	char now[32];
+
+	if (req_param_id(r, "id", &id) < 0 ||
+	    req_body_valid(r, update_fields, &body) < 0)
+		return -1;
+	has_price = jsonx_get_int(body, "price", &price);
+	db_now(now);
+	if (products_write(r, id, "PRODUCT_UPSERTED",
+			   "UPDATE products SET name = COALESCE($1, name), "
+			   "description = CASE WHEN $2 = 1 THEN $3 "
+			   "ELSE description END, "
+			   "category = COALESCE($4, category), "
+			   "brand = COALESCE($5, brand), "
+			   "price = COALESCE($6, price), "
+			   "status = COALESCE($7, status), "
+			   "version = version + 1, updated_at = $8 "
+			   "WHERE id = $9 RETURNING " PRODUCT_COLUMNS,
+			   DB_ARGS(DB_S(jsonx_get_str(body, "name")),
+				   DB_I(jsonx_has(body, "description")),
+				   DB_S(jsonx_get_str(body, "description")),
+				   DB_S(jsonx_get_str(body, "category")),
+				   DB_S(jsonx_get_str(body, "brand")),
+				   has_price ? DB_I(price) : DB_NUL,
+				   DB_S(jsonx_get_str(body, "status")),
+				   DB_S(now), DB_I(id)), &res) < 0)
+		return -1;
+	req_json(r, 200, products_json(res, 0));
+	db_res_free(res);
+	return 0;
+}
+
+static int products_delete(struct req *r)
+{
+	struct db_res *res;
+	int64_t id;
+
+	if (req_param_id(r, "id", &id) < 0 ||
+	    products_write(r, id, "PRODUCT_DELETED",
+			   "DELETE FROM products WHERE id = $1 "
+			   "RETURNING " PRODUCT_COLUMNS,
+			   DB_ARGS(DB_I(id)), &res) < 0)
+		return -1;
+	db_res_free(res);
+	return req_no_content(r);
+}
+
+static const struct route routes[] = {
+	{ "GET", "/api/products", products_list, 0 },
+	{ "GET", "/api/products/:id", products_get, 0 },
+	{ "POST", "/api/products", products_create, ROUTE_ADMIN },
+	{ "PATCH", "/api/products/:id", products_update, ROUTE_ADMIN },
+	{ "DELETE", "/api/products/:id", products_delete, ROUTE_ADMIN },
+	{ NULL }
+};
+
+int main(void)
+{
+	return app_main("products", routes, CFG_NEED_JWT);
+}

@@ -1,0 +1,1088 @@
+/* es.c: the Elasticsearch 8 client, the products index, and the search
+ * backend that queries it (search-impl.h). */
+#include "common.h"
+
+#include <curl/curl.h>
+#include <time.h>
+
+#include "es.h"
+#include "jsonx.h"
+#include "log.h"
+#include "search-impl.h"
+
+/* A response larger than this is not one agora asked for. */
+#define ES_RESPONSE_CAP (64u << 20)
+#define ES_CONNECT_MS 1000L
+/* Rows per _bulk request of the reindex. */
+#define ES_REINDEX_BATCH 500
+#define ES_REINDEX_TRIES 6
+
+struct es {
+	CURL *curl;
+	struct curl_slist *json_hdr, *ndjson_hdr;
+	char *node;
+	long timeout_ms;
+	struct sbuf resp;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static const char es_mapping_json[] =
+	"{\"settings\":{\"number_of_shards\":1},"
+	"\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
+	"\"id\":{\"type\":\"long\"},"
+	"\"name\":{\"type\":\"text\"},"
+	"\"description\":{\"type\":\"text\"},"
+	"\"category\":{\"type\":\"keyword\"},"
+	"\"brand\":{\"type\":\"keyword\"},"
+	"\"price\":{\"type\":\"integer\"},"
+	"\"status\":{\"type\":\"keyword\"},"
+	"\"created_at\":{\"type\":\"date\"}}}}";
+
+const char *es_mapping(void)
+{
+	return es_mapping_json;
+}
+
+static size_t es_write_cb(char *ptr, size_t size, size_t n, void *ctx)
+{
+	struct sbuf *sb = ctx;
+
+	/* A short count makes curl fail the transfer. */
+	return sbuf_add(sb, ptr, size * n) < 0 ? 0 : size * n;
+}
+
+int es_open(struct es **out, const char *node, long timeout_ms,
+	    struct err *e)
+{
+	static bool global_done;
+	struct es *es;
+	size_t len = strlen(node);
+
+	*out = NULL;
+	if (!global_done) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return err_set(e, ERR_INTERNAL, "curl_global_init");
+		global_done = true;
+	}
+	es = xcalloc(1, sizeof(*es));
+	while (len && node[len - 1] == '/')
+		len--;
+	es->node = xstrndup(node, len);
+	es->timeout_ms = timeout_ms;
+	sbuf_init(&es->resp, 0, ES_RESPONSE_CAP);
+	es->curl = curl_easy_init();
+	if (!es->curl) {
+		es_free(es);
+		return err_set(e, ERR_INTERNAL, "curl_easy_init");
+	}
+	/* Expect: 100-continue would cost a round trip on bulk bodies. */
+	es->json_hdr = curl_slist_append(NULL,
+					 "Content-Type: application/json");
+	es->json_hdr = curl_slist_append(es->json_hdr, "Expect:");
+	es->ndjson_hdr = curl_slist_append(
+		NULL, "Content-Type: application/x-ndjson");
+	es->ndjson_hdr = curl_slist_append(es->ndjson_hdr, "Expect:");
+	if (!es->json_hdr || !es->ndjson_hdr)
+		die("out of memory");
+	*out = es;
+	return 0;
+}
+
+void es_free(struct es *es)
+{
+	if (!es)
+		return;
+	if (es->curl)
+		curl_easy_cleanup(es->curl);
+	curl_slist_free_all(es->json_hdr);
+	curl_slist_free_all(es->ndjson_hdr);
+	sbuf_release(&es->resp);
+	free(es->node);
+	free(es);
+}
+
+void es_set_timeout(struct es *es, long timeout_ms)
+{
+	es->timeout_ms = timeout_ms;
+}
+
+int es_call(struct es *es, const char *method, const char *path,
+	    const char *body, size_t len, bool ndjson, long *status,
+	    struct json_object **out, struct err *e)
+{
+	CURL *c = es->curl;
+	char *url = xasprintf("%s%s", es->node, path);
+	struct err pe = ERR_INIT;
+	CURLcode rc;
+	int ret = -1;
+
+	*out = NULL;
+	*status = 0;
+	sbuf_reset(&es->resp);
+	es->errbuf[0] = '\0';
+	/* The handle is reused (its connection stays open): every option a
+	 * previous call may have set is set again here. */
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 es->timeout_ms < ES_CONNECT_MS ? es->timeout_ms :
+							  ES_CONNECT_MS);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, es->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, es->errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, es_write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &es->resp);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER,
+			 ndjson ? es->ndjson_hdr : es->json_hdr);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)len);
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	} else {
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST,
+				 strcmp(method, "GET") ? method : NULL);
+	}
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		err_set(e, ERR_UNAVAILABLE, "elasticsearch: %s %s: %s", method,
+			path, es->errbuf[0] ? es->errbuf :
+					      curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	if (es->resp.len &&
+	    jsonx_parse(es->resp.buf, es->resp.len, out, &pe) < 0) {
+		err_set(e, ERR_UNAVAILABLE, "elasticsearch: %s %s: %ld with "
+			"a body that is not JSON: %s", method, path, *status,
+			pe.msg);
+		goto out;
+	}
+	ret = 0;
+out:
+	err_release(&pe);
+	free(url);
+	return ret;
+}
+
+const char *es_error_type(struct json_object *body)
+{
+	struct json_object *err;
+	const char *t;
+
+	if (!json_object_object_get_ex(body, "error", &err))
+		return "";
+	t = jsonx_get_str(err, "type");
+	return t ? t : "";
+}
+
+/* es_fail: the error for an unexpected HTTP answer to what. */
+static int es_fail(struct err *e, const char *what, long status,
+		   struct json_object *body)
+{
+	return err_set(e, status == 429 || status >= 500 ? ERR_UNAVAILABLE :
+							   ERR_INTERNAL,
+		       "elasticsearch: %s: %ld %s", what, status,
+		       es_error_type(body));
+}
+
+int es_alias_index(struct es *es, char **index, struct err *e)
+{
+	struct json_object *body = NULL;
+	long status;
+	int ret = -1;
+
+	*index = NULL;
+	if (es_call(es, "GET", "/_alias/" ES_ALIAS, NULL, 0, false, &status,
+		    &body, e) < 0)
+		return -1;
+	if (status == 404) {
+		ret = 0;
+	} else if (status != 200 || !json_object_is_type(body,
+							  json_type_object)) {
+		es_fail(e, "GET _alias", status, body);
+	} else {
+		/* {"products_v3":{"aliases":{"products":{}}}}: one index. */
+		json_object_object_foreach(body, key, val) {
+			(void)val;
+			*index = xstrdup(key);
+			break;
+		}
+		ret = 0;
+	}
+	json_object_put(body);
+	return ret;
+}
+
+int es_ensure_index(struct es *es, struct err *e)
+{
+	struct json_object *body = NULL, *req;
+	char *index = NULL;
+	long status;
+	int ret = -1;
+
+	if (es_alias_index(es, &index, e) < 0)
+		return -1;
+	if (index) {
+		free(index);
+		return 0;
+	}
+	/* The mapping plus the alias: the index is born reachable. */
+	if (jsonx_parse(es_mapping_json, sizeof(es_mapping_json) - 1, &req,
+			e) < 0)
+		return -1;
+	json_object_object_add(req, "aliases",
+			       json_object_new_object());
+	json_object_object_add(json_object_object_get(req, "aliases"),
+			       ES_ALIAS, json_object_new_object());
+	if (es_call(es, "PUT", "/" ES_ALIAS "_v1", jsonx_str(req, NULL),
+		    strlen(jsonx_str(req, NULL)), false, &status, &body, e) < 0)
+		goto out;
+	/* Someone else (another indexd, a reindex) was first: fine. */
+	if (status == 200 || (status == 400 &&
+			      !strcmp(es_error_type(body),
+				      "resource_already_exists_exception")))
+		ret = 0;
+	else
+		es_fail(e, "create " ES_ALIAS "_v1", status, body);
+out:
+	json_object_put(body);
+	json_object_put(req);
+	return ret;
+}
+
+struct json_object *es_doc(struct json_object *payload, int64_t *version)
+{
+	static const char *const fields[] = {
+		"id", "name", "description", "category", "brand", "price",
+		"status", "created_at",
+	};
+	struct json_object *doc, *v;
+	int64_t id;
+	size_t i;
+
+	*version = 0;
+	if (!jsonx_get_int(payload, "id", &id))
+		return NULL;
+	jsonx_get_int(payload, "version", version);
+	doc = json_object_new_object();
+	for (i = 0; i < ARRAY_SIZE(fields); i++)
+		if (json_object_object_get_ex(payload, fields[i], &v))
+			json_object_object_add(doc, fields[i],
+					       json_object_get(v));
+	return doc;
+}
+
+static void es_bulk_meta(struct sbuf *sb, const char *action,
+			 const char *index, int64_t id, int64_t version)
+{
+	sbuf_addf(sb, "{\"%s\":{\"_index\":", action);
+	sbuf_add_json_str(sb, index ? index : ES_ALIAS);
+	sbuf_addf(sb, ",\"_id\":\"%" PRId64 "\",\"version\":%" PRId64
+		  ",\"version_type\":\"external\"}}\n", id, version);
+}
+
+void es_bulk_index(struct sbuf *sb, const char *index, int64_t id,
+		   int64_t version, struct json_object *doc)
+{
+	es_bulk_meta(sb, "index", index, id, version);
+	sbuf_addstr(sb, jsonx_str(doc, NULL));
+	sbuf_addch(sb, '\n');
+}
+
+void es_bulk_delete(struct sbuf *sb, const char *index, int64_t id,
+		    int64_t version)
+{
+	es_bulk_meta(sb, "delete", index, id, version);
+}
+
+int es_bulk_event(struct sbuf *sb, const char *index, const char *type,
+		  const char *payload, struct err *e)
+{
+	struct json_object *p = NULL, *doc = NULL;
+	int64_t id, version;
+	int ret = -1;
+
+	if (jsonx_parse(payload, strlen(payload), &p, e) < 0)
+		return -1;
+	if (!jsonx_get_int(p, "id", &id) ||
+	    !jsonx_get_int(p, "version", &version) || version < 1) {
+		err_set(e, ERR_BAD_REQUEST, "payload without id and version");
+		goto out;
+	}
+	if (!strcmp(type, "PRODUCT_DELETED")) {
+		es_bulk_delete(sb, index, id, version);
+	} else if (!strcmp(type, "PRODUCT_UPSERTED")) {
+		doc = es_doc(p, &version);
+		es_bulk_index(sb, index, id, version, doc);
+	} else {
+		err_set(e, ERR_BAD_REQUEST, "unknown event type %s", type);
+		goto out;
+	}
+	ret = 0;
+out:
+	json_object_put(doc);
+	json_object_put(p);
+	return ret;
+}
+
+bool es_item_settled(int status, bool is_delete)
+{
+	return (status >= 200 && status < 300) || status == 409 ||
+	       (is_delete && status == 404);
+}
+
+int es_bulk(struct es *es, const char *path, const struct sbuf *body,
+	    struct json_object **items, struct err *e)
+{
+	struct json_object *resp = NULL, *arr;
+	long status;
+	int ret = -1;
+
+	*items = NULL;
+	if (es_call(es, "POST", path, body->buf, body->len, true, &status,
+		    &resp, e) < 0)
+		return -1;
+	if (status != 200 ||
+	    !json_object_object_get_ex(resp, "items", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		es_fail(e, "_bulk", status, resp);
+		goto out;
+	}
+	*items = json_object_get(arr);
+	ret = 0;
+out:
+	json_object_put(resp);
+	return ret;
+}
+
+int es_item_status(struct json_object *item, const char **type,
+		   const char **result)
+{
+	struct json_object *err;
+	int64_t status = 0;
+	const char *r;
+
+	*type = "";
+	*result = "";
+	json_object_object_foreach(item, action, v) {
+		(void)action;
+		jsonx_get_int(v, "status", &status);
+		r = jsonx_get_str(v, "result");
+		*result = r ? r : "";
+		if (json_object_object_get_ex(v, "error", &err)) {
+			r = jsonx_get_str(err, "type");
+			*type = r ? r : "";
+		}
+		break;
+	}
+	return (int)status;
+}
+
+/* ---- the search backend ------------------------------------------------ */
+
+struct es_search {
+	struct search base;	/* first: a struct search * is one of these */
+	struct es *es;
+	struct db *db;
+	long timeout_ms;
+};
+
+static double es_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static struct json_object *es_term(const char *field, const char *value)
+{
+	struct json_object *t = json_object_new_object(),
+			   *o = json_object_new_object();
+
+	json_object_object_add(t, field, json_object_new_string(value));
+	json_object_object_add(o, "term", t);
+	return o;
+}
+
+/* {"field":"dir"} for the sort array. */
+static struct json_object *es_sort_key(const char *field, const char *dir)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, field, json_object_new_string(dir));
+	return o;
+}
+
+/*
+ * The request body. q goes in as multi_match's query, a plain string that
+ * Elasticsearch only analyses (never query_string, whose syntax would
+ * read quotes, operators and *:*). Facets are terms aggregations over the
+ * query; the category and brand filters are a post_filter, applied to the
+ * hits after the aggregations have counted.
+ */
+static struct json_object *es_search_body(const struct search_query *q)
+{
+	struct json_object *body = json_object_new_object();
+	struct json_object *bool_q = json_object_new_object();
+	struct json_object *query = json_object_new_object();
+	struct json_object *filter = json_object_new_array();
+	struct json_object *post = json_object_new_array();
+	struct json_object *sort = json_object_new_array();
+	struct json_object *aggs = json_object_new_object();
+	struct json_object *o, *mm, *fields, *range, *pf;
+	const char *facet[] = { "category", "brand" };
+	bool has_q = q->q && q->q[0];
+	size_t i;
+
+	if (has_q) {
+		mm = json_object_new_object();
+		fields = json_object_new_array();
+		json_object_array_add(fields, json_object_new_string("name^2"));
+		json_object_array_add(fields,
+				      json_object_new_string("description"));
+		json_object_object_add(mm, "query",
+				       json_object_new_string(q->q));
+		json_object_object_add(mm, "fields", fields);
+		json_object_object_add(mm, "operator",
+				       json_object_new_string("or"));
+		/* cross_fields: one document frequency per word across both
+		 * fields. With per-field statistics (best_fields) a word
+		 * that is rare in descriptions but common in names would
+		 * rank a description-only match above name matches, and
+		 * name would no longer weigh twice as much. */
+		json_object_object_add(mm, "type",
+				       json_object_new_string("cross_fields"));
+		o = json_object_new_object();
+		json_object_object_add(o, "multi_match", mm);
+		json_object_object_add(bool_q, "must", o);
+	}
+	json_object_array_add(filter, es_term("status", "ACTIVE"));
+	if (q->min_price >= 0 || q->max_price >= 0) {
+		range = json_object_new_object();
+		if (q->min_price >= 0)
+			json_object_object_add(range, "gte",
+					json_object_new_int64(q->min_price));
+		if (q->max_price >= 0)
+			json_object_object_add(range, "lte",
+					json_object_new_int64(q->max_price));
+		o = json_object_new_object();
+		json_object_object_add(o, "price", range);
+		pf = json_object_new_object();
+		json_object_object_add(pf, "range", o);
+		json_object_array_add(filter, pf);
+	}
+	json_object_object_add(bool_q, "filter", filter);
+	json_object_object_add(query, "bool", bool_q);
+	json_object_object_add(body, "query", query);
+
+	if (q->category)
+		json_object_array_add(post, es_term("category", q->category));
+	if (q->brand)
+		json_object_array_add(post, es_term("brand", q->brand));
+	if (json_object_array_length(post)) {
+		o = json_object_new_object();
+		json_object_object_add(o, "filter", post);
+		pf = json_object_new_object();
+		json_object_object_add(pf, "bool", o);
+		json_object_object_add(body, "post_filter", pf);
+	} else {
+		json_object_put(post);
+	}
+
+	for (i = 0; i < ARRAY_SIZE(facet); i++) {
+		struct json_object *t = json_object_new_object();
+
+		o = json_object_new_object();
+		json_object_object_add(t, "field",
+				       json_object_new_string(facet[i]));
+		json_object_object_add(t, "size",
+				       json_object_new_int(SEARCH_FACET_MAX));
+		json_object_object_add(o, "terms", t);
+		json_object_object_add(aggs, facet[i], o);
+	}
+	json_object_object_add(body, "aggs", aggs);
+
+	/* Ties are broken by id, newest first, as on the database. */
+	switch (q->sort) {
+	case SEARCH_PRICE_ASC:
+		json_object_array_add(sort, es_sort_key("price", "asc"));
+		break;
+	case SEARCH_PRICE_DESC:
+		json_object_array_add(sort, es_sort_key("price", "desc"));
+		break;
+	case SEARCH_RELEVANCE:
+		/* without q, newest first */
+		json_object_array_add(sort, has_q ?
+				      json_object_new_string("_score") :
+				      es_sort_key("created_at", "desc"));
+		break;
+	case SEARCH_NEWEST:
+		json_object_array_add(sort, es_sort_key("created_at", "desc"));
+		break;
+	}
+	json_object_array_add(sort, es_sort_key("id", "desc"));
+	json_object_object_add(body, "sort", sort);
+	json_object_object_add(body, "from", json_object_new_int64(
+				       (q->page - 1) * q->size));
+	json_object_object_add(body, "size", json_object_new_int64(q->size));
+	json_object_object_add(body, "track_total_hits",
+			       json_object_new_boolean(true));
+	return body;
+}
+
+/* The search item from a hit's _source, in the documented key order. */
+static struct json_object *es_item(struct json_object *src)
+{
+	static const char *const fields[] = {
+		"id", "name", "description", "category", "brand", "price",
+		"status", "created_at",
+	};
+	struct json_object *o = json_object_new_object(), *v;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(fields); i++)
+		json_object_object_add(o, fields[i],
+			json_object_object_get_ex(src, fields[i], &v) ?
+			json_object_get(v) : NULL);
+	return o;
+}
+
+static struct json_object *es_facet(struct json_object *aggs,
+				    const char *name)
+{
+	struct json_object *arr = json_object_new_array(), *a, *buckets, *b,
+			   *o, *key;
+	int64_t count;
+	size_t i;
+
+	if (!json_object_object_get_ex(aggs, name, &a) ||
+	    !json_object_object_get_ex(a, "buckets", &buckets) ||
+	    !json_object_is_type(buckets, json_type_array))
+		return arr;
+	for (i = 0; i < json_object_array_length(buckets); i++) {
+		b = json_object_array_get_idx(buckets, i);
+		if (!json_object_object_get_ex(b, "key", &key) ||
+		    !jsonx_get_int(b, "doc_count", &count))
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "value", json_object_get(key));
+		json_object_object_add(o, "count",
+				       json_object_new_int64(count));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static int es_unavailable(struct err *e, const struct err *why)
+{
+	log_msg(LOG_WARN, NULL, "search: %s", why->msg);
+	return err_show(e, ERR_UNAVAILABLE, "Search is unavailable");
+}
+
+static int es_products(struct search *s, const struct search_query *q,
+		       struct json_object **out, struct err *e)
+{
+	struct es_search *x = (struct es_search *)s;
+	struct json_object *req = es_search_body(q), *resp = NULL;
+	struct json_object *hits, *arr, *total, *aggs, *items, *facets, *src;
+	struct err ce = ERR_INIT;
+	const char *body = jsonx_str(req, NULL);
+	int64_t n = 0;
+	long status;
+	size_t i;
+	int ret = -1;
+
+	*out = NULL;
+	es_set_timeout(x->es, x->timeout_ms);
+	if (es_call(x->es, "POST", "/" ES_ALIAS "/_search", body,
+		    strlen(body), false, &status, &resp, &ce) < 0) {
+		es_unavailable(e, &ce);
+		goto out;
+	}
+	items = json_object_new_array();
+	facets = json_object_new_object();
+	*out = json_object_new_object();
+	json_object_object_add(*out, "total", NULL);
+	json_object_object_add(*out, "items", items);
+	json_object_object_add(*out, "facets", facets);
+	if (status == 404 &&
+	    !strcmp(es_error_type(resp), "index_not_found_exception")) {
+		/* Nothing indexed yet (indexd creates the index). */
+		json_object_object_add(*out, "total", json_object_new_int64(0));
+		json_object_object_add(facets, "category",
+				       json_object_new_array());
+		json_object_object_add(facets, "brand",
+				       json_object_new_array());
+		ret = 0;
+		goto out;
+	}
+	if (status != 200) {
+		es_fail(&ce, "_search", status, resp);
+		if (ce.code == ERR_UNAVAILABLE)
+			es_unavailable(e, &ce);
+		else
+			err_set(e, ERR_INTERNAL, "%s", ce.msg);
+		goto fail;
+	}
+	if (!json_object_object_get_ex(resp, "hits", &hits) ||
+	    !json_object_object_get_ex(hits, "total", &total) ||
+	    !jsonx_get_int(total, "value", &n) ||
+	    !json_object_object_get_ex(hits, "hits", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		err_set(e, ERR_INTERNAL, "elasticsearch: _search: no hits");
+		goto fail;
+	}
+	json_object_object_add(*out, "total", json_object_new_int64(n));
+	for (i = 0; i < json_object_array_length(arr); i++)
+		if (json_object_object_get_ex(json_object_array_get_idx(arr, i),
+					      "_source", &src))
+			json_object_array_add(items, es_item(src));
+	json_object_object_get_ex(resp, "aggregations", &aggs);
+	json_object_object_add(facets, "category", es_facet(aggs, "category"));
+	json_object_object_add(facets, "brand", es_facet(aggs, "brand"));
+	ret = 0;
+	goto out;
+fail:
+	json_object_put(*out);
+	*out = NULL;
+out:
+	err_release(&ce);
+	json_object_put(resp);
+	json_object_put(req);
+	return ret;
+}
+
+static bool es_health(struct search *s, struct json_object **entry)
+{
+	struct es_search *x = (struct es_search *)s;
+	struct json_object *resp = NULL;
+	struct err e = ERR_INIT;
+	const char *cluster = NULL;
+	long status;
+	bool up = false;
+
+	es_set_timeout(x->es, x->timeout_ms);
+	if (es_call(x->es, "GET", "/_cluster/health", NULL, 0, false, &status,
+		    &resp, &e) == 0 && status == 200)
+		cluster = jsonx_get_str(resp, "status");
+	up = cluster && (!strcmp(cluster, "green") ||
+			 !strcmp(cluster, "yellow"));
+	*entry = json_object_new_object();
+	json_object_object_add(*entry, "status",
+			       json_object_new_string(up ? "up" : "down"));
+	json_object_object_add(*entry, "backend",
+			       json_object_new_string("elasticsearch"));
+	if (cluster)
+		json_object_object_add(*entry, "cluster",
+				       json_object_new_string(cluster));
+	if (!up) {
+		json_object_object_add(*entry, "message",
+				       json_object_new_string("unreachable"));
+		log_msg(LOG_WARN, NULL, "health: elasticsearch: %s",
+			e.msg[0] ? e.msg : cluster ? cluster : "no status");
+	}
+	err_release(&e);
+	json_object_put(resp);
+	return up;
+}
+
+/*
+ * es_bulk_settle: send sb to path until every item is settled. 429 and
+ * 5xx (whole request or items) are retried with capped exponential
+ * backoff; the versions are external, so sending an item twice is
+ * harmless. Any other item error fails the call.
+ */
+static int es_bulk_settle(struct es *es, const char *path,
+			  const struct sbuf *sb, struct err *e)
+{
+	struct json_object *items = NULL, *it;
+	struct err be = ERR_INIT;
+	const char *type, *result;
+	bool retry;
+	size_t i;
+	int try, st, ret = -1;
+	long wait_ms = 100;
+
+	for (try = 0; try < ES_REINDEX_TRIES; try++) {
+		if (try) {
+			struct timespec ts = { wait_ms / 1000,
+					       (wait_ms % 1000) * 1000000L };
+
+			nanosleep(&ts, NULL);
+			wait_ms = wait_ms * 2 > 5000 ? 5000 : wait_ms * 2;
+		}
+		err_release(&be);
+		json_object_put(items);
+		items = NULL;
+		if (es_bulk(es, path, sb, &items, &be) < 0) {
+			if (be.code == ERR_UNAVAILABLE)
+				continue;
+			break;
+		}
+		retry = false;
+		for (i = 0; i < json_object_array_length(items); i++) {
+			it = json_object_array_get_idx(items, i);
+			st = es_item_status(it, &type, &result);
+			if (es_item_settled(st, json_object_object_get_ex(
+						   it, "delete", NULL)))
+				continue;
+			if (st == 429 || st >= 500) {
+				retry = true;
+				continue;
+			}
+			err_set(&be, ERR_INTERNAL, "elasticsearch: _bulk item "
+				"%zu: %d %s", i, st, type);
+			goto out;
+		}
+		if (!retry) {
+			ret = 0;
+			goto out;
+		}
+		err_set(&be, ERR_UNAVAILABLE, "elasticsearch: _bulk items "
+			"still rejected after %d tries", try + 1);
+	}
+out:
+	if (ret < 0)
+		err_set(e, be.code ? be.code : ERR_UNAVAILABLE, "%s", be.msg);
+	err_release(&be);
+	json_object_put(items);
+	return ret;
+}
+
+/* es_next_index: products_v(N+1) after current (NULL: products_v1). */
+static char *es_next_index(const char *current)
+{
+	const char *p = ES_ALIAS "_v";
+	long n = 0;
+
+	if (current && !strncmp(current, p, strlen(p)))
+		n = strtol(current + strlen(p), NULL, 10);
+	if (n < 0 || n >= LONG_MAX - 1)
+		n = 0;
+	return xasprintf("%s%ld", p, n + 1);
+}
+
+/* es_create: create index with the mapping; a leftover of a reindex that
+ * failed half way (it has no alias) is dropped first. */
+static int es_create(struct es *es, const char *index, struct err *e)
+{
+	struct json_object *resp = NULL;
+	char *path = xasprintf("/%s", index);
+	long status;
+	int ret = -1, i;
+
+	for (i = 0; i < 2; i++) {
+		json_object_put(resp);
+		resp = NULL;
+		if (es_call(es, "PUT", path, es_mapping_json,
+			    sizeof(es_mapping_json) - 1, false, &status, &resp,
+			    e) < 0)
+			goto out;
+		if (status == 200) {
+			ret = 0;
+			goto out;
+		}
+		if (i || status != 400 ||
+		    strcmp(es_error_type(resp),
+			   "resource_already_exists_exception"))
+			break;
+		json_object_put(resp);
+		resp = NULL;
+		if (es_call(es, "DELETE", path, NULL, 0, false, &status, &resp,
+			    e) < 0)
+			goto out;
+	}
+	es_fail(e, "create index", status, resp);
+out:
+	json_object_put(resp);
+	free(path);
+	return ret;
+}
+
+static int es_simple(struct es *es, const char *method, const char *path,
+		     const char *body, struct err *e)
+{
+	struct json_object *resp = NULL;
+	long status;
+	int ret = -1;
+
+	if (es_call(es, method, path, body, body ? strlen(body) : 0, false,
+		    &status, &resp, e) < 0)
+		return -1;
+	if (status >= 200 && status < 300)
+		ret = 0;
+	else
+		es_fail(e, path, status, resp);
+	json_object_put(resp);
+	return ret;
+}
+
+/*
+ * The outbox position before the rows are read: on PostgreSQL the oldest
+ * transaction still running (every older one is visible to the reads
+ * that follow), on SQLite the last seq.
+ */
+static int es_outbox_mark(struct db *db, char **mark, struct err *e)
+{
+	struct db_res *res = NULL;
+
+	if (db_query(db, &res, db_dialect(db) == DB_POSTGRES ?
+		     "SELECT pg_snapshot_xmin(pg_current_snapshot())::text" :
+		     "SELECT coalesce(max(seq), 0) FROM outbox",
+		     DB_NOARGS, e) < 0)
+		return -1;
+	*mark = xstrdup(db_res_str(res, 0, 0));
+	db_res_free(res);
+	return 0;
+}
+
+/*
+ * Product events that may have been applied to the old index while the
+ * new one was loading, applied again through the alias, now on the new
+ * index. External versions make the replay harmless where it repeats.
+ */
+static int es_replay(struct es_search *x, const char *mark, struct err *e)
+{
+	bool pg = db_dialect(x->db) == DB_POSTGRES;
+	struct db_res *res = NULL;
+	struct sbuf sb = SBUF_INIT;
+	int64_t after = 0;
+	size_t i, n;
+	int ret = -1;
+
+	for (;;) {
+		if (db_query(x->db, &res, pg ?
+			     "SELECT seq, type, payload FROM outbox WHERE "
+			     "txid >= $1::xid8 AND seq > $2 AND aggregatetype "
+			     "= 'product' ORDER BY seq LIMIT $3" :
+			     "SELECT seq, type, payload FROM outbox WHERE "
+			     "seq > $1 AND seq > $2 AND aggregatetype = "
+			     "'product' ORDER BY seq LIMIT $3",
+			     DB_ARGS(DB_S(mark), DB_I(after),
+				     DB_I(ES_REINDEX_BATCH)), e) < 0)
+			goto out;
+		n = db_res_rows(res);
+		if (!n)
+			break;
+		sbuf_reset(&sb);
+		for (i = 0; i < n; i++) {
+			struct err ee = ERR_INIT;
+
+			/* A malformed event is indexd's to record. */
+			if (es_bulk_event(&sb, NULL, db_res_str(res, i, 1),
+					  db_res_str(res, i, 2), &ee) < 0)
+				log_msg(LOG_WARN, NULL,
+					"reindex: outbox %s: %s",
+					db_res_str(res, i, 0), ee.msg);
+			err_release(&ee);
+		}
+		after = db_res_int(res, n - 1, 0);
+		db_res_free(res);
+		res = NULL;
+		if (sb.len && es_bulk_settle(x->es, "/_bulk?require_alias=true",
+					     &sb, e) < 0)
+			goto out;
+		if (n < ES_REINDEX_BATCH)
+			break;
+	}
+	ret = 0;
+out:
+	if (res)
+		db_res_free(res);
+	sbuf_release(&sb);
+	return ret;
+}
+
+/* es_load: stream the ACTIVE products into index, keyset-paginated on id
+ * so that memory stays one batch whatever the row count. */
+static int es_load(struct es_search *x, const char *index,
+		   search_progress_fn progress, void *ctx, int64_t *done,
+		   struct err *e)
+{
+	struct db_res *res = NULL;
+	struct sbuf sb = SBUF_INIT;
+	struct json_object *doc;
+	char *path = xasprintf("/%s/_bulk", index), t[32];
+	int64_t total, after = 0;
+	size_t i, n;
+	int ret = -1;
+
+	*done = 0;
+	if (db_query(x->db, &res, "SELECT count(*) FROM products WHERE "
+		     "status = 'ACTIVE'", DB_NOARGS, e) < 0)
+		goto out;
+	total = db_res_int(res, 0, 0);
+	db_res_free(res);
+	res = NULL;
+	for (;;) {
+		if (db_query(x->db, &res, "SELECT id, name, description, "
+			     "category, brand, price, status, created_at, "
+			     "version FROM products WHERE status = 'ACTIVE' "
+			     "AND id > $1 ORDER BY id LIMIT $2",
+			     DB_ARGS(DB_I(after), DB_I(ES_REINDEX_BATCH)),
+			     e) < 0)
+			goto out;
+		n = db_res_rows(res);
+		if (!n)
+			break;
+		sbuf_reset(&sb);
+		for (i = 0; i < n; i++) {
+			doc = json_object_new_object();
+			json_object_object_add(doc, "id", json_object_new_int64(
+						       db_res_int(res, i, 0)));
+			json_object_object_add(doc, "name",
+				json_object_new_string(db_res_str(res, i, 1)));
+			json_object_object_add(doc, "description",
+				db_res_isnull(res, i, 2) ? NULL :
+				json_object_new_string(db_res_str(res, i, 2)));
+			json_object_object_add(doc, "category",
+				json_object_new_string(db_res_str(res, i, 3)));
+			json_object_object_add(doc, "brand",
+				json_object_new_string(db_res_str(res, i, 4)));
+			json_object_object_add(doc, "price",
+				json_object_new_int64(db_res_int(res, i, 5)));
+			json_object_object_add(doc, "status",
+				json_object_new_string(db_res_str(res, i, 6)));
+			json_object_object_add(doc, "created_at",
+				json_object_new_string(
+					db_res_time(res, i, 7, t)));
+			es_bulk_index(&sb, index, db_res_int(res, i, 0),
+				      db_res_int(res, i, 8), doc);
+			json_object_put(doc);
+		}
+		after = db_res_int(res, n - 1, 0);
+		db_res_free(res);
+		res = NULL;
+		if (es_bulk_settle(x->es, path, &sb, e) < 0)
+			goto out;
+		*done += (int64_t)n;
+		if (progress)
+			progress(ctx, *done, total > *done ? total : *done);
+		if (n < ES_REINDEX_BATCH)
+			break;
+	}
+	ret = 0;
+out:
+	if (res)
+		db_res_free(res);
+	sbuf_release(&sb);
+	free(path);
+	return ret;
+}
+
+static int es_reindex(struct search *s, search_progress_fn progress,
+		      void *ctx, struct json_object **out, struct err *e)
+{
+	struct es_search *x = (struct es_search *)s;
+	struct sbuf sb = SBUF_INIT;
+	char *old = NULL, *next = NULL, *mark = NULL, *path = NULL;
+	double t0 = es_ms();
+	int64_t done = 0;
+	bool created = false;
+	int ret = -1;
+
+	*out = NULL;
+	/* Bulk requests and index creation take longer than a search. */
+	es_set_timeout(x->es, x->timeout_ms * 10);
+	if (es_alias_index(x->es, &old, e) < 0)
+		goto out;
+	next = es_next_index(old);
+	if (es_outbox_mark(x->db, &mark, e) < 0 ||
+	    es_create(x->es, next, e) < 0)
+		goto out;
+	created = true;
+	if (es_load(x, next, progress, ctx, &done, e) < 0)
+		goto out;
+	path = xasprintf("/%s/_refresh", next);
+	if (es_simple(x->es, "POST", path, NULL, e) < 0)
+		goto out;
+	/* One _aliases call: readers see the old index or the new one,
+	 * never neither. */
+	sbuf_addstr(&sb, "{\"actions\":[");
+	if (old) {
+		sbuf_addstr(&sb, "{\"remove\":{\"index\":");
+		sbuf_add_json_str(&sb, old);
+		sbuf_addstr(&sb, ",\"alias\":\"" ES_ALIAS "\"}},");
+	}
+	sbuf_addstr(&sb, "{\"add\":{\"index\":");
+	sbuf_add_json_str(&sb, next);
+	sbuf_addstr(&sb, ",\"alias\":\"" ES_ALIAS "\"}}]}");
+	if (es_simple(x->es, "POST", "/_aliases", sb.buf, e) < 0)
+		goto out;
+	created = false;
+	if (es_replay(x, mark, e) < 0 ||
+	    es_simple(x->es, "POST", "/" ES_ALIAS "/_refresh", NULL, e) < 0)
+		goto out;
+	if (old) {
+		free(path);
+		path = xasprintf("/%s", old);
+		if (es_simple(x->es, "DELETE", path, NULL, e) < 0)
+			log_msg(LOG_WARN, NULL, "reindex: %s stays: %s", old,
+				e->msg);
+		err_release(e);
+	}
+	*out = json_object_new_object();
+	json_object_object_add(*out, "indexed", json_object_new_int64(done));
+	json_object_object_add(*out, "index", json_object_new_string(next));
+	json_object_object_add(*out, "tookMs", json_object_new_int64(
+				       (int64_t)(es_ms() - t0)));
+	ret = 0;
+out:
+	if (created) {
+		/* The new index never went live: drop it, best effort. */
+		struct err de = ERR_INIT;
+
+		free(path);
+		path = xasprintf("/%s", next);
+		es_simple(x->es, "DELETE", path, NULL, &de);
+		err_release(&de);
+	}
+	if (ret < 0 && e->code == ERR_UNAVAILABLE) {
+		struct err why = *e;
+
+		why.list = NULL;
+		why.nlist = 0;
+		err_release(e);
+		es_unavailable(e, &why);
+	}
+	es_set_timeout(x->es, x->timeout_ms);
+	sbuf_release(&sb);
+	free(path);
+	free(mark);
+	free(next);
+	free(old);
+	return ret;
+}
+
+static void es_search_free(struct search *s)
+{
+	struct es_search *x = (struct es_search *)s;
+
+	es_free(x->es);
+	free(x);
+}
+
+static const struct search_ops es_ops = {
+	"elasticsearch", es_products, es_health, es_reindex, es_search_free,
+};
+
+int es_search_open(struct search **out, const struct cfg *c, struct db *db,
+		   struct err *e)
+{
+	struct es_search *x;
+	struct es *es;
+
+	*out = NULL;
+	if (es_open(&es, c->elasticsearch_node, c->es_timeout_ms, e) < 0)
+		return -1;
+	x = xcalloc(1, sizeof(*x));
+	x->base.ops = &es_ops;
+	x->es = es;
+	x->db = db;
+	x->timeout_ms = c->es_timeout_ms;
+	*out = &x->base;
+	return 0;
+}

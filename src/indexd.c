@@ -1,0 +1,308 @@
+/* indexd.c: agora-indexd, which applies product events to Elasticsearch. */
+#include "common.h"
+
+#include <signal.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "cfg.h"
+#include "db.h"
+#include "es.h"
+#include "jsonx.h"
+#include "log.h"
+#include "outbox.h"
+
+#define INDEXD_BATCH 200
+#define INDEXD_POLL_MS 200
+#define INDEXD_BACKOFF_MIN_MS 100
+#define INDEXD_BACKOFF_MAX_MS 5000
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* pause_ms: sleep, waking early when asked to stop; false if stopping. */
+static bool pause_ms(long ms)
+{
+	struct timespec ts;
+
+	while (ms > 0 && !stopping) {
+		long step = ms > 50 ? 50 : ms;
+
+		ts.tv_sec = 0;
+		ts.tv_nsec = step * 1000000L;
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+	return !stopping;
+}
+
+/* The next wait: doubled up to the cap, with "full jitter" so that many
+ * indexd processes do not retry in step. */
+static long backoff(long *cur)
+{
+	unsigned r = 0;
+	long wait;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (unsigned)time(NULL);
+	wait = *cur / 2 + (long)(r % (unsigned)(*cur / 2 + 1));
+	*cur = *cur * 2 > INDEXD_BACKOFF_MAX_MS ? INDEXD_BACKOFF_MAX_MS :
+						  *cur * 2;
+	return wait;
+}
+
+/*
+ * Where events come from. Today the outbox table; a Kafka consumer can be
+ * another source with the same two calls. fetch fills b with the next
+ * events after the last ack (an empty batch: none yet); ack records that
+ * every event of b is settled.
+ */
+struct source {
+	const char *name;
+	int (*fetch)(struct source *src, size_t max, struct outbox_batch *b,
+		     struct err *e);
+	int (*ack)(struct source *src, const struct outbox_batch *b,
+		   struct err *e);
+};
+
+struct outbox_source {
+	struct source base;	/* first */
+	struct db *db;
+};
+
+static const char *const product_types[] = { "product" };
+
+static int outbox_src_fetch(struct source *src, size_t max,
+			    struct outbox_batch *b, struct err *e)
+{
+	struct outbox_source *o = (struct outbox_source *)src;
+
+	return outbox_fetch(o->db, "indexd", product_types, 1, max, b, e);
+}
+
+static int outbox_src_ack(struct source *src, const struct outbox_batch *b,
+			  struct err *e)
+{
+	struct outbox_source *o = (struct outbox_source *)src;
+
+	if (!b->n)
+		return 0;
+	return outbox_ack(o->db, "indexd", &b->ev[b->n - 1], e);
+}
+
+/* record_failure: keep an event that cannot be applied (index_failures);
+ * -1 when even that failed, and the batch must not be acknowledged. */
+static int record_failure(struct db *db, const struct outbox_event *ev,
+			  int status, const char *why)
+{
+	struct err e = ERR_INIT;
+	char now[32];
+	int rc;
+
+	log_msg(LOG_ERROR, NULL, "event %s (%s %s) not indexed: %d %s",
+		ev->id, ev->type, ev->aggregateid, status, why);
+	db_now(now);
+	rc = db_query(db, NULL, "INSERT INTO index_failures (event_id, "
+		      "aggregateid, type, status, error, payload, created_at) "
+		      "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		      DB_ARGS(DB_S(ev->id), DB_S(ev->aggregateid),
+			      DB_S(ev->type), DB_I(status), DB_S(why),
+			      DB_S(ev->payload), DB_S(now)), &e);
+	if (rc < 0)
+		log_msg(LOG_ERROR, NULL, "cannot record the failure of %s: %s",
+			ev->id, e.msg);
+	err_release(&e);
+	return rc;
+}
+
+/*
+ * apply: bring every event of b to a settled state in Elasticsearch: done,
+ * already superseded (409), already gone (404 on delete), or recorded in
+ * index_failures. Retries what can succeed later (no answer, 429, 5xx, an
+ * index that does not exist yet) until it does or we are told to stop.
+ * Returns 0 when the batch may be acknowledged, -1 when not (stopping, or
+ * a failure could not be recorded).
+ */
+static int apply(struct es *es, struct db *db, const struct outbox_batch *b)
+{
+	bool *pending = xcalloc(b->n + 1, sizeof(bool));
+	size_t *which = xcalloc(b->n + 1, sizeof(size_t));
+	struct sbuf body = SBUF_INIT;
+	struct json_object *items = NULL, *it;
+	struct err e = ERR_INIT;
+	const char *type, *result;
+	size_t i, n, left = 0;
+	long wait = INDEXD_BACKOFF_MIN_MS;
+	bool need_index;
+	int st, ret = -1, round = 0;
+
+	for (i = 0; i < b->n; i++) {
+		pending[i] = true;
+		left++;
+	}
+	while (left) {
+		if (round++ && !pause_ms(backoff(&wait)))
+			goto out;
+		sbuf_reset(&body);
+		for (i = 0, n = 0; i < b->n; i++) {
+			if (!pending[i])
+				continue;
+			err_release(&e);
+			if (es_bulk_event(&body, NULL, b->ev[i].type,
+					  b->ev[i].payload, &e) < 0) {
+				if (record_failure(db, &b->ev[i], 0, e.msg) < 0)
+					goto out;
+				pending[i] = false;
+				left--;
+				continue;
+			}
+			which[n++] = i;
+		}
+		if (!n)
+			break;
+		json_object_put(items);
+		err_release(&e);
+		if (es_bulk(es, "/_bulk?require_alias=true", &body, &items,
+			    &e) < 0) {
+			log_msg(LOG_WARN, NULL, "bulk of %zu: %s (retrying)", n,
+				e.msg);
+			continue;
+		}
+		need_index = false;
+		for (i = 0; i < n && i < json_object_array_length(items); i++) {
+			const struct outbox_event *ev = &b->ev[which[i]];
+			bool del = !strcmp(ev->type, "PRODUCT_DELETED");
+
+			it = json_object_array_get_idx(items, i);
+			st = es_item_status(it, &type, &result);
+			if (es_item_settled(st, del)) {
+				pending[which[i]] = false;
+				left--;
+			} else if (st == 429 || st >= 500) {
+				log_msg(LOG_WARN, NULL, "event %s: %d %s "
+					"(retrying)", ev->id, st, type);
+			} else if (st == 404 &&
+				   !strcmp(type, "index_not_found_exception")) {
+				need_index = true;
+			} else {
+				if (record_failure(db, ev, st, type) < 0)
+					goto out;
+				pending[which[i]] = false;
+				left--;
+			}
+		}
+		err_release(&e);
+		if (need_index && es_ensure_index(es, &e) < 0)
+			log_msg(LOG_WARN, NULL, "cannot create the index: %s",
+				e.msg);
+	}
+	ret = 0;
+out:
+	err_release(&e);
+	json_object_put(items);
+	sbuf_release(&body);
+	free(pending);
+	free(which);
+	return ret;
+}
+
+static int run(struct source *src, struct es *es, struct db *db)
+{
+	struct outbox_batch b = { NULL, 0 };
+	struct err e = ERR_INIT;
+	long wait = INDEXD_BACKOFF_MIN_MS;
+
+	while (!stopping) {
+		err_release(&e);
+		outbox_batch_release(&b);
+		if (src->fetch(src, INDEXD_BATCH, &b, &e) < 0) {
+			log_msg(LOG_WARN, NULL, "%s: fetch: %s", src->name,
+				e.msg);
+			pause_ms(backoff(&wait));
+			continue;
+		}
+		if (!b.n) {
+			pause_ms(INDEXD_POLL_MS);
+			continue;
+		}
+		/* The cursor moves only once the batch is settled: a crash
+		 * in between replays it, which external versions make
+		 * harmless. */
+		if (apply(es, db, &b) < 0)
+			continue;
+		while (src->ack(src, &b, &e) < 0 && !stopping) {
+			log_msg(LOG_WARN, NULL, "%s: ack: %s", src->name,
+				e.msg);
+			err_release(&e);
+			pause_ms(backoff(&wait));
+		}
+		wait = INDEXD_BACKOFF_MIN_MS;
+		log_msg(LOG_DEBUG, NULL, "indexed %zu events up to seq %"
+			PRId64, b.n, b.ev[b.n - 1].seq);
+	}
+	outbox_batch_release(&b);
+	err_release(&e);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct outbox_source osrc = { { "outbox", outbox_src_fetch,
+					outbox_src_ack }, NULL };
+	struct db_opts opts = { 0 };
+	struct err e = ERR_INIT;
+	struct sigaction sa;
+	struct cfg c;
+	struct es *es = NULL;
+	struct db *db = NULL;
+	int rc;
+
+	if (argc > 1) {
+		fprintf(stderr, "usage: agora-indexd (configured by the "
+			"environment; see docs/operations.md)\n");
+		return 2;
+	}
+	cfg_load_or_die(&c, 0, "agora-indexd");
+	log_init("agora-indexd", c.log_level);
+	if (!c.elasticsearch_node[0]) {
+		fprintf(stderr,
+			"agora-indexd: ELASTICSEARCH_NODE is not set\n");
+		cfg_release(&c);
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	opts.statement_timeout = c.db_statement_timeout;
+	/* A database that is down is retried by the loop. */
+	if (db_open(&db, c.database_url, &opts, &e) < 0 && !db) {
+		fprintf(stderr, "agora-indexd: %s\n", e.msg);
+		cfg_release(&c);
+		err_release(&e);
+		return 1;
+	}
+	err_release(&e);
+	/* Bulk requests get more time than one search. */
+	if (es_open(&es, c.elasticsearch_node, c.es_timeout_ms * 5L, &e) < 0)
+		die("agora-indexd: %s", e.msg);
+	if (es_ensure_index(es, &e) < 0)
+		log_msg(LOG_WARN, NULL, "elasticsearch not ready: %s", e.msg);
+	err_release(&e);
+	osrc.db = db;
+	log_msg(LOG_INFO, NULL, "indexing product events from the outbox "
+		"into %s", c.elasticsearch_node);
+	rc = run(&osrc.base, es, db);
+	log_msg(LOG_INFO, NULL, "stopped");
+	es_free(es);
+	db_free(db);
+	cfg_release(&c);
+	return rc;
+}
