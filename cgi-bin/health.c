@@ -1,10 +1,9 @@
 /* health.c: liveness, and readiness in the @nestjs/terminus shape. */
 #include "common.h"
 
-#include <hiredis/hiredis.h>
-
 #include "app.h"
 #include "log.h"
+#include "search.h"
 
 /* One indicator: {"status":"up"} plus details, or "down" with a message. */
 static struct json_object *health_entry(bool up, const char *key,
@@ -32,34 +31,39 @@ static bool health_database(struct req *r, struct json_object **entry)
 	return up;
 }
 
-/* Redis answers PING within half a second, or it counts as down. */
+/* The cache module's own view: Redis answers PING within its command
+ * timeout (and has not failed in the last CACHE_RETRY_MS), or memory. */
 static bool health_cache(struct req *r, struct json_object **entry)
 {
-	const struct cfg *c = &r->app->cfg;
-	struct timeval tv = { 0, 500 * 1000 };
-	redisContext *rc;
-	redisReply *reply = NULL;
-	bool up = false;
+	struct err e = ERR_INIT;
+	const char *type = cache_type(r->app->cache);
+	bool up = cache_ping(r->app->cache, &e) == 0;
 
-	if (!c->redis_host[0]) {
-		*entry = health_entry(true, "type", "memory");
-		return true;
-	}
-	rc = redisConnectWithTimeout(c->redis_host, c->redis_port, tv);
-	if (rc && !rc->err && redisSetTimeout(rc, tv) == REDIS_OK)
-		reply = redisCommand(rc, "PING");
-	up = reply && reply->type == REDIS_REPLY_STATUS &&
-	     !strcmp(reply->str, "PONG");
 	if (!up)
-		log_msg(LOG_WARN, r->reqid, "health: redis: %s",
-			rc && rc->err ? rc->errstr : "no PONG");
-	if (reply)
-		freeReplyObject(reply);
-	if (rc)
-		redisFree(rc);
-	*entry = up ? health_entry(true, "type", "redis") :
+		log_msg(LOG_WARN, r->reqid, "health: cache: %s", e.msg);
+	err_release(&e);
+	*entry = up ? health_entry(true, "type", type) :
 		      health_entry(false, "message", "redis unreachable");
 	return up;
+}
+
+/* The product search: the database's full text or the ES cluster. */
+static bool health_search(struct req *r, struct json_object **entry)
+{
+	struct app *app = r->app;
+	struct err e = ERR_INIT;
+
+	if (!app->search) {
+		if (search_open(&app->search, &app->cfg, app->db, &e) < 0) {
+			log_msg(LOG_WARN, r->reqid, "health: search: %s", e.msg);
+			err_release(&e);
+			*entry = health_entry(false, "message",
+					      "search unavailable");
+			return false;
+		}
+		app->search_free = search_free;
+	}
+	return search_health(app->search, entry);
 }
 
 /*
@@ -73,6 +77,7 @@ static const struct health_check {
 } checks[] = {
 	{ "database", health_database },
 	{ "cache", health_cache },
+	{ "search", health_search },
 };
 
 static int health_ready(struct req *r)

@@ -38,6 +38,7 @@ static void app_signals(void)
 void app_init(struct app *app, const char *name, unsigned cfg_flags)
 {
 	struct db_opts opts = { 0 };
+	struct cache_opts copts = { 0 };
 	struct err e = ERR_INIT;
 
 	memset(app, 0, sizeof(*app));
@@ -53,10 +54,16 @@ void app_init(struct app *app, const char *name, unsigned cfg_flags)
 			e.msg);
 	}
 	err_release(&e);
+	copts.redis_host = app->cfg.redis_host;
+	copts.redis_port = app->cfg.redis_port;
+	app->cache = cache_open(&copts);
 }
 
 void app_release(struct app *app)
 {
+	if (app->search && app->search_free)
+		app->search_free(app->search);
+	cache_free(app->cache);
 	if (app->db)
 		db_free(app->db);
 	cfg_release(&app->cfg);
@@ -70,10 +77,13 @@ static void app_handle(struct app *app, const struct route *routes,
 
 	if (app->db)
 		db_stats_reset(app->db);
-	if (req_init(&r, app, envp, io) < 0)
+	if (req_init(&r, app, envp, io) < 0) {
 		req_send_error(&r, &r.err);
-	else
+	} else {
+		/* Handlers that use the cache say hit or miss instead. */
+		r.extra_timing = "cache;desc=bypass";
 		route_dispatch(routes, &r);
+	}
 	if (req_write(&r) < 0)
 		log_msg(LOG_WARN, r.reqid, "client went away before the response");
 	log_access(r.reqid, r.method, r.path, r.status, req_elapsed_ms(&r),

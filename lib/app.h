@@ -2,6 +2,7 @@
 #ifndef AGORA_APP_H
 #define AGORA_APP_H
 
+#include "cache.h"
 #include "cfg.h"
 #include "db.h"
 #include "route.h"
@@ -10,12 +11,20 @@ struct app {
 	const char *name;	/* "auth", "users", ... for logs */
 	struct cfg cfg;
 	struct db *db;
+	struct cache *cache;	/* REDIS_HOST, or memory; never NULL */
+	/* The product search (search.h), opened on first use by the
+	 * responders that search, so the others never reach Elasticsearch;
+	 * NULL until then. search_free is set with it and app_release()
+	 * calls it (app.c itself does not link the search backends). */
+	struct search *search;
+	void (*search_free)(struct search *s);
 };
 
 /*
  * app_init: load the configuration (or exit with one line naming the bad
- * variable), start the log and open the database. A database that is down
- * does not stop the start: requests answer 503 until it is back.
+ * variable), start the log, open the database and the cache. A database
+ * that is down does not stop the start: requests answer 503 until it is
+ * back; a Redis that is down makes every cache lookup a miss.
  */
 void app_init(struct app *app, const char *name, unsigned cfg_flags);
 void app_release(struct app *app);

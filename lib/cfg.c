@@ -77,6 +77,7 @@ static const struct cfg_var cfg_vars[] = {
 	STR("ADMIN_EMAIL", admin_email, "", NULL),
 	STR("ADMIN_PASSWORD", admin_password, "", NULL),
 	STR("LOG_LEVEL", log_level, "info", check_log_level),
+	NUM("ES_TIMEOUT_MS", CFG_INT, es_timeout_ms, "2000", 100, 600000),
 };
 
 #define CFG_NVARS ARRAY_SIZE(cfg_vars)

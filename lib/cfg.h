@@ -30,6 +30,7 @@ struct cfg {
 	char *admin_email;		/* ADMIN_EMAIL, "" */
 	char *admin_password;		/* ADMIN_PASSWORD, "" */
 	char *log_level;		/* LOG_LEVEL debug|info|warn|error, info */
+	int es_timeout_ms;		/* ES_TIMEOUT_MS per call, 2000 */
 };
 
 #define CFG_NEED_JWT 0x1	/* JWT_SECRET must be set (and ≥ 32 bytes) */

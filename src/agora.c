@@ -11,6 +11,18 @@ static const struct cmd cmds[] = {
 	{ "user", cmd_user,
 	  "  user create --email E --password P [--name N] [--admin]\n"
 	  "                          create an account (USER, or ADMIN)\n" },
+	{ "batch", cmd_batch,
+	  "  batch <job> [args]      run one batch job now (agora batch --help\n"
+	  "                          lists them), one runner at a time\n" },
+	{ "cron", cmd_cron,
+	  "  cron [--once] [--schedule 'M H DOM MON DOW job [args]']...\n"
+	  "                          run the jobs on their schedule until SIGTERM\n" },
+	{ "seed", cmd_seed,
+	  "  seed --products N [--seed S]\n"
+	  "                          add N generated products (no outbox events:\n"
+	  "                          run reindex afterwards with Elasticsearch)\n" },
+	{ "reindex", cmd_reindex,
+	  "  reindex                 rebuild the product search index\n" },
 };
 
 static void usage(FILE *out)

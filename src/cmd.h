@@ -17,6 +17,10 @@ struct cmd {
 
 int cmd_migrate(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
+int cmd_cron(int argc, char **argv);
+int cmd_seed(int argc, char **argv);
+int cmd_reindex(int argc, char **argv);
 
 /* cmd_setup: load the configuration (or exit naming the bad variable),
  * start the log and open the database (or exit). */

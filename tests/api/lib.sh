@@ -215,3 +215,48 @@ login() {
 	fi
 	printf '%s\n' "$token"
 }
+
+# settle: wait until search reflects the writes made so far. The database
+# backends index in the writing transaction, so there is nothing to wait
+# for. With Elasticsearch (the es pass) wait, 15 s at most, until
+# agora-indexd's cursor has passed every product event, then refresh the
+# index: ES makes writes searchable only at a refresh.
+settle() {
+	local left=x sql
+	[ -n "${ELASTICSEARCH_NODE:-}" ] || return 0
+	case $DATABASE_URL in
+	postgres://* | postgresql://*)
+		sql="SELECT count(*) FROM outbox o WHERE aggregatetype = 'product'
+			AND (o.txid, o.seq) > coalesce((SELECT (f.txid, f.seq)
+			FROM outbox_offsets f WHERE consumer = 'indexd'),
+			('0'::xid8, 0::bigint))"
+		;;
+	*)
+		sql="SELECT count(*) FROM outbox WHERE aggregatetype = 'product'
+			AND seq > coalesce((SELECT seq FROM outbox_offsets
+			WHERE consumer = 'indexd'), 0)"
+		;;
+	esac
+	for _ in $(seq 150); do
+		left=$(db_sql "$sql" 2>/dev/null) || left=x
+		[ "$left" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$left" = 0 ] ||
+		diag "settle: product events still not indexed after 15 s ($left)"
+	curl -s -o /dev/null --max-time 5 -X POST \
+		"$ELASTICSEARCH_NODE/products/_refresh" || true
+}
+
+# db_sql SQL: run SQL on the run's database (sqlite3 or psql), print the
+# rows as "a|b" lines.
+db_sql() {
+	case $DATABASE_URL in
+	postgres://* | postgresql://*)
+		psql "$DATABASE_URL" -AtqX -v ON_ERROR_STOP=1 -c "$1"
+		;;
+	*)
+		sqlite3 "${DATABASE_URL#file:}" "$1"
+		;;
+	esac
+}

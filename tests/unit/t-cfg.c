@@ -13,7 +13,7 @@ static const char *const names[] = {
 	"JWT_SECRET", "JWT_EXPIRES_IN", "PORT", "NOTIFY_WEBHOOK_URL",
 	"ORDER_PAYMENT_TIMEOUT", "BODY_LIMIT", "DB_STATEMENT_TIMEOUT",
 	"BCRYPT_COST", "ADMIN_EMAIL", "ADMIN_PASSWORD", "LOG_LEVEL",
-	"AGORA_ENV_FILE",
+	"AGORA_ENV_FILE", "ES_TIMEOUT_MS",
 };
 
 #define SECRET32 "0123456789abcdef0123456789abcdef"
@@ -332,6 +332,31 @@ static void test_or_die(void)
 	cfg_release(&c);
 }
 
+/* ES_TIMEOUT_MS: the per-call bound on Elasticsearch requests. */
+static void test_es_timeout(void)
+{
+	struct err e = ERR_INIT;
+	struct cfg c;
+
+	clear_env();
+	is_int(cfg_load(&c, 0, &e), 0, "ES_TIMEOUT_MS: load the defaults");
+	is_int(c.es_timeout_ms, 2000, "ES_TIMEOUT_MS default");
+	cfg_release(&c);
+	is_str(load_with("ES_TIMEOUT_MS", "99", 0),
+	       "ES_TIMEOUT_MS must be an integer between 100 and 600000",
+	       "ES_TIMEOUT_MS below its range refused");
+	is_str(load_with("ES_TIMEOUT_MS", "1s", 0),
+	       "ES_TIMEOUT_MS must be an integer between 100 and 600000",
+	       "ES_TIMEOUT_MS with a unit refused");
+	clear_env();
+	setenv("ES_TIMEOUT_MS", "750", 1);
+	is_int(cfg_load(&c, 0, &e), 0, "ES_TIMEOUT_MS=750 accepted");
+	is_int(c.es_timeout_ms, 750, "ES_TIMEOUT_MS set");
+	cfg_release(&c);
+	err_release(&e);
+	clear_env();
+}
+
 int main(void)
 {
 	int fd;
@@ -346,6 +371,7 @@ int main(void)
 	test_strings();
 	test_file();
 	test_or_die();
+	test_es_timeout();
 	unlink(envfile);
 	clear_env();
 	return done_testing();
