@@ -251,9 +251,12 @@ static bool pg_stale(struct db *db)
 		return false;
 	/* The FATAL message comes first, the EOF after it: libpq marks the
 	 * connection bad only once a read returns the EOF. */
-	for (i = 0; i < 4 && poll(&pfd, 1, 0) == 1; i++)
+	for (i = 0; i < 4 && poll(&pfd, 1, 0) == 1; i++) {
 		if (!PQconsumeInput(db->pg))
 			break;
+		/* PQisBusy parses what was read: the FATAL reaches pg_notice. */
+		PQisBusy(db->pg);
+	}
 	return db->down || PQstatus(db->pg) != CONNECTION_OK;
 }
 
