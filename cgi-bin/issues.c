@@ -4,6 +4,7 @@
 #include "app.h"
 #include "issue.h"
 #include "jsonx.h"
+#include "page.h"
 
 static const char *const statuses[] = { "OPEN", "IN_PROGRESS", "CLOSED", NULL };
 static const char *const priorities[] = { "LOW", "MEDIUM", "HIGH", NULL };
@@ -19,30 +20,25 @@ static int issue_not_found(struct req *r, int64_t id)
 static const struct valid_field list_fields[] = {
 	{ "status", VALID_ENUM, 0, 0, 0, statuses },
 	{ "authorId", VALID_INT, 0, 1, INT64_MAX },
-	{ "page", VALID_INT, 0, 1, INT64_MAX },
-	{ "size", VALID_INT, 0, 1, 100 },
+	PAGE_FIELDS,
 	{ NULL }
 };
 
 static int issues_list(struct req *r)
 {
-	struct json_object *q, *o, *items;
+	struct json_object *q;
 	struct db_res *res = NULL, *cnt = NULL;
 	struct db_param params[4];
 	struct sbuf where, sql;
-	int64_t page = 1, size = 20, author;
+	struct page p;
+	int64_t author;
 	const char *status;
-	size_t i, n = 0;
+	size_t n = 0;
 	int ret = -1;
 
-	if (req_query_valid(r, list_fields, &q) < 0)
+	if (req_query_valid(r, list_fields, &q) < 0 ||
+	    page_get(r, q, 20, &p) < 0)
 		return -1;
-	jsonx_get_int(q, "page", &page);
-	jsonx_get_int(q, "size", &size);
-	if (page > INT64_MAX / size)
-		return err_add(&r->err,
-			       "page must not be greater than %" PRId64,
-			       INT64_MAX / size);
 	sbuf_init(&where, 0, 0);
 	sbuf_init(&sql, 0, 0);
 	/* One SQL text per filter combination: four at most, each prepared
@@ -63,18 +59,11 @@ static int issues_list(struct req *r)
 	sbuf_addf(&sql, "SELECT " ISSUE_COLUMNS " FROM issues%s "
 		  "ORDER BY created_at DESC, id DESC LIMIT $%zu OFFSET $%zu",
 		  where.buf, n + 1, n + 2);
-	params[n] = DB_I(size);
-	params[n + 1] = DB_I((page - 1) * size);
+	params[n] = DB_I(p.size);
+	params[n + 1] = DB_I(p.offset);
 	if (db_query(r->app->db, &res, sql.buf, params, n + 2, &r->err) < 0)
 		goto out;
-	items = json_object_new_array();
-	for (i = 0; i < db_res_rows(res); i++)
-		json_object_array_add(items, issue_json(res, i));
-	o = json_object_new_object();
-	json_object_object_add(o, "total",
-			       json_object_new_int64(db_res_int(cnt, 0, 0)));
-	json_object_object_add(o, "items", items);
-	ret = req_json(r, 200, o);
+	ret = page_answer(r, cnt, res, issue_json);
 out:
 	if (res)
 		db_res_free(res);

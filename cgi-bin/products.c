@@ -5,6 +5,7 @@
 #include "app.h"
 #include "jsonx.h"
 #include "outbox.h"
+#include "page.h"
 
 /* The columns products_json() and products_event() expect, in order. */
 #define PRODUCT_COLUMNS "id, name, description, category, brand, price, " \
@@ -107,42 +108,29 @@ fail:
 	return -1;
 }
 
-static const struct valid_field page_fields[] = {
-	{ "page", VALID_INT, 0, 1, INT64_MAX },
-	{ "size", VALID_INT, 0, 1, 100 },
+static const struct valid_field list_fields[] = {
+	PAGE_FIELDS,
 	{ NULL }
 };
 
 static int products_list(struct req *r)
 {
-	struct json_object *q, *o, *items;
+	struct json_object *q;
 	struct db_res *res = NULL, *cnt = NULL;
-	int64_t page = 1, size = 10;
-	size_t i;
+	struct page p;
 	int ret = -1;
 
-	if (req_query_valid(r, page_fields, &q) < 0)
+	if (req_query_valid(r, list_fields, &q) < 0 ||
+	    page_get(r, q, 10, &p) < 0)
 		return -1;
-	jsonx_get_int(q, "page", &page);
-	jsonx_get_int(q, "size", &size);
-	if (page > INT64_MAX / size)
-		return err_add(&r->err, "page must not be greater than %" PRId64,
-			       INT64_MAX / size);
 	if (db_query(r->app->db, &cnt, "SELECT count(*) FROM products",
 		     DB_NOARGS, &r->err) < 0 ||
 	    db_query(r->app->db, &res,
 		     "SELECT " PRODUCT_COLUMNS " FROM products ORDER BY id "
 		     "LIMIT $1 OFFSET $2",
-		     DB_ARGS(DB_I(size), DB_I((page - 1) * size)), &r->err) < 0)
+		     DB_ARGS(DB_I(p.size), DB_I(p.offset)), &r->err) < 0)
 		goto out;
-	items = json_object_new_array();
-	for (i = 0; i < db_res_rows(res); i++)
-		json_object_array_add(items, products_json(res, i));
-	o = json_object_new_object();
-	json_object_object_add(o, "total",
-			       json_object_new_int64(db_res_int(cnt, 0, 0)));
-	json_object_object_add(o, "items", items);
-	ret = req_json(r, 200, o);
+	ret = page_answer(r, cnt, res, products_json);
 out:
 	if (res)
 		db_res_free(res);

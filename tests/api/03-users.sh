@@ -107,6 +107,7 @@ for a3_case in \
 	'size=|size must be an integer number' \
 	'size=1&size=2|size must be an integer number' \
 	'page=99999999999999999999|page must be an integer number' \
+	'page=9223372036854775807&size=100|page must not be greater than 92233720368547758' \
 	'foo=1|property foo should not exist'; do
 	TOKEN=$a3_admin api GET "/api/users?${a3_case%%|*}"
 	expect_status 400 "GET /api/users?${a3_case%%|*} is 400"
