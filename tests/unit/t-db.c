@@ -2,6 +2,7 @@
 #include "common.h"
 #include "db.h"
 #include "tap.h"
+#include "testdb.h"
 
 #include <inttypes.h>
 #include <time.h>
@@ -363,15 +364,12 @@ static void test_urls(void)
 
 static void test_sqlite(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	char *path, *url, *side;
+	char *path = testdb_sqlite_path("db");
+	char *url = xasprintf("file:%s", path);
 	struct db *db = NULL, *db2 = NULL;
 	struct db_res *res = NULL;
 	struct err e = ERR_INIT;
 
-	path = xasprintf("%s/agora-t-db-%ld.db", tmp && *tmp ? tmp : "/tmp",
-			 (long)getpid());
-	url = xasprintf("file:%s", path);
 	ok(!db_open(&db, url, NULL, &e), "sqlite: open %s", url);
 	ok(!db_open(&db2, path, NULL, &e), "sqlite: open plain path");
 	if (e.code)
@@ -411,25 +409,9 @@ static void test_sqlite(void)
 out:
 	db_free(db);
 	db_free(db2);
-	unlink(path);
-	side = xasprintf("%s-wal", path);
-	unlink(side);
-	free(side);
-	side = xasprintf("%s-shm", path);
-	unlink(side);
-	free(side);
+	testdb_sqlite_unlink(path);
 	free(url);
 	free(path);
-}
-
-/* pg_url_db: url with its database name replaced by name. */
-static char *pg_url_db(const char *url, const char *name)
-{
-	const char *host = strstr(url, "://") + 3;
-	const char *path = host + strcspn(host, "/?");
-	const char *query = path + strcspn(path, "?");
-
-	return xasprintf("%.*s/%s%s", (int)(path - url), url, name, query);
 }
 
 /* test_pg_replan: a table changed under a cached SELECT * still answers. */
@@ -560,37 +542,15 @@ static void test_pg_breaks(struct db *db, struct db *admin, const char *url)
 
 static void test_pg(void)
 {
-	const char *admin_url = getenv("AGORA_TEST_PG_URL");
-	const char *ci = getenv("CI");
-	struct db *admin = NULL, *db = NULL, *db2 = NULL;
+	struct db *admin = testdb_pg_admin(), *db = NULL, *db2 = NULL;
 	struct db_res *res = NULL;
 	struct err e = ERR_INIT;
-	char name[64], *sql, *url = NULL;
+	char *url;
 
-	if (!admin_url || !*admin_url) {
-		if (ci && !strcmp(ci, "true"))
-			ok(0, "PostgreSQL required in CI"
-			      " (set AGORA_TEST_PG_URL)");
-		else
-			ok(1, "# SKIP AGORA_TEST_PG_URL not set");
-		return;
-	}
-	if (!db_is_postgres_url(admin_url)) {
-		ok(0, "AGORA_TEST_PG_URL is not a postgresql:// URL");
-		return;
-	}
-	snprintf(name, sizeof(name), "agora_t_db_%ld", (long)getpid());
-	if (db_open(&admin, admin_url, NULL, &e)) {
-		ok(0, "pg: connect to AGORA_TEST_PG_URL: %s", e.msg);
+	if (!admin || !(url = testdb_pg_create(admin, "db")))
 		goto out;
-	}
-	/* identifiers cannot be parameters; name is ours and plain */
-	sql = xasprintf("CREATE DATABASE %s", name);
-	ok(!q(admin, NULL, sql, DB_NOARGS), "pg: create database %s", name);
-	free(sql);
-	url = pg_url_db(admin_url, name);
 	if (db_open(&db, url, NULL, &e) || db_open(&db2, url, NULL, &e)) {
-		ok(0, "pg: connect to %s: %s", name, e.msg);
+		ok(0, "pg: connect to %s: %s", url, e.msg);
 		goto drop;
 	}
 	is_int(db_dialect(db), DB_POSTGRES, "pg: dialect");
@@ -611,13 +571,10 @@ static void test_pg(void)
 drop:
 	db_free(db);
 	db_free(db2);
-	db = db2 = NULL;
-	sql = xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
-	ok(!q(admin, NULL, sql, DB_NOARGS), "pg: drop database %s", name);
-	free(sql);
+	free(url);
+	testdb_pg_drop(admin, "db");
 out:
 	err_release(&e);
-	free(url);
 	db_free(admin);
 }
 

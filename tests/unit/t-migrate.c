@@ -3,6 +3,7 @@
 #include "db.h"
 #include "migrate.h"
 #include "tap.h"
+#include "testdb.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -187,31 +188,15 @@ static void migrate_race(const char *url, const char *tag)
 	db_free(db);
 }
 
-static void unlink_sqlite(const char *path)
-{
-	char *side;
-
-	unlink(path);
-	side = xasprintf("%s-wal", path);
-	unlink(side);
-	free(side);
-	side = xasprintf("%s-shm", path);
-	unlink(side);
-	free(side);
-}
-
 static void test_sqlite(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct db *db = NULL;
 	struct err e = ERR_INIT;
 	char *path, *url;
 	int i;
 
-	tmp = tmp && *tmp ? tmp : "/tmp";
 	for (i = 0; i < 2; i++) {
-		path = xasprintf("%s/agora-t-migrate-%ld-%d.db", tmp,
-				 (long)getpid(), i);
+		path = testdb_sqlite_path(i == 0 ? "migrate" : "migrate-race");
 		url = xasprintf("file:%s", path);
 		if (i == 0) {
 			if (!db_open(&db, url, NULL, &e))
@@ -223,68 +208,37 @@ static void test_sqlite(void)
 		} else {
 			migrate_race(url, "sqlite");
 		}
-		unlink_sqlite(path);
+		testdb_sqlite_unlink(path);
 		free(url);
 		free(path);
 	}
 }
 
-static char *pg_url_db(const char *url, const char *name)
-{
-	const char *host = strstr(url, "://") + 3;
-	const char *path = host + strcspn(host, "/?");
-	const char *query = path + strcspn(path, "?");
-
-	return xasprintf("%.*s/%s%s", (int)(path - url), url, name, query);
-}
-
 static void test_pg(void)
 {
-	const char *admin_url = getenv("AGORA_TEST_PG_URL");
-	const char *ci = getenv("CI");
-	struct db *admin = NULL, *db = NULL;
+	static const char *const tags[] = { "migrate", "migrate_race" };
+	struct db *admin = testdb_pg_admin(), *db = NULL;
 	struct err e = ERR_INIT;
-	char name[64], *sql, *url;
+	char *url;
 	int i;
 
-	if (!admin_url || !*admin_url) {
-		if (ci && !strcmp(ci, "true"))
-			ok(0, "PostgreSQL required in CI"
-			      " (set AGORA_TEST_PG_URL)");
-		else
-			ok(1, "# SKIP AGORA_TEST_PG_URL not set");
+	if (!admin)
 		return;
-	}
-	if (!db_is_postgres_url(admin_url) ||
-	    db_open(&admin, admin_url, NULL, &e)) {
-		ok(0, "pg: connect to AGORA_TEST_PG_URL: %s", e.msg);
-		err_release(&e);
-		db_free(admin);
-		return;
-	}
 	for (i = 0; i < 2; i++) {
-		snprintf(name, sizeof(name), "agora_t_migrate_%ld_%d",
-			 (long)getpid(), i);
-		sql = xasprintf("CREATE DATABASE %s", name);
-		is_int(qcode(admin, sql, DB_NOARGS), 0, "pg: create %s", name);
-		free(sql);
-		url = pg_url_db(admin_url, name);
-		if (i == 0) {
-			if (!db_open(&db, url, NULL, &e))
-				migrate_twice(db, "pg");
-			else
-				ok(0, "pg: open: %s", e.msg);
-			err_release(&e);
-			db_free(db);
-			db = NULL;
-		} else {
+		if (!(url = testdb_pg_create(admin, tags[i])))
+			continue;
+		if (i == 1) {
 			migrate_race(url, "pg");
+		} else if (!db_open(&db, url, NULL, &e)) {
+			migrate_twice(db, "pg");
+		} else {
+			ok(0, "pg: open: %s", e.msg);
 		}
+		err_release(&e);
+		db_free(db);
+		db = NULL;
 		free(url);
-		sql = xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)",
-				name);
-		is_int(qcode(admin, sql, DB_NOARGS), 0, "pg: drop %s", name);
-		free(sql);
+		testdb_pg_drop(admin, tags[i]);
 	}
 	db_free(admin);
 }

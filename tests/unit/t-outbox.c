@@ -5,6 +5,7 @@
 #include "migrate.h"
 #include "outbox.h"
 #include "tap.h"
+#include "testdb.h"
 
 #include <unistd.h>
 
@@ -99,47 +100,22 @@ static void battery(struct db *db, const char *tag)
 	outbox_batch_release(&b);
 }
 
-static void unlink_sqlite(const char *path)
-{
-	char *side;
-
-	unlink(path);
-	side = xasprintf("%s-wal", path);
-	unlink(side);
-	free(side);
-	side = xasprintf("%s-shm", path);
-	unlink(side);
-	free(side);
-}
-
 static void test_sqlite(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct db *db = NULL;
 	struct err e = ERR_INIT;
-	char *path, *url;
+	char *path = testdb_sqlite_path("outbox");
+	char *url = xasprintf("file:%s", path);
 
-	tmp = tmp && *tmp ? tmp : "/tmp";
-	path = xasprintf("%s/agora-t-outbox-%ld.db", tmp, (long)getpid());
-	url = xasprintf("file:%s", path);
 	if (!db_open(&db, url, NULL, &e) && !migrate_run(db, NULL, &e))
 		battery(db, "sqlite");
 	else
 		ok(0, "sqlite: open and migrate: %s", e.msg);
 	err_release(&e);
 	db_free(db);
-	unlink_sqlite(path);
+	testdb_sqlite_unlink(path);
 	free(url);
 	free(path);
-}
-
-static char *pg_url_db(const char *url, const char *name)
-{
-	const char *host = strstr(url, "://") + 3;
-	const char *path = host + strcspn(host, "/?");
-	const char *query = path + strcspn(path, "?");
-
-	return xasprintf("%.*s/%s%s", (int)(path - url), url, name, query);
 }
 
 /*
@@ -198,45 +174,25 @@ out:
 
 static void test_pg(void)
 {
-	const char *admin_url = getenv("AGORA_TEST_PG_URL");
-	const char *ci = getenv("CI");
-	struct db *admin = NULL, *db = NULL;
+	struct db *admin = testdb_pg_admin(), *db = NULL;
 	struct err e = ERR_INIT;
-	char name[64], *sql, *url;
+	char *url;
 
-	if (!admin_url || !*admin_url) {
-		if (ci && !strcmp(ci, "true"))
-			ok(0, "PostgreSQL required in CI"
-			      " (set AGORA_TEST_PG_URL)");
-		else
-			ok(1, "# SKIP AGORA_TEST_PG_URL not set");
+	if (!admin)
 		return;
-	}
-	if (!db_is_postgres_url(admin_url) ||
-	    db_open(&admin, admin_url, NULL, &e)) {
-		ok(0, "pg: connect to AGORA_TEST_PG_URL: %s", e.msg);
+	if ((url = testdb_pg_create(admin, "outbox"))) {
+		if (!db_open(&db, url, NULL, &e) &&
+		    !migrate_run(db, NULL, &e)) {
+			battery(db, "pg");
+			late_commit(url);
+		} else {
+			ok(0, "pg: open and migrate: %s", e.msg);
+		}
 		err_release(&e);
-		db_free(admin);
-		return;
+		db_free(db);
+		free(url);
+		testdb_pg_drop(admin, "outbox");
 	}
-	snprintf(name, sizeof(name), "agora_t_outbox_%ld", (long)getpid());
-	sql = xasprintf("CREATE DATABASE %s", name);
-	ok(!db_query(admin, NULL, sql, DB_NOARGS, &e), "pg: create %s", name);
-	free(sql);
-	url = pg_url_db(admin_url, name);
-	if (!db_open(&db, url, NULL, &e) && !migrate_run(db, NULL, &e)) {
-		battery(db, "pg");
-		late_commit(url);
-	} else {
-		ok(0, "pg: open and migrate: %s", e.msg);
-	}
-	err_release(&e);
-	db_free(db);
-	free(url);
-	sql = xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
-	ok(!db_query(admin, NULL, sql, DB_NOARGS, &e), "pg: drop %s", name);
-	free(sql);
-	err_release(&e);
 	db_free(admin);
 }
 

@@ -1,0 +1,107 @@
+/* testdb.h: throwaway databases for the unit tests that need one. */
+#ifndef AGORA_TESTDB_H
+#define AGORA_TESTDB_H
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "tap.h"
+
+/* testdb_sqlite_path: "$TMPDIR/agora-t-TAG-PID.db" (caller frees). */
+static inline char *testdb_sqlite_path(const char *tag)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	return xasprintf("%s/agora-t-%s-%ld.db", tmp && *tmp ? tmp : "/tmp",
+			 tag, (long)getpid());
+}
+
+/* testdb_sqlite_unlink: remove a SQLite file with its WAL and shm. */
+static inline void testdb_sqlite_unlink(const char *path)
+{
+	static const char *const sides[] = { "", "-wal", "-shm" };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		char *p = xasprintf("%s%s", path, sides[i]);
+
+		unlink(p);
+		free(p);
+	}
+}
+
+/*
+ * testdb_pg_admin: a connection to AGORA_TEST_PG_URL (a superuser URL of a
+ * throwaway cluster), or NULL after a TAP line saying why: a skip outside
+ * CI, a failure under CI=true, where PostgreSQL is required.
+ */
+static inline struct db *testdb_pg_admin(void)
+{
+	const char *url = getenv("AGORA_TEST_PG_URL");
+	const char *ci = getenv("CI");
+	struct err e = ERR_INIT;
+	struct db *admin = NULL;
+
+	if (!url || !*url) {
+		if (ci && !strcmp(ci, "true"))
+			ok(0, "PostgreSQL required in CI"
+			      " (set AGORA_TEST_PG_URL)");
+		else
+			ok(1, "# SKIP AGORA_TEST_PG_URL not set");
+		return NULL;
+	}
+	if (!db_is_postgres_url(url) || db_open(&admin, url, NULL, &e)) {
+		ok(0, "pg: connect to AGORA_TEST_PG_URL: %s", e.msg);
+		err_release(&e);
+		db_free(admin);
+		return NULL;
+	}
+	return admin;
+}
+
+/* testdb_pg_url: AGORA_TEST_PG_URL with its database replaced by name. */
+static inline char *testdb_pg_url(const char *name)
+{
+	const char *url = getenv("AGORA_TEST_PG_URL");
+	const char *host = strstr(url, "://") + 3;
+	const char *path = host + strcspn(host, "/?");
+	const char *query = path + strcspn(path, "?");
+
+	return xasprintf("%.*s/%s%s", (int)(path - url), url, name, query);
+}
+
+/* testdb_pg_create: a fresh database agora_t_TAG_PID; its URL (caller
+ * frees), or NULL after a failed test point. */
+static inline char *testdb_pg_create(struct db *admin, const char *tag)
+{
+	struct err e = ERR_INIT;
+	char name[64], *sql;
+	int rc;
+
+	snprintf(name, sizeof(name), "agora_t_%s_%ld", tag, (long)getpid());
+	/* identifiers cannot be parameters; the name is ours and plain */
+	sql = xasprintf("CREATE DATABASE %s", name);
+	rc = db_query(admin, NULL, sql, DB_NOARGS, &e);
+	ok(rc == 0, "pg: create database %s%s%s", name, rc ? ": " : "",
+	   e.msg);
+	free(sql);
+	err_release(&e);
+	return rc ? NULL : testdb_pg_url(name);
+}
+
+/* testdb_pg_drop: drop the database testdb_pg_create() made for tag. */
+static inline void testdb_pg_drop(struct db *admin, const char *tag)
+{
+	struct err e = ERR_INIT;
+	char *sql = xasprintf("DROP DATABASE IF EXISTS agora_t_%s_%ld "
+			      "WITH (FORCE)", tag, (long)getpid());
+
+	ok(db_query(admin, NULL, sql, DB_NOARGS, &e) == 0,
+	   "pg: drop database agora_t_%s_%ld%s%s", tag, (long)getpid(),
+	   e.code ? ": " : "", e.msg);
+	free(sql);
+	err_release(&e);
+}
+
+#endif
