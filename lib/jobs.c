@@ -8,6 +8,7 @@
 #include "issue.h"
 #include "jobs.h"
 #include "log.h"
+#include "order.h"
 
 /* ---- the jobs ------------------------------------------------------------ */
 
@@ -68,6 +69,113 @@ static int job_close_stale(struct jobs_env *env, int argc, char **argv,
 	return 0;
 }
 
+static int job_expire_orders(struct jobs_env *env, int argc, char **argv,
+			     struct err *e)
+{
+	long n = 0;
+	int ret;
+
+	(void)argv;
+	if (argc > 1)
+		return err_set(e, ERR_BAD_REQUEST,
+			       "expire-orders takes no arguments");
+	ret = order_expire(env->db, env->cfg->order_payment_timeout, &n, e);
+	log_msg(ret < 0 ? LOG_WARN : LOG_INFO, NULL, "expire-orders: "
+		"cancelled %ld order%s unpaid for %d minutes", n,
+		n == 1 ? "" : "s", env->cfg->order_payment_timeout);
+	return ret;
+}
+
+/* How many outbox rows one DELETE removes: short transactions. */
+#define PRUNE_BATCH 5000
+
+/*
+ * prune-outbox: delete outbox rows older than N days that nobody needs
+ * any more. With Kafka a row must have been published; without it, every
+ * table consumer (outbox_offsets) must have acknowledged it, and with no
+ * consumer recorded nothing is deleted. A consumer's cursor past a row
+ * means it has read it (PostgreSQL: cursors never pass a row that could
+ * still commit). A consumer that reads one aggregate type and has seen
+ * none lately holds back the rest: pruning waits, nothing is lost.
+ */
+static int job_prune_outbox(struct jobs_env *env, int argc, char **argv,
+			    struct err *e)
+{
+	bool pg = db_dialect(env->db) == DB_POSTGRES;
+	bool kafka = env->cfg->kafka_brokers[0] != '\0';
+	struct db_res *res;
+	long days = -1, total = 0, n;
+	const char *sql;
+	char cutoff[32], *end;
+	struct tm tm;
+	time_t t;
+
+	if (argc == 3 && !strcmp(argv[1], "--days")) {
+		errno = 0;
+		days = strtol(argv[2], &end, 10);
+		if (errno || *end || argv[2][0] < '0' || argv[2][0] > '9' ||
+		    days > 36500)
+			days = -1;
+	}
+	if (days < 1)
+		return err_set(e, ERR_BAD_REQUEST, "usage: prune-outbox "
+			       "--days N (N from 1 to 36500)");
+	if (!kafka) {
+		if (db_query(env->db, &res,
+			     "SELECT count(*) FROM outbox_offsets",
+			     DB_NOARGS, e) < 0)
+			return -1;
+		n = (long)db_res_int(res, 0, 0);
+		db_res_free(res);
+		if (!n) {
+			log_msg(LOG_INFO, NULL, "prune-outbox: no consumer has "
+				"read the outbox yet: nothing to delete");
+			return 0;
+		}
+	}
+	t = time(NULL) - (time_t)days * 86400;
+	gmtime_r(&t, &tm);
+	strftime(cutoff, sizeof(cutoff), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+	/* Batches by seq, so that each DELETE is a short transaction. */
+	if (pg)
+		sql = kafka ?
+			"DELETE FROM outbox WHERE seq IN (SELECT o.seq "
+			"FROM outbox o WHERE o.created_at < $1 "
+			"AND o.published_at IS NOT NULL "
+			"AND NOT EXISTS (SELECT 1 FROM outbox_offsets f "
+			"WHERE (o.txid, o.seq) > (f.txid, f.seq)) "
+			"LIMIT $2) RETURNING seq" :
+			"DELETE FROM outbox WHERE seq IN (SELECT o.seq "
+			"FROM outbox o WHERE o.created_at < $1 "
+			"AND NOT EXISTS (SELECT 1 FROM outbox_offsets f "
+			"WHERE (o.txid, o.seq) > (f.txid, f.seq)) "
+			"LIMIT $2) RETURNING seq";
+	else
+		sql = kafka ?
+			"DELETE FROM outbox WHERE seq IN (SELECT o.seq "
+			"FROM outbox o WHERE o.created_at < $1 "
+			"AND o.published_at IS NOT NULL "
+			"AND NOT EXISTS (SELECT 1 FROM outbox_offsets f "
+			"WHERE o.seq > f.seq) LIMIT $2) RETURNING seq" :
+			"DELETE FROM outbox WHERE seq IN (SELECT o.seq "
+			"FROM outbox o WHERE o.created_at < $1 "
+			"AND NOT EXISTS (SELECT 1 FROM outbox_offsets f "
+			"WHERE o.seq > f.seq) LIMIT $2) RETURNING seq";
+	do {
+		if (db_query(env->db, &res, sql, DB_ARGS(DB_S(cutoff),
+			     DB_I(PRUNE_BATCH)), e) < 0)
+			break;
+		n = (long)db_res_rows(res);
+		total += n;
+		db_res_free(res);
+	} while (n == PRUNE_BATCH);
+	log_msg(e->code ? LOG_WARN : LOG_INFO, NULL, "prune-outbox: deleted "
+		"%ld row%s older than %ld days %s", total,
+		total == 1 ? "" : "s", days, kafka ? "published to Kafka" :
+		"every consumer has read");
+	return e->code ? -1 : 0;
+}
+
 const struct job jobs_table[] = {
 	{ "warm-popular", "",
 	  "recompute the popular issues and store them in Redis",
@@ -75,6 +183,12 @@ const struct job jobs_table[] = {
 	{ "close-stale-issues", "--days N",
 	  "close OPEN and IN_PROGRESS issues untouched for N days",
 	  job_close_stale },
+	{ "expire-orders", "",
+	  "cancel PENDING orders older than ORDER_PAYMENT_TIMEOUT minutes",
+	  job_expire_orders },
+	{ "prune-outbox", "--days N",
+	  "delete outbox rows older than N days that no consumer needs",
+	  job_prune_outbox },
 	{ NULL }
 };
 
@@ -83,6 +197,9 @@ const struct job jobs_table[] = {
 const char *const jobs_schedule[] = {
 	"*/4 * * * * warm-popular",
 	"17 3 * * * close-stale-issues --days 30",
+	/* An unpaid order is cancelled within a minute of its timeout. */
+	"* * * * * expire-orders",
+	"43 4 * * * prune-outbox --days 7",
 	NULL
 };
 

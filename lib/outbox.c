@@ -37,22 +37,35 @@ void outbox_new_id(char buf[OUTBOX_ID_LEN])
 	buf[j] = '\0';
 }
 
+int outbox_append_id(struct db *db, const char *id,
+		     const char *aggregatetype, const char *aggregateid,
+		     const char *type, struct json_object *payload,
+		     struct err *e)
+{
+	char now[32];
+	size_t len;
+	const char *json = jsonx_str(payload, &len);
+
+	db_now(now);
+	return db_query(db, NULL,
+			"INSERT INTO outbox (id, aggregatetype, aggregateid, "
+			"type, payload, created_at) "
+			"VALUES ($1, $2, $3, $4, $5, $6)",
+			DB_ARGS(DB_S(id), DB_S(aggregatetype),
+				DB_S(aggregateid), DB_S(type), DB_S(json),
+				DB_S(now)), e) < 0 ? -1 : 0;
+}
+
 int outbox_append(struct db *db, const char *aggregatetype,
 		  const char *aggregateid, const char *type,
 		  struct json_object *payload, char id[OUTBOX_ID_LEN],
 		  struct err *e)
 {
-	char buf[OUTBOX_ID_LEN], now[32];
-	size_t len;
-	const char *json = jsonx_str(payload, &len);
+	char buf[OUTBOX_ID_LEN];
 
 	outbox_new_id(buf);
-	db_now(now);
-	if (db_query(db, NULL,
-		     "INSERT INTO outbox (id, aggregatetype, aggregateid, type, "
-		     "payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-		     DB_ARGS(DB_S(buf), DB_S(aggregatetype), DB_S(aggregateid),
-			     DB_S(type), DB_S(json), DB_S(now)), e) < 0)
+	if (outbox_append_id(db, buf, aggregatetype, aggregateid, type,
+			     payload, e) < 0)
 		return -1;
 	if (id)
 		memcpy(id, buf, OUTBOX_ID_LEN);

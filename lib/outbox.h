@@ -25,6 +25,14 @@ int outbox_append(struct db *db, const char *aggregatetype,
 		  const char *aggregateid, const char *type,
 		  struct json_object *payload, char id[OUTBOX_ID_LEN],
 		  struct err *e);
+/*
+ * outbox_append_id: outbox_append() with the event id chosen by the
+ * caller (from outbox_new_id()), for payloads that carry their own id.
+ */
+int outbox_append_id(struct db *db, const char *id,
+		     const char *aggregatetype, const char *aggregateid,
+		     const char *type, struct json_object *payload,
+		     struct err *e);
 
 /*
  * Reading the outbox as a consumer without Kafka (indexd, notifyd): each
