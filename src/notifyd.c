@@ -1,0 +1,458 @@
+/* notifyd.c: agora-notifyd, which turns order events into notifications. */
+#include "common.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "cfg.h"
+#include "db.h"
+#include "jsonx.h"
+#include "kafka.h"
+#include "log.h"
+#include "notify.h"
+#include "outbox.h"
+#include "sbuf.h"
+#include "source.h"
+
+#define NOTIFYD_BATCH 500
+#define NOTIFYD_BACKOFF_MIN_MS 100
+#define NOTIFYD_BACKOFF_MAX_MS 5000
+#define NOTIFYD_GROUP "notification-consumer-group"
+
+/* The webhook: attempts per notification, timeouts, queue bound. */
+#define HOOK_ATTEMPTS 5
+#define HOOK_CONNECT_MS 2000L
+#define HOOK_TOTAL_MS 5000L
+#define HOOK_BACKOFF_MIN_MS 200
+#define HOOK_BACKOFF_MAX_MS 5000
+#define HOOK_QUEUE_MAX 10000
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* pause_ms: sleep, waking early when *quit is set; false if it is. */
+static bool pause_until(long ms, volatile sig_atomic_t *quit)
+{
+	struct timespec ts;
+
+	while (ms > 0 && !*quit) {
+		long step = ms > 50 ? 50 : ms;
+
+		ts.tv_sec = 0;
+		ts.tv_nsec = step * 1000000L;
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+	return !*quit;
+}
+
+static bool pause_ms(long ms)
+{
+	return pause_until(ms, &stopping);
+}
+
+/* The next wait: doubled up to max, with "full jitter" so that several
+ * processes do not retry in step. */
+static long backoff(long *cur, long max)
+{
+	unsigned r = 0;
+	long wait;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (unsigned)time(NULL);
+	wait = *cur / 2 + (long)(r % (unsigned)(*cur / 2 + 1));
+	*cur = *cur * 2 > max ? max : *cur * 2;
+	return wait;
+}
+
+/* ---- the webhook: best effort, off the event path ------------------------ */
+
+/*
+ * New notifications are queued after their row has committed and posted
+ * by a thread of their own, so a slow or dead webhook never holds up the
+ * events. Delivery is best effort: HOOK_ATTEMPTS tries on a timeout, a
+ * connection failure or a 5xx, then a log line; the row is the record.
+ */
+struct hook {
+	char *url;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char **q;		/* bodies, a ring of HOOK_QUEUE_MAX */
+	size_t head, n;
+	volatile sig_atomic_t quit;
+};
+
+static size_t hook_discard(char *p, size_t size, size_t n, void *u)
+{
+	(void)p;
+	(void)u;
+	return size * n;
+}
+
+/* hook_post: one attempt; 0 delivered, 1 worth retrying, -1 not. */
+static int hook_post(struct hook *h, CURL *c, const char *body,
+		     char *why, size_t whylen)
+{
+	struct curl_slist *hdr = NULL;
+	long status = 0;
+	CURLcode rc;
+
+	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, h->url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, HOOK_CONNECT_MS);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, HOOK_TOTAL_MS);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, hook_discard);
+	rc = curl_easy_perform(c);
+	curl_slist_free_all(hdr);
+	if (rc != CURLE_OK) {
+		snprintf(why, whylen, "%s", curl_easy_strerror(rc));
+		return 1;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	snprintf(why, whylen, "HTTP %ld", status);
+	if (status >= 200 && status < 300)
+		return 0;
+	return status >= 500 || status == 429 ? 1 : -1;
+}
+
+static void hook_deliver(struct hook *h, CURL *c, const char *body)
+{
+	long wait = HOOK_BACKOFF_MIN_MS;
+	char why[128];
+	int i, rc = 1;
+
+	for (i = 1; i <= HOOK_ATTEMPTS && rc > 0; i++) {
+		if (i > 1 && !pause_until(backoff(&wait, HOOK_BACKOFF_MAX_MS),
+					  &h->quit))
+			break;
+		rc = hook_post(h, c, body, why, sizeof(why));
+		if (rc > 0)
+			log_msg(LOG_WARN, NULL, "webhook: attempt %d: %s", i,
+				why);
+	}
+	if (rc)
+		log_msg(LOG_ERROR, NULL, "webhook: not delivered (%s): %s",
+			why, body);
+}
+
+static void *hook_main(void *arg)
+{
+	struct hook *h = arg;
+	CURL *c = curl_easy_init();
+	char *body;
+
+	if (!c)
+		die("agora-notifyd: curl_easy_init failed");
+	for (;;) {
+		pthread_mutex_lock(&h->mu);
+		while (!h->n && !h->quit)
+			pthread_cond_wait(&h->cv, &h->mu);
+		if (h->quit) {
+			pthread_mutex_unlock(&h->mu);
+			break;
+		}
+		body = h->q[h->head];
+		h->head = (h->head + 1) % HOOK_QUEUE_MAX;
+		h->n--;
+		pthread_mutex_unlock(&h->mu);
+		hook_deliver(h, c, body);
+		free(body);
+	}
+	curl_easy_cleanup(c);
+	return NULL;
+}
+
+static struct hook *hook_start(const char *url)
+{
+	struct hook *h = xcalloc(1, sizeof(*h));
+
+	h->url = xstrdup(url);
+	h->q = xcalloc(HOOK_QUEUE_MAX, sizeof(*h->q));
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	if (pthread_create(&h->thread, NULL, hook_main, h))
+		die("agora-notifyd: cannot start the webhook thread");
+	return h;
+}
+
+/* hook_push: queue n's body; when the queue is full it is dropped with a
+ * log line (the row stays). */
+static void hook_push(struct hook *h, const struct notify_note *n)
+{
+	struct json_object *o;
+	char *body;
+
+	if (!h)
+		return;
+	o = notify_json(n);
+	body = xstrdup(jsonx_str(o, NULL));
+	json_object_put(o);
+	pthread_mutex_lock(&h->mu);
+	if (h->n == HOOK_QUEUE_MAX) {
+		pthread_mutex_unlock(&h->mu);
+		log_msg(LOG_ERROR, NULL, "webhook: queue full, not delivered: "
+			"%s", body);
+		free(body);
+		return;
+	}
+	h->q[(h->head + h->n) % HOOK_QUEUE_MAX] = body;
+	h->n++;
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* hook_stop: the delivery in hand ends after its current attempt; what is
+ * still queued is logged as not delivered. */
+static void hook_stop(struct hook *h)
+{
+	size_t i;
+
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->mu);
+	h->quit = 1;
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	pthread_join(h->thread, NULL);
+	for (i = 0; i < h->n; i++) {
+		char *body = h->q[(h->head + i) % HOOK_QUEUE_MAX];
+
+		log_msg(LOG_WARN, NULL, "webhook: stopping, not delivered: %s",
+			body);
+		free(body);
+	}
+	pthread_mutex_destroy(&h->mu);
+	pthread_cond_destroy(&h->cv);
+	free(h->q);
+	free(h->url);
+	free(h);
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static void dead_log(const struct outbox_event *ev, const char *why)
+{
+	log_msg(LOG_ERROR, NULL, "event %s (key %s, seq %" PRId64 ", txid "
+		"%s) dead-lettered: %s", ev->id[0] ? ev->id : "(no id)",
+		ev->aggregateid, ev->seq, ev->txid, why);
+}
+
+/*
+ * settle_batch: every event of b in one transaction, which is fast. Any
+ * trouble (a poison event, a database error) rolls it back: 1, and the
+ * caller settles the events one by one. 0 when all committed.
+ */
+static int settle_batch(struct db *db, const struct outbox_batch *b,
+			struct hook *h)
+{
+	struct notify_note *notes = xcalloc(b->n, sizeof(*notes));
+	enum notify_result r = NOTIFY_RETRY;
+	struct err e = ERR_INIT;
+	size_t i;
+	int ret = 1;
+
+	if (db_begin(db, &e) < 0)
+		goto out;
+	for (i = 0; i < b->n; i++) {
+		err_release(&e);
+		r = notify_handle(db, b->ev[i].payload, &notes[i], &e);
+		if (r != NOTIFY_NEW && r != NOTIFY_DUPLICATE)
+			break;
+	}
+	if (i < b->n || db_commit(db, &e) < 0) {
+		db_rollback(db);
+		goto out;
+	}
+	for (i = 0; i < b->n; i++)
+		if (notes[i].id)
+			hook_push(h, &notes[i]);
+	ret = 0;
+out:
+	err_release(&e);
+	for (i = 0; i < b->n; i++)
+		notify_note_release(&notes[i]);
+	free(notes);
+	return ret;
+}
+
+/*
+ * settle_one: b->ev[i] to its row, or to the dead letters. A database
+ * error is retried, with backoff, until it passes: the stream never moves
+ * past an event it could process later. 0, or -1 when told to stop first.
+ */
+static int settle_one(struct source *src, struct db *db,
+		      const struct outbox_batch *b, size_t i, struct hook *h)
+{
+	const struct outbox_event *ev = &b->ev[i];
+	struct notify_note n;
+	struct err e = ERR_INIT;
+	long wait = NOTIFYD_BACKOFF_MIN_MS;
+	enum notify_result r;
+	char why[256];
+
+	for (;;) {
+		err_release(&e);
+		r = notify_handle(db, ev->payload, &n, &e);
+		if (r == NOTIFY_NEW)
+			hook_push(h, &n);
+		notify_note_release(&n);
+		if (r != NOTIFY_RETRY)
+			break;
+		log_msg(LOG_WARN, NULL, "event %s: %s (retrying)", ev->id,
+			e.msg);
+		if (!pause_ms(backoff(&wait, NOTIFYD_BACKOFF_MAX_MS)))
+			goto stop;
+	}
+	if (r == NOTIFY_POISON) {
+		snprintf(why, sizeof(why), "%s", e.msg);
+		dead_log(ev, why);
+		wait = NOTIFYD_BACKOFF_MIN_MS;
+		for (;;) {
+			err_release(&e);
+			if (src->dead(src, b, i, why, &e) == 0)
+				break;
+			log_msg(LOG_WARN, NULL, "event %s: dead letter: %s "
+				"(retrying)", ev->id, e.msg);
+			if (!pause_ms(backoff(&wait, NOTIFYD_BACKOFF_MAX_MS)))
+				goto stop;
+		}
+	}
+	err_release(&e);
+	return 0;
+stop:
+	err_release(&e);
+	return -1;
+}
+
+/* ack: b (or its first n events) settled; retried until it passes. */
+static void ack(struct source *src, const struct outbox_batch *b, size_t n)
+{
+	struct outbox_batch part = { b->ev, n };
+	struct err e = ERR_INIT;
+	long wait = NOTIFYD_BACKOFF_MIN_MS;
+
+	if (!n)
+		return;
+	while (src->ack(src, &part, &e) < 0) {
+		log_msg(LOG_WARN, NULL, "%s: ack: %s", src->name, e.msg);
+		err_release(&e);
+		if (!pause_ms(backoff(&wait, NOTIFYD_BACKOFF_MAX_MS)))
+			break;
+	}
+	err_release(&e);
+}
+
+static int run(struct source *src, struct db *db, struct hook *h)
+{
+	struct outbox_batch b = { NULL, 0 };
+	struct err e = ERR_INIT;
+	long wait = NOTIFYD_BACKOFF_MIN_MS;
+	size_t i;
+
+	while (!stopping) {
+		err_release(&e);
+		outbox_batch_release(&b);
+		if (src->fetch(src, NOTIFYD_BATCH, &b, &e) < 0) {
+			log_msg(LOG_WARN, NULL, "%s: fetch: %s", src->name,
+				e.msg);
+			pause_ms(backoff(&wait, NOTIFYD_BACKOFF_MAX_MS));
+			continue;
+		}
+		wait = NOTIFYD_BACKOFF_MIN_MS;
+		if (!b.n) {
+			pause_ms(src->idle_ms);
+			continue;
+		}
+		/* Rows first, then the acknowledgement: a crash in between
+		 * replays events whose rows exist, and they insert nothing. */
+		if (settle_batch(db, &b, h)) {
+			for (i = 0; i < b.n; i++)
+				if (settle_one(src, db, &b, i, h) < 0)
+					break;
+			ack(src, &b, i);
+			continue;
+		}
+		ack(src, &b, b.n);
+		log_msg(LOG_DEBUG, NULL, "%zu events up to %s", b.n,
+			b.ev[b.n - 1].id);
+	}
+	outbox_batch_release(&b);
+	err_release(&e);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct db_opts opts = { 0 };
+	struct err e = ERR_INIT;
+	struct sigaction sa;
+	struct source *src = NULL;
+	struct hook *h = NULL;
+	struct cfg c;
+	struct db *db = NULL;
+	int rc;
+
+	if (argc > 1) {
+		fprintf(stderr, "usage: agora-notifyd (configured by the "
+			"environment; see docs/operations.md)\n");
+		return 2;
+	}
+	cfg_load_or_die(&c, 0, "agora-notifyd");
+	log_init("agora-notifyd", c.log_level);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT))
+		die("agora-notifyd: curl_global_init failed");
+
+	opts.statement_timeout = c.db_statement_timeout;
+	/* A database that is down is retried by the loop. */
+	if (db_open(&db, c.database_url, &opts, &e) < 0 && !db) {
+		fprintf(stderr, "agora-notifyd: %s\n", e.msg);
+		rc = 1;
+		goto out;
+	}
+	err_release(&e);
+	if (c.kafka_brokers[0]) {
+		if (source_kafka_new(&src, &c, "notifyd", NOTIFYD_GROUP,
+				     KAFKA_TOPIC_ORDERS, &e) < 0) {
+			fprintf(stderr, "agora-notifyd: %s\n", e.msg);
+			rc = 1;
+			goto out;
+		}
+		log_msg(LOG_INFO, NULL, "notifying from %s on %s (group %s)",
+			KAFKA_TOPIC_ORDERS, c.kafka_brokers, NOTIFYD_GROUP);
+	} else {
+		src = source_outbox_new(db, "notifyd", "order");
+		log_msg(LOG_INFO, NULL, "notifying from the outbox table");
+	}
+	if (c.notify_webhook_url[0])
+		h = hook_start(c.notify_webhook_url);
+	rc = run(src, db, h);
+	log_msg(LOG_INFO, NULL, "stopped");
+out:
+	hook_stop(h);
+	source_free(src);
+	db_free(db);
+	curl_global_cleanup();
+	err_release(&e);
+	cfg_release(&c);
+	return rc;
+}
