@@ -1,4 +1,9 @@
-/* indexd.c: agora-indexd, which applies product events to Elasticsearch. */
+/*
+ * indexd.c: agora-indexd, which applies product events to Elasticsearch.
+ * They come from the outbox table, or from the topic product-events (group
+ * agora-indexd) when KAFKA_BROKERS is set and agora-relayd publishes them;
+ * either way the position moves only once a batch is settled.
+ */
 #include "common.h"
 
 #include <signal.h>
@@ -9,13 +14,16 @@
 #include "db.h"
 #include "es.h"
 #include "jsonx.h"
+#include "kafka.h"
 #include "log.h"
 #include "outbox.h"
+#include "source.h"
 
 #define INDEXD_BATCH 200
 #define INDEXD_POLL_MS 200
 #define INDEXD_BACKOFF_MIN_MS 100
 #define INDEXD_BACKOFF_MAX_MS 5000
+#define INDEXD_GROUP "agora-indexd"
 
 static volatile sig_atomic_t stopping;
 
@@ -54,45 +62,6 @@ static long backoff(long *cur)
 	*cur = *cur * 2 > INDEXD_BACKOFF_MAX_MS ? INDEXD_BACKOFF_MAX_MS :
 						  *cur * 2;
 	return wait;
-}
-
-/*
- * Where events come from. Today the outbox table; a Kafka consumer can be
- * another source with the same two calls. fetch fills b with the next
- * events after the last ack (an empty batch: none yet); ack records that
- * every event of b is settled.
- */
-struct source {
-	const char *name;
-	int (*fetch)(struct source *src, size_t max, struct outbox_batch *b,
-		     struct err *e);
-	int (*ack)(struct source *src, const struct outbox_batch *b,
-		   struct err *e);
-};
-
-struct outbox_source {
-	struct source base;	/* first */
-	struct db *db;
-};
-
-static const char *const product_types[] = { "product" };
-
-static int outbox_src_fetch(struct source *src, size_t max,
-			    struct outbox_batch *b, struct err *e)
-{
-	struct outbox_source *o = (struct outbox_source *)src;
-
-	return outbox_fetch(o->db, "indexd", product_types, 1, max, b, e);
-}
-
-static int outbox_src_ack(struct source *src, const struct outbox_batch *b,
-			  struct err *e)
-{
-	struct outbox_source *o = (struct outbox_source *)src;
-
-	if (!b->n)
-		return 0;
-	return outbox_ack(o->db, "indexd", &b->ev[b->n - 1], e);
 }
 
 /* record_failure: keep an event that cannot be applied (index_failures);
@@ -153,6 +122,15 @@ static int apply(struct es *es, struct db *db, const struct outbox_batch *b)
 			if (!pending[i])
 				continue;
 			err_release(&e);
+			if (!b->ev[i].payload) {
+				/* A Kafka value with a NUL byte. */
+				if (record_failure(db, &b->ev[i], 0,
+						   "unreadable payload") < 0)
+					goto out;
+				pending[i] = false;
+				left--;
+				continue;
+			}
 			if (es_bulk_event(&body, NULL, b->ev[i].type,
 					  b->ev[i].payload, &e) < 0) {
 				if (record_failure(db, &b->ev[i], 0, e.msg) < 0)
@@ -227,7 +205,9 @@ static int run(struct source *src, struct es *es, struct db *db)
 			continue;
 		}
 		if (!b.n) {
-			pause_ms(INDEXD_POLL_MS);
+			/* The Kafka source waits inside fetch. */
+			if (src->idle_ms)
+				pause_ms(INDEXD_POLL_MS);
 			continue;
 		}
 		/* The cursor moves only once the batch is settled: a crash
@@ -252,8 +232,7 @@ static int run(struct source *src, struct es *es, struct db *db)
 
 int main(int argc, char **argv)
 {
-	struct outbox_source osrc = { { "outbox", outbox_src_fetch,
-					outbox_src_ack }, NULL };
+	struct source *src = NULL;
 	struct db_opts opts = { 0 };
 	struct err e = ERR_INIT;
 	struct sigaction sa;
@@ -296,10 +275,20 @@ int main(int argc, char **argv)
 	if (es_ensure_index(es, &e) < 0)
 		log_msg(LOG_WARN, NULL, "elasticsearch not ready: %s", e.msg);
 	err_release(&e);
-	osrc.db = db;
-	log_msg(LOG_INFO, NULL, "indexing product events from the outbox "
-		"into %s", c.elasticsearch_node);
-	rc = run(&osrc.base, es, db);
+	if (!c.kafka_brokers[0]) {
+		src = source_outbox_new(db, "indexd", "product");
+		log_msg(LOG_INFO, NULL, "indexing product events from the "
+			"outbox into %s", c.elasticsearch_node);
+	} else {
+		if (source_kafka_new(&src, &c, "indexd", INDEXD_GROUP,
+				     KAFKA_TOPIC_PRODUCTS, &e) < 0)
+			die("agora-indexd: %s", e.msg);
+		log_msg(LOG_INFO, NULL, "indexing %s from %s (group %s) into "
+			"%s", KAFKA_TOPIC_PRODUCTS, c.kafka_brokers,
+			INDEXD_GROUP, c.elasticsearch_node);
+	}
+	rc = run(src, es, db);
+	source_free(src);
 	log_msg(LOG_INFO, NULL, "stopped");
 	es_free(es);
 	db_free(db);

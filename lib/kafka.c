@@ -1,0 +1,184 @@
+/* kafka.c: what the Kafka clients share; the relay's producer. */
+#include "common.h"
+
+#include <stdio.h>
+
+#include "kafka.h"
+#include "log.h"
+
+const char *kafka_topic_for(const char *aggregatetype)
+{
+	if (!strcmp(aggregatetype, "order"))
+		return KAFKA_TOPIC_ORDERS;
+	if (!strcmp(aggregatetype, "product"))
+		return KAFKA_TOPIC_PRODUCTS;
+	return NULL;
+}
+
+/* librdkafka's own log lines, at syslog levels, into ours. It calls this
+ * from its threads; log_msg writes each line with one call. */
+static void kafka_log(const rd_kafka_t *rk, int level, const char *fac,
+		      const char *buf)
+{
+	enum log_level lvl = level <= 3 ? LOG_ERROR : level == 4 ? LOG_WARN :
+			     level <= 6 ? LOG_INFO : LOG_DEBUG;
+
+	log_msg(lvl, NULL, "kafka %s %s: %s", rd_kafka_name(rk), fac, buf);
+}
+
+/* Errors the client recovers from on its own (a broker down, all brokers
+ * down) are worth a warning; it keeps retrying. */
+static void kafka_error(rd_kafka_t *rk, int err, const char *reason,
+			void *opaque)
+{
+	(void)opaque;
+	log_msg(err == RD_KAFKA_RESP_ERR__FATAL ? LOG_ERROR : LOG_WARN, NULL,
+		"kafka %s: %s: %s", rd_kafka_name(rk),
+		rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
+	      struct err *e)
+{
+	char errstr[256];
+
+	if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) !=
+	    RD_KAFKA_CONF_OK)
+		return err_set(e, ERR_INTERNAL, "kafka %s=%s: %s", name, value,
+			       errstr);
+	return 0;
+}
+
+rd_kafka_conf_t *kafka_conf(const struct cfg *c, const char *role)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	struct err e = ERR_INIT;
+	char id[256];
+
+	snprintf(id, sizeof(id), "%s-%s", c->kafka_client_id, role);
+	/* These names and values are all valid: a failure is a bug that the
+	 * log shows. */
+	if (kafka_conf_set(conf, "bootstrap.servers", c->kafka_brokers,
+			   &e) < 0 ||
+	    kafka_conf_set(conf, "client.id", id, &e) < 0 ||
+	    kafka_conf_set(conf, "socket.timeout.ms", "10000", &e) < 0 ||
+	    kafka_conf_set(conf, "socket.connection.setup.timeout.ms", "5000",
+		      &e) < 0 ||
+	    kafka_conf_set(conf, "reconnect.backoff.max.ms", "1000", &e) < 0 ||
+	    kafka_conf_set(conf, "log.connection.close", "false", &e) < 0)
+		log_msg(LOG_ERROR, NULL, "%s", e.msg);
+	err_release(&e);
+	rd_kafka_conf_set_log_cb(conf, kafka_log);
+	rd_kafka_conf_set_error_cb(conf, kafka_error);
+	return conf;
+}
+
+static rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
+			     struct err *e)
+{
+	char errstr[512];
+	rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
+
+	if (!rk) {
+		rd_kafka_conf_destroy(conf);	/* not taken on failure */
+		err_set(e, ERR_INTERNAL, "kafka: %s", errstr);
+	}
+	return rk;
+}
+
+rd_kafka_t *kafka_producer(const struct cfg *c, const char *role,
+			   void (*dr)(rd_kafka_t *, const rd_kafka_message_t *,
+				      void *),
+			   void *opaque, struct err *e)
+{
+	rd_kafka_conf_t *conf = kafka_conf(c, role);
+
+	if (kafka_conf_set(conf, "enable.idempotence", "true", e) < 0 ||
+	    kafka_conf_set(conf, "acks", "all", e) < 0 ||
+	    kafka_conf_set(conf, "message.timeout.ms", "0", e) < 0 ||
+	    kafka_conf_set(conf, "linger.ms", "2", e) < 0) {
+		rd_kafka_conf_destroy(conf);
+		return NULL;
+	}
+	rd_kafka_conf_set_dr_msg_cb(conf, dr);
+	rd_kafka_conf_set_opaque(conf, opaque);
+	return kafka_new(RD_KAFKA_PRODUCER, conf, e);
+}
+
+void kafka_create_topics(rd_kafka_t *rk, const char *const *topics, size_t n,
+			 int partitions, int timeout_ms, rd_kafka_queue_t *q)
+{
+	rd_kafka_NewTopic_t **nt = xcalloc(n + 1, sizeof(*nt));
+	rd_kafka_AdminOptions_t *opt;
+	char errstr[256];
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		nt[k] = rd_kafka_NewTopic_new(topics[i], partitions, 1, errstr,
+					      sizeof(errstr));
+		if (nt[k])
+			k++;
+		else
+			log_msg(LOG_ERROR, NULL, "kafka topic %s: %s",
+				topics[i], errstr);
+	}
+	opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	/* Valid values cannot fail. */
+	rd_kafka_AdminOptions_set_request_timeout(opt, timeout_ms, errstr,
+						  sizeof(errstr));
+	rd_kafka_AdminOptions_set_operation_timeout(opt, timeout_ms, errstr,
+						    sizeof(errstr));
+	rd_kafka_CreateTopics(rk, nt, k, opt, q);
+	rd_kafka_AdminOptions_destroy(opt);
+	rd_kafka_NewTopic_destroy_array(nt, k);
+	free(nt);
+}
+
+int kafka_topics_result(rd_kafka_event_t *ev, struct err *e)
+{
+	const rd_kafka_CreateTopics_result_t *res;
+	const rd_kafka_topic_result_t **tr;
+	size_t i, got;
+
+	if (rd_kafka_event_error(ev))
+		return err_set(e, ERR_UNAVAILABLE, "kafka CreateTopics: %s",
+			       rd_kafka_event_error_string(ev));
+	res = rd_kafka_event_CreateTopics_result(ev);
+	if (!res)
+		return err_set(e, ERR_INTERNAL, "kafka: not a CreateTopics "
+			       "result: %s", rd_kafka_event_name(ev));
+	tr = rd_kafka_CreateTopics_result_topics(res, &got);
+	for (i = 0; i < got; i++) {
+		rd_kafka_resp_err_t err = rd_kafka_topic_result_error(tr[i]);
+
+		if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+			return err_set(e, ERR_UNAVAILABLE, "kafka topic %s: %s",
+				rd_kafka_topic_result_name(tr[i]),
+				rd_kafka_topic_result_error_string(tr[i]));
+	}
+	return 0;
+}
+
+int kafka_ping(const struct cfg *c, int timeout_ms, struct err *e)
+{
+	rd_kafka_conf_t *conf = kafka_conf(c, "health");
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_resp_err_t err;
+	rd_kafka_t *rk;
+
+	/* Quiet: an unreachable broker is the answer, not a log line. */
+	rd_kafka_conf_set_log_cb(conf, NULL);
+	rd_kafka_conf_set_error_cb(conf, NULL);
+	kafka_conf_set(conf, "log_level", "0", e);
+	rk = kafka_new(RD_KAFKA_PRODUCER, conf, e);
+	if (!rk)
+		return -1;
+	err = rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms);
+	if (md)
+		rd_kafka_metadata_destroy(md);
+	rd_kafka_destroy(rk);
+	if (err)
+		return err_set(e, ERR_UNAVAILABLE, "kafka: %s",
+			       rd_kafka_err2str(err));
+	return 0;
+}

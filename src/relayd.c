@@ -1,0 +1,548 @@
+/*
+ * relayd.c: agora-relayd, which publishes the outbox to Kafka.
+ *
+ * Rows are read by published_at IS NULL in seq order, a batch at a time;
+ * every row of the batch is produced (key = aggregateid, so one aggregate
+ * keeps one partition and its order), the relay waits for every delivery
+ * report, and only rows whose report says persisted are marked published.
+ * A crash between the report and the mark publishes a row again on the
+ * next run: consumers deduplicate by event id. A row that commits late
+ * is unpublished and simply found by a later batch.
+ */
+#include "common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "cfg.h"
+#include "db.h"
+#include "kafka.h"
+#include "log.h"
+#include "outbox.h"
+#include "sbuf.h"
+
+#define RELAYD_BATCH 500
+#define RELAYD_POLL_MS 1000	/* PostgreSQL: the safety net under NOTIFY */
+#define RELAYD_LITE_POLL_MS 50	/* SQLite has no notifications */
+#define RELAYD_STANDBY_MS 1000	/* while another relay holds the lock */
+#define RELAYD_BACKOFF_MAX_MS 5000
+#define RELAYD_PARTITIONS 3
+/* Another constant than the jobs lock's: relaying and batch jobs do not
+ * exclude each other. */
+#define RELAYD_PG_LOCK "418430399082"
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+struct relay {
+	const struct cfg *cfg;
+	struct db *db;
+	rd_kafka_t *rk;
+	PGconn *listen;		/* LISTEN outbox (PostgreSQL), or NULL */
+	time_t listen_retry;	/* not before this time */
+	int lock_fd;		/* SQLite: the lock file */
+	rd_kafka_queue_t *admin;	/* CreateTopics answers */
+	bool topics_ready, topics_asked, topics_warned;
+	time_t topics_retry;	/* not before this time */
+	bool crash_hook;	/* AGORA_RELAYD_CRASH_AFTER_DELIVERY (tests) */
+	bool fatal;		/* the producer failed for good */
+	struct outbox_batch b;
+	bool *persisted;	/* per row of b */
+	size_t waiting;		/* delivery reports not yet in */
+};
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	if (!stopping)
+		nanosleep(&ts, NULL);	/* a signal ends it early */
+}
+
+/* on_delivery: librdkafka's report for one message (from rd_kafka_poll,
+ * on this thread); the opaque is the row's index in the batch. */
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
+			void *opaque)
+{
+	struct relay *r = opaque;
+	size_t i = (size_t)(uintptr_t)m->_private;
+
+	(void)rk;
+	if (i >= r->b.n)
+		return;
+	r->waiting--;
+	if (m->err || rd_kafka_message_status(m) !=
+		      RD_KAFKA_MSG_STATUS_PERSISTED) {
+		log_msg(LOG_WARN, NULL, "event %s not delivered: %s",
+			r->b.ev[i].id, rd_kafka_err2str(m->err));
+		return;
+	}
+	r->persisted[i] = true;
+	if (r->crash_hook) {
+		/* The window the tests aim at: in Kafka, not yet marked. */
+		log_msg(LOG_WARN, NULL, "event %s delivered; crashing before "
+			"marking it (AGORA_RELAYD_CRASH_AFTER_DELIVERY)",
+			r->b.ev[i].id);
+		_exit(3);
+	}
+}
+
+/* ---- one active relay ------------------------------------------------- */
+
+/* lock_path: "<database file>.relayd.lock", or NULL for a database
+ * without a file (in memory). */
+static char *lock_path(const char *url)
+{
+	const char *p = url, *q;
+	size_t len;
+
+	if (!strncmp(p, "file:", 5)) {
+		p += 5;
+		if (!strncmp(p, "//", 2)) {
+			p = strchr(p + 2, '/');
+			if (!p)
+				return NULL;
+		}
+	}
+	q = strchr(p, '?');
+	if (!*p || *p == ':' || q == p)
+		return NULL;
+	len = q ? (size_t)(q - p) : strlen(p);
+	return xasprintf("%.*s.relayd.lock", (int)len, p);
+}
+
+/*
+ * hold_lock: 1 when this relay is the active one, 0 when another is, -1
+ * on an error. On PostgreSQL it asks every time: a session lock is gone
+ * with a lost connection, and asking again in the new session takes it
+ * back if nobody else has it (asking twice in one session is harmless).
+ */
+static int hold_lock(struct relay *r, struct err *e)
+{
+	struct db_res *res = NULL;
+	char *path;
+	int ok;
+
+	if (db_dialect(r->db) == DB_POSTGRES) {
+		if (db_query(r->db, &res, "SELECT pg_try_advisory_lock("
+			     RELAYD_PG_LOCK ")", DB_NOARGS, e) < 0)
+			return -1;
+		ok = db_res_str(res, 0, 0) && !strcmp(db_res_str(res, 0, 0),
+						      "t");
+		db_res_free(res);
+		return ok;
+	}
+	if (r->lock_fd >= 0)
+		return 1;
+	path = lock_path(r->cfg->database_url);
+	if (!path)
+		return 1;
+	r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (r->lock_fd < 0) {
+		err_set(e, ERR_INTERNAL, "%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	if (flock(r->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return 1;
+	close(r->lock_fd);
+	r->lock_fd = -1;
+	return 0;
+}
+
+/* ---- waking up -------------------------------------------------------- */
+
+/* listen_open: a second connection that LISTENs on "outbox" (migration
+ * 0008's trigger notifies it on every insert); NULL when it cannot. */
+static PGconn *listen_open(const char *url)
+{
+	const char *keys[] = { "dbname", "connect_timeout", "options", NULL };
+	const char *vals[] = { url, "3", "-c statement_timeout=5000", NULL };
+	PGconn *pc = PQconnectdbParams(keys, vals, 1);
+	PGresult *res;
+
+	if (PQstatus(pc) != CONNECTION_OK) {
+		log_msg(LOG_WARN, NULL, "LISTEN connection: %s",
+			PQerrorMessage(pc));
+		PQfinish(pc);
+		return NULL;
+	}
+	res = PQexec(pc, "LISTEN outbox");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		log_msg(LOG_WARN, NULL, "LISTEN outbox: %s",
+			PQerrorMessage(pc));
+		PQclear(res);
+		PQfinish(pc);
+		return NULL;
+	}
+	PQclear(res);
+	return pc;
+}
+
+/* wait_for_rows: until a notification, ms, or a signal. Without a LISTEN
+ * connection (SQLite, or PostgreSQL while it is down) it just sleeps. */
+static void wait_for_rows(struct relay *r, int ms)
+{
+	struct pollfd p;
+	PGnotify *n;
+
+	if (db_dialect(r->db) != DB_POSTGRES) {
+		sleep_ms(RELAYD_LITE_POLL_MS);
+		return;
+	}
+	if (!r->listen && time(NULL) >= r->listen_retry) {
+		r->listen = listen_open(r->cfg->database_url);
+		if (!r->listen)
+			r->listen_retry = time(NULL) + 5;
+	}
+	if (!r->listen) {
+		sleep_ms(ms);
+		return;
+	}
+	p.fd = PQsocket(r->listen);
+	p.events = POLLIN;
+	p.revents = 0;
+	if (poll(&p, 1, ms) <= 0)
+		return;
+	if (!PQconsumeInput(r->listen)) {
+		log_msg(LOG_WARN, NULL, "LISTEN connection lost: %s",
+			PQerrorMessage(r->listen));
+		PQfinish(r->listen);
+		r->listen = NULL;
+		return;
+	}
+	while ((n = PQnotifies(r->listen)))
+		PQfreemem(n);
+}
+
+/* The topics the relay makes sure of (the DLQ is notifyd's). */
+static const char *const topics[] = {
+	KAFKA_TOPIC_ORDERS, KAFKA_TOPIC_PRODUCTS, KAFKA_TOPIC_ORDERS_DLQ
+};
+
+/* ---- one batch ---------------------------------------------------------- */
+
+/*
+ * topics_step: ask for the topics until the broker says they exist,
+ * without ever waiting for the answer: a broker that is down or has no
+ * Admin API (the test broker) must not hold up publishing, which relies
+ * on the broker creating topics in the meantime.
+ */
+static void topics_step(struct relay *r)
+{
+	struct err e = ERR_INIT;
+	rd_kafka_event_t *ev;
+
+	if (r->topics_ready)
+		return;
+	if (!r->topics_asked) {
+		if (time(NULL) < r->topics_retry)
+			return;
+		kafka_create_topics(r->rk, topics, ARRAY_SIZE(topics),
+				    RELAYD_PARTITIONS, KAFKA_CALL_TIMEOUT_MS,
+				    r->admin);
+		r->topics_asked = true;
+		return;
+	}
+	ev = rd_kafka_queue_poll(r->admin, 0);
+	if (!ev)
+		return;
+	r->topics_asked = false;
+	if (kafka_topics_result(ev, &e) == 0) {
+		r->topics_ready = true;
+		log_msg(LOG_INFO, NULL, "topics ready");
+	} else {
+		log_msg(r->topics_warned ? LOG_DEBUG : LOG_WARN, NULL,
+			"%s (asking again in 30 s)", e.msg);
+		r->topics_warned = true;
+		r->topics_retry = time(NULL) + 30;
+	}
+	rd_kafka_event_destroy(ev);
+	err_release(&e);
+}
+
+static int fetch(struct relay *r, struct err *e)
+{
+	struct db_res *res = NULL;
+	size_t i, n;
+
+	if (db_query(r->db, &res, "SELECT seq, id, aggregatetype, "
+		     "aggregateid, type, payload FROM outbox "
+		     "WHERE published_at IS NULL AND aggregatetype IN "
+		     "('order', 'product') ORDER BY seq LIMIT $1",
+		     DB_ARGS(DB_I(RELAYD_BATCH)), e) < 0)
+		return -1;
+	n = db_res_rows(res);
+	r->b.ev = n ? xcalloc(n, sizeof(*r->b.ev)) : NULL;
+	r->persisted = xcalloc(n + 1, sizeof(bool));
+	for (i = 0; i < n; i++) {
+		struct outbox_event *ev = &r->b.ev[i];
+
+		ev->seq = db_res_int(res, i, 0);
+		ev->txid = xstrdup("0");
+		ev->id = xstrdup(db_res_str(res, i, 1));
+		ev->aggregatetype = xstrdup(db_res_str(res, i, 2));
+		ev->aggregateid = xstrdup(db_res_str(res, i, 3));
+		ev->type = xstrdup(db_res_str(res, i, 4));
+		ev->payload = xstrdup(db_res_str(res, i, 5));
+		r->b.n++;
+	}
+	db_res_free(res);
+	return 0;
+}
+
+/* produce: hand every row to librdkafka, in order. It stops at the first
+ * row it cannot hand over, so that no later row of the same aggregate
+ * overtakes it. */
+static void produce(struct relay *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->b.n && !stopping; i++) {
+		const struct outbox_event *ev = &r->b.ev[i];
+		rd_kafka_resp_err_t err;
+
+		do {
+			err = rd_kafka_producev(r->rk,
+				RD_KAFKA_V_TOPIC(kafka_topic_for(
+					ev->aggregatetype)),
+				RD_KAFKA_V_KEY(ev->aggregateid,
+					       strlen(ev->aggregateid)),
+				RD_KAFKA_V_VALUE(ev->payload,
+						 strlen(ev->payload)),
+				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				RD_KAFKA_V_HEADER(KAFKA_HDR_EVENT_ID, ev->id,
+						  (ssize_t)strlen(ev->id)),
+				RD_KAFKA_V_HEADER(KAFKA_HDR_TYPE, ev->type,
+						  (ssize_t)strlen(ev->type)),
+				RD_KAFKA_V_OPAQUE((void *)(uintptr_t)i),
+				RD_KAFKA_V_END);
+			if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+				rd_kafka_poll(r->rk, 100);
+		} while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !stopping);
+		if (err) {
+			log_msg(LOG_ERROR, NULL, "cannot produce event %s: %s",
+				ev->id, rd_kafka_err2str(err));
+			return;
+		}
+		r->waiting++;
+	}
+}
+
+/* await_reports: until every report is in. A broker outage only makes
+ * this longer (messages never time out); when told to stop it waits a
+ * bounded time and leaves the rest for the next relay. */
+static void await_reports(struct relay *r)
+{
+	long quiet = 0;
+
+	while (r->waiting && !stopping) {
+		size_t before = r->waiting;
+
+		rd_kafka_poll(r->rk, 100);
+		topics_step(r);
+		quiet = r->waiting == before ? quiet + 100 : 0;
+		if (quiet && quiet % 10000 == 0)
+			log_msg(LOG_WARN, NULL, "%zu events waiting for the "
+				"broker", r->waiting);
+	}
+	if (r->waiting)
+		rd_kafka_flush(r->rk, KAFKA_CALL_TIMEOUT_MS);
+}
+
+/* mark: published_at for the persisted rows, in one statement. */
+static int mark(struct relay *r, struct err *e)
+{
+	struct sbuf sql = SBUF_INIT;
+	struct db_param *p = xcalloc(r->b.n + 1, sizeof(*p));
+	char now[32];
+	size_t i, n = 1;
+	int rc = 0;
+
+	db_now(now);
+	p[0] = DB_S(now);
+	sbuf_addstr(&sql, "UPDATE outbox SET published_at = $1 WHERE seq IN (");
+	for (i = 0; i < r->b.n; i++) {
+		if (!r->persisted[i])
+			continue;
+		p[n] = DB_I(r->b.ev[i].seq);
+		sbuf_addf(&sql, "%s$%zu", n > 1 ? ", " : "", n + 1);
+		n++;
+	}
+	sbuf_addstr(&sql, ")");
+	if (n > 1)
+		rc = db_query(r->db, NULL, sql.buf, p, n, e);
+	sbuf_release(&sql);
+	free(p);
+	return rc;
+}
+
+static void batch_release(struct relay *r)
+{
+	outbox_batch_release(&r->b);
+	free(r->persisted);
+	r->persisted = NULL;
+	r->waiting = 0;
+}
+
+/* one_round: publish one batch. Returns the rows it published, or -1 on
+ * a database error (e set). */
+static long one_round(struct relay *r, struct err *e)
+{
+	size_t i, done = 0;
+	long wait = 100;
+
+	topics_step(r);
+	if (fetch(r, e) < 0)
+		return -1;
+	produce(r);
+	await_reports(r);
+	for (i = 0; i < r->b.n; i++)
+		done += r->persisted[i];
+	/* What Kafka has must be marked even while the database is down,
+	 * or it goes out again. Stopping ends the retries: the rows are then
+	 * published twice, which consumers absorb. */
+	while (mark(r, e) < 0) {
+		log_msg(LOG_WARN, NULL, "marking %zu events: %s (retrying)",
+			done, e->msg);
+		err_release(e);
+		if (stopping)
+			return 0;
+		sleep_ms(wait);
+		wait = wait * 2 > RELAYD_BACKOFF_MAX_MS ?
+			RELAYD_BACKOFF_MAX_MS : wait * 2;
+	}
+	if (done)
+		log_msg(LOG_DEBUG, NULL, "published %zu events up to seq %"
+			PRId64, done, r->b.ev[r->b.n - 1].seq);
+	return (long)done;
+}
+
+static void run(struct relay *r)
+{
+	struct err e = ERR_INIT;
+	char why[256];
+	long wait = 100, got;
+	bool active = false;
+	int held;
+
+	while (!stopping) {
+		err_release(&e);
+		held = hold_lock(r, &e);
+		if (held <= 0) {
+			if (held < 0)
+				log_msg(LOG_WARN, NULL, "lock: %s", e.msg);
+			else if (active)
+				log_msg(LOG_WARN, NULL, "another relay is "
+					"active; standing by");
+			active = false;
+			sleep_ms(held < 0 ? wait : RELAYD_STANDBY_MS);
+			continue;
+		}
+		if (!active)
+			log_msg(LOG_INFO, NULL, "active: publishing the outbox "
+				"to %s", r->cfg->kafka_brokers);
+		active = true;
+		got = one_round(r, &e);
+		if (got < 0) {
+			log_msg(LOG_WARN, NULL, "outbox: %s", e.msg);
+			sleep_ms(wait);
+			wait = wait * 2 > RELAYD_BACKOFF_MAX_MS ?
+				RELAYD_BACKOFF_MAX_MS : wait * 2;
+		} else {
+			wait = 100;
+			/* A full batch: more are waiting. */
+			if (r->b.n < RELAYD_BATCH)
+				wait_for_rows(r, RELAYD_POLL_MS);
+		}
+		batch_release(r);
+		/* An idempotent producer can fail for good (a sequence gap
+		 * it cannot repair); every message then fails. A new process
+		 * gets a new producer id: let the supervisor start one. */
+		if (rd_kafka_fatal_error(r->rk, why, sizeof(why))) {
+			log_msg(LOG_ERROR, NULL, "the producer failed for "
+				"good: %s; exiting to be restarted", why);
+			r->fatal = true;
+			break;
+		}
+	}
+	err_release(&e);
+}
+
+int main(int argc, char **argv)
+{
+	struct relay r = { 0 };
+	struct db_opts opts = { 0 };
+	struct err e = ERR_INIT;
+	struct sigaction sa;
+	struct cfg c;
+	const char *hook = getenv("AGORA_RELAYD_CRASH_AFTER_DELIVERY");
+
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "usage: agora-relayd (configured by the "
+			"environment; see docs/operations.md)\n");
+		return 2;
+	}
+	cfg_load_or_die(&c, 0, "agora-relayd");
+	log_init("agora-relayd", c.log_level);
+	if (!c.kafka_brokers[0]) {
+		fprintf(stderr, "agora-relayd: KAFKA_BROKERS is not set "
+			"(without Kafka the consumers read the outbox table; "
+			"no relay is needed)\n");
+		cfg_release(&c);
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: waits end early */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	r.cfg = &c;
+	r.lock_fd = -1;
+	r.crash_hook = hook && !strcmp(hook, "1");
+	opts.statement_timeout = c.db_statement_timeout;
+	/* A database that is down is retried by the loop. */
+	if (db_open(&r.db, c.database_url, &opts, &e) < 0 && !r.db) {
+		fprintf(stderr, "agora-relayd: %s\n", e.msg);
+		cfg_release(&c);
+		err_release(&e);
+		return 1;
+	}
+	err_release(&e);
+	r.rk = kafka_producer(&c, "relayd", on_delivery, &r, &e);
+	if (!r.rk)
+		die("agora-relayd: %s", e.msg);
+	r.admin = rd_kafka_queue_new(r.rk);
+	run(&r);
+
+	/* Whatever is still queued is left unmarked for the next relay. */
+	rd_kafka_purge(r.rk, RD_KAFKA_PURGE_F_QUEUE |
+			     RD_KAFKA_PURGE_F_INFLIGHT);
+	rd_kafka_flush(r.rk, KAFKA_CALL_TIMEOUT_MS);
+	batch_release(&r);
+	rd_kafka_queue_destroy(r.admin);
+	rd_kafka_destroy(r.rk);
+	if (r.listen)
+		PQfinish(r.listen);
+	if (r.lock_fd >= 0)
+		close(r.lock_fd);
+	db_free(r.db);
+	log_msg(LOG_INFO, NULL, "stopped");
+	cfg_release(&c);
+	return r.fatal ? 1 : 0;
+}
