@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include "app.h"
+#include "kafka.h"
 #include "log.h"
 #include "search.h"
 
@@ -67,6 +68,66 @@ static bool health_search(struct req *r, struct json_object **entry)
 }
 
 /*
+ * The event stream: how many events wait and the age of the oldest in
+ * seconds: unpublished outbox rows when the relay feeds Kafka, else order
+ * rows past agora-notifyd's cursor. With Kafka, the brokers must answer a
+ * metadata request. A backlog alone does not make the entry down.
+ */
+static bool health_events(struct req *r, struct json_object **entry)
+{
+	struct app *app = r->app;
+	bool pg = db_dialect(app->db) == DB_POSTGRES;
+	bool kafka = app->cfg.kafka_brokers[0] != '\0';
+	const char *age = pg ?
+		"coalesce(extract(epoch FROM now() - min(created_at))"
+		"::bigint, 0)" :
+		"coalesce(CAST((julianday('now') - julianday(min(created_at)))"
+		" * 86400 AS integer), 0)";
+	const char *where = kafka ? "published_at IS NULL" : pg ?
+		"aggregatetype = 'order' AND (txid, seq) > coalesce((SELECT "
+		"(f.txid, f.seq) FROM outbox_offsets f WHERE consumer = "
+		"'notifyd'), ('0'::xid8, 0::bigint))" :
+		"aggregatetype = 'order' AND seq > coalesce((SELECT seq FROM "
+		"outbox_offsets WHERE consumer = 'notifyd'), 0)";
+	struct db_res *res = NULL;
+	struct err e = ERR_INIT;
+	char *sql = xasprintf("SELECT count(*), %s FROM outbox WHERE %s", age,
+			      where);
+	bool up = true;
+
+	*entry = json_object_new_object();
+	if (db_query(app->db, &res, sql, DB_NOARGS, &e) < 0) {
+		log_msg(LOG_WARN, r->reqid, "health: events: %s", e.msg);
+		up = false;
+		json_object_object_add(*entry, "message",
+				       json_object_new_string("outbox "
+							      "unreadable"));
+	} else {
+		json_object_object_add(*entry, "source", json_object_new_string(
+					       kafka ? "kafka" : "outbox"));
+		json_object_object_add(*entry, "backlog",
+			json_object_new_int64(db_res_int(res, 0, 0)));
+		json_object_object_add(*entry, "oldestAgeSeconds",
+			json_object_new_int64(db_res_int(res, 0, 1)));
+	}
+	err_release(&e);
+	if (kafka && up) {
+		up = kafka_ping(&app->cfg, 2000, &e) == 0;
+		if (!up)
+			log_msg(LOG_WARN, r->reqid, "health: events: %s",
+				e.msg);
+		json_object_object_add(*entry, "kafka", json_object_new_string(
+					       up ? "up" : "down"));
+		err_release(&e);
+	}
+	json_object_object_add(*entry, "status",
+			       json_object_new_string(up ? "up" : "down"));
+	db_res_free(res);
+	free(sql);
+	return up;
+}
+
+/*
  * The dependencies /api/health reports, in order. A check fills *entry
  * with {"status":"up"|"down", ...} and answers whether it is up. A feature
  * that brings a dependency (search, events) adds its row here.
@@ -78,6 +139,7 @@ static const struct health_check {
 	{ "database", health_database },
 	{ "cache", health_cache },
 	{ "search", health_search },
+	{ "events", health_events },
 };
 
 static int health_ready(struct req *r)
