@@ -108,35 +108,11 @@ fail:
 	return -1;
 }
 
-static const struct valid_field list_fields[] = {
-	PAGE_FIELDS,
-	{ NULL }
-};
-
 static int products_list(struct req *r)
 {
-	struct json_object *q;
-	struct db_res *res = NULL, *cnt = NULL;
-	struct page p;
-	int ret = -1;
-
-	if (req_query_valid(r, list_fields, &q) < 0 ||
-	    page_get(r, q, 10, &p) < 0)
-		return -1;
-	if (db_query(r->app->db, &cnt, "SELECT count(*) FROM products",
-		     DB_NOARGS, &r->err) < 0 ||
-	    db_query(r->app->db, &res,
-		     "SELECT " PRODUCT_COLUMNS " FROM products ORDER BY id "
-		     "LIMIT $1 OFFSET $2",
-		     DB_ARGS(DB_I(p.size), DB_I(p.offset)), &r->err) < 0)
-		goto out;
-	ret = page_answer(r, cnt, res, products_json);
-out:
-	if (res)
-		db_res_free(res);
-	if (cnt)
-		db_res_free(cnt);
-	return ret;
+	return page_list(r, 10, "SELECT count(*) FROM products",
+			 "SELECT " PRODUCT_COLUMNS " FROM products ORDER BY id "
+			 "LIMIT $1 OFFSET $2", products_json);
 }
 
 static int products_get(struct req *r)

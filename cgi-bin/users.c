@@ -12,35 +12,11 @@ static int users_me(struct req *r)
 	return req_json(r, 200, user_json(r->user_row, 0));
 }
 
-static const struct valid_field list_fields[] = {
-	PAGE_FIELDS,
-	{ NULL }
-};
-
 static int users_list(struct req *r)
 {
-	struct json_object *q;
-	struct db_res *res = NULL, *cnt = NULL;
-	struct page p;
-	int ret = -1;
-
-	if (req_query_valid(r, list_fields, &q) < 0 ||
-	    page_get(r, q, 20, &p) < 0)
-		return -1;
-	if (db_query(r->app->db, &cnt, "SELECT count(*) FROM users",
-		     DB_NOARGS, &r->err) < 0 ||
-	    db_query(r->app->db, &res,
-		     "SELECT " USER_COLUMNS " FROM users ORDER BY id "
-		     "LIMIT $1 OFFSET $2",
-		     DB_ARGS(DB_I(p.size), DB_I(p.offset)), &r->err) < 0)
-		goto out;
-	ret = page_answer(r, cnt, res, user_json);
-out:
-	if (res)
-		db_res_free(res);
-	if (cnt)
-		db_res_free(cnt);
-	return ret;
+	return page_list(r, 20, "SELECT count(*) FROM users",
+			 "SELECT " USER_COLUMNS " FROM users ORDER BY id "
+			 "LIMIT $1 OFFSET $2", user_json);
 }
 
 static const char *const roles[] = { "USER", "ADMIN", NULL };

@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include "jsonx.h"
+#include "app.h"
 #include "page.h"
 
 int page_get(struct req *r, struct json_object *q, int64_t def_size,
@@ -32,4 +33,30 @@ int page_answer(struct req *r, const struct db_res *count,
 			       json_object_new_int64(db_res_int(count, 0, 0)));
 	json_object_object_add(o, "items", items);
 	return req_json(r, 200, o);
+}
+
+int page_list(struct req *r, int64_t def_size, const char *count_sql,
+	      const char *rows_sql,
+	      struct json_object *(*item)(const struct db_res *, size_t))
+{
+	static const struct valid_field fields[] = { PAGE_FIELDS, { NULL } };
+	struct json_object *q;
+	struct db_res *res = NULL, *cnt = NULL;
+	struct page p;
+	int ret = -1;
+
+	if (req_query_valid(r, fields, &q) < 0 ||
+	    page_get(r, q, def_size, &p) < 0)
+		return -1;
+	if (db_query(r->app->db, &cnt, count_sql, DB_NOARGS, &r->err) < 0 ||
+	    db_query(r->app->db, &res, rows_sql,
+		     DB_ARGS(DB_I(p.size), DB_I(p.offset)), &r->err) < 0)
+		goto out;
+	ret = page_answer(r, cnt, res, item);
+out:
+	if (res)
+		db_res_free(res);
+	if (cnt)
+		db_res_free(cnt);
+	return ret;
 }

@@ -35,4 +35,14 @@ int page_answer(struct req *r, const struct db_res *count,
 		const struct db_res *rows,
 		struct json_object *(*item)(const struct db_res *, size_t));
 
+/*
+ * page_list: a whole list route for a query that takes only page and
+ * size: validates them (def_size when absent), runs count_sql and rows_sql
+ * (which must end with "LIMIT $1 OFFSET $2") and answers as page_answer().
+ * Returns 0, or -1 with r->err set.
+ */
+int page_list(struct req *r, int64_t def_size, const char *count_sql,
+	      const char *rows_sql,
+	      struct json_object *(*item)(const struct db_res *, size_t));
+
 #endif
