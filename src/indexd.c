@@ -6,11 +6,10 @@
  */
 #include "common.h"
 
-#include <signal.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "cfg.h"
+#include "daemon.h"
 #include "db.h"
 #include "es.h"
 #include "jsonx.h"
@@ -24,45 +23,6 @@
 #define INDEXD_BACKOFF_MIN_MS 100
 #define INDEXD_BACKOFF_MAX_MS 5000
 #define INDEXD_GROUP "agora-indexd"
-
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
-/* pause_ms: sleep, waking early when asked to stop; false if stopping. */
-static bool pause_ms(long ms)
-{
-	struct timespec ts;
-
-	while (ms > 0 && !stopping) {
-		long step = ms > 50 ? 50 : ms;
-
-		ts.tv_sec = 0;
-		ts.tv_nsec = step * 1000000L;
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
-	return !stopping;
-}
-
-/* The next wait: doubled up to the cap, with "full jitter" so that many
- * indexd processes do not retry in step. */
-static long backoff(long *cur)
-{
-	unsigned r = 0;
-	long wait;
-
-	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		r = (unsigned)time(NULL);
-	wait = *cur / 2 + (long)(r % (unsigned)(*cur / 2 + 1));
-	*cur = *cur * 2 > INDEXD_BACKOFF_MAX_MS ? INDEXD_BACKOFF_MAX_MS :
-						  *cur * 2;
-	return wait;
-}
 
 /* record_failure: keep an event that cannot be applied (index_failures);
  * -1 when even that failed, and the batch must not be acknowledged. */
@@ -94,7 +54,7 @@ static int record_failure(struct db *db, const struct outbox_event *ev,
  * already superseded (409), already gone (404 on delete), or recorded in
  * index_failures. Retries what can succeed later (no answer, 429, 5xx, an
  * index that does not exist yet) until it does or we are told to stop.
- * Returns 0 when the batch may be acknowledged, -1 when not (stopping, or
+ * Returns 0 when the batch may be acknowledged, -1 when not (daemon_stopping, or
  * a failure could not be recorded).
  */
 static int apply(struct es *es, struct db *db, const struct outbox_batch *b)
@@ -115,7 +75,7 @@ static int apply(struct es *es, struct db *db, const struct outbox_batch *b)
 		left++;
 	}
 	while (left) {
-		if (round++ && !pause_ms(backoff(&wait)))
+		if (round++ && !daemon_pause(daemon_backoff(&wait, INDEXD_BACKOFF_MAX_MS)))
 			goto out;
 		sbuf_reset(&body);
 		for (i = 0, n = 0; i < b->n; i++) {
@@ -195,19 +155,19 @@ static int run(struct source *src, struct es *es, struct db *db)
 	struct err e = ERR_INIT;
 	long wait = INDEXD_BACKOFF_MIN_MS;
 
-	while (!stopping) {
+	while (!daemon_stopping) {
 		err_release(&e);
 		outbox_batch_release(&b);
 		if (src->fetch(src, INDEXD_BATCH, &b, &e) < 0) {
 			log_msg(LOG_WARN, NULL, "%s: fetch: %s", src->name,
 				e.msg);
-			pause_ms(backoff(&wait));
+			daemon_pause(daemon_backoff(&wait, INDEXD_BACKOFF_MAX_MS));
 			continue;
 		}
 		if (!b.n) {
 			/* The Kafka source waits inside fetch. */
 			if (src->idle_ms)
-				pause_ms(INDEXD_POLL_MS);
+				daemon_pause(INDEXD_POLL_MS);
 			continue;
 		}
 		/* The cursor moves only once the batch is settled: a crash
@@ -215,11 +175,11 @@ static int run(struct source *src, struct es *es, struct db *db)
 		 * harmless. */
 		if (apply(es, db, &b) < 0)
 			continue;
-		while (src->ack(src, &b, &e) < 0 && !stopping) {
+		while (src->ack(src, &b, &e) < 0 && !daemon_stopping) {
 			log_msg(LOG_WARN, NULL, "%s: ack: %s", src->name,
 				e.msg);
 			err_release(&e);
-			pause_ms(backoff(&wait));
+			daemon_pause(daemon_backoff(&wait, INDEXD_BACKOFF_MAX_MS));
 		}
 		wait = INDEXD_BACKOFF_MIN_MS;
 		log_msg(LOG_DEBUG, NULL, "indexed %zu events up to seq %"
@@ -233,42 +193,20 @@ static int run(struct source *src, struct es *es, struct db *db)
 int main(int argc, char **argv)
 {
 	struct source *src = NULL;
-	struct db_opts opts = { 0 };
 	struct err e = ERR_INIT;
-	struct sigaction sa;
 	struct cfg c;
 	struct es *es = NULL;
-	struct db *db = NULL;
+	struct db *db;
 	int rc;
 
-	if (argc > 1) {
-		fprintf(stderr, "usage: agora-indexd (configured by the "
-			"environment; see docs/operations.md)\n");
-		return 2;
-	}
-	cfg_load_or_die(&c, 0, "agora-indexd");
-	log_init("agora-indexd", c.log_level);
+	db = daemon_start(argc, "agora-indexd", &c);
 	if (!c.elasticsearch_node[0]) {
 		fprintf(stderr,
 			"agora-indexd: ELASTICSEARCH_NODE is not set\n");
+		db_free(db);
 		cfg_release(&c);
 		return 1;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	opts.statement_timeout = c.db_statement_timeout;
-	/* A database that is down is retried by the loop. */
-	if (db_open(&db, c.database_url, &opts, &e) < 0 && !db) {
-		fprintf(stderr, "agora-indexd: %s\n", e.msg);
-		cfg_release(&c);
-		err_release(&e);
-		return 1;
-	}
-	err_release(&e);
 	/* Bulk requests get more time than one search. */
 	if (es_open(&es, c.elasticsearch_node, c.es_timeout_ms * 5L, &e) < 0)
 		die("agora-indexd: %s", e.msg);

@@ -4,12 +4,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include <curl/curl.h>
 
 #include "cfg.h"
+#include "daemon.h"
 #include "db.h"
 #include "jsonx.h"
 #include "kafka.h"
@@ -31,49 +31,6 @@
 #define HOOK_BACKOFF_MIN_MS 200
 #define HOOK_BACKOFF_MAX_MS 5000
 #define HOOK_QUEUE_MAX 10000
-
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
-/* pause_ms: sleep, waking early when *quit is set; false if it is. */
-static bool pause_until(long ms, volatile sig_atomic_t *quit)
-{
-	struct timespec ts;
-
-	while (ms > 0 && !*quit) {
-		long step = ms > 50 ? 50 : ms;
-
-		ts.tv_sec = 0;
-		ts.tv_nsec = step * 1000000L;
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
-	return !*quit;
-}
-
-static bool pause_ms(long ms)
-{
-	return pause_until(ms, &stopping);
-}
-
-/* The next wait: doubled up to max, with "full jitter" so that several
- * processes do not retry in step. */
-static long backoff(long *cur, long max)
-{
-	unsigned r = 0;
-	long wait;
-
-	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		r = (unsigned)time(NULL);
-	wait = *cur / 2 + (long)(r % (unsigned)(*cur / 2 + 1));
-	*cur = *cur * 2 > max ? max : *cur * 2;
-	return wait;
-}
 
 /* ---- the webhook: best effort, off the event path ------------------------ */
 
@@ -137,8 +94,10 @@ static void hook_deliver(struct hook *h, CURL *c, const char *body)
 	int i, rc = 1;
 
 	for (i = 1; i <= HOOK_ATTEMPTS && rc > 0; i++) {
-		if (i > 1 && !pause_until(backoff(&wait, HOOK_BACKOFF_MAX_MS),
-					  &h->quit))
+		if (i > 1 &&
+		    !daemon_pause_until(daemon_backoff(&wait,
+						       HOOK_BACKOFF_MAX_MS),
+					&h->quit))
 			break;
 		rc = hook_post(h, c, body, why, sizeof(why));
 		if (rc > 0)
@@ -315,7 +274,7 @@ static int settle_one(struct source *src, struct db *db,
 			break;
 		log_msg(LOG_WARN, NULL, "event %s: %s (retrying)", ev->id,
 			e.msg);
-		if (!pause_ms(backoff(&wait, NOTIFYD_BACKOFF_MAX_MS)))
+		if (!daemon_pause(daemon_backoff(&wait, NOTIFYD_BACKOFF_MAX_MS)))
 			goto stop;
 	}
 	if (r == NOTIFY_POISON) {
@@ -328,7 +287,7 @@ static int settle_one(struct source *src, struct db *db,
 				break;
 			log_msg(LOG_WARN, NULL, "event %s: dead letter: %s "
 				"(retrying)", ev->id, e.msg);
-			if (!pause_ms(backoff(&wait, NOTIFYD_BACKOFF_MAX_MS)))
+			if (!daemon_pause(daemon_backoff(&wait, NOTIFYD_BACKOFF_MAX_MS)))
 				goto stop;
 		}
 	}
@@ -351,7 +310,7 @@ static void ack(struct source *src, const struct outbox_batch *b, size_t n)
 	while (src->ack(src, &part, &e) < 0) {
 		log_msg(LOG_WARN, NULL, "%s: ack: %s", src->name, e.msg);
 		err_release(&e);
-		if (!pause_ms(backoff(&wait, NOTIFYD_BACKOFF_MAX_MS)))
+		if (!daemon_pause(daemon_backoff(&wait, NOTIFYD_BACKOFF_MAX_MS)))
 			break;
 	}
 	err_release(&e);
@@ -364,18 +323,18 @@ static int run(struct source *src, struct db *db, struct hook *h)
 	long wait = NOTIFYD_BACKOFF_MIN_MS;
 	size_t i;
 
-	while (!stopping) {
+	while (!daemon_stopping) {
 		err_release(&e);
 		outbox_batch_release(&b);
 		if (src->fetch(src, NOTIFYD_BATCH, &b, &e) < 0) {
 			log_msg(LOG_WARN, NULL, "%s: fetch: %s", src->name,
 				e.msg);
-			pause_ms(backoff(&wait, NOTIFYD_BACKOFF_MAX_MS));
+			daemon_pause(daemon_backoff(&wait, NOTIFYD_BACKOFF_MAX_MS));
 			continue;
 		}
 		wait = NOTIFYD_BACKOFF_MIN_MS;
 		if (!b.n) {
-			pause_ms(src->idle_ms);
+			daemon_pause(src->idle_ms);
 			continue;
 		}
 		/* Rows first, then the acknowledgement: a crash in between
@@ -398,38 +357,16 @@ static int run(struct source *src, struct db *db, struct hook *h)
 
 int main(int argc, char **argv)
 {
-	struct db_opts opts = { 0 };
 	struct err e = ERR_INIT;
-	struct sigaction sa;
 	struct source *src = NULL;
 	struct hook *h = NULL;
 	struct cfg c;
-	struct db *db = NULL;
+	struct db *db;
 	int rc;
 
-	if (argc > 1) {
-		fprintf(stderr, "usage: agora-notifyd (configured by the "
-			"environment; see docs/operations.md)\n");
-		return 2;
-	}
-	cfg_load_or_die(&c, 0, "agora-notifyd");
-	log_init("agora-notifyd", c.log_level);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	db = daemon_start(argc, "agora-notifyd", &c);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT))
 		die("agora-notifyd: curl_global_init failed");
-
-	opts.statement_timeout = c.db_statement_timeout;
-	/* A database that is down is retried by the loop. */
-	if (db_open(&db, c.database_url, &opts, &e) < 0 && !db) {
-		fprintf(stderr, "agora-notifyd: %s\n", e.msg);
-		rc = 1;
-		goto out;
-	}
-	err_release(&e);
 	if (c.kafka_brokers[0]) {
 		if (source_kafka_new(&src, &c, "notifyd", NOTIFYD_GROUP,
 				     KAFKA_TOPIC_ORDERS, &e) < 0) {

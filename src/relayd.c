@@ -22,6 +22,7 @@
 #include <libpq-fe.h>
 
 #include "cfg.h"
+#include "daemon.h"
 #include "db.h"
 #include "kafka.h"
 #include "log.h"
@@ -37,14 +38,6 @@
 /* Another constant than the jobs lock's: relaying and batch jobs do not
  * exclude each other. */
 #define RELAYD_PG_LOCK "418430399082"
-
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
 
 struct relay {
 	const struct cfg *cfg;
@@ -62,14 +55,6 @@ struct relay {
 	bool *persisted;	/* per row of b */
 	size_t waiting;		/* delivery reports not yet in */
 };
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	if (!stopping)
-		nanosleep(&ts, NULL);	/* a signal ends it early */
-}
 
 /* on_delivery: librdkafka's report for one message (from rd_kafka_poll,
  * on this thread); the opaque is the row's index in the batch. */
@@ -200,7 +185,7 @@ static void wait_for_rows(struct relay *r, int ms)
 	PGnotify *n;
 
 	if (db_dialect(r->db) != DB_POSTGRES) {
-		sleep_ms(RELAYD_LITE_POLL_MS);
+		daemon_pause(RELAYD_LITE_POLL_MS);
 		return;
 	}
 	if (!r->listen && time(NULL) >= r->listen_retry) {
@@ -209,7 +194,7 @@ static void wait_for_rows(struct relay *r, int ms)
 			r->listen_retry = time(NULL) + 5;
 	}
 	if (!r->listen) {
-		sleep_ms(ms);
+		daemon_pause(ms);
 		return;
 	}
 	p.fd = PQsocket(r->listen);
@@ -311,7 +296,7 @@ static void produce(struct relay *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->b.n && !stopping; i++) {
+	for (i = 0; i < r->b.n && !daemon_stopping; i++) {
 		const struct outbox_event *ev = &r->b.ev[i];
 		rd_kafka_resp_err_t err;
 
@@ -332,7 +317,7 @@ static void produce(struct relay *r)
 				RD_KAFKA_V_END);
 			if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
 				rd_kafka_poll(r->rk, 100);
-		} while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !stopping);
+		} while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !daemon_stopping);
 		if (err) {
 			log_msg(LOG_ERROR, NULL, "cannot produce event %s: %s",
 				ev->id, rd_kafka_err2str(err));
@@ -349,7 +334,7 @@ static void await_reports(struct relay *r)
 {
 	long quiet = 0;
 
-	while (r->waiting && !stopping) {
+	while (r->waiting && !daemon_stopping) {
 		size_t before = r->waiting;
 
 		rd_kafka_poll(r->rk, 100);
@@ -419,11 +404,9 @@ static long one_round(struct relay *r, struct err *e)
 		log_msg(LOG_WARN, NULL, "marking %zu events: %s (retrying)",
 			done, e->msg);
 		err_release(e);
-		if (stopping)
+		if (daemon_stopping)
 			return 0;
-		sleep_ms(wait);
-		wait = wait * 2 > RELAYD_BACKOFF_MAX_MS ?
-			RELAYD_BACKOFF_MAX_MS : wait * 2;
+		daemon_pause(daemon_backoff(&wait, RELAYD_BACKOFF_MAX_MS));
 	}
 	if (done)
 		log_msg(LOG_DEBUG, NULL, "published %zu events up to seq %"
@@ -439,7 +422,7 @@ static void run(struct relay *r)
 	bool active = false;
 	int held;
 
-	while (!stopping) {
+	while (!daemon_stopping) {
 		err_release(&e);
 		held = hold_lock(r, &e);
 		if (held <= 0) {
@@ -449,7 +432,7 @@ static void run(struct relay *r)
 				log_msg(LOG_WARN, NULL, "another relay is "
 					"active; standing by");
 			active = false;
-			sleep_ms(held < 0 ? wait : RELAYD_STANDBY_MS);
+			daemon_pause(held < 0 ? wait : RELAYD_STANDBY_MS);
 			continue;
 		}
 		if (!active)
@@ -459,9 +442,8 @@ static void run(struct relay *r)
 		got = one_round(r, &e);
 		if (got < 0) {
 			log_msg(LOG_WARN, NULL, "outbox: %s", e.msg);
-			sleep_ms(wait);
-			wait = wait * 2 > RELAYD_BACKOFF_MAX_MS ?
-				RELAYD_BACKOFF_MAX_MS : wait * 2;
+			daemon_pause(daemon_backoff(&wait,
+						    RELAYD_BACKOFF_MAX_MS));
 		} else {
 			wait = 100;
 			/* A full batch: more are waiting. */
@@ -485,45 +467,23 @@ static void run(struct relay *r)
 int main(int argc, char **argv)
 {
 	struct relay r = { 0 };
-	struct db_opts opts = { 0 };
 	struct err e = ERR_INIT;
-	struct sigaction sa;
 	struct cfg c;
 	const char *hook = getenv("AGORA_RELAYD_CRASH_AFTER_DELIVERY");
 
 	(void)argv;
-	if (argc > 1) {
-		fprintf(stderr, "usage: agora-relayd (configured by the "
-			"environment; see docs/operations.md)\n");
-		return 2;
-	}
-	cfg_load_or_die(&c, 0, "agora-relayd");
-	log_init("agora-relayd", c.log_level);
+	r.db = daemon_start(argc, "agora-relayd", &c);
 	if (!c.kafka_brokers[0]) {
 		fprintf(stderr, "agora-relayd: KAFKA_BROKERS is not set "
 			"(without Kafka the consumers read the outbox table; "
 			"no relay is needed)\n");
+		db_free(r.db);
 		cfg_release(&c);
 		return 1;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;	/* no SA_RESTART: waits end early */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
 	r.cfg = &c;
 	r.lock_fd = -1;
 	r.crash_hook = hook && !strcmp(hook, "1");
-	opts.statement_timeout = c.db_statement_timeout;
-	/* A database that is down is retried by the loop. */
-	if (db_open(&r.db, c.database_url, &opts, &e) < 0 && !r.db) {
-		fprintf(stderr, "agora-relayd: %s\n", e.msg);
-		cfg_release(&c);
-		err_release(&e);
-		return 1;
-	}
-	err_release(&e);
 	r.rk = kafka_producer(&c, "relayd", on_delivery, &r, &e);
 	if (!r.rk)
 		die("agora-relayd: %s", e.msg);

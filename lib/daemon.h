@@ -1,0 +1,38 @@
+/* daemon.h: what agora-indexd, agora-notifyd and agora-relayd share:
+ * start-up, the stop flag, interruptible waits and retry backoff. */
+#ifndef AGORA_DAEMON_H
+#define AGORA_DAEMON_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "cfg.h"
+#include "db.h"
+
+/* Set by SIGTERM and SIGINT: finish the work in hand, then exit. */
+extern volatile sig_atomic_t daemon_stopping;
+
+/*
+ * daemon_start: refuse arguments (usage line, exit 2), load the
+ * configuration (or exit naming the bad variable), start the log, route
+ * SIGTERM and SIGINT to daemon_stopping (without SA_RESTART, so blocking
+ * waits end early), ignore SIGPIPE, and open the database: a bad URL
+ * exits 1; a database that is down is not fatal, the db layer reconnects
+ * on the next query. The caller owns the handle (db_free) and c
+ * (cfg_release).
+ */
+struct db *daemon_start(int argc, const char *name, struct cfg *c);
+
+/* daemon_pause: sleep ms, waking early when asked to stop; false then. */
+bool daemon_pause(long ms);
+/* daemon_pause_until: the same, watching *quit instead (other threads). */
+bool daemon_pause_until(long ms, volatile sig_atomic_t *quit);
+
+/*
+ * daemon_backoff: the wait before the next retry: a random value in
+ * [*cur / 2, *cur] ("full jitter", so that several processes do not retry
+ * in step); *cur then doubles, up to max. Start *cur at the first wait.
+ */
+long daemon_backoff(long *cur, long max);
+
+#endif
