@@ -905,7 +905,7 @@ static int es_load(struct es_search *x, const char *index,
 	struct db_res *res = NULL;
 	struct sbuf sb = SBUF_INIT;
 	struct json_object *doc;
-	char *path = xasprintf("/%s/_bulk", index), t[32];
+	char *path = xasprintf("/%s/_bulk", index);
 	int64_t total, after = 0;
 	size_t i, n;
 	int ret = -1;
@@ -918,9 +918,8 @@ static int es_load(struct es_search *x, const char *index,
 	db_res_free(res);
 	res = NULL;
 	for (;;) {
-		if (db_query(x->db, &res, "SELECT id, name, description, "
-			     "category, brand, price, status, created_at, "
-			     "version FROM products WHERE status = 'ACTIVE' "
+		if (db_query(x->db, &res, "SELECT " SEARCH_DOC_COLUMNS
+			     ", version FROM products WHERE status = 'ACTIVE' "
 			     "AND id > $1 ORDER BY id LIMIT $2",
 			     DB_ARGS(DB_I(after), DB_I(ES_REINDEX_BATCH)),
 			     e) < 0)
@@ -930,25 +929,7 @@ static int es_load(struct es_search *x, const char *index,
 			break;
 		sbuf_reset(&sb);
 		for (i = 0; i < n; i++) {
-			doc = json_object_new_object();
-			json_object_object_add(doc, "id", json_object_new_int64(
-						       db_res_int(res, i, 0)));
-			json_object_object_add(doc, "name",
-				json_object_new_string(db_res_str(res, i, 1)));
-			json_object_object_add(doc, "description",
-				db_res_isnull(res, i, 2) ? NULL :
-				json_object_new_string(db_res_str(res, i, 2)));
-			json_object_object_add(doc, "category",
-				json_object_new_string(db_res_str(res, i, 3)));
-			json_object_object_add(doc, "brand",
-				json_object_new_string(db_res_str(res, i, 4)));
-			json_object_object_add(doc, "price",
-				json_object_new_int64(db_res_int(res, i, 5)));
-			json_object_object_add(doc, "status",
-				json_object_new_string(db_res_str(res, i, 6)));
-			json_object_object_add(doc, "created_at",
-				json_object_new_string(
-					db_res_time(res, i, 7, t)));
+			doc = search_doc(res, i);
 			es_bulk_index(&sb, index, db_res_int(res, i, 0),
 				      db_res_int(res, i, 8), doc);
 			json_object_put(doc);

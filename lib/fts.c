@@ -217,32 +217,6 @@ static const char *fts_order(enum search_sort sort, bool has_q, bool pg)
 		  : " ORDER BY m.score, p.id DESC";
 }
 
-/* The search item: the document shape of the seed. */
-static struct json_object *fts_item(const struct db_res *res, size_t i)
-{
-	struct json_object *o = json_object_new_object();
-	char t[32];
-
-	json_object_object_add(o, "id",
-			       json_object_new_int64(db_res_int(res, i, 0)));
-	json_object_object_add(o, "name",
-			       json_object_new_string(db_res_str(res, i, 1)));
-	json_object_object_add(o, "description",
-			       db_res_isnull(res, i, 2) ? NULL :
-			       json_object_new_string(db_res_str(res, i, 2)));
-	json_object_object_add(o, "category",
-			       json_object_new_string(db_res_str(res, i, 3)));
-	json_object_object_add(o, "brand",
-			       json_object_new_string(db_res_str(res, i, 4)));
-	json_object_object_add(o, "price",
-			       json_object_new_int64(db_res_int(res, i, 5)));
-	json_object_object_add(o, "status",
-			       json_object_new_string(db_res_str(res, i, 6)));
-	json_object_object_add(o, "created_at",
-			       json_object_new_string(db_res_time(res, i, 7, t)));
-	return o;
-}
-
 static int fts_products(struct search *s, const struct search_query *q,
 			struct json_object **out, struct err *e)
 {
@@ -277,7 +251,7 @@ static int fts_products(struct search *s, const struct search_query *q,
 		goto out;
 	items = json_object_new_array();
 	for (i = 0; i < db_res_rows(res); i++)
-		json_object_array_add(items, fts_item(res, i));
+		json_object_array_add(items, search_doc(res, i));
 	json_object_object_add(o, "items", items);
 	*out = o;
 	o = NULL;

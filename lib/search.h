@@ -31,6 +31,18 @@ struct search_query {
 
 struct search;
 
+/* The columns search_doc() reads, in this order (prefix them as needed). */
+#define SEARCH_DOC_COLUMNS \
+	"id, name, description, category, brand, price, status, created_at"
+
+/*
+ * search_doc: the document of row `row` of a result whose first columns
+ * are SEARCH_DOC_COLUMNS: {id, name, description, category, brand, price,
+ * status, created_at} — the shape search answers and Elasticsearch
+ * stores. The caller owns the new object.
+ */
+struct json_object *search_doc(const struct db_res *res, size_t row);
+
 /*
  * search_open: the backend the configuration names: Elasticsearch when
  * ELASTICSEARCH_NODE is set, else the database's full text on db (which
