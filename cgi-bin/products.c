@@ -6,40 +6,13 @@
 #include "jsonx.h"
 #include "outbox.h"
 #include "page.h"
+#include "search.h"
 
-/* The columns products_json() and products_event() expect, in order. */
-#define PRODUCT_COLUMNS "id, name, description, category, brand, price, " \
-	"status, version, created_at, updated_at"
-
-/* The API's product object. The caller owns the new object. */
-static struct json_object *products_json(const struct db_res *res, size_t i)
-{
-	struct json_object *o = json_object_new_object();
-	char t[32];
-
-	json_object_object_add(o, "id",
-			       json_object_new_int64(db_res_int(res, i, 0)));
-	json_object_object_add(o, "name",
-			       json_object_new_string(db_res_str(res, i, 1)));
-	json_object_object_add(o, "description",
-			       db_res_isnull(res, i, 2) ? NULL :
-			       json_object_new_string(db_res_str(res, i, 2)));
-	json_object_object_add(o, "category",
-			       json_object_new_string(db_res_str(res, i, 3)));
-	json_object_object_add(o, "brand",
-			       json_object_new_string(db_res_str(res, i, 4)));
-	json_object_object_add(o, "price",
-			       json_object_new_int64(db_res_int(res, i, 5)));
-	json_object_object_add(o, "status",
-			       json_object_new_string(db_res_str(res, i, 6)));
-	json_object_object_add(o, "version",
-			       json_object_new_int64(db_res_int(res, i, 7)));
-	json_object_object_add(o, "createdAt",
-			       json_object_new_string(db_res_time(res, i, 8, t)));
-	json_object_object_add(o, "updatedAt",
-			       json_object_new_string(db_res_time(res, i, 9, t)));
-	return o;
-}
+/* The columns products_json() and products_event() expect, in order:
+ * the search document's first (search_doc), then the rest. */
+#define PRODUCT_COLUMNS SEARCH_DOC_COLUMNS ", version, updated_at"
+#define COL_VERSION 8
+#define COL_UPDATED 9
 
 /*
  * The PRODUCT_UPSERTED payload: the search document {id, name,
@@ -47,15 +20,30 @@ static struct json_object *products_json(const struct db_res *res, size_t i)
  * version, which orders the events of one product (Elasticsearch's
  * external version).
  */
-static struct json_object *products_event(const struct db_res *res)
+static struct json_object *products_event(const struct db_res *res,
+					  size_t i)
 {
-	struct json_object *o = products_json(res, 0);
+	struct json_object *o = search_doc(res, i);
+
+	json_object_object_add(o, "version", json_object_new_int64(
+				       db_res_int(res, i, COL_VERSION)));
+	return o;
+}
+
+/* The API's product object: the document with its version and camelCase
+ * times. The caller owns the new object. */
+static struct json_object *products_json(const struct db_res *res, size_t i)
+{
+	struct json_object *o = search_doc(res, i);
 	char t[32];
 
-	json_object_object_del(o, "createdAt");
-	json_object_object_del(o, "updatedAt");
-	json_object_object_add(o, "created_at",
-			       json_object_new_string(db_res_time(res, 0, 8, t)));
+	json_object_object_del(o, "created_at");
+	json_object_object_add(o, "version", json_object_new_int64(
+				       db_res_int(res, i, COL_VERSION)));
+	json_object_object_add(o, "createdAt",
+			       json_object_new_string(db_res_time(res, i, 7, t)));
+	json_object_object_add(o, "updatedAt", json_object_new_string(
+				       db_res_time(res, i, COL_UPDATED, t)));
 	return o;
 }
 
@@ -88,9 +76,9 @@ static int products_write(struct req *r, int64_t id, const char *type,
 		json_object_object_add(payload, "id", json_object_new_int64(
 					       db_res_int(res, 0, 0)));
 		json_object_object_add(payload, "version", json_object_new_int64(
-					       db_res_int(res, 0, 7) + 1));
+					       db_res_int(res, 0, COL_VERSION) + 1));
 	} else {
-		payload = products_event(res);
+		payload = products_event(res, 0);
 	}
 	snprintf(aggid, sizeof(aggid), "%" PRId64, db_res_int(res, 0, 0));
 	if (outbox_append(db, "product", aggid, type, payload, NULL,
