@@ -44,10 +44,11 @@ out:
 	return ret;
 }
 
-static int job_close_stale(struct jobs_env *env, int argc, char **argv,
-			   struct err *e)
+/* job_days: the N of "JOB --days N" (1 to 36500), or -1 with a usage
+ * error naming the job. */
+static long job_days(int argc, char **argv, struct err *e)
 {
-	long days = -1, closed = 0;
+	long days = -1;
 	char *end;
 
 	if (argc == 3 && !strcmp(argv[1], "--days")) {
@@ -58,8 +59,18 @@ static int job_close_stale(struct jobs_env *env, int argc, char **argv,
 			days = -1;
 	}
 	if (days < 1)
-		return err_set(e, ERR_BAD_REQUEST, "usage: close-stale-issues "
-			       "--days N (N from 1 to 36500)");
+		err_set(e, ERR_BAD_REQUEST, "usage: %s --days N (N from 1 to "
+			"36500)", argv[0]);
+	return days < 1 ? -1 : days;
+}
+
+static int job_close_stale(struct jobs_env *env, int argc, char **argv,
+			   struct err *e)
+{
+	long days, closed = 0;
+
+	if ((days = job_days(argc, argv, e)) < 0)
+		return -1;
 	if (issue_close_stale(env->db, (int)days, &closed, e) < 0)
 		return -1;
 	if (closed)
@@ -104,22 +115,14 @@ static int job_prune_outbox(struct jobs_env *env, int argc, char **argv,
 	bool pg = db_dialect(env->db) == DB_POSTGRES;
 	bool kafka = env->cfg->kafka_brokers[0] != '\0';
 	struct db_res *res;
-	long days = -1, total = 0, n;
+	long days, total = 0, n;
 	const char *sql;
-	char cutoff[32], *end;
+	char cutoff[32];
 	struct tm tm;
 	time_t t;
 
-	if (argc == 3 && !strcmp(argv[1], "--days")) {
-		errno = 0;
-		days = strtol(argv[2], &end, 10);
-		if (errno || *end || argv[2][0] < '0' || argv[2][0] > '9' ||
-		    days > 36500)
-			days = -1;
-	}
-	if (days < 1)
-		return err_set(e, ERR_BAD_REQUEST, "usage: prune-outbox "
-			       "--days N (N from 1 to 36500)");
+	if ((days = job_days(argc, argv, e)) < 0)
+		return -1;
 	if (!kafka) {
 		if (db_query(env->db, &res,
 			     "SELECT count(*) FROM outbox_offsets",
