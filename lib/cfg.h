@@ -7,7 +7,7 @@
 #include "err.h"
 
 /*
- * Names are those of DESIGN.md §4, plus a few agora-specific knobs.
+ * Names and defaults: docs/operations.md, "Configuration".
  * Strings are owned by the struct (cfg_release) and are never NULL: an
  * unset optional string is "".
  */

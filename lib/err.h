@@ -7,7 +7,7 @@
 
 /*
  * Codes are the HTTP statuses a client may see; the sink (http_send_error)
- * turns one into the NestJS-shaped body of DESIGN.md §5.
+ * turns one into the NestJS-shaped body of docs/api.md, "Error shapes".
  */
 enum err_code {
 	ERR_NONE = 0,

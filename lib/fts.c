@@ -13,7 +13,7 @@ struct fts {
 };
 
 /*
- * The words of q, OR-ed (DESIGN §7). q is never handed to a query parser
+ * The words of q, OR-ed (docs/api.md, Search). q is never handed to a query parser
  * as it is. On SQLite the words are the runs of ASCII letters and digits
  * and of non-ASCII characters; every other byte (quotes, operators, '*',
  * ':', '(', '-', '^') separates words, as in the tokenizers of the other

@@ -17,7 +17,7 @@ enum search_sort {
 	SEARCH_NEWEST,
 };
 
-/* A validated query (cgi-bin/search.c checks the bounds of DESIGN §5). */
+/* A validated query (cgi-bin/search.c checks the bounds docs/api.md gives). */
 struct search_query {
 	const char *q;		/* NULL or "": every ACTIVE product */
 	const char *category;	/* NULL: any; else an exact match */

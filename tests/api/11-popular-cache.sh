@@ -68,7 +68,7 @@ else
 	skip "Redis holds the list" "memory cache on this pass"
 fi
 
-# Views do not forget the list (DESIGN §7): still a hit, counts as cached.
+# Views do not forget the list (docs/api.md, popular issues): still a hit, counts as cached.
 a11_views "${a11_ids[2]}" 5
 TOKEN='' api GET /api/issues/popular
 expect_header Server-Timing '.*cache;desc=hit.*' "views alone keep the cached list"
