@@ -56,6 +56,7 @@ void app_init(struct app *app, const char *name, unsigned cfg_flags)
 	err_release(&e);
 	copts.redis_host = app->cfg.redis_host;
 	copts.redis_port = app->cfg.redis_port;
+	copts.scope = app->cfg.database_url;
 	app->cache = cache_open(&copts);
 }
 

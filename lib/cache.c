@@ -1,8 +1,12 @@
 /* cache.c: the cache: Redis through hiredis, or an LRU table in memory. */
 #include "common.h"
 
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -16,12 +20,19 @@ struct cache_entry {
 	char *val;
 	size_t len;
 	double expires;			/* monotonic ms */
+	uint64_t gen;			/* the generation it was read under */
 	struct cache_entry *hnext;
 	struct cache_entry *prev, *next;
 };
 
 struct cache {
 	bool redis;
+	_Atomic uint64_t *gen;		/* GEN_SLOTS shared with the host */
+	int near_ms;			/* Redis: life of a near entry; 0: off */
+	/* The generation and key of the last cache_get, so that the value
+	 * a miss leads to is stored under the generation it was read in. */
+	uint64_t seen_gen;
+	char *seen_key;
 
 	/* Redis */
 	char *host;
@@ -30,7 +41,7 @@ struct cache {
 	redisContext *rc;		/* NULL: not connected */
 	double retry_at;		/* monotonic ms: skip Redis until */
 
-	/* memory */
+	/* memory, and the near tier over Redis */
 	struct cache_entry **buckets;
 	size_t nbuckets;		/* a power of two */
 	size_t count, max;
@@ -45,6 +56,71 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/*
+ * The generations: GEN_SLOTS counters, a key's being the one its hash
+ * picks (two keys that share one forget each other now and then, which
+ * costs a miss, never a stale hit). They live in a POSIX shared memory
+ * object named after a hash of the backend and scope (and the user, so
+ * that two users of one host never share it), which every process maps;
+ * it outlives them, so that a process started later sees the counts.
+ */
+#define GEN_SLOTS 64
+#define GEN_SIZE (GEN_SLOTS * sizeof(uint64_t))
+
+static uint32_t key_hash(const char *key)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h;
+}
+
+/* gen_map: the host's generations for this backend and scope, or NULL
+ * (logged). */
+static _Atomic uint64_t *gen_map(const char *backend, const char *scope)
+{
+	uint64_t h = 14695981039346656037u; /* FNV-1a, 64 bits */
+	char name[64];
+	const char *p;
+	void *map;
+	int fd;
+
+	for (p = backend; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	h = (h ^ '\n') * 1099511628211u;
+	for (p = scope; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	snprintf(name, sizeof(name), "/agora-cache-%lu-%016" PRIx64,
+		 (unsigned long)getuid(), h);
+	fd = shm_open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto fail;
+	/* Zero-filled when new; the same size when not. */
+	if (ftruncate(fd, GEN_SIZE) < 0) {
+		close(fd);
+		goto fail;
+	}
+	map = mmap(NULL, GEN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		goto fail;
+	return map;
+fail:
+	log_msg(LOG_WARN, NULL, "cache: no shared generation %s: %s; a delete "
+		"reaches only this process", name, strerror(errno));
+	return NULL;
+}
+
+static uint64_t gen_now(const struct cache *c, const char *key)
+{
+	if (!c->gen)
+		return 0;
+	return atomic_load_explicit(&c->gen[key_hash(key) % GEN_SLOTS],
+				    memory_order_acquire);
+}
+
 struct cache *cache_open(const struct cache_opts *opts)
 {
 	struct cache *c = xcalloc(1, sizeof(*c));
@@ -55,8 +131,19 @@ struct cache *cache_open(const struct cache_opts *opts)
 		c->port = opts->redis_port > 0 ? opts->redis_port : 6379;
 		c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms :
 						       CACHE_TIMEOUT_MS;
-		return c;
 	}
+	if (!c->redis || opts->near_ms >= 0) {
+		char backend[300];
+
+		snprintf(backend, sizeof(backend), "%s:%d",
+			 c->redis ? c->host : "memory", c->port);
+		c->gen = gen_map(backend, opts->scope ? opts->scope : "");
+	}
+	/* Over Redis, a near tier that no delete could reach would serve a
+	 * stale list for near_ms after every write: none without the
+	 * generation. */
+	if (c->redis && c->gen)
+		c->near_ms = opts->near_ms > 0 ? opts->near_ms : CACHE_NEAR_MS;
 	c->max = opts->max_entries ? opts->max_entries : CACHE_MAX_ENTRIES;
 	/* About one entry per bucket when full. */
 	for (c->nbuckets = 16; c->nbuckets < c->max; c->nbuckets *= 2)
@@ -80,6 +167,9 @@ void cache_free(struct cache *c)
 		return;
 	if (c->rc)
 		redisFree(c->rc);
+	if (c->gen)
+		munmap((void *)c->gen, GEN_SIZE);
+	free(c->seen_key);
 	free(c->host);
 	for (en = c->head; en; en = next) {
 		next = en->next;
@@ -96,18 +186,14 @@ const char *cache_type(const struct cache *c)
 
 long cache_count(const struct cache *c)
 {
-	return c->redis ? -1 : (long)c->count;
+	return (long)c->count;
 }
 
 /* ---- memory -------------------------------------------------------------- */
 
 static size_t mem_slot(const struct cache *c, const char *key)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 16777619u;
-	return h & (c->nbuckets - 1);
+	return key_hash(key) & (c->nbuckets - 1);
 }
 
 static void lru_unlink(struct cache *c, struct cache_entry *en)
@@ -158,13 +244,16 @@ static void mem_remove(struct cache *c, struct cache_entry *en)
 	mem_entry_free(en);
 }
 
-static int mem_get(struct cache *c, const char *key, struct sbuf *out)
+/* mem_get: a hit only while the entry is young and no delete has bumped
+ * the generation since it was read. */
+static int mem_get(struct cache *c, const char *key, struct sbuf *out,
+		   uint64_t gen)
 {
 	struct cache_entry **link, *en = mem_find(c, key, &link);
 
 	if (!en)
 		return 0;
-	if (now_ms() >= en->expires) {
+	if (en->gen != gen || now_ms() >= en->expires) {
 		mem_remove(c, en);
 		return 0;
 	}
@@ -175,7 +264,7 @@ static int mem_get(struct cache *c, const char *key, struct sbuf *out)
 }
 
 static void mem_set(struct cache *c, const char *key, const void *val,
-		    size_t len, int ttl)
+		    size_t len, double life_ms, uint64_t gen)
 {
 	struct cache_entry **link, *en = mem_find(c, key, &link);
 
@@ -195,7 +284,8 @@ static void mem_set(struct cache *c, const char *key, const void *val,
 	}
 	en->val = xmemdupz(val, len);
 	en->len = len;
-	en->expires = now_ms() + (double)ttl * 1e3;
+	en->expires = now_ms() + life_ms;
+	en->gen = gen;
 	lru_push(c, en);
 }
 
@@ -279,19 +369,44 @@ static redisReply *redis_cmd(struct cache *c, struct err *e, const char *what,
 
 /* ---- the interface ------------------------------------------------------- */
 
+/* set_gen: the generation a value for key is stored under: the one its
+ * cache_get saw, if that was the last lookup, since the caller read the
+ * value after it. */
+static uint64_t set_gen(const struct cache *c, const char *key)
+{
+	if (c->seen_key && !strcmp(c->seen_key, key))
+		return c->seen_gen;
+	return gen_now(c, key);
+}
+
 int cache_get(struct cache *c, const char *key, struct sbuf *out,
 	      struct err *e)
 {
 	redisReply *reply;
+	uint64_t gen = gen_now(c, key);
 	int ret;
 
-	if (!c->redis)
-		return mem_get(c, key, out);
+	/* Read before Redis: a delete after it makes what Redis answers
+	 * stale, and the newer generation says so. */
+	c->seen_gen = gen;
+	if (!c->seen_key || strcmp(c->seen_key, key)) {
+		free(c->seen_key);
+		c->seen_key = xstrdup(key);
+	}
+	if (!c->redis || c->near_ms) {
+		if (mem_get(c, key, out, gen))
+			return 1;
+		if (!c->redis)
+			return 0;
+	}
 	reply = redis_cmd(c, e, "GET", "GET %s", key);
 	if (!reply)
 		return -1;
 	if (reply->type == REDIS_REPLY_STRING) {
 		sbuf_add(out, reply->str, reply->len);
+		if (c->near_ms)
+			mem_set(c, key, reply->str, reply->len, c->near_ms,
+				gen);
 		ret = 1;
 	} else if (reply->type == REDIS_REPLY_NIL) {
 		ret = 0;
@@ -310,7 +425,7 @@ int cache_set(struct cache *c, const char *key, const void *val, size_t len,
 	if (ttl < 1)
 		ttl = 1;
 	if (!c->redis) {
-		mem_set(c, key, val, len, ttl);
+		mem_set(c, key, val, len, ttl * 1e3, set_gen(c, key));
 		return 0;
 	}
 	reply = redis_cmd(c, e, "SET", "SET %s %b EX %d", key, val, len,
@@ -318,18 +433,28 @@ int cache_set(struct cache *c, const char *key, const void *val, size_t len,
 	if (!reply)
 		return -1;
 	freeReplyObject(reply);
+	if (c->near_ms)
+		mem_set(c, key, val, len,
+			ttl * 1e3 < c->near_ms ? ttl * 1e3 : c->near_ms,
+			set_gen(c, key));
 	return 0;
 }
 
 int cache_del(struct cache *c, const char *key, struct err *e)
 {
-	redisReply *reply;
+	redisReply *reply = NULL;
 
-	if (!c->redis) {
-		mem_del(c, key);
+	mem_del(c, key);
+	if (c->redis)
+		reply = redis_cmd(c, e, "DEL", "DEL %s", key);
+	/* After Redis has forgotten it: a process that misses its near
+	 * entry from now on reads Redis without the old value. Bumped even
+	 * when Redis failed, so this host at least forgets it. */
+	if (c->gen)
+		atomic_fetch_add_explicit(&c->gen[key_hash(key) % GEN_SLOTS], 1,
+					  memory_order_acq_rel);
+	if (!c->redis)
 		return 0;
-	}
-	reply = redis_cmd(c, e, "DEL", "DEL %s", key);
 	if (!reply)
 		return -1;
 	freeReplyObject(reply);

@@ -21,6 +21,16 @@
  *   entries; the least recently used one is evicted to make room, and an
  *   entry past its TTL is a miss. Other processes do not see it.
  *
+ * In front of Redis sits a near tier: the same table, whose entries live
+ * at most opts.near_ms, so that a hit costs no round trip. Both tables are
+ * kept honest across the processes of one host by generation counters in
+ * shared memory (per opts.scope, and per key): cache_del bumps the key's,
+ * and an entry stored under an older generation is a miss. A delete is therefore seen
+ * by every process of the host at once, and by other hosts (through Redis)
+ * within near_ms. Reading the counter is a load from a shared page: a hit
+ * makes no system call. Without shared memory (none mapped: logged once),
+ * the near tier is off and the memory backend is per process, as before.
+ *
  * A cache is a performance aid, never the truth: callers treat every
  * failure as a miss and carry on with the database.
  */
@@ -28,12 +38,17 @@
 #define CACHE_RETRY_MS 2000	/* Redis left alone after a failure */
 #define CACHE_TIMEOUT_MS 100	/* default connect/command timeout */
 #define CACHE_MAX_ENTRIES 1024	/* default memory bound */
+#define CACHE_NEAR_MS 1000	/* default life of a near entry over Redis */
 
 struct cache_opts {
 	const char *redis_host;	/* NULL or "": the memory backend */
 	int redis_port;		/* 0: 6379 */
 	int timeout_ms;		/* 0: CACHE_TIMEOUT_MS */
-	size_t max_entries;	/* memory only; 0: CACHE_MAX_ENTRIES */
+	size_t max_entries;	/* 0: CACHE_MAX_ENTRIES */
+	int near_ms;		/* Redis only; 0: CACHE_NEAR_MS, < 0: no tier */
+	/* What the cached data derives from (DATABASE_URL): processes with
+	 * the same scope and backend share one generation. NULL: "". */
+	const char *scope;
 };
 
 struct cache;
@@ -60,7 +75,9 @@ int cache_get(struct cache *c, const char *key, struct sbuf *out,
 int cache_set(struct cache *c, const char *key, const void *val, size_t len,
 	      int ttl, struct err *e);
 
-/* cache_del: forget key (absent is fine). Returns 0, or -1 with e set. */
+/* cache_del: forget key (absent is fine), here and in the near tier of
+ * every process of the host, even when Redis fails. Returns 0, or -1 with
+ * e set. */
 int cache_del(struct cache *c, const char *key, struct err *e);
 
 /* cache_ping: is the backend up? Redis answers PING within the timeout
@@ -68,7 +85,8 @@ int cache_del(struct cache *c, const char *key, struct err *e);
  * always up. Returns 0, or -1 with e set. */
 int cache_ping(struct cache *c, struct err *e);
 
-/* cache_count: entries held (memory); -1 for Redis. For tests. */
+/* cache_count: entries held in this process (the memory backend, or the
+ * near tier over Redis). For tests. */
 long cache_count(const struct cache *c);
 
 #endif

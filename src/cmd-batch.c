@@ -39,6 +39,7 @@ static void env_open(struct jobs_env *env, struct cfg *c, const char *name)
 	env->cfg = c;
 	copts.redis_host = c->redis_host;
 	copts.redis_port = c->redis_port;
+	copts.scope = c->database_url;
 	env->cache = cache_open(&copts);
 }
 

@@ -97,6 +97,31 @@ TOKEN=$a11_user api POST /api/issues '{"title":"popular fourth"}'
 TOKEN='' api GET /api/issues/popular
 expect_header Server-Timing '.*cache;desc=miss.*' "a create forgets the list"
 
+# Every responder process of the host sees a write at once: bursts of
+# parallel GETs, served by both popular-list processes, warm their copies;
+# after a write none of them answers the old list.
+a11_burst() {
+	local i
+	rm -f "$API_STATE"/a11-burst.*
+	for i in $(seq 16); do
+		curl -sS --max-time "$API_CURL_TIMEOUT" \
+			-o "$API_STATE/a11-burst.$i" \
+			"$BASE_URL/api/issues/popular" &
+	done
+	wait
+	cat "$API_STATE"/a11-burst.* | jq -s -c '[.[] | [.[].id]] | unique'
+}
+for _ in 1 2 3; do a11_burst >/dev/null; done
+TOKEN=$a11_user api POST /api/issues '{"title":"popular fifth"}'
+a11_fifth=$(json .id)
+a11_views "$a11_fifth" 40
+TOKEN=$a11_user api PATCH "/api/issues/$a11_fifth" '{"priority":"LOW"}'
+expect_status 200 "an edit after 40 views of a new issue"
+a11_seen=$(for _ in 1 2 3; do a11_burst; done | jq -s -c 'add | unique')
+ok '[ "$(jq -r --argjson id "$a11_fifth" "map(.[0] == \$id) | all" <<<"$a11_seen")" = true ]' \
+	"48 parallel GETs after the write all lead with it" ||
+	diag "lists seen: $a11_seen"
+
 TOKEN='' api GET '/api/issues/popular?size=5'
 expect_status 400 "popular takes no query parameters"
 expect_json .message '["property size should not exist"]'

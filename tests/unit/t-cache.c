@@ -1,4 +1,5 @@
-/* t-cache.c: the memory cache's TTL and LRU bound, timeouts, and Redis. */
+/* t-cache.c: the memory cache's TTL and LRU bound, the generations shared
+ * between processes, timeouts, Redis and its near tier. */
 #include "common.h"
 #include "cache.h"
 #include "tap.h"
@@ -44,12 +45,17 @@ static int set(struct cache *c, const char *key, const char *val, int ttl)
 
 static void test_memory(void)
 {
-	struct cache_opts o = { .max_entries = 3 };
-	struct cache *c = cache_open(&o);
+	char scope[64];
+	struct cache_opts o = { .max_entries = 3, .scope = scope };
+	struct cache *c;
 	struct err e = ERR_INIT;
 	const char *v;
 	char key[16];
 	int i;
+
+	/* Its own generations: no other test's delete reaches it. */
+	snprintf(scope, sizeof(scope), "t-cache memory %ld", (long)getpid());
+	c = cache_open(&o);
 
 	is_str(cache_type(c), "memory", "no host: the memory backend");
 	ok(cache_ping(c, &e) == 0, "memory is always up");
@@ -96,6 +102,52 @@ static void test_memory(void)
 	is_int(cache_count(c), 2, "and the expired entry is gone");
 	err_release(&e);
 	cache_free(c);
+}
+
+/*
+ * Two handles stand for two processes of one host (they map the same
+ * shared generations): a delete in one is seen by the other at once.
+ * "shared" and "kept" fall in different generation slots.
+ */
+static void test_shared(void)
+{
+	char scope[64];
+	struct cache_opts o = { .scope = scope };
+	struct cache *a, *b, *other;
+	struct err e = ERR_INIT;
+	const char *v;
+
+	snprintf(scope, sizeof(scope), "t-cache shared %ld", (long)getpid());
+	a = cache_open(&o);
+	b = cache_open(&o);
+	snprintf(scope, sizeof(scope), "t-cache other %ld", (long)getpid());
+	other = cache_open(&o);
+
+	set(a, "shared", "A", 60);
+	set(b, "shared", "B", 60);
+	set(b, "kept", "K", 60);
+	set(other, "shared", "O", 60);
+	is_int(get(b, "shared", &v), 1, "b holds its own copy");
+	is_str(v, "B", "each process its value (memory is per process)");
+	ok(cache_del(a, "shared", &e) == 0, "a deletes the key");
+	is_int(get(b, "shared", &v), 0, "b misses at once: the delete reached it");
+	is_int(get(b, "kept", &v), 1, "another key of b stays a hit");
+	is_int(get(other, "shared", &v), 1,
+	       "a process of another scope keeps its copy");
+
+	/* b misses and reads the truth; a deletes meanwhile; what b then
+	 * stores is stale and must not be served. */
+	is_int(get(b, "shared", &v), 0, "b misses");
+	cache_del(a, "shared", &e);
+	set(b, "shared", "read before the delete", 60);
+	is_int(get(b, "shared", &v), 0,
+	       "a value read before a delete is not served after it");
+	set(b, "shared", "fresh", 60);
+	is_int(get(b, "shared", &v), 1, "a value read after it is");
+	err_release(&e);
+	cache_free(a);
+	cache_free(b);
+	cache_free(other);
 }
 
 /* A listener that never accepts: the kernel completes the handshake, so
@@ -158,6 +210,60 @@ static void test_faults(void)
 	cache_free(c);
 }
 
+/*
+ * The near tier: "near" keeps a value a minute, "direct" has no tier and
+ * changes Redis behind near's back (a set bumps no generation), "writer"
+ * deletes as a responder does after a write.
+ */
+static void test_near(const char *host, int port)
+{
+	char scope[64], key[64];
+	struct cache_opts o = { .redis_host = host, .redis_port = port,
+				.scope = scope };
+	struct cache *near, *direct, *writer, *brief;
+	struct err e = ERR_INIT;
+	const char *v;
+
+	snprintf(scope, sizeof(scope), "t-cache near %ld", (long)getpid());
+	snprintf(key, sizeof(key), "agora test near %ld", (long)getpid());
+	o.near_ms = 60000;
+	near = cache_open(&o);
+	o.near_ms = 50;
+	brief = cache_open(&o);
+	o.near_ms = 0;
+	writer = cache_open(&o);
+	o.near_ms = -1;
+	direct = cache_open(&o);
+
+	set(near, key, "one", 60);
+	set(direct, key, "two", 60);
+	is_int(get(near, key, &v), 1, "near: a hit");
+	is_str(v, "one", "from its near tier, with no round trip to Redis");
+	is_int(cache_count(near), 1, "one near entry");
+	is_int(cache_count(direct), 0, "no near tier: no entry");
+	ok(cache_del(writer, key, &e) == 0, "another process deletes the key");
+	is_int(get(near, key, &v), 0, "near misses at once");
+	set(direct, key, "three", 60);
+	is_int(get(near, key, &v), 1, "then reads Redis");
+	is_str(v, "three", "and gets its value");
+	set(direct, key, "four", 60);
+	get(near, key, &v);
+	is_str(v, "three", "which it keeps near");
+
+	is_int(get(brief, key, &v), 1, "a 50 ms tier reads Redis");
+	is_str(v, "four", "its value");
+	set(direct, key, "five", 60);
+	usleep(150 * 1000);
+	get(brief, key, &v);
+	is_str(v, "five", "past 50 ms it reads Redis again");
+	cache_del(writer, key, &e);
+	err_release(&e);
+	cache_free(near);
+	cache_free(brief);
+	cache_free(writer);
+	cache_free(direct);
+}
+
 static void test_redis(void)
 {
 	const char *host = getenv("AGORA_TEST_REDIS_HOST");
@@ -179,6 +285,8 @@ static void test_redis(void)
 	}
 	o.redis_host = host;
 	o.redis_port = (int)strtol(port, NULL, 10);
+	/* No near tier: these checks are of Redis itself. */
+	o.near_ms = -1;
 	c = cache_open(&o);
 	ok(cache_ping(c, &e) == 0, "Redis at %s:%s answers PING %s", host,
 	   port, e.msg);
@@ -196,14 +304,15 @@ static void test_redis(void)
 	is_int(get(c, key, &v), 1, "a 1 s entry is a hit");
 	usleep(1500 * 1000);
 	is_int(get(c, key, &v), 0, "and Redis expires it");
-	is_int(cache_count(c), -1, "no local count for Redis");
 	err_release(&e);
 	cache_free(c);
+	test_near(host, o.redis_port);
 }
 
 int main(void)
 {
 	test_memory();
+	test_shared();
 	test_faults();
 	test_redis();
 	return done_testing();
