@@ -59,7 +59,7 @@ expect_status 404
 expect_ours "GET / reaches the fallback, not a static file"
 
 # A header past lighttpd's limit (8 KiB) is refused before any responder
-# runs: the answer is lighttpd's HTML page, told apart from ours.
+# runs: the answer is lighttpd's, in agora's JSON (08-web-server.sh).
 big=$(head -c 10000 /dev/zero | tr '\0' x)
 api GET /api/health/live '' -H "X-Big: $big"
 expect_status 431 "a request header over lighttpd's limit is refused (431)"

@@ -31,8 +31,8 @@
 #   expect_ours [DESC]       an agora answer: application/json (unless
 #                            the status has no body), X-Request-Id and
 #                            Server-Timing
-#   expect_lighttpd [DESC]   lighttpd's own error page: text/html and
-#                            no X-Request-Id
+#   expect_lighttpd [DESC]   lighttpd's own answer (agora's error
+#                            document): JSON and no X-Request-Id
 #   skip DESC REASON         "ok N - DESC # SKIP REASON"
 #   diag MESSAGE...          a "# " comment line
 
@@ -196,9 +196,11 @@ expect_ours() {
 expect_lighttpd() {
 	local why=
 	case $(header Content-Type) in
-	text/html*) ;;
+	application/json*) ;;
 	*) why="Content-Type '$(header Content-Type)'; " ;;
 	esac
+	jq -e 'type == "object"' <"$API_BODY" >/dev/null 2>&1 ||
+		why="${why}the body is not a JSON object; "
 	[ -z "$(header X-Request-Id)" ] || why="${why}has X-Request-Id; "
 	_result "$([ -z "$why" ]; echo $?)" \
 		"${1:-$REQUEST is answered by lighttpd itself}" "$why$(_last)"
