@@ -9,10 +9,28 @@
 #include "log.h"
 #include "req.h"
 
+/*
+ * A raw NUL byte in the request target ends REQUEST_URI early, silently
+ * (the environment holds C strings): "/api/products/1\0abc" would read as
+ * "/api/products/1". lighttpd also passes the target it normalized, with
+ * every byte a URL may not carry raw percent-encoded, as REDIRECT_URI when
+ * that differs: a "%00" there that REQUEST_URI lacks is such a NUL.
+ * Returns the error message, or NULL when nothing was cut off.
+ */
+static const char *req_target_cut(const struct req *r)
+{
+	const char *norm = req_getenv(r, "REDIRECT_URI"), *nul, *q;
+
+	if (!norm || strstr(r->uri, "%00") || !(nul = strstr(norm, "%00")))
+		return NULL;
+	q = strchr(norm, '?');
+	return q && q < nul ? "Malformed query string" : "Malformed URL path";
+}
+
 int req_init(struct req *r, struct app *app, char **envp,
 	     const struct req_io *io)
 {
-	const char *id, *qmark;
+	const char *id, *qmark, *cut;
 	size_t plen;
 
 	memset(r, 0, sizeof(*r));
@@ -40,6 +58,7 @@ int req_init(struct req *r, struct app *app, char **envp,
 		if (!r->uri || !*r->uri)
 			r->uri = "/";
 	}
+	cut = req_target_cut(r);
 	qmark = strchr(r->uri, '?');
 	plen = qmark ? (size_t)(qmark - r->uri) : strlen(r->uri);
 	r->path = http_percent_decode(r->uri, plen, false);
@@ -47,6 +66,8 @@ int req_init(struct req *r, struct app *app, char **envp,
 		r->path = xstrdup("/");
 		return err_set(&r->err, ERR_BAD_REQUEST, "Malformed URL path");
 	}
+	if (cut)
+		return err_set(&r->err, ERR_BAD_REQUEST, "%s", cut);
 	return http_parse_query(qmark ? qmark + 1 : "", &r->query, &r->err);
 }
 

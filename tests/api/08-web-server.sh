@@ -1,6 +1,6 @@
 # 08-web-server.sh: the answers lighttpd gives by itself are agora's JSON
 # (a request refused before any responder runs, a responder that died,
-# none free).
+# none free), and a raw NUL byte in the target is a 400.
 # shellcheck shell=bash disable=SC2016,SC2034
 
 w8_dir=$API_STATE/w8
@@ -89,6 +89,19 @@ w8_raw 'GET /api/health/live HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n'
 w8_shape 400 "Bad Request"
 w8_raw 'GET /api/health/live HTTP/2.0\r\nHost: agora\r\nConnection: close\r\n\r\n'
 w8_shape 505 "HTTP Version Not Supported"
+
+# --- a raw NUL byte in the target ------------------------------------------------
+# It used to end the URL there: the rest was never seen.
+w8_raw 'GET /api/health/live\0abc HTTP/1.1\r\nHost: agora\r\nConnection: close\r\n\r\n'
+expect_status 400 "a raw NUL in the path is a 400, not the route before it"
+expect_ours
+expect_json_raw . \
+	'{"statusCode":400,"message":"Malformed URL path","error":"Bad Request"}'
+w8_raw 'GET /api/search/products?size=1\0x&sort=bogus HTTP/1.1\r\nHost: agora\r\nConnection: close\r\n\r\n'
+expect_status 400 "a raw NUL in the query is a 400"
+expect_json .message "Malformed query string"
+w8_raw 'GET /api/health/live HTTP/1.1\r\nHost: agora\r\nConnection: close\r\n\r\n'
+expect_status 200 "the same raw request without the NUL is a 200"
 
 # --- a second stack, for what would disturb the run's own -------------------------
 # These concern lighttpd and its configuration, not the backends: once,
