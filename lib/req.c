@@ -302,6 +302,7 @@ int req_write(struct req *r)
 	struct sbuf h;
 	unsigned nsql = 0;
 	double sqlms = 0;
+	bool head;
 	int ret;
 
 	if (r->app && r->app->db) {
@@ -319,8 +320,12 @@ int req_write(struct req *r)
 		sbuf_addf(&h, ", %s", r->extra_timing);
 	sbuf_addf(&h, ", total;dur=%.3f\r\n", req_elapsed_ms(r));
 	sbuf_add(&h, r->headers.buf, r->headers.len);
+	/* HEAD: the headers GET would get, its length included, no body. */
+	head = !strcmp(r->method, "HEAD");
+	if (head && r->status != 204)
+		sbuf_addf(&h, "Content-Length: %zu\r\n", r->out.len);
 	sbuf_addstr(&h, "\r\n");
-	if (r->status != 204)
+	if (r->status != 204 && !head)
 		sbuf_add(&h, r->out.buf, r->out.len);
 	ret = r->io.write(r->io.ctx, h.buf, (int)h.len);
 	sbuf_release(&h);

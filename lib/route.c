@@ -51,11 +51,14 @@ fail:
 void route_dispatch(const struct route *routes, struct req *r)
 {
 	const struct route *rt;
+	const char *method;
 
 	if (r->err.code)
 		goto out;
+	/* HEAD runs the GET route, as Express does; req_write drops the body. */
+	method = strcmp(r->method, "HEAD") ? r->method : "GET";
 	for (rt = routes; rt->method; rt++)
-		if (!strcmp(rt->method, r->method) &&
+		if (!strcmp(rt->method, method) &&
 		    route_match(rt->pattern, r->path, r))
 			break;
 	if (!rt->method) {

@@ -1,6 +1,7 @@
 # 08-web-server.sh: the answers lighttpd gives by itself are agora's JSON
 # (a request refused before any responder runs, a responder that died,
-# none free), and a raw NUL byte in the target is a 400.
+# none free), HEAD answers like GET without a body, and a raw NUL byte in
+# the target is a 400.
 # shellcheck shell=bash disable=SC2016,SC2034
 
 w8_dir=$API_STATE/w8
@@ -102,6 +103,47 @@ expect_status 400 "a raw NUL in the query is a 400"
 expect_json .message "Malformed query string"
 w8_raw 'GET /api/health/live HTTP/1.1\r\nHost: agora\r\nConnection: close\r\n\r\n'
 expect_status 200 "the same raw request without the NUL is a 200"
+
+# --- HEAD ------------------------------------------------------------------------
+# It used to be a 404 everywhere. Raw, to see that no body follows.
+w8_head() {
+	w8_raw "HEAD $1 HTTP/1.1\r\nHost: agora\r\n${2:-}Connection: close\r\n\r\n"
+}
+w8_head /api/health/live
+expect_status 200 "HEAD on a GET route answers 200"
+expect_ours
+expect_header Content-Length 15 "HEAD gives GET's Content-Length"
+ok '[ ! -s "$API_BODY" ]' "HEAD has no body"
+api GET /api/products
+w8_len=$(wc -c <"$API_BODY")
+w8_head /api/products
+expect_status 200
+expect_header Content-Length "$w8_len" \
+	"HEAD /api/products gives the length of the GET body ($w8_len)"
+ok '[ ! -s "$API_BODY" ]' "HEAD /api/products has no body"
+w8_head /api/users/me
+expect_status 401 "HEAD on a guarded GET route is guarded too"
+ok '[ ! -s "$API_BODY" ]' "... with no body"
+[ -z "$w8_admin" ] ||
+	w8_head /api/users/me "Authorization: Bearer $w8_admin\r\n"
+expect_status 200 "... and answers a signed-in user"
+w8_head /api/nope
+expect_status 404 "HEAD on an unknown path is 404"
+expect_ours
+ok '[ ! -s "$API_BODY" ]' "... with no body"
+# lighttpd drops a HEAD answer's body by itself; run as plain CGI (or
+# behind another server) the responder must not write one.
+w8_env=()
+for w8_v in PATH TMPDIR ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS \
+	DATABASE_URL REDIS_HOST REDIS_PORT JWT_SECRET BCRYPT_COST LOG_LEVEL; do
+	[ -z "${!w8_v+set}" ] || w8_env+=("$w8_v=${!w8_v}")
+done
+env -i "${w8_env[@]}" GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
+	REQUEST_METHOD=HEAD REQUEST_URI=/api/health/live \
+	"$AGORA_BUILDDIR/cgi-bin/health" </dev/null >"$w8_dir/cgi" 2>/dev/null
+ok 'grep -q "^Content-Length: 15" "$w8_dir/cgi" &&
+	[ "$(tail -c 4 "$w8_dir/cgi" | od -An -tx1 | tr -d " ")" = 0d0a0d0a ]' \
+	"as CGI, HEAD gives the headers with GET's length and ends there"
 
 # --- a second stack, for what would disturb the run's own -------------------------
 # These concern lighttpd and its configuration, not the backends: once,
