@@ -1,7 +1,7 @@
 # 08-web-server.sh: the answers lighttpd gives by itself are agora's JSON
 # (a request refused before any responder runs, a responder that died,
-# none free), HEAD answers like GET without a body, and a raw NUL byte in
-# the target is a 400.
+# none free), HEAD answers like GET without a body, a raw NUL byte in the
+# target is a 400, and slow clients (slowloris) do not lock others out.
 # shellcheck shell=bash disable=SC2016,SC2034
 
 w8_dir=$API_STATE/w8
@@ -151,7 +151,9 @@ ok 'grep -q "^Content-Length: 15" "$w8_dir/cgi" &&
 [ "$API_BACKEND" = sqlite ] || return 0
 
 w8_up=
+w8_slow=
 w8_cleanup() {
+	[ -z "$w8_slow" ] || kill "$w8_slow" 2>/dev/null
 	[ -z "$w8_up" ] || "$srcdir/lighttpd/stack" stop "$w8_dir/stack"
 }
 trap w8_cleanup EXIT
@@ -190,6 +192,96 @@ w8_until_200() {
 	done
 	return 1
 }
+
+# --- slowloris -------------------------------------------------------------------
+# 2,000 connections from 127.0.0.1 that send part of a request header and
+# then nothing. lighttpd's default budget (a third of 4096 descriptors)
+# ran out at 1,365, after which it stopped accepting anyone; the shipped
+# budget is 8,192, and the read timeout (10 s) closes them.
+w8_n=2000
+command -v python3 >/dev/null ||
+	_tap "not ok" "python3 is installed (run script/bootstrap)"
+cat >"$w8_dir/slow.py" <<'EOF'
+# HOST PORT N BOUND: N connections from HOST, each sending part of a
+# request header and then nothing. Prints "open K" once K of them are
+# connected with their part sent (20 s at most), then "closed C S" when
+# the server has closed all of them or BOUND seconds have passed: C
+# closed by the server after S seconds.
+import resource, selectors, socket, sys, time
+host, port, n, bound = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
+    float(sys.argv[4])
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+want = n + 64 if hard == resource.RLIM_INFINITY else min(n + 64, hard)
+if soft != resource.RLIM_INFINITY and soft < want:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+part = b"GET /api/health/live HTTP/1.1\r\nHost: agora\r\nX-Slow: "
+sel = selectors.DefaultSelector()
+for _ in range(n):
+    s = socket.socket()
+    s.setblocking(False)
+    s.bind((host, 0))
+    s.connect_ex((host, port))
+    sel.register(s, selectors.EVENT_WRITE)
+opened = []
+end = time.monotonic() + 20
+while sel.get_map() and time.monotonic() < end:
+    for key, _ in sel.select(1):
+        s = key.fileobj
+        sel.unregister(s)
+        try:
+            if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                s.send(part)
+                opened.append(s)
+                continue
+        except OSError:
+            pass
+        s.close()
+print("open", len(opened), flush=True)
+t0 = time.monotonic()
+sel = selectors.DefaultSelector()
+for s in opened:
+    sel.register(s, selectors.EVENT_READ)
+closed = 0
+while closed < len(opened) and time.monotonic() < t0 + bound:
+    for key, _ in sel.select(1):
+        try:
+            more = key.fileobj.recv(4096)
+        except OSError:
+            more = b""
+        if not more:
+            sel.unregister(key.fileobj)
+            key.fileobj.close()
+            closed += 1
+print("closed", closed, round(time.monotonic() - t0, 1), flush=True)
+EOF
+python3 "$w8_dir/slow.py" 127.0.0.1 "${w8_hostport##*:}" "$w8_n" 30 \
+	>"$w8_dir/slow.out" 2>&1 &
+w8_slow=$!
+for _ in $(seq 250); do
+	grep -q '^open' "$w8_dir/slow.out" && break
+	kill -0 "$w8_slow" 2>/dev/null || break
+	sleep 0.1
+done
+read -r _ w8_open <"$w8_dir/slow.out"
+ok '[ "${w8_open:-0}" = "$w8_n" ]' \
+	"$w8_n slow connections from 127.0.0.1 are open (${w8_open:-none})" ||
+	diag "$(cat "$w8_dir/slow.out")"
+# The other client: a second address; the bound tells a lockout (it
+# waited for the slow connections to end) from a busy machine.
+w8_code=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' \
+	--max-time 5 --interface 127.0.0.2 "$BASE_URL/api/health/live")
+ok '[ "${w8_code%% *}" = 200 ]' \
+	"meanwhile a client on 127.0.0.2 is answered (${w8_code:-000})"
+w8_code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+	"$BASE_URL/api/health/live")
+ok '[ "$w8_code" = 200 ]' "... and a new one on 127.0.0.1 too ($w8_code)"
+# They sent nothing more: the read timeout closes them (10 s; the bound
+# tells it from lighttpd's default, 60 s).
+wait "$w8_slow"
+w8_slow=
+read -r _ w8_closed w8_s < <(grep '^closed' "$w8_dir/slow.out")
+ok '[ "${w8_closed:-0}" = "${w8_open:-x}" ]' \
+	"lighttpd closed every idle slow connection within 30 s (${w8_closed:-0} after ${w8_s:-?} s)"
 
 # --- a responder that dies mid-request: 500 -----------------------------------------
 w8_pids=$(w8_procs health)
