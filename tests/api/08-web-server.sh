@@ -183,9 +183,10 @@ w8_procs() {
 	done
 }
 
-# w8_until_200 PATH: the stack answers PATH with 200 again, within 10 s.
+# w8_until_200 PATH: the stack answers PATH with 200 again, within 30 s
+# (a new responder starts in well under a second on an idle machine).
 w8_until_200() {
-	for _ in $(seq 50); do
+	for _ in $(seq 150); do
 		[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
 			"$BASE_URL$1")" = 200 ] && return 0
 		sleep 0.2
