@@ -11,7 +11,9 @@
 #       `TOKEN= api ...` for one anonymous request). Afterwards:
 #       $STATUS (000 when curl itself failed), $BODY, $API_BODY and
 #       $API_HEADERS (the files holding body and headers) and $REQUEST
-#       ("METHOD PATH", used in default descriptions).
+#       ("METHOD PATH", used in default descriptions). A copy of every
+#       answer goes to $API_STATE/responses, which tests/api/run checks
+#       against docs/openapi.json at the end of the pass.
 #   header NAME         value of a response header ("" when absent)
 #   json JQ             jq -r on the response body (strings raw,
 #                       anything else as compact JSON)
@@ -109,7 +111,21 @@ api() {
 		diag "curl: $REQUEST: $(cat "$API_STATE/curl.err")"
 	fi
 	BODY=$(cat "$API_BODY")
+	_log_response "$method" "$path"
 	return 0
+}
+
+# _log_response METHOD TARGET: keep a copy of the answer in
+# $API_STATE/responses, which tests/api/run checks against
+# docs/openapi.json in one go at the end of the pass.
+_log_response() {
+	local dir=$API_STATE/responses n
+	[ -d "$dir" ] || return 0
+	n=$(($(cat "$dir/seq" 2>/dev/null || echo 0) + 1))
+	echo "$n" >"$dir/seq"
+	printf '%s\n%s\n%s\n' "$1" "$2" "$STATUS" >"$dir/$n.meta"
+	cp "$API_HEADERS" "$dir/$n.headers"
+	cp "$API_BODY" "$dir/$n.body"
 }
 
 header() {
