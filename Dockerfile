@@ -39,7 +39,8 @@ COPY --from=build /out/runtime-packages /tmp/runtime-packages
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 		--no-install-recommends \
-		lighttpd curl ca-certificates $(cat /tmp/runtime-packages) \
+		lighttpd lighttpd-mod-deflate curl ca-certificates \
+		$(cat /tmp/runtime-packages) \
 	&& rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
 	&& useradd --system --uid 10001 --user-group --home-dir /var/lib/agora \
 		--create-home --shell /usr/sbin/nologin agora

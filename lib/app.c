@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "cors.h"
 #include "log.h"
 
 extern char **environ;
@@ -75,10 +76,16 @@ static void app_handle(struct app *app, const struct route *routes,
 		       char **envp, const struct req_io *io)
 {
 	struct req r;
+	int init;
 
 	if (app->db)
 		db_stats_reset(app->db);
-	if (req_init(&r, app, envp, io) < 0) {
+	init = req_init(&r, app, envp, io);
+	/* Before routing, as NestJS's cors middleware: errors carry the
+	 * CORS headers too, and a preflight is answered here. */
+	if (cors_apply(&r, app->cfg.cors_origins)) {
+		/* answered */
+	} else if (init < 0) {
 		req_send_error(&r, &r.err);
 	} else {
 		/* Handlers that use the cache say hit or miss instead. */

@@ -50,6 +50,30 @@ static const char *check_log_level(const char *v)
 	return "must be one of debug, info, warn, error";
 }
 
+/* "*", or origins as a browser sends them (scheme://host[:port]),
+ * comma-separated. */
+static const char *check_cors_origins(const char *v)
+{
+	const char *p = v;
+
+	if (!strcmp(v, "*"))
+		return NULL;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (!starts_with(p, "http://") && !starts_with(p, "https://"))
+			return "must be * or a comma-separated list of "
+			       "http(s)://host[:port] origins";
+		p += strcspn(p, ",");
+		if (p[-1] == '/')
+			return "must list origins without a path "
+			       "(no trailing /)";
+		if (*p)
+			p++;
+	}
+	return NULL;
+}
+
 #define STR(name, field, def, check) \
 	{ name, CFG_STR, offsetof(struct cfg, field), def, 0, 0, check }
 #define NUM(name, kind, field, def, min, max) \
@@ -78,6 +102,8 @@ static const struct cfg_var cfg_vars[] = {
 	STR("ADMIN_PASSWORD", admin_password, "", NULL),
 	STR("LOG_LEVEL", log_level, "info", check_log_level),
 	NUM("ES_TIMEOUT_MS", CFG_INT, es_timeout_ms, "2000", 100, 600000),
+	STR("CORS_ORIGINS", cors_origins, "", check_cors_origins),
+	STR("SWAGGER_UI_DIR", swagger_ui_dir, PKGDATADIR "/swagger-ui", NULL),
 };
 
 #define CFG_NVARS ARRAY_SIZE(cfg_vars)

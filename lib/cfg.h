@@ -31,6 +31,8 @@ struct cfg {
 	char *admin_password;		/* ADMIN_PASSWORD, "" */
 	char *log_level;		/* LOG_LEVEL debug|info|warn|error, info */
 	int es_timeout_ms;		/* ES_TIMEOUT_MS per call, 2000 */
+	char *cors_origins;		/* CORS_ORIGINS, "" = CORS off */
+	char *swagger_ui_dir;		/* SWAGGER_UI_DIR, swagger-ui-dist */
 };
 
 #define CFG_NEED_JWT 0x1	/* JWT_SECRET must be set (and ≥ 32 bytes) */

@@ -240,6 +240,16 @@ int req_json(struct req *r, int status, struct json_object *obj)
 	return 0;
 }
 
+int req_bytes(struct req *r, int status, const char *type, const void *buf,
+	      size_t len)
+{
+	r->status = status;
+	r->content_type = type;
+	sbuf_reset(&r->out);
+	sbuf_add(&r->out, buf, len);
+	return 0;
+}
+
 int req_no_content(struct req *r)
 {
 	r->status = 204;
@@ -265,6 +275,7 @@ int req_send_error(struct req *r, const struct err *e)
 		log_msg(LOG_ERROR, r->reqid, "%d %s", code,
 			e->msg[0] ? e->msg : text);
 	r->status = code;
+	r->content_type = NULL;
 	sbuf_reset(b);
 	sbuf_addf(b, "{\"statusCode\":%d,\"message\":", code);
 	if (code < 500 && e->nlist) {
@@ -313,7 +324,8 @@ int req_write(struct req *r)
 	sbuf_addf(&h, "Status: %d %s\r\n", r->status,
 		  err_status_text(r->status));
 	if (r->status != 204)
-		sbuf_addstr(&h, "Content-Type: application/json; charset=utf-8\r\n");
+		sbuf_addf(&h, "Content-Type: %s\r\n", r->content_type ?
+			  r->content_type : "application/json; charset=utf-8");
 	sbuf_addf(&h, "X-Request-Id: %s\r\n", r->reqid);
 	sbuf_addf(&h, "Server-Timing: sql;desc=\"%u\";dur=%.3f", nsql, sqlms);
 	if (r->extra_timing)

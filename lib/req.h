@@ -65,6 +65,7 @@ struct req {
 	int status;			/* 0 until a response is made */
 	struct sbuf headers;		/* extra "Name: value\r\n" lines */
 	struct sbuf out;		/* response body */
+	const char *content_type;	/* static; NULL: JSON */
 	const char *extra_timing;	/* appended to Server-Timing, static */
 };
 
@@ -109,6 +110,10 @@ int req_query_valid(struct req *r, const struct valid_field *fields,
 /* req_json: body takes ownership of obj. */
 int req_json(struct req *r, int status, struct json_object *obj);
 int req_no_content(struct req *r);
+/* req_bytes: answer len bytes of buf (copied) as Content-Type type (a
+ * static string), for the few answers that are not JSON. */
+int req_bytes(struct req *r, int status, const char *type, const void *buf,
+	      size_t len);
 /* req_header: add a response header; the value must not contain CR/LF. */
 void req_header(struct req *r, const char *name, const char *value);
 /*
