@@ -5,10 +5,15 @@
 -- that the driver parses (latencies in milliseconds):
 --   BENCH requests=N seconds=S rps=R p50=X p99=Y non2xx=K errors=E
 -- non2xx counts answers outside 2xx/3xx, errors the socket-level failures.
+-- BENCH_ACCEPT_ENCODING, when set, goes out as Accept-Encoding.
 
 local token = os.getenv("BENCH_TOKEN")
 if token and token ~= "" then
 	wrk.headers["Authorization"] = "Bearer " .. token
+end
+local encoding = os.getenv("BENCH_ACCEPT_ENCODING")
+if encoding and encoding ~= "" then
+	wrk.headers["Accept-Encoding"] = encoding
 end
 
 function done(summary, latency, requests)
