@@ -55,5 +55,10 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 	CMD curl -fsS --max-time 2 "http://127.0.0.1:${PORT}/api/health/live" \
 		>/dev/null || exit 1
+# `docker stop` sends SIGTERM, on which lighttpd drops the requests in
+# flight; SIGINT is its graceful stop (it lets them finish, for at most
+# the graceful-shutdown-timeout of its configuration). The daemons and
+# `agora cron` treat SIGINT as SIGTERM.
+STOPSIGNAL SIGINT
 ENTRYPOINT ["/usr/local/libexec/agora/entrypoint"]
 CMD ["web"]
