@@ -34,6 +34,7 @@ RUN find /out/usr/local/bin /out/usr/local/sbin /out/usr/local/libexec \
 	&& cat /out/runtime-packages
 
 # ---- runtime: shared libraries, lighttpd and the installed tree ---------
+# lighttpd-mod-deflate: the lighttpd configuration compresses answers.
 FROM debian:bookworm-slim
 COPY --from=build /out/runtime-packages /tmp/runtime-packages
 RUN apt-get update \
