@@ -1,0 +1,255 @@
+/* search-analyze.c: the one analyzer of documents and queries (words,
+ * NFKC, case folding, CJK bigrams) with libunistring. */
+#include "common.h"
+
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
+
+#include "search-analyze.h"
+
+enum analyze_class {
+	AN_NONE,		/* separates words */
+	AN_WORD,		/* a letter or digit of a non-CJK script */
+	AN_CJK,			/* a Hangul, Han, Hiragana or Katakana letter */
+	AN_JOIN,		/* a mark, or a letter of no script of its own
+				 * (ー): part of the word it is in */
+};
+
+static const uc_script_t *an_cjk[4], *an_common, *an_inherited;
+
+static void analyze_scripts(void)
+{
+	static const char *const cjk[] = { "Hangul", "Han", "Hiragana",
+					    "Katakana" };
+	size_t i;
+
+	if (an_common)
+		return;
+	for (i = 0; i < ARRAY_SIZE(cjk); i++)
+		an_cjk[i] = uc_script_byname(cjk[i]);
+	an_inherited = uc_script_byname("Inherited");
+	an_common = uc_script_byname("Common");
+}
+
+static enum analyze_class analyze_class(ucs4_t c)
+{
+	const uc_script_t *s;
+	size_t i;
+
+	/* Most text is ASCII: no table look-ups for it. */
+	if (c < 0x80)
+		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		       (c >= 'A' && c <= 'Z') ? AN_WORD : AN_NONE;
+	if (uc_is_general_category(c, UC_CATEGORY_N))
+		return AN_WORD;
+	if (uc_is_general_category(c, UC_CATEGORY_M))
+		return AN_JOIN;
+	if (!uc_is_general_category(c, UC_CATEGORY_L))
+		return AN_NONE;
+	s = uc_script(c);
+	for (i = 0; i < ARRAY_SIZE(an_cjk); i++)
+		if (s == an_cjk[i])
+			return AN_CJK;
+	return !s || s == an_common || s == an_inherited ? AN_JOIN : AN_WORD;
+}
+
+/* The next character of s (len > 0); a bad sequence is one U+FFFD,
+ * which separates words. */
+static size_t analyze_next(const uint8_t *s, size_t len, ucs4_t *c)
+{
+	int n = u8_mbtouc(c, s, len);
+
+	return n > 0 ? (size_t)n : 1;
+}
+
+static void analyze_push(struct search_analysis *a, const uint8_t *t,
+			 size_t len, size_t start, size_t end, bool gram)
+{
+	struct search_token *k;
+
+	if (a->ntok == a->alloc) {
+		a->alloc = a->alloc ? 2 * a->alloc : 32;
+		a->tok = xrealloc(a->tok, a->alloc * sizeof(*a->tok));
+	}
+	k = &a->tok[a->ntok++];
+	k->off = a->text.len;
+	k->len = len;
+	k->start = start;
+	k->end = end;
+	k->gram = gram;
+	if (!gram)
+		a->nwords++;
+	k->word = a->nwords - 1;
+	sbuf_add(&a->text, t, len);
+	sbuf_addch(&a->text, '\0');
+}
+
+/*
+ * One word of normalized text w (wlen bytes), from the original bytes
+ * [start, end). starts, when not NULL, holds the original offset of each
+ * of the word's characters and one past the end (a CJK word whose
+ * normalization kept its length): a bigram's span is then its own.
+ */
+static void analyze_word(struct search_analysis *a, const uint8_t *w,
+			 size_t wlen, bool cjk, size_t start, size_t end,
+			 const size_t *starts)
+{
+	size_t p0 = 0, p1, p2, k = 0;
+	ucs4_t c;
+
+	analyze_push(a, w, wlen, start, end, false);
+	if (!cjk)
+		return;
+	/* Bigrams: from each character to the end of the next one; a word
+	 * of one character has none (it is its own unigram). */
+	p1 = analyze_next(w, wlen, &c);
+	while (p1 < wlen) {
+		p2 = p1 + analyze_next(w + p1, wlen - p1, &c);
+		analyze_push(a, w + p0, p2 - p0, starts ? starts[k] : start,
+			     starts ? starts[k + 2] : end, true);
+		p0 = p1;
+		p1 = p2;
+		k++;
+	}
+}
+
+#define AN_MAX_CHARS 256
+
+/*
+ * A run of original bytes [start, end) of one class: normalize it, then
+ * split it again, since normalizing can bring separators (½ is 1⁄2).
+ * Stops at limit words in a (0: no limit).
+ */
+static size_t analyze_run(struct search_analysis *a, const uint8_t *s,
+			  size_t start, size_t end, size_t limit)
+{
+	uint8_t fixed[512], *norm;
+	size_t nlen = sizeof(fixed), i, n, w0, words = 0, nchars = 0;
+	size_t starts[AN_MAX_CHARS + 1], nstarts = 0, k;
+	enum analyze_class cl, wc;
+	ucs4_t c;
+
+	for (i = start; i < end && nstarts < AN_MAX_CHARS; i += n) {
+		n = analyze_next(s + i, end - i, &c);
+		starts[nstarts++] = i;
+	}
+	starts[nstarts] = end;
+	if (i < end)
+		nstarts = 0;	/* too long to map: spans are the run's */
+	norm = u8_casefold(s + start, end - start, NULL, UNINORM_NFKC, fixed,
+			   &nlen);
+	if (!norm)
+		return 0;	/* out of memory in libunistring: no words */
+	for (i = 0; i < nlen;) {
+		n = analyze_next(norm + i, nlen - i, &c);
+		if (analyze_class(c) == AN_NONE) {
+			i += n;
+			continue;
+		}
+		w0 = i;
+		wc = AN_NONE;
+		nchars = 0;
+		while (i < nlen) {
+			n = analyze_next(norm + i, nlen - i, &c);
+			cl = analyze_class(c);
+			if (cl == AN_NONE)
+				break;
+			if (cl != AN_JOIN && wc != AN_NONE && cl != wc)
+				break;
+			if (cl != AN_JOIN)
+				wc = cl;
+			i += n;
+			nchars++;
+		}
+		if (limit && a->nwords >= limit)
+			break;
+		/* Character offsets map one to one when the run became one
+		 * word of as many characters. */
+		k = w0 == 0 && i == nlen && nchars == nstarts;
+		analyze_word(a, norm + w0, i - w0, wc == AN_CJK, start, end,
+			     k ? starts : NULL);
+		words++;
+	}
+	if (norm != fixed)
+		free(norm);
+	return words;
+}
+
+size_t search_analyze(struct search_analysis *a, const char *text,
+		      size_t len, size_t max_words)
+{
+	const uint8_t *s = (const uint8_t *)text;
+	size_t i = 0, n, start = 0, words = 0, limit;
+	enum analyze_class cl, run = AN_NONE;
+	ucs4_t c;
+
+	analyze_scripts();
+	limit = max_words ? a->nwords + max_words : 0;
+	while (i <= len) {
+		if (i < len) {
+			n = analyze_next(s + i, len - i, &c);
+			cl = analyze_class(c);
+		} else {
+			n = 1;
+			cl = AN_NONE;
+		}
+		if (cl == AN_JOIN)
+			cl = run == AN_NONE ? AN_WORD : run;
+		if (run != AN_NONE && cl != run) {
+			words += analyze_run(a, s, start, i, limit);
+			run = AN_NONE;
+			if (limit && a->nwords >= limit)
+				break;
+		}
+		if (cl != AN_NONE && run == AN_NONE) {
+			run = cl;
+			start = i;
+		}
+		i += n;
+	}
+	return words;
+}
+
+void search_analysis_reset(struct search_analysis *a)
+{
+	a->ntok = 0;
+	a->nwords = 0;
+	sbuf_reset(&a->text);
+}
+
+void search_analysis_release(struct search_analysis *a)
+{
+	free(a->tok);
+	a->tok = NULL;
+	a->ntok = a->alloc = a->nwords = 0;
+	sbuf_release(&a->text);
+}
+
+size_t search_word_grams(const struct search_analysis *a, size_t i)
+{
+	size_t n = 0;
+
+	while (i + 1 + n < a->ntok && a->tok[i + 1 + n].gram)
+		n++;
+	return n;
+}
+
+size_t search_gram_min(size_t n)
+{
+	return (3 * n + 4) / 5;
+}
+
+void search_analysis_words(const struct search_analysis *a, struct sbuf *sb)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < a->ntok; i++) {
+		if (a->tok[i].gram)
+			continue;
+		if (n++)
+			sbuf_addch(sb, ' ');
+		sbuf_add(sb, search_token_text(a, i), a->tok[i].len);
+	}
+}
