@@ -12,6 +12,7 @@ RUN apt-get update \
 		autoconf automake pkg-config gcc make libc6-dev libfcgi-dev \
 		libpq-dev libsqlite3-dev libhiredis-dev librdkafka-dev \
 		libcurl4-openssl-dev libjson-c-dev libjwt-dev libcrypt-dev \
+		libunistring-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
