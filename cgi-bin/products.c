@@ -78,6 +78,11 @@ static int products_write(struct req *r, int64_t id, const char *type,
 		json_object_object_add(payload, "version", json_object_new_int64(
 					       db_res_int(res, 0, COL_VERSION) + 1));
 	} else {
+		if (search_doc_index(db, db_res_int(res, 0, 0),
+				     db_res_str(res, 0, 1),
+				     db_res_isnull(res, 0, 2) ? NULL :
+				     db_res_str(res, 0, 2), &r->err) < 0)
+			goto fail;
 		payload = products_event(res, 0);
 	}
 	snprintf(aggid, sizeof(aggid), "%" PRId64, db_res_int(res, 0, 0));

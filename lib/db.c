@@ -11,6 +11,8 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include "search-sqlite.h"
+
 /*
  * Both backends cache prepared statements keyed by SQL text (a hash and a
  * strcmp, so SQL built at run time is safe too). Handlers use a small, fixed
@@ -455,6 +457,10 @@ static int lite_connect(struct db *db, struct err *e)
 	       lite_code(rc) == ERR_UNAVAILABLE &&
 	       mono_ms() - t0 < db->opts.busy_timeout)
 		usleep(5000);
+	/* The search analyzer: products_fts's tokenizer and what the
+	 * search queries call. */
+	if (rc == SQLITE_OK)
+		rc = search_sqlite_register(db->lite);
 	if (rc != SQLITE_OK) {
 		lite_fail(db, rc, e);
 		sqlite3_close_v2(db->lite);

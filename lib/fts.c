@@ -1,11 +1,14 @@
 /* fts.c: product search on the database's own full text: SQLite FTS5 or a
- * PostgreSQL weighted tsvector (db/<dialect>/0004_products.sql). */
+ * PostgreSQL weighted tsvector, both of agora's analyzer
+ * (db/<dialect>/0014_search_analyzer.sql). */
 #include "common.h"
 
 #include <time.h>
 
-#include "search-impl.h"
 #include "sbuf.h"
+#include "search-analyze.h"
+#include "search-impl.h"
+#include "search-sqlite.h"
 
 struct fts {
 	struct search base;	/* first: a struct search * is a struct fts * */
@@ -13,86 +16,187 @@ struct fts {
 };
 
 /*
- * The words of q, OR-ed (docs/api.md, Search). q is never handed to a query parser
- * as it is. On SQLite the words are the runs of ASCII letters and digits
- * and of non-ASCII characters; every other byte (quotes, operators, '*',
- * ':', '(', '-', '^') separates words, as in the tokenizers of the other
- * backends. Each word becomes one FTS5 string, which FTS5 only tokenizes
- * (unicode61 splits non-ASCII punctuation further). A q without words
- * gives an empty expression, which matches nothing. On PostgreSQL the
- * text goes through to_tsvector('simple', $1), whose lexemes are each
- * quoted into a tsquery, OR-ed, and cast without any further parsing.
+ * q is never handed to a query parser as it is: the analyzer
+ * (search-analyze.c) turns it into words and their bigrams, and each
+ * becomes one quoted FTS5 string or one quoted tsquery lexeme. Words are
+ * OR-ed (docs/api.md, Search). A word matches a product when the product holds the
+ * whole word, or enough of its bigrams (search_gram_min()) in one field:
+ * 노트북을 finds 노트북, 무선이어폰 finds 무선 이어폰. A q without words
+ * matches nothing.
+ *
+ * The score is the same on every backend (the Elasticsearch query in
+ * es.c computes it with constant scores): the sum over the query's words
+ * of the best of
+ *   4  the whole word in the name        2  enough bigrams in the name
+ *   2  the whole word in the description 1  enough bigrams in the
+ *                                           description
+ * so the name weighs twice the description and a whole word twice its
+ * bigrams; products with more of the words rank higher, equal scores
+ * newest (highest id) first.
  */
 #define FTS_MAX_WORDS 32
 
-static bool fts_word_byte(unsigned char c)
+/* The matching part of a search, shared by the facet and page queries:
+ * " FROM … WHERE" and its parameters $1…$np. */
+struct fts_where {
+	struct sbuf sql;
+	struct db_param *params;
+	size_t np;
+	char **owned;		/* the parameter strings made here */
+	size_t nowned;
+};
+
+static void fts_where_release(struct fts_where *w)
 {
-	return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z');
+	while (w->nowned)
+		free(w->owned[--w->nowned]);
+	free(w->owned);
+	free(w->params);
+	sbuf_release(&w->sql);
 }
 
-static void fts_match_expr(const char *q, struct sbuf *sb)
+/* Add a parameter that w owns; returns its number. */
+static size_t fts_param(struct fts_where *w, char *s)
 {
-	const unsigned char *p = (const unsigned char *)q;
-	size_t words = 0;
+	w->owned[w->nowned++] = s;
+	w->params[w->np++] = DB_S(s);
+	return w->np;
+}
 
-	while (*p && words < FTS_MAX_WORDS) {
-		if (!fts_word_byte(*p)) {
-			p++;
-			continue;
-		}
-		sbuf_addstr(sb, words++ ? " OR \"" : "\"");
-		while (*p && fts_word_byte(*p))
-			sbuf_addch(sb, *p++);
-		sbuf_addch(sb, '"');
+/* A lexeme as a tsquery operand restricted to weights: 'x':AB. */
+static char *fts_pg_lexeme(const char *t, const char *weights)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_addch(&sb, '\'');
+	for (; *t; t++) {
+		if (*t == '\'' || *t == '\\')
+			sbuf_addch(&sb, *t);
+		sbuf_addch(&sb, *t);
 	}
-	/* FTS5 rejects an empty MATCH; an empty phrase matches nothing. */
-	if (!words)
-		sbuf_addstr(sb, "\"\"");
+	sbuf_addf(&sb, "':%s", weights);
+	return sbuf_detach(&sb, NULL);
 }
 
-#define PG_TSQUERY \
-	"(SELECT string_agg('''' || replace(replace(w, '\\', '\\\\'), " \
-	"'''', '''''') || '''', ' | ') " \
-	"FROM unnest(tsvector_to_array(to_tsvector('simple', $1::text))) " \
-	"AS w)::tsquery"
+static void fts_pg_any(struct sbuf *any, const char *t, const char *weights)
+{
+	char *x = fts_pg_lexeme(t, weights);
+
+	sbuf_addf(any, "%s%s", any->len ? " | " : "", x);
+	free(x);
+}
+
+/* PostgreSQL: the tsvector holds whole words of the name with weight A,
+ * of the description B, bigrams C and D (search-doc.c). */
+static void fts_where_pg(struct fts_where *w, const struct search_analysis *a)
+{
+	struct sbuf any = SBUF_INIT, score = SBUF_INIT;
+	size_t i, j, g, pa, pb, pn;
+
+	w->params[w->np++] = DB_NUL;	/* $1: every token, OR-ed */
+	for (i = 0; i < a->ntok; i += 1 + g) {
+		g = search_word_grams(a, i);
+		sbuf_addstr(&score, i ? " + GREATEST(" : "GREATEST(");
+		pa = fts_param(w, fts_pg_lexeme(search_token_text(a, i), "A"));
+		pb = fts_param(w, fts_pg_lexeme(search_token_text(a, i), "B"));
+		sbuf_addf(&score, "CASE WHEN p.search @@ $%zu::tsquery THEN 4 "
+			  "WHEN p.search @@ $%zu::tsquery THEN 2 ELSE 0 END",
+			  pa, pb);
+		fts_pg_any(&any, search_token_text(a, i), "AB");
+		if (g) {
+			struct sbuf name = SBUF_INIT, desc = SBUF_INIT;
+
+			for (j = i + 1; j <= i + g; j++) {
+				pn = fts_param(w, fts_pg_lexeme(
+						       search_token_text(a, j),
+						       "C"));
+				sbuf_addf(&name, "%s(p.search @@ $%zu::tsquery)"
+					  "::int", j > i + 1 ? " + " : "", pn);
+				pn = fts_param(w, fts_pg_lexeme(
+						       search_token_text(a, j),
+						       "D"));
+				sbuf_addf(&desc, "%s(p.search @@ $%zu::tsquery)"
+					  "::int", j > i + 1 ? " + " : "", pn);
+				fts_pg_any(&any, search_token_text(a, j), "CD");
+			}
+			sbuf_addf(&score, ", CASE WHEN %s >= %zu THEN 2 "
+				  "WHEN %s >= %zu THEN 1 ELSE 0 END",
+				  name.buf, search_gram_min(g), desc.buf,
+				  search_gram_min(g));
+			sbuf_release(&name);
+			sbuf_release(&desc);
+		}
+		sbuf_addch(&score, ')');
+	}
+	w->owned[w->nowned++] = sbuf_detach(&any, NULL);
+	w->params[0] = DB_S(w->owned[w->nowned - 1]);
+	sbuf_addf(&w->sql, " FROM (SELECT p.*, %s AS score FROM products p "
+		  "WHERE p.search @@ $1::tsquery) AS p WHERE p.score > 0 AND",
+		  score.buf);
+	sbuf_release(&score);
+}
+
+/* SQLite: bigrams are tokens of their own, marked (search-sqlite.c);
+ * search_score() reads the spec to tell the phrases apart. */
+static void fts_where_sqlite(struct fts_where *w,
+			     const struct search_analysis *a)
+{
+	struct sbuf match = SBUF_INIT, spec = SBUF_INIT;
+	size_t i, g;
+
+	for (i = 0; i < a->ntok; i++) {
+		sbuf_addstr(&match, i ? " OR \"" : "\"");
+		if (a->tok[i].gram)
+			sbuf_addstr(&match, SEARCH_SQLITE_GRAM);
+		/* words hold no '"': letters, digits and marks only */
+		sbuf_addstr(&match, search_token_text(a, i));
+		sbuf_addch(&match, '"');
+		if (!a->tok[i].gram) {
+			g = search_word_grams(a, i);
+			sbuf_addf(&spec, "%zu:%zu,", g, search_gram_min(g));
+		}
+	}
+	fts_param(w, sbuf_detach(&match, NULL));
+	fts_param(w, sbuf_detach(&spec, NULL));
+	/* CROSS JOIN keeps the matches as the outer loop: left to itself
+	 * the planner may scan products and probe the full-text index once
+	 * per row (seconds at a million rows). */
+	sbuf_addstr(&w->sql, " FROM (SELECT rowid AS rid, "
+		    "search_score(products_fts, $2) AS score "
+		    "FROM products_fts WHERE products_fts MATCH $1) "
+		    "AS m CROSS JOIN products p ON p.id = m.rid "
+		    "WHERE m.score > 0 AND");
+}
 
 /*
  * The FROM and WHERE shared by the page and the facet query: the matches
- * of q (when given), ACTIVE, within the price range. Parameters are
- * numbered from $1 in the order they are pushed to params.
+ * of a (when has_q), ACTIVE, within the price range. Room is left for
+ * four more parameters.
  */
-static void fts_from(struct fts *f, const struct search_query *q,
-		     bool has_q, struct sbuf *sql, struct db_param *params,
-		     size_t *np, struct sbuf *match)
+static void fts_where(struct fts_where *w, bool pg,
+		      const struct search_query *q, bool has_q,
+		      const struct search_analysis *a)
 {
-	bool pg = db_dialect(f->db) == DB_POSTGRES;
+	size_t room = 2 * a->ntok + 8;
 
-	if (has_q && pg) {
-		params[(*np)++] = DB_S(q->q);
-		sbuf_addstr(sql, " FROM products p, (SELECT " PG_TSQUERY
-			    " AS tq) AS m WHERE p.search @@ m.tq AND");
-	} else if (has_q) {
-		/* CROSS JOIN keeps the matches as the outer loop: left to
-		 * itself the planner may scan products and probe the full-text
-		 * index once per row (seconds at a million rows). */
-		fts_match_expr(q->q, match);
-		params[(*np)++] = DB_S(match->buf);
-		sbuf_addstr(sql, " FROM (SELECT rowid AS rid, "
-			    "bm25(products_fts, 2.0, 1.0) AS score "
-			    "FROM products_fts WHERE products_fts MATCH $1) "
-			    "AS m CROSS JOIN products p ON p.id = m.rid WHERE");
-	} else {
-		sbuf_addstr(sql, " FROM products p WHERE");
-	}
-	sbuf_addstr(sql, " p.status = 'ACTIVE'");
+	w->params = xcalloc(room, sizeof(*w->params));
+	w->owned = xcalloc(room, sizeof(*w->owned));
+	if (has_q && !a->ntok)
+		sbuf_addstr(&w->sql, " FROM products p WHERE 1 = 0 AND");
+	else if (has_q && pg)
+		fts_where_pg(w, a);
+	else if (has_q)
+		fts_where_sqlite(w, a);
+	else
+		sbuf_addstr(&w->sql, " FROM products p WHERE");
+	sbuf_addstr(&w->sql, " p.status = 'ACTIVE'");
 	if (q->min_price >= 0) {
-		params[(*np)++] = DB_I(q->min_price);
-		sbuf_addf(sql, " AND p.price >= $%zu", *np);
+		w->params[w->np++] = DB_I(q->min_price);
+		sbuf_addf(&w->sql, " AND p.price >= $%zu", w->np);
 	}
 	if (q->max_price >= 0) {
-		params[(*np)++] = DB_I(q->max_price);
-		sbuf_addf(sql, " AND p.price <= $%zu", *np);
+		w->params[w->np++] = DB_I(q->max_price);
+		sbuf_addf(&w->sql, " AND p.price <= $%zu", w->np);
 	}
 }
 
@@ -150,22 +254,21 @@ static struct json_object *fts_facet(struct fts_bucket *b, size_t n)
  * column, the total sums the pairs the filters keep.
  */
 static int fts_facets(struct fts *f, const struct search_query *q,
-		      bool has_q, struct json_object *out, struct err *e)
+		      const struct fts_where *w, struct json_object *out,
+		      struct err *e)
 {
-	struct db_param params[4];
-	struct sbuf sql = SBUF_INIT, match = SBUF_INIT;
+	struct sbuf sql = SBUF_INIT;
 	struct fts_bucket *cats = NULL, *brands = NULL;
 	struct db_res *res = NULL;
 	struct json_object *facets;
-	size_t np = 0, ncat = 0, nbrand = 0, i, rows;
+	size_t ncat = 0, nbrand = 0, i, rows;
 	int64_t total = 0, cnt;
 	const char *c, *b;
 	int ret = -1;
 
-	sbuf_addstr(&sql, "SELECT p.category, p.brand, count(*)");
-	fts_from(f, q, has_q, &sql, params, &np, &match);
-	sbuf_addstr(&sql, " GROUP BY p.category, p.brand");
-	if (db_query(f->db, &res, sql.buf, params, np, e) < 0)
+	sbuf_addf(&sql, "SELECT p.category, p.brand, count(*)%s "
+		  "GROUP BY p.category, p.brand", w->sql.buf);
+	if (db_query(f->db, &res, sql.buf, w->params, w->np, e) < 0)
 		goto out;
 	rows = db_res_rows(res);
 	cats = xcalloc(rows + 1, sizeof(*cats));
@@ -192,7 +295,6 @@ out:
 	if (res)
 		db_res_free(res);
 	sbuf_release(&sql);
-	sbuf_release(&match);
 	return ret;
 }
 
@@ -211,10 +313,8 @@ static const char *fts_order(enum search_sort sort, bool has_q, bool pg)
 	}
 	if (!has_q)
 		return " ORDER BY p.created_at DESC, p.id DESC";
-	/* bm25() is lower for better matches; ts_rank() higher. */
-	return pg ? " ORDER BY ts_rank('{0.1,0.2,0.5,1.0}', p.search, m.tq) "
-		    "DESC, p.id DESC"
-		  : " ORDER BY m.score, p.id DESC";
+	return pg ? " ORDER BY p.score DESC, p.id DESC"
+		  : " ORDER BY m.score DESC, p.id DESC";
 }
 
 static int fts_products(struct search *s, const struct search_query *q,
@@ -223,31 +323,34 @@ static int fts_products(struct search *s, const struct search_query *q,
 	struct fts *f = (struct fts *)s;
 	bool has_q = q->q && q->q[0];
 	bool pg = db_dialect(f->db) == DB_POSTGRES;
-	struct db_param params[8];
-	struct sbuf sql = SBUF_INIT, match = SBUF_INIT;
+	struct search_analysis a = SEARCH_ANALYSIS_INIT;
+	struct fts_where w = { SBUF_INIT, NULL, 0, NULL, 0 };
+	struct sbuf sql = SBUF_INIT;
 	struct db_res *res = NULL;
 	struct json_object *o = json_object_new_object(), *items;
-	size_t np = 0, i;
+	size_t i;
 	int ret = -1;
 
-	if (fts_facets(f, q, has_q, o, e) < 0)
+	if (has_q)
+		search_analyze(&a, q->q, strlen(q->q), FTS_MAX_WORDS);
+	fts_where(&w, pg, q, has_q, &a);
+	if (fts_facets(f, q, &w, o, e) < 0)
 		goto out;
-	sbuf_addstr(&sql, "SELECT p.id, p.name, p.description, p.category, "
-		    "p.brand, p.price, p.status, p.created_at");
-	fts_from(f, q, has_q, &sql, params, &np, &match);
+	sbuf_addf(&sql, "SELECT p.id, p.name, p.description, p.category, "
+		  "p.brand, p.price, p.status, p.created_at%s", w.sql.buf);
 	if (q->category) {
-		params[np++] = DB_S(q->category);
-		sbuf_addf(&sql, " AND p.category = $%zu", np);
+		w.params[w.np++] = DB_S(q->category);
+		sbuf_addf(&sql, " AND p.category = $%zu", w.np);
 	}
 	if (q->brand) {
-		params[np++] = DB_S(q->brand);
-		sbuf_addf(&sql, " AND p.brand = $%zu", np);
+		w.params[w.np++] = DB_S(q->brand);
+		sbuf_addf(&sql, " AND p.brand = $%zu", w.np);
 	}
-	sbuf_addstr(&sql, fts_order(q->sort, has_q, pg));
-	params[np++] = DB_I(q->size);
-	params[np++] = DB_I((q->page - 1) * q->size);
-	sbuf_addf(&sql, " LIMIT $%zu OFFSET $%zu", np - 1, np);
-	if (db_query(f->db, &res, sql.buf, params, np, e) < 0)
+	sbuf_addstr(&sql, fts_order(q->sort, has_q && a.ntok, pg));
+	w.params[w.np++] = DB_I(q->size);
+	w.params[w.np++] = DB_I((q->page - 1) * q->size);
+	sbuf_addf(&sql, " LIMIT $%zu OFFSET $%zu", w.np - 1, w.np);
+	if (db_query(f->db, &res, sql.buf, w.params, w.np, e) < 0)
 		goto out;
 	items = json_object_new_array();
 	for (i = 0; i < db_res_rows(res); i++)
@@ -261,7 +364,8 @@ out:
 	if (res)
 		db_res_free(res);
 	sbuf_release(&sql);
-	sbuf_release(&match);
+	fts_where_release(&w);
+	search_analysis_release(&a);
 	return ret;
 }
 

@@ -1,7 +1,10 @@
-/* search-doc.c: the search document, apart from the backends so that
- * the products responder builds its events without linking them. */
+/* search-doc.c: the search document and its PostgreSQL tsvector, apart
+ * from the backends so that the products responder builds its events and
+ * index entries without linking them. */
 #include "common.h"
 
+#include "sbuf.h"
+#include "search-analyze.h"
 #include "search.h"
 
 struct json_object *search_doc(const struct db_res *res, size_t i)
@@ -27,4 +30,110 @@ struct json_object *search_doc(const struct db_res *res, size_t i)
 	json_object_object_add(o, "created_at",
 			       json_object_new_string(db_res_time(res, i, 7, t)));
 	return o;
+}
+
+/* PostgreSQL caps a lexeme at 2 KiB and positions at 16383. */
+#define DOC_LEXEME_MAX 2046
+#define DOC_POS_MAX 16383
+
+static void doc_tsv_field(struct sbuf *sb, struct search_analysis *a,
+			  const char *text, char word, char gram, size_t *pos)
+{
+	const char *t;
+	size_t i;
+
+	if (!text)
+		return;
+	search_analysis_reset(a);
+	search_analyze(a, text, strlen(text), 0);
+	for (i = 0; i < a->ntok; i++) {
+		if (a->tok[i].len > DOC_LEXEME_MAX)
+			continue;
+		if (sb->len)
+			sbuf_addch(sb, ' ');
+		sbuf_addch(sb, '\'');
+		for (t = search_token_text(a, i); *t; t++) {
+			if (*t == '\'' || *t == '\\')
+				sbuf_addch(sb, *t);
+			sbuf_addch(sb, *t);
+		}
+		sbuf_addf(sb, "':%zu%c", *pos, a->tok[i].gram ? gram : word);
+		if (*pos < DOC_POS_MAX)
+			(*pos)++;
+	}
+}
+
+void search_doc_tsvector(struct sbuf *sb, const char *name,
+			 const char *description)
+{
+	struct search_analysis a = SEARCH_ANALYSIS_INIT;
+	size_t pos = 1;
+
+	doc_tsv_field(sb, &a, name, 'A', 'C', &pos);
+	doc_tsv_field(sb, &a, description, 'B', 'D', &pos);
+	search_analysis_release(&a);
+}
+
+int search_doc_index(struct db *db, int64_t id, const char *name,
+		     const char *description, struct err *e)
+{
+	struct sbuf tsv = SBUF_INIT;
+	int rc;
+
+	/* SQLite: products_fts's triggers run the tokenizer. */
+	if (db_dialect(db) != DB_POSTGRES)
+		return 0;
+	search_doc_tsvector(&tsv, name, description);
+	rc = db_query(db, NULL, "UPDATE products SET search = $1::tsvector "
+		      "WHERE id = $2", DB_ARGS(DB_S(tsv.buf), DB_I(id)), e);
+	sbuf_release(&tsv);
+	return rc;
+}
+
+/* Rows per transaction: short locks, and progress a reader can see. */
+#define DOC_BATCH 1000
+
+int search_doc_reindex(struct db *db, bool all, int64_t *done,
+		       struct err *e)
+{
+	struct db_res *res = NULL;
+	int64_t last = 0;
+	size_t i, n;
+	int ret = -1;
+
+	*done = 0;
+	if (db_dialect(db) != DB_POSTGRES)
+		return 0;
+	do {
+		if (db_begin(db, e) < 0)
+			return -1;
+		if (db_query(db, &res, all ?
+			     "SELECT id, name, description FROM products "
+			     "WHERE id > $1 ORDER BY id LIMIT $2" :
+			     "SELECT id, name, description FROM products "
+			     "WHERE id > $1 AND search IS NULL ORDER BY id "
+			     "LIMIT $2",
+			     DB_ARGS(DB_I(last), DB_I(DOC_BATCH)), e) < 0)
+			goto out;
+		n = db_res_rows(res);
+		for (i = 0; i < n; i++) {
+			last = db_res_int(res, i, 0);
+			if (search_doc_index(db, last, db_res_str(res, i, 1),
+					     db_res_isnull(res, i, 2) ? NULL :
+					     db_res_str(res, i, 2), e) < 0)
+				goto out;
+		}
+		db_res_free(res);
+		res = NULL;
+		if (db_commit(db, e) < 0)
+			goto out;
+		*done += (int64_t)n;
+	} while (n == DOC_BATCH);
+	ret = 0;
+out:
+	if (ret < 0)
+		db_rollback(db);
+	if (res)
+		db_res_free(res);
+	return ret;
 }

@@ -9,6 +9,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "err.h"
+#include "sbuf.h"
 
 enum search_sort {
 	SEARCH_RELEVANCE,	/* default; without q: newest first */
@@ -42,6 +43,30 @@ struct search;
  * stores. The caller owns the new object.
  */
 struct json_object *search_doc(const struct db_res *res, size_t row);
+
+/*
+ * search_doc_tsvector: append to sb the PostgreSQL tsvector text of a
+ * product: the analyzer's whole words of the name with weight A, of the
+ * description B, their bigrams C and D (description may be NULL).
+ */
+void search_doc_tsvector(struct sbuf *sb, const char *name,
+			 const char *description);
+
+/*
+ * search_doc_index: after a write of product id with this name and
+ * description, in the writer's transaction: store its tsvector on
+ * PostgreSQL; nothing on SQLite, whose triggers run the analyzer.
+ */
+int search_doc_index(struct db *db, int64_t id, const char *name,
+		     const char *description, struct err *e);
+
+/*
+ * search_doc_reindex: on PostgreSQL, compute the tsvector of every
+ * product (all) or of those without one (after a migration), a thousand
+ * rows per transaction; *done is how many. Nothing on SQLite.
+ */
+int search_doc_reindex(struct db *db, bool all, int64_t *done,
+		       struct err *e);
 
 /*
  * search_open: the backend the configuration names: Elasticsearch when

@@ -4,6 +4,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "migrate.h"
+#include "search.h"
 #include "user.h"
 
 struct db *cmd_setup(struct cfg *c, const char *cmdname)
@@ -63,6 +64,7 @@ int cmd_migrate(int argc, char **argv)
 	struct db *db;
 	struct err e = ERR_INIT;
 	int applied = 0, ret = 1;
+	int64_t indexed = 0;
 
 	if (argc > 1)
 		die("agora migrate: unexpected argument '%s'", argv[1]);
@@ -73,6 +75,15 @@ int cmd_migrate(int argc, char **argv)
 	}
 	printf("agora: %d migration%s applied\n", applied,
 	       applied == 1 ? "" : "s");
+	/* Products a migration left without a search entry (PostgreSQL:
+	 * the analyzer runs in agora, not in SQL). */
+	if (search_doc_reindex(db, false, &indexed, &e) < 0) {
+		fprintf(stderr, "agora migrate: search: %s\n", e.msg);
+		goto out;
+	}
+	if (indexed)
+		printf("agora: %" PRId64 " product%s indexed for search\n",
+		       indexed, indexed == 1 ? "" : "s");
 	if (c.admin_email[0] && c.admin_password[0] &&
 	    ensure_admin(db, &c, &e) < 0) {
 		fprintf(stderr, "agora migrate: ADMIN_EMAIL: %s\n", e.msg);

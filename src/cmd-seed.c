@@ -7,6 +7,7 @@
 
 #include "cmd.h"
 #include "sbuf.h"
+#include "search.h"
 
 /*
  * A category: its name as shoppers see it (capitals and spaces included,
@@ -169,6 +170,8 @@ static int64_t seed_price(uint64_t *s, const struct seed_category *c)
 #define SEED_BATCH_SQLITE 16
 #define SEED_BATCH SEED_BATCH_PG
 #define SEED_COLS 8
+/* PostgreSQL: and the search tsvector, which agora's analyzer computes. */
+#define SEED_COLS_PG 9
 
 struct seed_row {
 	char name[256];
@@ -176,6 +179,7 @@ struct seed_row {
 	char created[32];
 	const char *category, *brand, *status;
 	int64_t price;
+	struct sbuf tsv;
 };
 
 static void seed_make(uint64_t *s, struct seed_row *r, time_t when)
@@ -209,20 +213,23 @@ static void seed_make(uint64_t *s, struct seed_row *r, time_t when)
 		 &tm);
 }
 
-/* INSERT … VALUES ($1,…,$8), ($9,…) for n rows; the text is the same for
- * every full batch, so the statement cache prepares it once. */
-static void seed_sql(struct sbuf *sql, size_t n)
+/* INSERT … VALUES ($1,…,$8), ($9,…) for n rows of cols columns; the text
+ * is the same for every full batch, so the statement cache prepares it
+ * once. */
+static void seed_sql(struct sbuf *sql, size_t n, size_t cols)
 {
 	size_t i, j;
 
 	sbuf_reset(sql);
-	sbuf_addstr(sql, "INSERT INTO products (name, description, category, "
-		    "brand, price, status, created_at, updated_at) VALUES ");
+	sbuf_addf(sql, "INSERT INTO products (name, description, category, "
+		  "brand, price, status, created_at, updated_at%s) VALUES ",
+		  cols == SEED_COLS_PG ? ", search" : "");
 	for (i = 0; i < n; i++) {
 		sbuf_addstr(sql, i ? ", (" : "(");
-		for (j = 1; j <= SEED_COLS; j++)
-			sbuf_addf(sql, "$%zu%s", i * SEED_COLS + j,
-				  j < SEED_COLS ? ", " : ")");
+		for (j = 1; j <= cols; j++)
+			sbuf_addf(sql, "$%zu%s%s", i * cols + j,
+				  j == SEED_COLS_PG ? "::tsvector" : "",
+				  j < cols ? ", " : ")");
 	}
 }
 
@@ -231,14 +238,17 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed,
 {
 	struct seed_row *rows = xcalloc(SEED_BATCH, sizeof(*rows));
 	struct db_param *params =
-		xcalloc(SEED_BATCH * SEED_COLS, sizeof(*params));
+		xcalloc(SEED_BATCH * SEED_COLS_PG, sizeof(*params));
 	struct sbuf sql = SBUF_INIT;
 	time_t now = time(NULL);
 	size_t b, k, sqln = 0, batch = db_dialect(db) == DB_POSTGRES ?
 		SEED_BATCH_PG : SEED_BATCH_SQLITE;
+	size_t cols = db_dialect(db) == DB_POSTGRES ? SEED_COLS_PG : SEED_COLS;
 	int64_t done = 0;
 	int ret = -1;
 
+	for (b = 0; b < SEED_BATCH; b++)
+		sbuf_init(&rows[b].tsv, 0, 0);
 	/* The indexes take rows in random order: a cache that holds them
 	 * (64 MiB, this connection only) keeps the load off the disk. */
 	if ((db_dialect(db) == DB_SQLITE &&
@@ -251,7 +261,7 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed,
 		/* one product a minute up to now: ids and created_at agree */
 		for (k = 0; k < b; k++) {
 			struct seed_row *r = &rows[k];
-			struct db_param *p = &params[k * SEED_COLS];
+			struct db_param *p = &params[k * cols];
 
 			seed_make(&seed, r,
 				  now - (time_t)(n - done - (int64_t)k) * 60);
@@ -263,12 +273,17 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed,
 			p[5] = DB_S(r->status);
 			p[6] = DB_S(r->created);
 			p[7] = DB_S(r->created);
+			if (cols == SEED_COLS_PG) {
+				sbuf_reset(&r->tsv);
+				search_doc_tsvector(&r->tsv, r->name, r->desc);
+				p[8] = DB_S(r->tsv.buf);
+			}
 		}
 		if (b != sqln) {
-			seed_sql(&sql, b);
+			seed_sql(&sql, b, cols);
 			sqln = b;
 		}
-		if (db_query(db, NULL, sql.buf, params, b * SEED_COLS, e) < 0)
+		if (db_query(db, NULL, sql.buf, params, b * cols, e) < 0)
 			goto out;
 		done += (int64_t)b;
 	}
@@ -280,6 +295,8 @@ out:
 		db_rollback(db);
 	sbuf_release(&sql);
 	free(params);
+	for (b = 0; b < SEED_BATCH; b++)
+		sbuf_release(&rows[b].tsv);
 	free(rows);
 	return ret;
 }

@@ -1,0 +1,24 @@
+/* search-sqlite.h: the analyzer inside SQLite: an FTS5 tokenizer, the
+ * ranking function and the vocabulary's word list. */
+#ifndef AGORA_SEARCH_SQLITE_H
+#define AGORA_SEARCH_SQLITE_H
+
+#include <sqlite3.h>
+
+/*
+ * search_sqlite_register: on connection lite, register
+ *   - the FTS5 tokenizer "agora" (db/sqlite/0012_search_analyzer.sql):
+ *     a document's whole words as they are, its bigrams marked with
+ *     SEARCH_SQLITE_GRAM in front; query text is taken as one token,
+ *     already analysed by the caller;
+ *   - the FTS5 function search_score(products_fts, spec) (fts.c);
+ *   - the SQL function search_words(text, …): the distinct whole words of
+ *     its arguments as a JSON array (the vocabulary's triggers).
+ * Returns SQLITE_OK or an SQLite error code.
+ */
+int search_sqlite_register(sqlite3 *lite);
+
+/* What a bigram token starts with in products_fts: no word holds it. */
+#define SEARCH_SQLITE_GRAM "~"
+
+#endif
