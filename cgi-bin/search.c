@@ -1,4 +1,5 @@
-/* search.c: GET /api/search/products, on the configured search backend. */
+/* search.c: GET /api/search/products on the configured search backend,
+ * and GET /api/search/suggest. */
 #include "common.h"
 
 #include "app.h"
@@ -76,8 +77,30 @@ static int search_products_route(struct req *r)
 	return req_json(r, 200, out);
 }
 
+static const struct valid_field suggest_fields[] = {
+	{ "q", VALID_STRING, VALID_REQUIRED, 1, 100 },
+	{ "size", VALID_INT, 0, 1, 10 },
+	{ NULL }
+};
+
+static int search_suggest_route(struct req *r)
+{
+	struct json_object *q, *out;
+	struct search *s;
+	int64_t size = 5;
+
+	if (req_query_valid(r, suggest_fields, &q) < 0)
+		return -1;
+	jsonx_get_int(q, "size", &size);
+	if (search_get(r, &s) < 0 ||
+	    search_suggest(s, jsonx_get_str(q, "q"), size, &out, &r->err) < 0)
+		return -1;
+	return req_json(r, 200, out);
+}
+
 static const struct route routes[] = {
 	{ "GET", "/api/search/products", search_products_route, 0 },
+	{ "GET", "/api/search/suggest", search_suggest_route, 0 },
 	{ NULL }
 };
 

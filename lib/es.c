@@ -8,6 +8,7 @@
 #include "es.h"
 #include "jsonx.h"
 #include "log.h"
+#include "search-analyze.h"
 #include "search-impl.h"
 
 /* A response larger than this is not one agora asked for. */
@@ -26,12 +27,75 @@ struct es {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
+/*
+ * The products index. Its analyzers do with Elasticsearch's built-in parts
+ * what search-analyze.c does for the databases (icu is a plugin):
+ *   - agora_punct maps the characters that the standard tokenizer keeps
+ *     inside a word (UAX #29 MidLetter, MidNum, MidNumLet, Single_Quote,
+ *     ExtendNumLet: . ' ’ : · , ; _ …) to a space, so that samsung.lg and
+ *     Samsung’s are two words as for agora;
+ *   - agora_script puts a space where a Hangul, Han, Hiragana or Katakana
+ *     letter meets a letter of another script or a digit (RC카, 3인용),
+ *     which UAX #29 keeps together;
+ *   - the standard tokenizer, cjk_width (full-width Latin, half-width
+ *     katakana), lowercase;
+ *   - agora_bigram (name, description) ends with cjk_bigram: the bigrams
+ *     of CJK words, a lone CJK letter as itself; agora_word (name.word,
+ *     description.word) keeps whole words.
+ * es_search_body() queries both so that scores equal the databases'.
+ */
+#define ES_MAP_CHARS(x) "\"" x " => \\\\u0020\","
+/* Java regular expressions, in JSON: CJK letters, and the letters of
+ * other scripts and digits (ー and marks belong to either). */
+#define ES_CJK "\\\\p{IsHangul}\\\\p{IsHan}\\\\p{IsHiragana}" \
+	"\\\\p{IsKatakana}"
+#define ES_OTHER "[\\\\p{N}[\\\\p{L}&&[^" ES_CJK \
+	"\\\\p{IsCommon}\\\\p{IsInherited}]]]"
+#define ES_SCRIPT_PATTERN "(?<=[" ES_CJK "])(?=" ES_OTHER ")|(?<=" \
+	ES_OTHER ")(?=[" ES_CJK "])"
 static const char es_mapping_json[] =
-	"{\"settings\":{\"number_of_shards\":1},"
+	"{\"settings\":{\"number_of_shards\":1,\"analysis\":{"
+	"\"char_filter\":{"
+	"\"agora_punct\":{\"type\":\"mapping\",\"mappings\":["
+	ES_MAP_CHARS(".") ES_MAP_CHARS("'") ES_MAP_CHARS(":")
+	ES_MAP_CHARS(",") ES_MAP_CHARS(";") ES_MAP_CHARS("_")
+	ES_MAP_CHARS("\\u00b7") ES_MAP_CHARS("\\u0387")
+	ES_MAP_CHARS("\\u05f4") ES_MAP_CHARS("\\u2018")
+	ES_MAP_CHARS("\\u2019") ES_MAP_CHARS("\\u2024")
+	ES_MAP_CHARS("\\u2027") ES_MAP_CHARS("\\u2044")
+	ES_MAP_CHARS("\\u202f") ES_MAP_CHARS("\\u203f")
+	ES_MAP_CHARS("\\u2040") ES_MAP_CHARS("\\u2054")
+	ES_MAP_CHARS("\\u037e") ES_MAP_CHARS("\\u0589")
+	ES_MAP_CHARS("\\u060c") ES_MAP_CHARS("\\u060d")
+	ES_MAP_CHARS("\\u066c") ES_MAP_CHARS("\\u07f8")
+	ES_MAP_CHARS("\\ufe10") ES_MAP_CHARS("\\ufe13")
+	ES_MAP_CHARS("\\ufe14") ES_MAP_CHARS("\\ufe33")
+	ES_MAP_CHARS("\\ufe34") ES_MAP_CHARS("\\ufe4d")
+	ES_MAP_CHARS("\\ufe4e") ES_MAP_CHARS("\\ufe4f")
+	ES_MAP_CHARS("\\ufe50") ES_MAP_CHARS("\\ufe52")
+	ES_MAP_CHARS("\\ufe54") ES_MAP_CHARS("\\ufe55")
+	ES_MAP_CHARS("\\uff07") ES_MAP_CHARS("\\uff0c")
+	ES_MAP_CHARS("\\uff0e") ES_MAP_CHARS("\\uff1a")
+	"\"\\uff1b => \\\\u0020\"]},"
+	"\"agora_script\":{\"type\":\"pattern_replace\",\"pattern\":\""
+	ES_SCRIPT_PATTERN "\",\"replacement\":\" \"}},"
+	"\"analyzer\":{"
+	"\"agora_bigram\":{\"type\":\"custom\","
+	"\"char_filter\":[\"agora_punct\",\"agora_script\"],"
+	"\"tokenizer\":\"standard\","
+	"\"filter\":[\"cjk_width\",\"lowercase\",\"cjk_bigram\"]},"
+	"\"agora_word\":{\"type\":\"custom\","
+	"\"char_filter\":[\"agora_punct\",\"agora_script\"],"
+	"\"tokenizer\":\"standard\","
+	"\"filter\":[\"cjk_width\",\"lowercase\"]}}}},"
 	"\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
 	"\"id\":{\"type\":\"long\"},"
-	"\"name\":{\"type\":\"text\"},"
-	"\"description\":{\"type\":\"text\"},"
+	"\"name\":{\"type\":\"text\",\"analyzer\":\"agora_bigram\","
+	"\"fields\":{\"word\":{\"type\":\"text\","
+	"\"analyzer\":\"agora_word\"}}},"
+	"\"description\":{\"type\":\"text\",\"analyzer\":\"agora_bigram\","
+	"\"fields\":{\"word\":{\"type\":\"text\","
+	"\"analyzer\":\"agora_word\"}}},"
 	"\"category\":{\"type\":\"keyword\"},"
 	"\"brand\":{\"type\":\"keyword\"},"
 	"\"price\":{\"type\":\"integer\"},"
@@ -416,10 +480,83 @@ static struct json_object *es_sort_key(const char *field, const char *dir)
 	return o;
 }
 
+/* {"constant_score":{"filter":{"match":{field:{"query":text,…}}},
+ * "boost":boost}}: a match worth exactly boost. min > 0: that many of
+ * text's tokens must match (the bigrams); else all of them. */
+static struct json_object *es_const(const char *field, const char *text,
+				    size_t min, int boost)
+{
+	struct json_object *m = json_object_new_object(), *f, *o, *cs;
+
+	json_object_object_add(m, "query", json_object_new_string(text));
+	if (min)
+		json_object_object_add(m, "minimum_should_match",
+				       json_object_new_int64((int64_t)min));
+	else
+		json_object_object_add(m, "operator",
+				       json_object_new_string("and"));
+	f = json_object_new_object();
+	json_object_object_add(f, field, m);
+	o = json_object_new_object();
+	json_object_object_add(o, "match", f);
+	cs = json_object_new_object();
+	json_object_object_add(cs, "filter", o);
+	json_object_object_add(cs, "boost", json_object_new_int(boost));
+	o = json_object_new_object();
+	json_object_object_add(o, "constant_score", cs);
+	return o;
+}
+
 /*
- * The request body. q goes in as multi_match's query, a plain string that
- * Elasticsearch only analyses (never query_string, whose syntax would
- * read quotes, operators and *:*). Facets are terms aggregations over the
+ * q's words as analysed by agora (search-analyze.c), each a dis_max of
+ * constant scores, summed by bool's should: the score of fts.c (whole
+ * word in the name 4, in the description 2, enough bigrams in the name 2,
+ * in the description 1). A word goes in normalized; the index's
+ * analyzers give it the same tokens again. No words: nothing matches.
+ */
+static void es_query_words(const char *text, struct json_object *bool_q)
+{
+	struct search_analysis a = SEARCH_ANALYSIS_INIT;
+	struct json_object *should = json_object_new_array(), *qs, *dm, *o;
+	const char *w;
+	size_t i, g;
+
+	search_analyze(&a, text, strlen(text), SEARCH_MAX_WORDS);
+	for (i = 0; i < a.ntok; i += 1 + g) {
+		g = search_word_grams(&a, i);
+		w = search_token_text(&a, i);
+		qs = json_object_new_array();
+		json_object_array_add(qs, es_const("name.word", w, 0, 4));
+		json_object_array_add(qs, es_const("description.word", w, 0, 2));
+		if (g) {
+			json_object_array_add(qs, es_const(
+				"name", w, search_gram_min(g), 2));
+			json_object_array_add(qs, es_const(
+				"description", w, search_gram_min(g), 1));
+		}
+		dm = json_object_new_object();
+		json_object_object_add(dm, "queries", qs);
+		o = json_object_new_object();
+		json_object_object_add(o, "dis_max", dm);
+		json_object_array_add(should, o);
+	}
+	if (!a.ntok) {
+		o = json_object_new_object();
+		json_object_object_add(o, "match_all", json_object_new_object());
+		json_object_object_add(bool_q, "must_not", o);
+		json_object_put(should);
+	} else {
+		json_object_object_add(bool_q, "should", should);
+		json_object_object_add(bool_q, "minimum_should_match",
+				       json_object_new_int(1));
+	}
+	search_analysis_release(&a);
+}
+
+/*
+ * The request body. q goes in as agora's words (es_query_words), plain
+ * strings that Elasticsearch only analyses (never query_string, whose
+ * syntax would read quotes, operators and *:*). Facets are terms aggregations over the
  * query; the category and brand filters are a post_filter, applied to the
  * hits after the aggregations have counted.
  */
@@ -432,33 +569,13 @@ static struct json_object *es_search_body(const struct search_query *q)
 	struct json_object *post = json_object_new_array();
 	struct json_object *sort = json_object_new_array();
 	struct json_object *aggs = json_object_new_object();
-	struct json_object *o, *mm, *fields, *range, *pf;
+	struct json_object *o, *range, *pf;
 	const char *facet[] = { "category", "brand" };
 	bool has_q = q->q && q->q[0];
 	size_t i;
 
-	if (has_q) {
-		mm = json_object_new_object();
-		fields = json_object_new_array();
-		json_object_array_add(fields, json_object_new_string("name^2"));
-		json_object_array_add(fields,
-				      json_object_new_string("description"));
-		json_object_object_add(mm, "query",
-				       json_object_new_string(q->q));
-		json_object_object_add(mm, "fields", fields);
-		json_object_object_add(mm, "operator",
-				       json_object_new_string("or"));
-		/* cross_fields: one document frequency per word across both
-		 * fields. With per-field statistics (best_fields) a word
-		 * that is rare in descriptions but common in names would
-		 * rank a description-only match above name matches, and
-		 * name would no longer weigh twice as much. */
-		json_object_object_add(mm, "type",
-				       json_object_new_string("cross_fields"));
-		o = json_object_new_object();
-		json_object_object_add(o, "multi_match", mm);
-		json_object_object_add(bool_q, "must", o);
-	}
+	if (has_q)
+		es_query_words(q->q, bool_q);
 	json_object_array_add(filter, es_term("status", "ACTIVE"));
 	if (q->min_price >= 0 || q->max_price >= 0) {
 		range = json_object_new_object();

@@ -34,8 +34,6 @@ struct fts {
  * bigrams; products with more of the words rank higher, equal scores
  * newest (highest id) first.
  */
-#define FTS_MAX_WORDS 32
-
 /* The matching part of a search, shared by the facet and page queries:
  * " FROM … WHERE" and its parameters $1…$np. */
 struct fts_where {
@@ -332,7 +330,7 @@ static int fts_products(struct search *s, const struct search_query *q,
 	int ret = -1;
 
 	if (has_q)
-		search_analyze(&a, q->q, strlen(q->q), FTS_MAX_WORDS);
+		search_analyze(&a, q->q, strlen(q->q), SEARCH_MAX_WORDS);
 	fts_where(&w, pg, q, has_q, &a);
 	if (fts_facets(f, q, &w, o, e) < 0)
 		goto out;
@@ -397,14 +395,42 @@ static double fts_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* The vocabulary counted again from the products (search-vocab.c): it
+ * forgets the words no product holds any more. */
+#define FTS_VOCAB_PG \
+	"INSERT INTO search_vocab (term, df) SELECT u.lexeme, count(*) " \
+	"FROM products p, unnest(p.search) u WHERE p.status = 'ACTIVE' " \
+	"AND u.weights && '{A,B}'::text[] GROUP BY u.lexeme"
+#define FTS_VOCAB_SQLITE \
+	"INSERT INTO search_vocab (term, df) SELECT w.value, count(*) " \
+	"FROM products p, json_each(search_words(p.name, p.description)) w " \
+	"WHERE p.status = 'ACTIVE' GROUP BY w.value"
+
+static int fts_vocab(struct db *db, bool pg, struct err *e)
+{
+	if (db_begin(db, e) < 0)
+		return -1;
+	if (db_query(db, NULL, "DELETE FROM search_vocab", DB_NOARGS, e) < 0 ||
+	    db_query(db, NULL, pg ? FTS_VOCAB_PG : FTS_VOCAB_SQLITE,
+		     DB_NOARGS, e) < 0 ||
+	    db_commit(db, e) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
 /*
- * SQLite: 'rebuild' rereads every row into products_fts in one
- * transaction; readers keep their snapshot (WAL) and keep answering.
- * PostgreSQL: the tsvector is a generated column, so only the GIN index
- * can be rebuilt; CONCURRENTLY lets reads and writes go on. A rebuild cut
- * short leaves an invalid "_ccnew" index behind, dropped first. Rebuilding
- * a large index takes longer than the request statement timeout, so the
- * rebuild gets its own (ten minutes).
+ * Everything analysed again, so that a new analyzer applies to the
+ * products already there. SQLite: 'rebuild' rereads every row into
+ * products_fts in one transaction; readers keep their snapshot (WAL) and
+ * keep answering. PostgreSQL: every tsvector is computed again, a
+ * thousand rows per transaction (search_doc_reindex()), then the GIN index
+ * is rebuilt CONCURRENTLY so that reads and writes go on. A rebuild cut
+ * short leaves an invalid "_ccnew" index behind, dropped first.
+ * Rebuilding a large index takes longer than the request statement
+ * timeout, so the rebuild gets its own (ten minutes). Then the
+ * vocabulary.
  */
 static int fts_reindex(struct search *s, search_progress_fn progress,
 		       void *ctx, struct json_object **out, struct err *e)
@@ -417,7 +443,8 @@ static int fts_reindex(struct search *s, search_progress_fn progress,
 	int rc;
 
 	if (pg) {
-		if (db_query(f->db, NULL, "SET statement_timeout = '10min'",
+		if (search_doc_reindex(f->db, true, &n, e) < 0 ||
+		    db_query(f->db, NULL, "SET statement_timeout = '10min'",
 			     DB_NOARGS, e) < 0)
 			return -1;
 		rc = db_query(f->db, NULL,
@@ -426,6 +453,8 @@ static int fts_reindex(struct search *s, search_progress_fn progress,
 		if (rc == 0)
 			rc = db_query(f->db, NULL, "REINDEX INDEX CONCURRENTLY "
 				      "products_search_idx", DB_NOARGS, e);
+		if (rc == 0)
+			rc = fts_vocab(f->db, pg, e);
 		/* back to the connection's own timeout, whatever happened */
 		db_query(f->db, NULL, "RESET statement_timeout", DB_NOARGS,
 			 &(struct err)ERR_INIT);
@@ -439,6 +468,8 @@ static int fts_reindex(struct search *s, search_progress_fn progress,
 			rc = db_commit(f->db, e);
 		if (rc < 0)
 			db_rollback(f->db);
+		if (rc == 0)
+			rc = fts_vocab(f->db, pg, e);
 	}
 	if (rc < 0 ||
 	    db_query(f->db, &res, "SELECT count(*) FROM products "

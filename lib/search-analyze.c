@@ -253,3 +253,95 @@ void search_analysis_words(const struct search_analysis *a, struct sbuf *sb)
 		sbuf_add(sb, search_token_text(a, i), a->tok[i].len);
 	}
 }
+
+struct an_span {
+	size_t start, end;
+};
+
+static int an_span_cmp(const void *a, const void *b)
+{
+	const struct an_span *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void an_escape(struct sbuf *out, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		switch (s[i]) {
+		case '&': sbuf_addstr(out, "&amp;"); break;
+		case '<': sbuf_addstr(out, "&lt;"); break;
+		case '>': sbuf_addstr(out, "&gt;"); break;
+		case '"': sbuf_addstr(out, "&quot;"); break;
+		case '\'': sbuf_addstr(out, "&#39;"); break;
+		default: sbuf_addch(out, s[i]);
+		}
+}
+
+/* Whether token t of d equals token j of q. */
+static bool an_same(const struct search_analysis *d, size_t t,
+		    const struct search_analysis *q, size_t j)
+{
+	return d->tok[t].len == q->tok[j].len &&
+	       !memcmp(search_token_text(d, t), search_token_text(q, j),
+		       d->tok[t].len);
+}
+
+bool search_highlight(const struct search_analysis *q, const char *text,
+		      struct sbuf *out)
+{
+	struct search_analysis d = SEARCH_ANALYSIS_INIT;
+	struct an_span *sp;
+	size_t nsp = 0, i, j, t, g, have, pos = 0, len = strlen(text);
+	bool *mark;
+
+	search_analyze(&d, text, len, 0);
+	mark = xcalloc(d.ntok + 1, sizeof(*mark));
+	for (i = 0; i < q->ntok; i += 1 + g) {
+		g = search_word_grams(q, i);
+		for (t = 0; t < d.ntok; t++)
+			if (!d.tok[t].gram && an_same(&d, t, q, i))
+				mark[t] = true;
+		if (!g)
+			continue;
+		/* the word's bigrams, if the text holds enough of them */
+		for (j = i + 1, have = 0; j <= i + g; j++)
+			for (t = 0; t < d.ntok; t++)
+				if (d.tok[t].gram && an_same(&d, t, q, j)) {
+					have++;
+					break;
+				}
+		if (have < search_gram_min(g))
+			continue;
+		for (j = i + 1; j <= i + g; j++)
+			for (t = 0; t < d.ntok; t++)
+				if (d.tok[t].gram && an_same(&d, t, q, j))
+					mark[t] = true;
+	}
+	sp = xcalloc(d.ntok + 1, sizeof(*sp));
+	for (t = 0; t < d.ntok; t++)
+		if (mark[t]) {
+			sp[nsp].start = d.tok[t].start;
+			sp[nsp++].end = d.tok[t].end;
+		}
+	qsort(sp, nsp, sizeof(*sp), an_span_cmp);
+	for (i = 0; i < nsp; i = j) {
+		size_t end = sp[i].end;
+
+		for (j = i + 1; j < nsp && sp[j].start <= end; j++)
+			if (sp[j].end > end)
+				end = sp[j].end;
+		an_escape(out, text + pos, sp[i].start - pos);
+		sbuf_addstr(out, "<em>");
+		an_escape(out, text + sp[i].start, end - sp[i].start);
+		sbuf_addstr(out, "</em>");
+		pos = end;
+	}
+	an_escape(out, text + pos, len - pos);
+	free(sp);
+	free(mark);
+	search_analysis_release(&d);
+	return nsp > 0;
+}

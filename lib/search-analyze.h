@@ -70,4 +70,14 @@ size_t search_gram_min(size_t n);
 /* search_analysis_words: the whole words, space-separated, into sb. */
 void search_analysis_words(const struct search_analysis *a, struct sbuf *sb);
 
+/*
+ * search_highlight: append text to out, HTML-escaped, with what query q
+ * matches in it wrapped in <em>…</em>: its whole words, and the bigrams
+ * of a query word of which text holds enough (search_gram_min()), as the
+ * search itself matches. Overlapping and touching parts make one <em>.
+ * Returns whether anything was marked.
+ */
+bool search_highlight(const struct search_analysis *q, const char *text,
+		      struct sbuf *out);
+
 #endif

@@ -24,6 +24,7 @@ struct search_ops {
 
 struct search {
 	const struct search_ops *ops;
+	struct db *db;		/* the vocabulary's, for every backend */
 };
 
 /*
@@ -33,6 +34,29 @@ struct search {
  * sort equal are ordered by id, highest first.
  */
 #define SEARCH_FACET_MAX 20
+
+/* The words of q a search uses; the rest is ignored (q is at most 200
+ * characters). */
+#define SEARCH_MAX_WORDS 32
+
+struct search_analysis;
+
+/*
+ * search_vocab_suggest: search_suggest() on the vocabulary table, for
+ * every backend: the last word of q completed by the most frequent words
+ * that start with it, after the words before it.
+ */
+int search_vocab_suggest(struct db *db, const char *q, int64_t size,
+			 struct json_object **out, struct err *e);
+
+/*
+ * search_vocab_correct: the words of a (a query) with each one that
+ * matches no product replaced by the closest word of the vocabulary, as
+ * a new string in *fixed (caller frees); NULL when nothing changed.
+ * found_none: the search found nothing, so CJK words are corrected too.
+ */
+int search_vocab_correct(struct db *db, const struct search_analysis *a,
+			 bool found_none, char **fixed, struct err *e);
 
 /* The constructors search_open() chooses between. */
 int fts_search_open(struct search **out, const struct cfg *c, struct db *db,

@@ -85,6 +85,11 @@ const char *search_backend(const struct search *s);
  * search_products: run q. *out is a new object the caller owns:
  *   {"total":n,"items":[{id,name,description,category,brand,price,status,
  *    created_at}…],"facets":{"category":[{"value","count"}…],"brand":[…]}}
+ * With q, each item also carries "highlight": {"name", "description"}:
+ * the field HTML-escaped with what q matched in <em>…</em>, or null when
+ * nothing matched in it. When a word of q matched nothing and the closest
+ * indexed word finds products, the answer is that search's, with
+ * "correctedQuery": the words searched.
  * Only ACTIVE products. Facet counts describe the matches of q and the
  * price range before the category and brand filters (ES: aggregations +
  * post_filter). Errors: 503 "Search is unavailable" when the backend
@@ -92,6 +97,15 @@ const char *search_backend(const struct search *s);
  */
 int search_products(struct search *s, const struct search_query *q,
 		    struct json_object **out, struct err *e);
+
+/*
+ * search_suggest: completions of q's last word while it is typed: *out
+ * (caller owns) is {"items":[{"text","count"}…]}, at most size, the words
+ * of ACTIVE products that start with it, most frequent first, each after
+ * q's earlier words; count is how many products hold the word.
+ */
+int search_suggest(struct search *s, const char *q, int64_t size,
+		   struct json_object **out, struct err *e);
 
 /*
  * search_health: the /api/health "search" entry: {"status":"up",

@@ -61,8 +61,8 @@ expect_json "[.items[].id] | sort | map(tostring) | join(\" \")" \
 	"$(printf '%s\n' "$p1" "$p2" "$p3" "$p6" "$p7" | sort -n | tr '\n' ' ' |
 		sed 's/ $//')" "the matches are exactly the five active ones"
 expect_json '[.items[] | keys] | unique' \
-	'[["brand","category","created_at","description","id","name","price","status"]]' \
-	"items have the document shape"
+	'[["brand","category","created_at","description","highlight","id","name","price","status"]]' \
+	"items have the document shape, and a highlight with q"
 expect_json '.items[-1].id' "$p2" \
 	"a description-only match ranks below every name match"
 expect_json '[.items[].status] | unique' '["ACTIVE"]' "only ACTIVE items"

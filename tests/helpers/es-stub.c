@@ -34,6 +34,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
+#include <uniwbrk.h>
+
 #include "jsonx.h"
 #include "sbuf.h"
 
@@ -51,9 +57,13 @@ struct doc {
 	struct json_object *vis;	/* what search sees: as of refresh */
 };
 
+struct analyzer;
+
 struct index {
 	char *name;
 	struct json_object *props;	/* field -> {"type": ...} */
+	struct analyzer *an;		/* settings.analysis.analyzer */
+	size_t nan;
 	bool strict;
 	struct doc *docs;
 	size_t ndocs, alloc;
@@ -166,6 +176,436 @@ static struct json_object *acked(void)
 	return o;
 }
 
+/* ---- analysis ------------------------------------------------------------- */
+
+/*
+ * Custom analyzers of settings.analysis, the parts agora's mapping uses:
+ * char filters of type mapping ("a => b" rules, \uXXXX escapes, longest
+ * match first) and pattern_replace with the one pattern below (the stub
+ * has no Java regular expressions), the standard tokenizer (UAX #29 word
+ * boundaries, libunistring's), and the built-in token filters lowercase,
+ * cjk_width and cjk_bigram.
+ */
+#define STUB_SCRIPT_PATTERN \
+	"(?<=[\\p{IsHangul}\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}])" \
+	"(?=[\\p{N}[\\p{L}&&[^\\p{IsHangul}\\p{IsHan}\\p{IsHiragana}" \
+	"\\p{IsKatakana}\\p{IsCommon}\\p{IsInherited}]]])|" \
+	"(?<=[\\p{N}[\\p{L}&&[^\\p{IsHangul}\\p{IsHan}\\p{IsHiragana}" \
+	"\\p{IsKatakana}\\p{IsCommon}\\p{IsInherited}]]])" \
+	"(?=[\\p{IsHangul}\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}])"
+
+struct char_map {
+	char *from, *to;
+};
+
+struct analyzer {
+	char *name;
+	struct char_map *maps;	/* every mapping filter's rules, in order */
+	size_t nmaps;
+	bool script;		/* the pattern_replace above, after them */
+	bool width, lower, bigram;
+};
+
+/* "\u0020" escapes of a mapping rule side, decoded; NULL if malformed. */
+static char *map_unescape(const char *s, size_t n)
+{
+	struct sbuf sb = SBUF_INIT;
+	uint8_t buf[8];
+	unsigned long c;
+	size_t i;
+	int len;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 6 <= n && s[i + 1] == 'u') {
+			char hex[5];
+
+			memcpy(hex, s + i + 2, 4);
+			hex[4] = '\0';
+			c = strtoul(hex, NULL, 16);
+			len = u8_uctomb(buf, (ucs4_t)c, sizeof(buf));
+			if (len > 0)
+				sbuf_add(&sb, buf, (size_t)len);
+			i += 5;
+			continue;
+		}
+		sbuf_addch(&sb, s[i]);
+	}
+	return sbuf_detach(&sb, NULL);
+}
+
+static void analyzer_free(struct analyzer *an)
+{
+	size_t i;
+
+	for (i = 0; i < an->nmaps; i++) {
+		free(an->maps[i].from);
+		free(an->maps[i].to);
+	}
+	free(an->maps);
+	free(an->name);
+}
+
+/* An index's analyzers from settings.analysis; NULL or the error. */
+static struct json_object *analyzers_parse(struct json_object *analysis,
+					   struct analyzer **out, size_t *nout)
+{
+	struct json_object *ans = NULL, *cfs = NULL, *list, *cf, *rules;
+	struct analyzer *an;
+	const char *t, *name, *rule, *arrow;
+	size_t i, j;
+
+	*out = NULL;
+	*nout = 0;
+	if (!analysis)
+		return NULL;
+	json_object_object_get_ex(analysis, "analyzer", &ans);
+	json_object_object_get_ex(analysis, "char_filter", &cfs);
+	if (!ans)
+		return NULL;
+	json_object_object_foreach(ans, aname, spec) {
+		*out = xrealloc(*out, (*nout + 1) * sizeof(**out));
+		an = &(*out)[(*nout)++];
+		memset(an, 0, sizeof(*an));
+		an->name = xstrdup(aname);
+		t = jsonx_get_str(spec, "type");
+		if (!t || strcmp(t, "custom"))
+			return es_err("illegal_argument_exception", NULL,
+				      "analyzer [%s]: the stub implements "
+				      "only custom analyzers", aname);
+		t = jsonx_get_str(spec, "tokenizer");
+		if (!t || strcmp(t, "standard"))
+			return es_err("illegal_argument_exception", NULL,
+				      "analyzer [%s]: the stub implements "
+				      "only the standard tokenizer", aname);
+		if (json_object_object_get_ex(spec, "char_filter", &list))
+			for (i = 0; i < json_object_array_length(list); i++) {
+				name = json_object_get_string(
+					json_object_array_get_idx(list, i));
+				if (!cfs || !json_object_object_get_ex(cfs, name,
+								       &cf))
+					return es_err(
+						"illegal_argument_exception",
+						NULL, "Custom Analyzer [%s] "
+						"failed to find char_filter "
+						"under name [%s]", aname, name);
+				t = jsonx_get_str(cf, "type");
+				if (t && !strcmp(t, "pattern_replace") &&
+				    jsonx_get_str(cf, "pattern") &&
+				    !strcmp(jsonx_get_str(cf, "pattern"),
+					    STUB_SCRIPT_PATTERN) &&
+				    jsonx_get_str(cf, "replacement") &&
+				    !strcmp(jsonx_get_str(cf, "replacement"),
+					    " ")) {
+					an->script = true;
+					continue;
+				}
+				if (!t || strcmp(t, "mapping") ||
+				    !json_object_object_get_ex(cf, "mappings",
+							       &rules) ||
+				    an->script)
+					return es_err(
+						"illegal_argument_exception",
+						NULL, "char_filter [%s]: not "
+						"implemented by the stub",
+						name);
+				for (j = 0; j < json_object_array_length(rules);
+				     j++) {
+					rule = json_object_get_string(
+						json_object_array_get_idx(
+							rules, j));
+					arrow = strstr(rule, " => ");
+					if (!arrow || arrow == rule)
+						return es_err(
+							"illegal_argument_exception",
+							NULL, "Invalid mapping "
+							"rule : [%s]", rule);
+					an->maps = xrealloc(an->maps,
+						(an->nmaps + 1) *
+						sizeof(*an->maps));
+					an->maps[an->nmaps].from = map_unescape(
+						rule, (size_t)(arrow - rule));
+					an->maps[an->nmaps++].to = map_unescape(
+						arrow + 4, strlen(arrow + 4));
+				}
+			}
+		if (json_object_object_get_ex(spec, "filter", &list))
+			for (i = 0; i < json_object_array_length(list); i++) {
+				name = json_object_get_string(
+					json_object_array_get_idx(list, i));
+				if (!strcmp(name, "lowercase"))
+					an->lower = true;
+				else if (!strcmp(name, "cjk_width"))
+					an->width = true;
+				else if (!strcmp(name, "cjk_bigram") &&
+					 i + 1 == json_object_array_length(list))
+					an->bigram = true;
+				else
+					return es_err(
+						"illegal_argument_exception",
+						NULL, "Custom Analyzer [%s] "
+						"failed to find filter under "
+						"name [%s] (the stub knows "
+						"lowercase, cjk_width and "
+						"cjk_bigram, last)", aname,
+						name);
+			}
+	}
+	return NULL;
+}
+
+static bool script_is(ucs4_t c, const char *name)
+{
+	const uc_script_t *s = uc_script(c);
+
+	return s && !strcmp(s->name, name);
+}
+
+static bool is_cjk(ucs4_t c)
+{
+	return script_is(c, "Hangul") || script_is(c, "Han") ||
+	       script_is(c, "Hiragana") || script_is(c, "Katakana");
+}
+
+/* The pattern's other side: a digit, or a letter of a script that is
+ * neither CJK nor Common nor Inherited. */
+static bool is_other(ucs4_t c)
+{
+	if (uc_is_general_category(c, UC_CATEGORY_N))
+		return true;
+	return uc_is_general_category(c, UC_CATEGORY_L) && !is_cjk(c) &&
+	       !script_is(c, "Common") && !script_is(c, "Inherited");
+}
+
+/* The char filters: mapping rules (the longest match at each position),
+ * then the script boundary pattern. */
+static char *char_filter(const struct analyzer *an, const char *s)
+{
+	struct sbuf sb = SBUF_INIT, out = SBUF_INIT;
+	size_t i, k, best, blen, n = strlen(s);
+	ucs4_t c, prev = 0;
+	int len;
+
+	for (i = 0; i < n;) {
+		best = an->nmaps;
+		blen = 0;
+		for (k = 0; k < an->nmaps; k++) {
+			size_t fl = strlen(an->maps[k].from);
+
+			if (fl > blen && !strncmp(s + i, an->maps[k].from, fl)) {
+				best = k;
+				blen = fl;
+			}
+		}
+		if (best < an->nmaps) {
+			sbuf_addstr(&sb, an->maps[best].to);
+			i += blen;
+		} else {
+			sbuf_addch(&sb, s[i++]);
+		}
+	}
+	if (!an->script)
+		return sbuf_detach(&sb, NULL);
+	for (i = 0; i < sb.len; i += (size_t)len) {
+		len = u8_mbtouc(&c, (const uint8_t *)sb.buf + i, sb.len - i);
+		if (len < 1)
+			len = 1;
+		if (i && ((is_cjk(prev) && is_other(c)) ||
+			  (is_other(prev) && is_cjk(c))))
+			sbuf_addch(&out, ' ');
+		sbuf_add(&out, sb.buf + i, (size_t)len);
+		prev = c;
+	}
+	sbuf_release(&sb);
+	return sbuf_detach(&out, NULL);
+}
+
+enum tok_type { T_ALNUM, T_HANGUL, T_IDEO, T_HIRA, T_KATA };
+
+struct atok {
+	char *text;
+	size_t start, end;	/* in the filtered text */
+	enum tok_type type;
+};
+
+/* Lucene's token type, from the characters of a UAX #29 segment. */
+static enum tok_type segment_type(const uint8_t *s, size_t n, bool *word)
+{
+	bool hangul = true, kata = true;
+	size_t i, chars = 0;
+	enum tok_type one = T_ALNUM;
+	ucs4_t c;
+	int len;
+
+	*word = false;
+	for (i = 0; i < n; i += (size_t)len, chars++) {
+		len = u8_mbtouc(&c, s + i, n - i);
+		if (len < 1)
+			len = 1;
+		if (uc_is_general_category(c, UC_CATEGORY_L) ||
+		    uc_is_general_category(c, UC_CATEGORY_N))
+			*word = true;
+		if (!script_is(c, "Hangul") &&
+		    !uc_is_general_category(c, UC_CATEGORY_M))
+			hangul = false;
+		/* ー and its half-width form, ﾞ and ﾟ: WB=Katakana */
+		if (!script_is(c, "Katakana") && c != 0x30fc && c != 0xff70 &&
+		    c != 0xff9e && c != 0xff9f)
+			kata = false;
+		one = script_is(c, "Han") ? T_IDEO :
+		      script_is(c, "Hiragana") ? T_HIRA : T_ALNUM;
+	}
+	if (chars == 1 && one != T_ALNUM)
+		return one;
+	return hangul ? T_HANGUL : kata ? T_KATA : T_ALNUM;
+}
+
+/* cjk_width: full-width ASCII to ASCII, half-width katakana to full. */
+static char *cjk_width(const char *s)
+{
+	struct sbuf sb = SBUF_INIT;
+	uint8_t buf[8], *norm, tmp[16];
+	size_t i, n = strlen(s), nlen;
+	ucs4_t c;
+	int len, l2;
+
+	for (i = 0; i < n; i += (size_t)len) {
+		len = u8_mbtouc(&c, (const uint8_t *)s + i, n - i);
+		if (len < 1)
+			len = 1;
+		if (c >= 0xff01 && c <= 0xff5e) {
+			sbuf_addch(&sb, (int)(c - 0xfee0));
+		} else if (c >= 0xff65 && c <= 0xff9f) {
+			l2 = u8_uctomb(buf, c, sizeof(buf));
+			nlen = sizeof(tmp);
+			norm = u8_normalize(UNINORM_NFKC, buf, (size_t)l2, tmp,
+					    &nlen);
+			sbuf_add(&sb, norm, nlen);
+			if (norm != tmp)
+				free(norm);
+		} else {
+			sbuf_add(&sb, s + i, (size_t)len);
+		}
+	}
+	return sbuf_detach(&sb, NULL);
+}
+
+static void atok_push(struct atok **t, size_t *n, char *text, size_t start,
+		      size_t end, enum tok_type type)
+{
+	*t = xrealloc(*t, (*n + 1) * sizeof(**t));
+	(*t)[*n].text = text;
+	(*t)[*n].start = start;
+	(*t)[*n].end = end;
+	(*t)[(*n)++].type = type;
+}
+
+/* cjk_bigram: runs of adjacent CJK tokens become their bigrams; a run of
+ * one character stays a unigram. */
+static void cjk_bigram(struct atok **t, size_t *n)
+{
+	struct atok *out = NULL;
+	size_t nout = 0, i = 0, j, k, m, nc;
+	size_t offs[1024];
+
+	while (i < *n) {
+		if ((*t)[i].type == T_ALNUM) {
+			atok_push(&out, &nout, (*t)[i].text, (*t)[i].start,
+				  (*t)[i].end, T_ALNUM);
+			i++;
+			continue;
+		}
+		for (j = i + 1; j < *n && (*t)[j].type != T_ALNUM &&
+		     (*t)[j].start == (*t)[j - 1].end; j++)
+			;
+		/* the run's characters: byte offsets into one string */
+		{
+			struct sbuf run = SBUF_INIT;
+			ucs4_t c;
+			int len;
+
+			for (k = i; k < j; k++) {
+				sbuf_addstr(&run, (*t)[k].text);
+				free((*t)[k].text);
+			}
+			for (m = 0, nc = 0; m < run.len && nc < 1023;
+			     m += (size_t)len) {
+				len = u8_mbtouc(&c, (const uint8_t *)run.buf + m,
+						run.len - m);
+				if (len < 1)
+					len = 1;
+				offs[nc++] = m;
+			}
+			offs[nc] = run.len;
+			if (nc == 1)
+				atok_push(&out, &nout, xstrdup(run.buf),
+					  (*t)[i].start, (*t)[j - 1].end,
+					  T_IDEO);
+			for (m = 0; m + 1 < nc; m++)
+				atok_push(&out, &nout,
+					  xmemdupz(run.buf + offs[m],
+						   offs[m + 2] - offs[m]),
+					  (*t)[i].start, (*t)[j - 1].end,
+					  T_IDEO);
+			sbuf_release(&run);
+		}
+		i = j;
+	}
+	free(*t);
+	*t = out;
+	*n = nout;
+}
+
+/* The tokens of s through a custom analyzer. */
+static size_t analyze_custom(const struct analyzer *an, const char *s,
+			     char ***out)
+{
+	char *f = char_filter(an, s), *brk, *x, **res;
+	struct atok *t = NULL;
+	size_t n = strlen(f), i, start, ntok = 0;
+	enum tok_type type;
+	bool word;
+
+	brk = xcalloc(n + 1, 1);
+	u8_wordbreaks((const uint8_t *)f, n, brk);
+	for (start = 0, i = 1; i <= n; i++) {
+		if (i < n && !brk[i])
+			continue;
+		type = segment_type((const uint8_t *)f + start, i - start,
+				    &word);
+		if (word) {
+			x = xmemdupz(f + start, i - start);
+			if (an->width) {
+				char *w = cjk_width(x);
+
+				free(x);
+				x = w;
+			}
+			if (an->lower) {
+				size_t ln;
+				uint8_t *l = u8_tolower((const uint8_t *)x,
+							strlen(x), NULL, NULL,
+							NULL, &ln);
+
+				free(x);
+				x = xmemdupz(l, ln);
+				free(l);
+			}
+			atok_push(&t, &ntok, x, start, i, type);
+		}
+		start = i;
+	}
+	if (an->bigram)
+		cjk_bigram(&t, &ntok);
+	res = xcalloc(ntok + 1, sizeof(*res));
+	for (i = 0; i < ntok; i++)
+		res[i] = t[i].text;
+	free(t);
+	free(brk);
+	free(f);
+	*out = res;
+	return ntok;
+}
+
 /* ---- indices and aliases ---------------------------------------------- */
 
 static struct index *index_find(const char *name)
@@ -248,6 +688,9 @@ static void index_free(struct index *ix)
 		free(ix->aliases[i]);
 	free(ix->aliases);
 	free(ix->docs);
+	for (i = 0; i < ix->nan; i++)
+		analyzer_free(&ix->an[i]);
+	free(ix->an);
 	json_object_put(ix->props);
 	free(ix->name);
 	free(ix);
@@ -269,13 +712,58 @@ static const char *const field_types[] = {
 	"float", "date", "boolean",
 };
 
+/* A field's mapping: "name", or "name.word" for a multi-field. */
+static struct json_object *field_spec(const struct index *ix,
+				      const char *field)
+{
+	struct json_object *f, *subs, *sub;
+	const char *dot = strchr(field, '.');
+	char base[128];
+
+	if (!dot)
+		return json_object_object_get_ex(ix->props, field, &f) ? f
+								       : NULL;
+	snprintf(base, sizeof(base), "%.*s", (int)(dot - field), field);
+	if (!json_object_object_get_ex(ix->props, base, &f) ||
+	    !json_object_object_get_ex(f, "fields", &subs) ||
+	    !json_object_object_get_ex(subs, dot + 1, &sub))
+		return NULL;
+	return sub;
+}
+
 static const char *field_type(const struct index *ix, const char *field)
 {
-	struct json_object *f;
+	struct json_object *f = field_spec(ix, field);
 
-	if (!json_object_object_get_ex(ix->props, field, &f))
-		return NULL;
-	return jsonx_get_str(f, "type");
+	return f ? jsonx_get_str(f, "type") : NULL;
+}
+
+/* A field's analyzer: NULL for the standard one. */
+static const struct analyzer *field_analyzer(const struct index *ix,
+					     const char *field)
+{
+	struct json_object *f = field_spec(ix, field);
+	const char *name = f ? jsonx_get_str(f, "analyzer") : NULL;
+	size_t i;
+
+	for (i = 0; name && i < ix->nan; i++)
+		if (!strcmp(ix->an[i].name, name))
+			return &ix->an[i];
+	return NULL;
+}
+
+/* A field's analyzer name is "standard" or one of the index's. */
+static bool analyzer_known(const struct index *ix, struct json_object *spec)
+{
+	const char *name = jsonx_get_str(spec, "analyzer");
+	size_t i;
+
+	if (!name || !strcmp(name, "standard"))
+		return true;
+	for (i = 0; i < ix->nan; i++)
+		if (!strcmp(ix->an[i].name, name))
+			return true;
+	return false;
 }
 
 static bool is_numeric_type(const char *t)
@@ -351,6 +839,45 @@ static void create_index(const char *name, struct json_object *body,
 	ix = xcalloc(1, sizeof(*ix));
 	ix->name = xstrdup(name);
 	ix->props = props ? json_object_get(props) : json_object_new_object();
+	if (body && json_object_object_get_ex(body, "settings", &o) &&
+	    json_object_object_get_ex(o, "analysis", &o)) {
+		struct json_object *err = analyzers_parse(o, &ix->an,
+							  &ix->nan);
+
+		if (err) {
+			index_free(ix);
+			fail(a, 400, err);
+			return;
+		}
+	}
+	json_object_object_foreach(ix->props, pf, pspec) {
+		struct json_object *subs = NULL;
+
+		if (!analyzer_known(ix, pspec)) {
+			index_free(ix);
+			fail(a, 400, es_err("mapper_parsing_exception", NULL,
+					    "analyzer [%s] has not been "
+					    "configured in mappings",
+					    jsonx_get_str(pspec, "analyzer")));
+			return;
+		}
+		json_object_object_get_ex(pspec, "fields", &subs);
+		if (!subs)
+			continue;
+		json_object_object_foreach(subs, sf, sspec) {
+			t = jsonx_get_str(sspec, "type");
+			if (!t || (strcmp(t, "text") && strcmp(t, "keyword")) ||
+			    !analyzer_known(ix, sspec)) {
+				index_free(ix);
+				fail(a, 400, es_err("mapper_parsing_exception",
+						    NULL, "multi-field [%s.%s]: "
+						    "the stub takes text or "
+						    "keyword with a known "
+						    "analyzer", pf, sf));
+				return;
+			}
+		}
+	}
 	if (m && json_object_object_get_ex(m, "dynamic", &dyn))
 		ix->strict = !strcmp(json_object_get_string(dyn), "strict");
 	if (body && json_object_object_get_ex(body, "aliases", &al) &&
@@ -953,6 +1480,17 @@ static void tokens_free(char **t, size_t n)
 	free(t);
 }
 
+/* The tokens of a field's text: its analyzer's, or the standard one's. */
+static size_t tokenize_field(const struct index *ix, const char *field,
+			     const char *s, char ***out)
+{
+	const struct analyzer *an = field_analyzer(ix, field);
+
+	if (an && s)
+		return analyze_custom(an, s, out);
+	return tokenize(s, out);
+}
+
 /* A search: the index, its visible documents and the field statistics
  * BM25 needs. */
 struct ctx {
@@ -961,10 +1499,18 @@ struct ctx {
 	bool failed;
 };
 
+/* A field's text in a document; "name.word" reads "name". */
 static const char *doc_text(struct json_object *src, const char *field)
 {
 	struct json_object *v;
+	const char *dot = strchr(field, '.');
+	char base[128];
 
+	if (dot) {
+		snprintf(base, sizeof(base), "%.*s", (int)(dot - field),
+			 field);
+		field = base;
+	}
 	if (!json_object_object_get_ex(src, field, &v) || !v)
 		return NULL;
 	return json_object_get_string(v);
@@ -981,6 +1527,24 @@ static void ctx_fail(struct ctx *c, int status, struct json_object *err)
 
 static bool eval(struct ctx *c, struct json_object *q, struct json_object *src,
 		 double *score);
+
+/* minimum_should_match as a count: an integer, or a string of one
+ * (percentages are not implemented: 0, no minimum). */
+static long msm_value(struct json_object *spec)
+{
+	struct json_object *v;
+	const char *s;
+	char *end;
+	long n;
+
+	if (!json_object_object_get_ex(spec, "minimum_should_match", &v))
+		return 0;
+	if (json_object_is_type(v, json_type_int))
+		return (long)json_object_get_int64(v);
+	s = json_object_get_string(v);
+	n = strtol(s, &end, 10);
+	return *end ? 0 : n;
+}
 
 /* bool: must (scored), filter (not scored), should, must_not. */
 static bool eval_bool(struct ctx *c, struct json_object *spec,
@@ -1044,6 +1608,10 @@ static bool eval_bool(struct ctx *c, struct json_object *spec,
 			}
 		}
 	}
+	/* With must or filter the should clauses are optional, unless
+	 * minimum_should_match says how many must match. */
+	if (msm_value(spec) > 0)
+		return should_hit >= (size_t)msm_value(spec);
 	return required ? true : (nshould ? should_hit > 0 : true);
 }
 
@@ -1084,7 +1652,7 @@ static void field_stats(struct ctx *c, const char *field, char **q,
 		if (!s || !doc_text(s, field))
 			continue;
 		fs->docs++;
-		n = tokenize(doc_text(s, field), &t);
+		n = tokenize_field(c->ix, field, doc_text(s, field), &t);
 		total += n;
 		for (j = 0; j < nq; j++) {
 			for (k = 0, has = false; k < n && !has; k++)
@@ -1110,7 +1678,7 @@ static double idf(double docs, double df)
  * one field for best/most_fields, anywhere for cross_fields).
  */
 static bool eval_text(struct ctx *c, const char *query, const char *op,
-		      const char *type, struct json_object *fields,
+		      long msm, const char *type, struct json_object *fields,
 		      struct json_object *src, double *score)
 {
 	const double k1 = 1.2, b = 0.75;
@@ -1123,11 +1691,32 @@ static bool eval_text(struct ctx *c, const char *query, const char *op,
 	double *tfn = NULL, blend_docs = 0, blend_df, best = 0, sum = 0, s;
 	struct fstats *fs = xcalloc(nf + 1, sizeof(*fs));
 	const char **names = xcalloc(nf + 1, sizeof(char *));
+	char (*fname)[128] = xcalloc(nf + 1, sizeof(*fname));
+	const struct analyzer *an = NULL;
 	const char *t;
-	size_t hits, uniq = 0;
+	size_t hits, uniq = 0, *mult, hits_m;
 
-	nq = tokenize(query, &q);
-	/* A repeated word counts once. */
+	/* The query is analysed as its fields are: one analyzer for all. */
+	for (f = 0; f < nf; f++) {
+		field_boost(json_object_get_string(
+				    json_object_array_get_idx(fields, f)),
+			    field, sizeof(field), &boost[f]);
+		if (f && field_analyzer(c->ix, field) != an) {
+			ctx_fail(c, 400, es_err("parsing_exception", NULL,
+						"the stub needs one analyzer "
+						"for the fields of a query"));
+			free(boost);
+			free(fs);
+			free(names);
+			free(fname);
+			return false;
+		}
+		an = field_analyzer(c->ix, field);
+	}
+	nq = tokenize_field(c->ix, field, query, &q);
+	mult = xcalloc(nq + 1, sizeof(*mult));
+	/* A repeated word is scored once; minimum_should_match counts it
+	 * as often as it is there (one clause each, as in Lucene). */
 	for (i = 0; i < nq; i++) {
 		for (j = 0; j < uniq; j++)
 			if (!strcmp(q[i], q[j]))
@@ -1138,6 +1727,7 @@ static bool eval_text(struct ctx *c, const char *query, const char *op,
 			q[uniq++] = q[i];
 			q[i] = x;
 		}
+		mult[j]++;
 	}
 	tfn = xcalloc(nf * (uniq + 1) + 1, sizeof(double));
 	for (f = 0; f < nf; f++) {
@@ -1148,11 +1738,8 @@ static bool eval_text(struct ctx *c, const char *query, const char *op,
 		names[f] = NULL;
 		if (!t)
 			continue;
-		json_object_object_foreach(c->ix->props, pn, pv) {
-			(void)pv;
-			if (!strcmp(pn, field))
-				names[f] = pn;
-		}
+		snprintf(fname[f], sizeof(fname[f]), "%s", field);
+		names[f] = fname[f];
 		if (!strcmp(t, "keyword")) {
 			/* A keyword field matches the whole value only. */
 			m = doc_text(src, names[f]) &&
@@ -1172,7 +1759,8 @@ static bool eval_text(struct ctx *c, const char *query, const char *op,
 		field_stats(c, names[f], q, uniq, &fs[f]);
 		if (fs[f].docs > blend_docs)
 			blend_docs = fs[f].docs;
-		ndt = tokenize(doc_text(src, names[f]), &dt);
+		ndt = tokenize_field(c->ix, names[f], doc_text(src, names[f]),
+				     &dt);
 		for (j = 0; j < uniq; j++) {
 			double tf = 0;
 
@@ -1215,15 +1803,17 @@ static bool eval_text(struct ctx *c, const char *query, const char *op,
 			if (!names[f])
 				continue;
 			s = 0;
-			hits = 0;
+			hits = hits_m = 0;
 			for (j = 0; j < uniq; j++) {
 				if (tfn[f * uniq + j] == 0)
 					continue;
 				hits++;
+				hits_m += mult[j];
 				s += boost[f] * idf(fs[f].docs, fs[f].df[j]) *
 				     tfn[f * uniq + j];
 			}
-			if (!hits || (all && hits != uniq))
+			if (!hits || (all && hits != uniq) ||
+			    (msm > 0 && hits_m < (size_t)msm))
 				continue;
 			any = true;
 			sum += s;
@@ -1235,6 +1825,8 @@ static bool eval_text(struct ctx *c, const char *query, const char *op,
 		free(fs[f].df);
 	free(fs);
 	free(names);
+	free(fname);
+	free(mult);
 	free(tfn);
 	free(boost);
 	tokens_free(q, nq);
@@ -1268,8 +1860,8 @@ static bool eval_multi_match(struct ctx *c, struct json_object *spec,
 			return false;
 		}
 		return eval_text(c, json_object_get_string(qv),
-				 jsonx_get_str(spec, "operator"), type, fields,
-				 src, score);
+				 jsonx_get_str(spec, "operator"),
+				 msm_value(spec), type, fields, src, score);
 	}
 }
 
@@ -1314,7 +1906,7 @@ static bool term_match(struct ctx *c, const char *field,
 	if (is_numeric_type(t))
 		return strtod(d, NULL) == json_object_get_double(value);
 	if (!strcmp(t, "text")) {
-		n = tokenize(d, &tok);
+		n = tokenize_field(c->ix, field, d, &tok);
 		for (i = 0; i < n && !m; i++)
 			m = !strcmp(tok[i], json_object_get_string(value));
 		tokens_free(tok, n);
@@ -1390,6 +1982,51 @@ static bool eval(struct ctx *c, struct json_object *q, struct json_object *src,
 	}
 	if (!strcmp(kind, "bool"))
 		return eval_bool(c, spec, src, score);
+	if (!strcmp(kind, "constant_score")) {
+		struct json_object *fq, *bv;
+
+		if (!json_object_object_get_ex(spec, "filter", &fq)) {
+			ctx_fail(c, 400, es_err("parsing_exception", NULL,
+						"[constant_score] requires a "
+						"'filter' element"));
+			return false;
+		}
+		m = eval(c, fq, src, score);
+		*score = json_object_object_get_ex(spec, "boost", &bv) ?
+				 json_object_get_double(bv) : 1;
+		return m;
+	}
+	if (!strcmp(kind, "dis_max")) {
+		struct json_object *dq, *tb;
+		double best = 0, sum = 0, s1;
+		size_t i;
+
+		if (!json_object_object_get_ex(spec, "queries", &dq) ||
+		    !json_object_is_type(dq, json_type_array)) {
+			ctx_fail(c, 400, es_err("parsing_exception", NULL,
+						"[dis_max] requires 'queries' "
+						"field with at least one "
+						"clause"));
+			return false;
+		}
+		m = false;
+		for (i = 0; i < json_object_array_length(dq); i++) {
+			if (!eval(c, json_object_array_get_idx(dq, i), src,
+				  &s1)) {
+				if (c->failed)
+					return false;
+				continue;
+			}
+			m = true;
+			sum += s1;
+			best = s1 > best ? s1 : best;
+		}
+		/* the best clause, plus tie_breaker times the others */
+		*score = best + (json_object_object_get_ex(spec, "tie_breaker",
+							   &tb) ?
+				 json_object_get_double(tb) * (sum - best) : 0);
+		return m;
+	}
 	if (!strcmp(kind, "multi_match"))
 		return eval_multi_match(c, spec, src, score);
 	if (!strcmp(kind, "match")) {
@@ -1401,7 +2038,8 @@ static bool eval(struct ctx *c, struct json_object *q, struct json_object *src,
 		fields = json_object_new_array();
 		json_object_array_add(fields, json_object_new_string(field));
 		m = eval_text(c, qs, opts ? jsonx_get_str(opts, "operator") :
-				     NULL, NULL, fields, src, score);
+				     NULL, opts ? msm_value(opts) : 0, NULL,
+			      fields, src, score);
 		json_object_put(fields);
 		return m;
 	}

@@ -1,0 +1,216 @@
+/* search-vocab.c: the vocabulary of indexed words (search_vocab):
+ * suggestions while typing and the correction of a mistyped word. */
+#include "common.h"
+
+#include <unistr.h>
+
+#include "search-analyze.h"
+#include "search-impl.h"
+
+/* Above every character: a prefix's range ends at prefix + U+10FFFF. */
+#define VOCAB_TOP "\xf4\x8f\xbf\xbf"
+
+int search_vocab_suggest(struct db *db, const char *q, int64_t size,
+			 struct json_object **out, struct err *e)
+{
+	struct search_analysis a = SEARCH_ANALYSIS_INIT;
+	struct sbuf head = SBUF_INIT, hi = SBUF_INIT, text = SBUF_INIT;
+	struct json_object *items = json_object_new_array(), *o;
+	struct db_res *res = NULL;
+	size_t i, last = 0;
+	int ret = -1;
+
+	search_analyze(&a, q, strlen(q), SEARCH_MAX_WORDS);
+	for (i = 0; i < a.ntok; i++)
+		if (!a.tok[i].gram)
+			last = i;
+	if (a.ntok) {
+		/* the words before the last one stay as they are */
+		for (i = 0; i < last; i++)
+			if (!a.tok[i].gram) {
+				sbuf_addstr(&head, search_token_text(&a, i));
+				sbuf_addch(&head, ' ');
+			}
+		sbuf_addf(&hi, "%s" VOCAB_TOP, search_token_text(&a, last));
+		if (db_query(db, &res, "SELECT term, df FROM search_vocab "
+			     "WHERE term >= $1 AND term < $2 AND df > 0 "
+			     "ORDER BY df DESC, term LIMIT $3",
+			     DB_ARGS(DB_S(search_token_text(&a, last)),
+				     DB_S(hi.buf), DB_I(size)), e) < 0)
+			goto out;
+		for (i = 0; i < db_res_rows(res); i++) {
+			sbuf_reset(&text);
+			sbuf_addf(&text, "%s%s", head.buf,
+				  db_res_str(res, i, 0));
+			o = json_object_new_object();
+			json_object_object_add(o, "text", json_object_new_string(
+						       text.buf));
+			json_object_object_add(o, "count", json_object_new_int64(
+						       db_res_int(res, i, 1)));
+			json_object_array_add(items, o);
+		}
+	}
+	*out = json_object_new_object();
+	json_object_object_add(*out, "items", items);
+	items = NULL;
+	ret = 0;
+out:
+	json_object_put(items);
+	if (res)
+		db_res_free(res);
+	sbuf_release(&head);
+	sbuf_release(&hi);
+	sbuf_release(&text);
+	search_analysis_release(&a);
+	return ret;
+}
+
+/*
+ * Optimal string alignment distance (Damerau-Levenshtein without
+ * repeated edits of one substring, as Lucene's fuzzy queries count) of
+ * code point strings, given up above max.
+ */
+static size_t vocab_distance(const uint32_t *a, size_t n, const uint32_t *b,
+			     size_t m, size_t max)
+{
+	size_t *d = xcalloc((n + 1) * (m + 1), sizeof(*d));
+	size_t i, j, c, best, res;
+
+#define D(i, j) d[(i) * (m + 1) + (j)]
+	for (i = 0; i <= n; i++)
+		D(i, 0) = i;
+	for (j = 0; j <= m; j++)
+		D(0, j) = j;
+	for (i = 1; i <= n; i++) {
+		best = SIZE_MAX;
+		for (j = 1; j <= m; j++) {
+			c = a[i - 1] != b[j - 1];
+			D(i, j) = D(i - 1, j - 1) + c;
+			if (D(i - 1, j) + 1 < D(i, j))
+				D(i, j) = D(i - 1, j) + 1;
+			if (D(i, j - 1) + 1 < D(i, j))
+				D(i, j) = D(i, j - 1) + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && D(i - 2, j - 2) + 1 < D(i, j))
+				D(i, j) = D(i - 2, j - 2) + 1;
+			if (D(i, j) < best)
+				best = D(i, j);
+		}
+		if (best > max) {
+			free(d);
+			return max + 1;
+		}
+	}
+	res = D(n, m);
+#undef D
+	free(d);
+	return res;
+}
+
+/* The edits a word may be away from its correction: none under three
+ * characters, one, two from eight (Elasticsearch's fuzziness AUTO with
+ * the issue's longer words). */
+static size_t vocab_max_edits(size_t chars)
+{
+	return chars < 3 ? 0 : chars < 8 ? 1 : 2;
+}
+
+/*
+ * The closest vocabulary word to w within its edits: fewest edits, then
+ * most products, then byte order. *best (caller frees) stays NULL when
+ * there is none or w is a word of the vocabulary itself.
+ */
+static int vocab_closest(struct db *db, const char *w, char **best,
+			 struct err *e)
+{
+	struct db_res *res = NULL;
+	uint32_t *wu, *tu;
+	size_t wn, tn, max, dist, bestd = SIZE_MAX, i;
+	int64_t bestdf = -1, df;
+	const char *t;
+
+	*best = NULL;
+	wu = u8_to_u32((const uint8_t *)w, strlen(w), NULL, &wn);
+	if (!wu)
+		return 0;
+	max = vocab_max_edits(wn);
+	if (!max) {
+		free(wu);
+		return 0;
+	}
+	if (db_query(db, &res, "SELECT term, df FROM search_vocab WHERE "
+		     "df > 0 AND length(term) BETWEEN $1 AND $2",
+		     DB_ARGS(DB_I((int64_t)(wn - max)),
+			     DB_I((int64_t)(wn + max))), e) < 0) {
+		free(wu);
+		return -1;
+	}
+	for (i = 0; i < db_res_rows(res); i++) {
+		t = db_res_str(res, i, 0);
+		df = db_res_int(res, i, 1);
+		if (!strcmp(t, w)) {
+			free(*best);
+			*best = NULL;
+			break;
+		}
+		tu = u8_to_u32((const uint8_t *)t, strlen(t), NULL, &tn);
+		if (!tu)
+			continue;
+		dist = vocab_distance(wu, wn, tu, tn, max);
+		free(tu);
+		if (dist > max || dist > bestd ||
+		    (dist == bestd && (df < bestdf ||
+				       (df == bestdf && strcmp(t, *best) > 0))))
+			continue;
+		free(*best);
+		*best = xstrdup(t);
+		bestd = dist;
+		bestdf = df;
+	}
+	db_res_free(res);
+	free(wu);
+	return 0;
+}
+
+int search_vocab_correct(struct db *db, const struct search_analysis *a,
+			 bool found_none, char **fixed, struct err *e)
+{
+	struct sbuf sb = SBUF_INIT;
+	struct db_res *res = NULL;
+	const char *w;
+	char *best;
+	size_t i, g;
+	bool changed = false, known;
+
+	*fixed = NULL;
+	for (i = 0; i < a->ntok; i += 1 + g) {
+		g = search_word_grams(a, i);
+		w = search_token_text(a, i);
+		best = NULL;
+		/* A CJK word may match by its bigrams without being a word
+		 * of the vocabulary (노트북을): corrected only when the
+		 * search found nothing at all. */
+		if (!g || found_none) {
+			if (db_query(db, &res, "SELECT 1 FROM search_vocab "
+				     "WHERE term = $1 AND df > 0",
+				     DB_ARGS(DB_S(w)), e) < 0)
+				goto fail;
+			known = db_res_rows(res) > 0;
+			db_res_free(res);
+			if (!known && vocab_closest(db, w, &best, e) < 0)
+				goto fail;
+		}
+		if (sb.len)
+			sbuf_addch(&sb, ' ');
+		sbuf_addstr(&sb, best ? best : w);
+		changed |= best != NULL;
+		free(best);
+	}
+	if (changed)
+		*fixed = sbuf_detach(&sb, NULL);
+	sbuf_release(&sb);
+	return 0;
+fail:
+	sbuf_release(&sb);
+	return -1;
+}
