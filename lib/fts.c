@@ -19,8 +19,9 @@ struct fts {
  * q is never handed to a query parser as it is: the analyzer
  * (search-analyze.c) turns it into words and their bigrams, and each
  * becomes one quoted FTS5 string or one quoted tsquery lexeme. Words are
- * OR-ed (docs/api.md, Search). A word matches a product when the product holds the
- * whole word, or enough of its bigrams (search_gram_min()) in one field:
+ * OR-ed (docs/api.md, Search). A word matches a product when the product
+ * holds the whole word, or enough of its bigrams (search_gram_min()) in
+ * one field:
  * 노트북을 finds 노트북, 무선이어폰 finds 무선 이어폰. A q without words
  * matches nothing.
  *
