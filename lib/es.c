@@ -527,7 +527,8 @@ static void es_query_words(const char *text, struct json_object *bool_q)
 		w = search_token_text(&a, i);
 		qs = json_object_new_array();
 		json_object_array_add(qs, es_const("name.word", w, 0, 4));
-		json_object_array_add(qs, es_const("description.word", w, 0, 2));
+		json_object_array_add(qs, es_const("description.word", w, 0,
+						   2));
 		if (g) {
 			json_object_array_add(qs, es_const(
 				"name", w, search_gram_min(g), 2));
@@ -542,7 +543,8 @@ static void es_query_words(const char *text, struct json_object *bool_q)
 	}
 	if (!a.ntok) {
 		o = json_object_new_object();
-		json_object_object_add(o, "match_all", json_object_new_object());
+		json_object_object_add(o, "match_all",
+				       json_object_new_object());
 		json_object_object_add(bool_q, "must_not", o);
 		json_object_put(should);
 	} else {
@@ -556,9 +558,9 @@ static void es_query_words(const char *text, struct json_object *bool_q)
 /*
  * The request body. q goes in as agora's words (es_query_words), plain
  * strings that Elasticsearch only analyses (never query_string, whose
- * syntax would read quotes, operators and *:*). Facets are terms aggregations over the
- * query; the category and brand filters are a post_filter, applied to the
- * hits after the aggregations have counted.
+ * syntax would read quotes, operators and *:*). Facets are terms
+ * aggregations over the query; the category and brand filters are a
+ * post_filter, applied to the hits after the aggregations have counted.
  */
 static struct json_object *es_search_body(const struct search_query *q)
 {

@@ -5,7 +5,7 @@
 #include "search-analyze.h"
 #include "search-sqlite.h"
 
-/* ---- the tokenizer ------------------------------------------------------ */
+/* ---- the tokenizer ---------------------------------------------------- */
 
 /* One object serves every table: the tokenizer has no options. */
 static int sqlite_tok_create(void *ctx, const char **argv, int argc,
@@ -62,7 +62,7 @@ static int sqlite_tok_tokenize(Fts5Tokenizer *t, void *ctx, int flags,
 	return rc;
 }
 
-/* ---- the ranking function ------------------------------------------------- */
+/* ---- the ranking function --------------------------------------------- */
 
 /*
  * search_score(products_fts, spec): the score of the current row for a
@@ -117,7 +117,7 @@ static void sqlite_score(const Fts5ExtensionApi *api, Fts5Context *fts,
 	sqlite3_result_int64(ctx, total);
 }
 
-/* ---- the word list ----------------------------------------------------------- */
+/* ---- the word list ---------------------------------------------------- */
 
 static int sqlite_strcmp(const void *a, const void *b)
 {
@@ -158,7 +158,7 @@ static void sqlite_words(sqlite3_context *ctx, int nval, sqlite3_value **val)
 	search_analysis_release(&a);
 }
 
-/* ---- registration ------------------------------------------------------------ */
+/* ---- registration ----------------------------------------------------- */
 
 static fts5_api *sqlite_fts5(sqlite3 *lite)
 {

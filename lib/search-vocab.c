@@ -43,9 +43,10 @@ int search_vocab_suggest(struct db *db, const char *q, int64_t size,
 			sbuf_addf(&text, "%s%s", head.buf,
 				  db_res_str(res, i, 0));
 			o = json_object_new_object();
-			json_object_object_add(o, "text", json_object_new_string(
-						       text.buf));
-			json_object_object_add(o, "count", json_object_new_int64(
+			json_object_object_add(o, "text",
+					       json_object_new_string(text.buf));
+			json_object_object_add(o, "count",
+					       json_object_new_int64(
 						       db_res_int(res, i, 1)));
 			json_object_array_add(items, o);
 		}
@@ -91,7 +92,8 @@ static size_t vocab_distance(const uint32_t *a, size_t n, const uint32_t *b,
 			if (D(i, j - 1) + 1 < D(i, j))
 				D(i, j) = D(i, j - 1) + 1;
 			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && D(i - 2, j - 2) + 1 < D(i, j))
+			    a[i - 2] == b[j - 1] &&
+			    D(i - 2, j - 2) + 1 < D(i, j))
 				D(i, j) = D(i - 2, j - 2) + 1;
 			if (D(i, j) < best)
 				best = D(i, j);

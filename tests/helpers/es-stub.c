@@ -176,7 +176,9 @@ static struct json_object *acked(void)
 	return o;
 }
 
-/* ---- analysis ------------------------------------------------------------- */
+/* ---- analysis ---------------------------------------------------------- */
+
+#define ES_BAD_ARG "illegal_argument_exception"
 
 /*
  * Custom analyzers of settings.analysis, the parts agora's mapping uses:
@@ -281,8 +283,8 @@ static struct json_object *analyzers_parse(struct json_object *analysis,
 			for (i = 0; i < json_object_array_length(list); i++) {
 				name = json_object_get_string(
 					json_object_array_get_idx(list, i));
-				if (!cfs || !json_object_object_get_ex(cfs, name,
-								       &cf))
+				if (!cfs ||
+				    !json_object_object_get_ex(cfs, name, &cf))
 					return es_err(
 						"illegal_argument_exception",
 						NULL, "Custom Analyzer [%s] "
@@ -315,10 +317,9 @@ static struct json_object *analyzers_parse(struct json_object *analysis,
 							rules, j));
 					arrow = strstr(rule, " => ");
 					if (!arrow || arrow == rule)
-						return es_err(
-							"illegal_argument_exception",
-							NULL, "Invalid mapping "
-							"rule : [%s]", rule);
+						return es_err(ES_BAD_ARG, NULL,
+							"Invalid mapping rule "
+							": [%s]", rule);
 					an->maps = xrealloc(an->maps,
 						(an->nmaps + 1) *
 						sizeof(*an->maps));
@@ -337,7 +338,8 @@ static struct json_object *analyzers_parse(struct json_object *analysis,
 				else if (!strcmp(name, "cjk_width"))
 					an->width = true;
 				else if (!strcmp(name, "cjk_bigram") &&
-					 i + 1 == json_object_array_length(list))
+					 i + 1 ==
+					 json_object_array_length(list))
 					an->bigram = true;
 				else
 					return es_err(
@@ -391,7 +393,8 @@ static char *char_filter(const struct analyzer *an, const char *s)
 		for (k = 0; k < an->nmaps; k++) {
 			size_t fl = strlen(an->maps[k].from);
 
-			if (fl > blen && !strncmp(s + i, an->maps[k].from, fl)) {
+			if (fl > blen &&
+			    !strncmp(s + i, an->maps[k].from, fl)) {
 				best = k;
 				blen = fl;
 			}
@@ -529,7 +532,8 @@ static void cjk_bigram(struct atok **t, size_t *n)
 			}
 			for (m = 0, nc = 0; m < run.len && nc < 1023;
 			     m += (size_t)len) {
-				len = u8_mbtouc(&c, (const uint8_t *)run.buf + m,
+				len = u8_mbtouc(&c,
+						(const uint8_t *)run.buf + m,
 						run.len - m);
 				if (len < 1)
 					len = 1;
@@ -870,8 +874,8 @@ static void create_index(const char *name, struct json_object *body,
 			    !analyzer_known(ix, sspec)) {
 				index_free(ix);
 				fail(a, 400, es_err("mapper_parsing_exception",
-						    NULL, "multi-field [%s.%s]: "
-						    "the stub takes text or "
+						    NULL, "multi-field [%s.%s]"
+						    ": the stub takes text or "
 						    "keyword with a known "
 						    "analyzer", pf, sf));
 				return;
