@@ -484,7 +484,7 @@ static struct json_object *es_sort_key(const char *field, const char *dir)
  * "boost":boost}}: a match worth exactly boost. min > 0: that many of
  * text's tokens must match (the bigrams); else all of them. */
 static struct json_object *es_const(const char *field, const char *text,
-				    size_t min, int boost)
+				    size_t min, int64_t boost)
 {
 	struct json_object *m = json_object_new_object(), *f, *o, *cs;
 
@@ -501,39 +501,41 @@ static struct json_object *es_const(const char *field, const char *text,
 	json_object_object_add(o, "match", f);
 	cs = json_object_new_object();
 	json_object_object_add(cs, "filter", o);
-	json_object_object_add(cs, "boost", json_object_new_int(boost));
+	json_object_object_add(cs, "boost", json_object_new_int64(boost));
 	o = json_object_new_object();
 	json_object_object_add(o, "constant_score", cs);
 	return o;
 }
 
 /*
- * q's words as analysed by agora (search-analyze.c), each a dis_max of
- * constant scores, summed by bool's should: the score of fts.c (whole
- * word in the name 4, in the description 2, enough bigrams in the name 2,
- * in the description 1). A word goes in normalized; the index's
- * analyzers give it the same tokens again. No words: nothing matches.
+ * q's words as analysed by agora (search-analyze.c, a), each a dis_max of
+ * constant scores, summed by bool's should: the score of fts.c (the
+ * word's weight wt times: whole word in the name 4, in the description 2,
+ * enough bigrams in the name 2, in the description 1). A word goes in
+ * normalized; the index's analyzers give it the same tokens again. No
+ * words: nothing matches.
  */
-static void es_query_words(const char *text, struct json_object *bool_q)
+static void es_query_words(const struct search_analysis *a,
+			   const int64_t *wt, struct json_object *bool_q)
 {
-	struct search_analysis a = SEARCH_ANALYSIS_INIT;
 	struct json_object *should = json_object_new_array(), *qs, *dm, *o;
 	const char *w;
-	size_t i, g;
+	size_t i, g, k = 0;
+	int64_t x;
 
-	search_analyze(&a, text, strlen(text), SEARCH_MAX_WORDS);
-	for (i = 0; i < a.ntok; i += 1 + g) {
-		g = search_word_grams(&a, i);
-		w = search_token_text(&a, i);
+	for (i = 0; i < a->ntok; i += 1 + g) {
+		g = search_word_grams(a, i);
+		w = search_token_text(a, i);
+		x = wt[k++];
 		qs = json_object_new_array();
-		json_object_array_add(qs, es_const("name.word", w, 0, 4));
+		json_object_array_add(qs, es_const("name.word", w, 0, 4 * x));
 		json_object_array_add(qs, es_const("description.word", w, 0,
-						   2));
+						   2 * x));
 		if (g) {
 			json_object_array_add(qs, es_const(
-				"name", w, search_gram_min(g), 2));
+				"name", w, search_gram_min(g), 2 * x));
 			json_object_array_add(qs, es_const(
-				"description", w, search_gram_min(g), 1));
+				"description", w, search_gram_min(g), x));
 		}
 		dm = json_object_new_object();
 		json_object_object_add(dm, "queries", qs);
@@ -541,7 +543,7 @@ static void es_query_words(const char *text, struct json_object *bool_q)
 		json_object_object_add(o, "dis_max", dm);
 		json_object_array_add(should, o);
 	}
-	if (!a.ntok) {
+	if (!a->ntok) {
 		o = json_object_new_object();
 		json_object_object_add(o, "match_all",
 				       json_object_new_object());
@@ -552,7 +554,6 @@ static void es_query_words(const char *text, struct json_object *bool_q)
 		json_object_object_add(bool_q, "minimum_should_match",
 				       json_object_new_int(1));
 	}
-	search_analysis_release(&a);
 }
 
 /*
@@ -562,7 +563,9 @@ static void es_query_words(const char *text, struct json_object *bool_q)
  * aggregations over the query; the category and brand filters are a
  * post_filter, applied to the hits after the aggregations have counted.
  */
-static struct json_object *es_search_body(const struct search_query *q)
+static struct json_object *es_search_body(const struct search_query *q,
+					  const struct search_analysis *a,
+					  const int64_t *wt)
 {
 	struct json_object *body = json_object_new_object();
 	struct json_object *bool_q = json_object_new_object();
@@ -577,7 +580,7 @@ static struct json_object *es_search_body(const struct search_query *q)
 	size_t i;
 
 	if (has_q)
-		es_query_words(q->q, bool_q);
+		es_query_words(a, wt, bool_q);
 	json_object_array_add(filter, es_term("status", "ACTIVE"));
 	if (q->min_price >= 0 || q->max_price >= 0) {
 		range = json_object_new_object();
@@ -705,16 +708,25 @@ static int es_products(struct search *s, const struct search_query *q,
 		       struct json_object **out, struct err *e)
 {
 	struct es_search *x = (struct es_search *)s;
-	struct json_object *req = es_search_body(q), *resp = NULL;
+	struct search_analysis a = SEARCH_ANALYSIS_INIT;
+	struct json_object *req = NULL, *resp = NULL;
 	struct json_object *hits, *arr, *total, *aggs, *items, *facets, *src;
 	struct err ce = ERR_INIT;
-	const char *body = jsonx_str(req, NULL);
-	int64_t n = 0;
+	const char *body;
+	int64_t n = 0, wt[SEARCH_MAX_WORDS];
 	long status;
 	size_t i;
 	int ret = -1;
 
 	*out = NULL;
+	/* The weights of q's words come from the database's vocabulary. */
+	if (q->q && q->q[0]) {
+		search_analyze(&a, q->q, strlen(q->q), SEARCH_MAX_WORDS);
+		if (search_vocab_weights(x->db, &a, wt, e) < 0)
+			goto out;
+	}
+	req = es_search_body(q, &a, wt);
+	body = jsonx_str(req, NULL);
 	es_set_timeout(x->es, x->timeout_ms);
 	if (es_call(x->es, "POST", "/" ES_ALIAS "/_search", body,
 		    strlen(body), false, &status, &resp, &ce) < 0) {
@@ -771,6 +783,7 @@ out:
 	err_release(&ce);
 	json_object_put(resp);
 	json_object_put(req);
+	search_analysis_release(&a);
 	return ret;
 }
 

@@ -27,13 +27,15 @@ struct fts {
  *
  * The score is the same on every backend (the Elasticsearch query in
  * es.c computes it with constant scores): the sum over the query's words
- * of the best of
+ * of the word's weight (search_vocab_weights(): the rarer, the more)
+ * times the best of
  *   4  the whole word in the name        2  enough bigrams in the name
  *   2  the whole word in the description 1  enough bigrams in the
  *                                           description
  * so the name weighs twice the description and a whole word twice its
- * bigrams; products with more of the words rank higher, equal scores
- * newest (highest id) first.
+ * bigrams; products with more of the words, or rarer ones, rank higher
+ * (Samsung 노트북: a laptop of another brand above a Samsung fridge),
+ * equal scores newest (highest id) first.
  */
 /* The matching part of a search, shared by the facet and page queries:
  * " FROM … WHERE" and its parameters $1…$np. */
@@ -87,20 +89,23 @@ static void fts_pg_any(struct sbuf *any, const char *t, const char *weights)
 
 /* PostgreSQL: the tsvector holds whole words of the name with weight A,
  * of the description B, bigrams C and D (search-doc.c). */
-static void fts_where_pg(struct fts_where *w, const struct search_analysis *a)
+static void fts_where_pg(struct fts_where *w, const struct search_analysis *a,
+			 const int64_t *wt)
 {
 	struct sbuf any = SBUF_INIT, score = SBUF_INIT;
-	size_t i, j, g, pa, pb, pn;
+	size_t i, j, g, pa, pb, pn, k = 0;
+	int64_t x;
 
 	w->params[w->np++] = DB_NUL;	/* $1: every token, OR-ed */
-	for (i = 0; i < a->ntok; i += 1 + g) {
+	for (i = 0; i < a->ntok; i += 1 + g, k++) {
 		g = search_word_grams(a, i);
+		x = wt[k];
 		sbuf_addstr(&score, i ? " + GREATEST(" : "GREATEST(");
 		pa = fts_param(w, fts_pg_lexeme(search_token_text(a, i), "A"));
 		pb = fts_param(w, fts_pg_lexeme(search_token_text(a, i), "B"));
-		sbuf_addf(&score, "CASE WHEN p.search @@ $%zu::tsquery THEN 4 "
-			  "WHEN p.search @@ $%zu::tsquery THEN 2 ELSE 0 END",
-			  pa, pb);
+		sbuf_addf(&score, "CASE WHEN p.search @@ $%zu::tsquery THEN "
+			  "%" PRId64 " WHEN p.search @@ $%zu::tsquery THEN "
+			  "%" PRId64 " ELSE 0 END", pa, 4 * x, pb, 2 * x);
 		fts_pg_any(&any, search_token_text(a, i), "AB");
 		if (g) {
 			struct sbuf name = SBUF_INIT, desc = SBUF_INIT;
@@ -118,10 +123,10 @@ static void fts_where_pg(struct fts_where *w, const struct search_analysis *a)
 					  "::int", j > i + 1 ? " + " : "", pn);
 				fts_pg_any(&any, search_token_text(a, j), "CD");
 			}
-			sbuf_addf(&score, ", CASE WHEN %s >= %zu THEN 2 "
-				  "WHEN %s >= %zu THEN 1 ELSE 0 END",
-				  name.buf, search_gram_min(g), desc.buf,
-				  search_gram_min(g));
+			sbuf_addf(&score, ", CASE WHEN %s >= %zu THEN "
+				  "%" PRId64 " WHEN %s >= %zu THEN %" PRId64
+				  " ELSE 0 END", name.buf, search_gram_min(g),
+				  2 * x, desc.buf, search_gram_min(g), x);
 			sbuf_release(&name);
 			sbuf_release(&desc);
 		}
@@ -138,10 +143,11 @@ static void fts_where_pg(struct fts_where *w, const struct search_analysis *a)
 /* SQLite: bigrams are tokens of their own, marked (search-sqlite.c);
  * search_score() reads the spec to tell the phrases apart. */
 static void fts_where_sqlite(struct fts_where *w,
-			     const struct search_analysis *a)
+			     const struct search_analysis *a,
+			     const int64_t *wt)
 {
 	struct sbuf match = SBUF_INIT, spec = SBUF_INIT;
-	size_t i, g;
+	size_t i, g, k = 0;
 
 	for (i = 0; i < a->ntok; i++) {
 		sbuf_addstr(&match, i ? " OR \"" : "\"");
@@ -152,7 +158,8 @@ static void fts_where_sqlite(struct fts_where *w,
 		sbuf_addch(&match, '"');
 		if (!a->tok[i].gram) {
 			g = search_word_grams(a, i);
-			sbuf_addf(&spec, "%zu:%zu,", g, search_gram_min(g));
+			sbuf_addf(&spec, "%zu:%zu:%" PRId64 ",", g,
+				  search_gram_min(g), wt[k++]);
 		}
 	}
 	fts_param(w, sbuf_detach(&match, NULL));
@@ -174,7 +181,7 @@ static void fts_where_sqlite(struct fts_where *w,
  */
 static void fts_where(struct fts_where *w, bool pg,
 		      const struct search_query *q, bool has_q,
-		      const struct search_analysis *a)
+		      const struct search_analysis *a, const int64_t *wt)
 {
 	size_t room = 2 * a->ntok + 8;
 
@@ -183,9 +190,9 @@ static void fts_where(struct fts_where *w, bool pg,
 	if (has_q && !a->ntok)
 		sbuf_addstr(&w->sql, " FROM products p WHERE 1 = 0 AND");
 	else if (has_q && pg)
-		fts_where_pg(w, a);
+		fts_where_pg(w, a, wt);
 	else if (has_q)
-		fts_where_sqlite(w, a);
+		fts_where_sqlite(w, a, wt);
 	else
 		sbuf_addstr(&w->sql, " FROM products p WHERE");
 	sbuf_addstr(&w->sql, " p.status = 'ACTIVE'");
@@ -327,12 +334,16 @@ static int fts_products(struct search *s, const struct search_query *q,
 	struct sbuf sql = SBUF_INIT;
 	struct db_res *res = NULL;
 	struct json_object *o = json_object_new_object(), *items;
+	int64_t wt[SEARCH_MAX_WORDS];
 	size_t i;
 	int ret = -1;
 
-	if (has_q)
+	if (has_q) {
 		search_analyze(&a, q->q, strlen(q->q), SEARCH_MAX_WORDS);
-	fts_where(&w, pg, q, has_q, &a);
+		if (search_vocab_weights(f->db, &a, wt, e) < 0)
+			goto out;
+	}
+	fts_where(&w, pg, q, has_q, &a, wt);
 	if (fts_facets(f, q, &w, o, e) < 0)
 		goto out;
 	sbuf_addf(&sql, "SELECT p.id, p.name, p.description, p.category, "

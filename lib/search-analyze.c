@@ -238,7 +238,9 @@ size_t search_word_grams(const struct search_analysis *a, size_t i)
 
 size_t search_gram_min(size_t n)
 {
-	return (3 * n + 4) / 5;
+	if (n <= 2)
+		return n;
+	return n <= 4 ? 2 : n - 2;
 }
 
 void search_analysis_words(const struct search_analysis *a, struct sbuf *sb)

@@ -62,8 +62,10 @@ size_t search_word_grams(const struct search_analysis *a, size_t i);
 
 /*
  * search_gram_min: how many of a query word's n bigrams a text must hold
- * for the word to match it when the whole word is not there: 60 %,
- * rounded up (노트북을: 2 of 3, 무선이어폰: 3 of 4, 블루투스스피커: 4 of 6).
+ * for the word to match it when the whole word is not there: all but two
+ * (a missing space and a particle each add one that the text lacks), and
+ * at least two, or all when there are fewer (노트북을: 2 of 3,
+ * 무선이어폰: 2 of 4, 게임패드는: 2 of 4, 블루투스스피커: 4 of 6).
  */
 size_t search_gram_min(size_t n);
 

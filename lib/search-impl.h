@@ -58,6 +58,13 @@ int search_vocab_suggest(struct db *db, const char *q, int64_t size,
 int search_vocab_correct(struct db *db, const struct search_analysis *a,
 			 bool found_none, char **fixed, struct err *e);
 
+/*
+ * search_vocab_weights: w[i] (room for a's words) is how much the i-th
+ * word of a weighs in the score: the rarer, the more (search-vocab.c).
+ */
+int search_vocab_weights(struct db *db, const struct search_analysis *a,
+			 int64_t *w, struct err *e);
+
 /* The constructors search_open() chooses between. */
 int fts_search_open(struct search **out, const struct cfg *c, struct db *db,
 		    struct err *e);

@@ -68,10 +68,10 @@ static int sqlite_tok_tokenize(Fts5Tokenizer *t, void *ctx, int flags,
  * search_score(products_fts, spec): the score of the current row for a
  * MATCH expression that fts.c built as, for each query word in order, the
  * whole word then its bigrams, one phrase each. spec lists per word
- * "<bigrams>:<bigrams needed>," so the phrases can be told apart. The
- * score sums over the words the best of: whole word in the name 4, in the
- * description 2, enough bigrams in the name 2, in the description 1
- * (fts.c, search_score_doc, says why).
+ * "<bigrams>:<bigrams needed>:<weight>," so the phrases can be told
+ * apart. The score sums over the words the weight times the best of:
+ * whole word in the name 4, in the description 2, enough bigrams in the
+ * name 2, in the description 1 (fts.c says why).
  */
 static void sqlite_score(const Fts5ExtensionApi *api, Fts5Context *fts,
 			 sqlite3_context *ctx, int nval, sqlite3_value **val)
@@ -80,7 +80,7 @@ static void sqlite_score(const Fts5ExtensionApi *api, Fts5Context *fts,
 	int nphrase, p = 0, col, j;
 	unsigned char *hit;
 	unsigned long g, k;
-	long total = 0, s, name, desc;
+	long long total = 0, s, name, desc, w;
 	Fts5PhraseIter it;
 	char *end;
 
@@ -99,6 +99,7 @@ static void sqlite_score(const Fts5ExtensionApi *api, Fts5Context *fts,
 	while (*spec && p < nphrase) {
 		g = strtoul(spec, &end, 10);
 		k = *end == ':' ? strtoul(end + 1, &end, 10) : 0;
+		w = *end == ':' ? strtoll(end + 1, &end, 10) : 1;
 		spec = *end == ',' ? end + 1 : end;
 		s = hit[2 * p] ? 4 : hit[2 * p + 1] ? 2 : 0;
 		name = desc = 0;
@@ -110,7 +111,7 @@ static void sqlite_score(const Fts5ExtensionApi *api, Fts5Context *fts,
 			s = 2;
 		if (g && s < 1 && (unsigned long)desc >= k)
 			s = 1;
-		total += s;
+		total += s * w;
 		p += 1 + (int)g;
 	}
 	free(hit);

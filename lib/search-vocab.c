@@ -2,6 +2,7 @@
  * suggestions while typing and the correction of a mistyped word. */
 #include "common.h"
 
+#include <math.h>
 #include <unistr.h>
 
 #include "search-analyze.h"
@@ -215,4 +216,44 @@ int search_vocab_correct(struct db *db, const struct search_analysis *a,
 fail:
 	sbuf_release(&sb);
 	return -1;
+}
+
+/*
+ * The rarer a word, the more it weighs: 1 + log2(1 + top / df), rounded
+ * down, where df is how many products hold the word and top the most any
+ * word is held by (about the catalogue's size); a word the vocabulary
+ * does not know (a compound written without its space, a word with a
+ * particle) weighs as the rarest. Integers, so that every backend adds
+ * them exactly (Elasticsearch scores in single precision).
+ */
+int search_vocab_weights(struct db *db, const struct search_analysis *a,
+			 int64_t *w, struct err *e)
+{
+	struct db_res *res = NULL;
+	int64_t top = 1, df;
+	size_t i, k = 0;
+
+	if (db_query(db, &res, "SELECT max(df) FROM search_vocab", DB_NOARGS,
+		     e) < 0)
+		return -1;
+	if (db_res_rows(res) && !db_res_isnull(res, 0, 0))
+		top = db_res_int(res, 0, 0);
+	db_res_free(res);
+	for (i = 0; i < a->ntok; i++) {
+		if (a->tok[i].gram)
+			continue;
+		if (db_query(db, &res, "SELECT df FROM search_vocab "
+			     "WHERE term = $1", DB_ARGS(DB_S(
+				     search_token_text(a, i))), e) < 0)
+			return -1;
+		df = db_res_rows(res) ? db_res_int(res, 0, 0) : 0;
+		db_res_free(res);
+		if (df < 1)
+			df = 1;
+		if (top < df)
+			top = df;
+		w[k++] = 1 + (int64_t)floor(log2(1.0 + (double)top /
+						   (double)df));
+	}
+	return 0;
 }

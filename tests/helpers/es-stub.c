@@ -1495,13 +1495,97 @@ static size_t tokenize_field(const struct index *ix, const char *field,
 	return tokenize(s, out);
 }
 
+/* One search's memo of a document field's tokens, and of a field's
+ * statistics for a query: a search evaluates every document, and every
+ * evaluation would otherwise analyse every document again. */
+struct memo {
+	const void *src;	/* the document (NULL: the statistics) */
+	char *key;		/* field, or field and query */
+	char **t;
+	size_t n;
+	double docs, avgdl, *df;
+};
+
 /* A search: the index, its visible documents and the field statistics
  * BM25 needs. */
 struct ctx {
 	struct index *ix;
 	struct answer *a;
 	bool failed;
+	struct memo *memo;
+	size_t nmemo, memocap;
 };
+
+static size_t memo_slot(const struct ctx *c, const void *src,
+			const char *key)
+{
+	uint64_t h = (uint64_t)(uintptr_t)src * 0x9e3779b97f4a7c15ULL;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return (size_t)(h % c->memocap);
+}
+
+/* The memo entry of (src, key): found, or empty for the caller to fill
+ * (NULL when the memo is full: the caller does without). */
+static struct memo *memo_get(struct ctx *c, const void *src,
+			     const char *key, bool *found)
+{
+	size_t i;
+
+	*found = false;
+	if (!c->memo) {
+		c->memocap = 8 * c->ix->ndocs + 256;
+		c->memo = xcalloc(c->memocap, sizeof(*c->memo));
+	}
+	for (i = memo_slot(c, src, key); c->memo[i].key;
+	     i = (i + 1) % c->memocap)
+		if (c->memo[i].src == src && !strcmp(c->memo[i].key, key)) {
+			*found = true;
+			return &c->memo[i];
+		}
+	if (4 * (c->nmemo + 1) > 3 * c->memocap)
+		return NULL;
+	c->nmemo++;
+	c->memo[i].src = src;
+	c->memo[i].key = xstrdup(key);
+	return &c->memo[i];
+}
+
+static void memo_free(struct ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->memocap; i++)
+		if (c->memo[i].key) {
+			free(c->memo[i].key);
+			tokens_free(c->memo[i].t, c->memo[i].n);
+			free(c->memo[i].df);
+		}
+	free(c->memo);
+}
+
+/* A document field's tokens, memoized: *owned says whether the caller
+ * must free them. */
+static size_t doc_tokens(struct ctx *c, struct json_object *src,
+			 const char *field, const char *text, char ***out,
+			 bool *owned)
+{
+	bool found;
+	struct memo *m = memo_get(c, src, field, &found);
+
+	*owned = !m;
+	if (found) {
+		*out = m->t;
+		return m->n;
+	}
+	if (!m)
+		return tokenize_field(c->ix, field, text, out);
+	m->n = tokenize_field(c->ix, field, text, &m->t);
+	*out = m->t;
+	return m->n;
+}
 
 /* A field's text in a document; "name.word" reads "name". */
 static const char *doc_text(struct json_object *src, const char *field)
@@ -1646,26 +1730,46 @@ static void field_stats(struct ctx *c, const char *field, char **q,
 {
 	char **t;
 	size_t i, j, k, n, total = 0;
-	bool has;
+	bool has, owned, found;
+	struct sbuf key = SBUF_INIT;
+	struct memo *m;
 
-	fs->docs = 0;
+	sbuf_addstr(&key, field);
+	for (j = 0; j < nq; j++)
+		sbuf_addf(&key, "\x01%s", q[j]);
+	m = memo_get(c, NULL, key.buf, &found);
+	sbuf_release(&key);
 	fs->df = xcalloc(nq + 1, sizeof(double));
+	if (found) {
+		fs->docs = m->docs;
+		fs->avgdl = m->avgdl;
+		memcpy(fs->df, m->df, nq * sizeof(double));
+		return;
+	}
+	fs->docs = 0;
 	for (i = 0; i < c->ix->ndocs; i++) {
 		struct json_object *s = c->ix->docs[i].vis;
 
 		if (!s || !doc_text(s, field))
 			continue;
 		fs->docs++;
-		n = tokenize_field(c->ix, field, doc_text(s, field), &t);
+		n = doc_tokens(c, s, field, doc_text(s, field), &t, &owned);
 		total += n;
 		for (j = 0; j < nq; j++) {
 			for (k = 0, has = false; k < n && !has; k++)
 				has = !strcmp(t[k], q[j]);
 			fs->df[j] += has;
 		}
-		tokens_free(t, n);
+		if (owned)
+			tokens_free(t, n);
 	}
 	fs->avgdl = fs->docs ? (double)total / fs->docs : 1;
+	if (m) {
+		m->docs = fs->docs;
+		m->avgdl = fs->avgdl;
+		m->df = xcalloc(nq + 1, sizeof(double));
+		memcpy(m->df, fs->df, nq * sizeof(double));
+	}
 }
 
 static double idf(double docs, double df)
@@ -1699,6 +1803,7 @@ static bool eval_text(struct ctx *c, const char *query, const char *op,
 	const struct analyzer *an = NULL;
 	const char *t;
 	size_t hits, uniq = 0, *mult, hits_m;
+	bool dt_owned;
 
 	/* The query is analysed as its fields are: one analyzer for all. */
 	for (f = 0; f < nf; f++) {
@@ -1763,8 +1868,8 @@ static bool eval_text(struct ctx *c, const char *query, const char *op,
 		field_stats(c, names[f], q, uniq, &fs[f]);
 		if (fs[f].docs > blend_docs)
 			blend_docs = fs[f].docs;
-		ndt = tokenize_field(c->ix, names[f], doc_text(src, names[f]),
-				     &dt);
+		ndt = doc_tokens(c, src, names[f], doc_text(src, names[f]),
+				 &dt, &dt_owned);
 		for (j = 0; j < uniq; j++) {
 			double tf = 0;
 
@@ -1775,7 +1880,8 @@ static bool eval_text(struct ctx *c, const char *query, const char *op,
 					(tf + k1 * (1 - b + b * (double)ndt /
 						    fs[f].avgdl));
 		}
-		tokens_free(dt, ndt);
+		if (dt_owned)
+			tokens_free(dt, ndt);
 	}
 	if (cross) {
 		hits = 0;
@@ -2238,7 +2344,7 @@ static void search(const char *name, struct json_object *body,
 			   *o, *hits_o, *arr, *h, *tot, *aggs_out = NULL,
 			   *sort = NULL, *sv;
 	struct index *ix = resolve(name, false, a);
-	struct ctx c = { ix, a, false };
+	struct ctx c = { ix, a, false, NULL, 0, 0 };
 	struct hit *hits = NULL, *kept = NULL;
 	int64_t from = 0, size = 10, track = 10000;
 	size_t n = 0, nk = 0, i, j;
@@ -2412,6 +2518,8 @@ static void search(const char *name, struct json_object *body,
 	}
 	answer(a, 200, o);
 out:
+	if (c.memo)
+		memo_free(&c);
 	json_object_put(aggs_out);
 	json_object_put(sort);
 	free(hits);

@@ -118,7 +118,8 @@ static void test_gram_min(void)
 	is_int(search_gram_min(1), 1, "1 of 1");
 	is_int(search_gram_min(2), 2, "2 of 2");
 	is_int(search_gram_min(3), 2, "2 of 3 (노트북을)");
-	is_int(search_gram_min(4), 3, "3 of 4 (무선이어폰)");
+	is_int(search_gram_min(4), 2, "2 of 4 (무선이어폰, 게임패드는)");
+	is_int(search_gram_min(5), 3, "3 of 5");
 	is_int(search_gram_min(6), 4, "4 of 6 (블루투스스피커)");
 }
 
