@@ -90,13 +90,29 @@ int search_doc_index(struct db *db, int64_t id, const char *name,
 	return rc;
 }
 
-/* Rows per transaction: short locks, and progress a reader can see. */
-#define DOC_BATCH 1000
+/* Rows per transaction and UPDATE: short locks, few round trips, and
+ * progress a reader can see. */
+#define DOC_BATCH 500
+
+/* UPDATE … FROM (VALUES ($1::bigint, $2), …) for n rows. */
+static void doc_batch_sql(struct sbuf *sql, size_t n)
+{
+	size_t i;
+
+	sbuf_addstr(sql, "UPDATE products p SET search = v.t::tsvector FROM "
+		    "(VALUES ");
+	for (i = 0; i < n; i++)
+		sbuf_addf(sql, "%s($%zu::bigint, $%zu)", i ? ", " : "",
+			  2 * i + 1, 2 * i + 2);
+	sbuf_addstr(sql, ") AS v(id, t) WHERE p.id = v.id");
+}
 
 int search_doc_reindex(struct db *db, bool all, int64_t *done,
 		       struct err *e)
 {
 	struct db_res *res = NULL;
+	struct db_param params[2 * DOC_BATCH];
+	struct sbuf tsv[DOC_BATCH], sql = SBUF_INIT;
 	int64_t last = 0;
 	size_t i, n;
 	int ret = -1;
@@ -104,9 +120,11 @@ int search_doc_reindex(struct db *db, bool all, int64_t *done,
 	*done = 0;
 	if (db_dialect(db) != DB_POSTGRES)
 		return 0;
+	for (i = 0; i < DOC_BATCH; i++)
+		sbuf_init(&tsv[i], 0, 0);
 	do {
 		if (db_begin(db, e) < 0)
-			return -1;
+			goto out;
 		if (db_query(db, &res, all ?
 			     "SELECT id, name, description FROM products "
 			     "WHERE id > $1 ORDER BY id LIMIT $2" :
@@ -114,26 +132,36 @@ int search_doc_reindex(struct db *db, bool all, int64_t *done,
 			     "WHERE id > $1 AND search IS NULL ORDER BY id "
 			     "LIMIT $2",
 			     DB_ARGS(DB_I(last), DB_I(DOC_BATCH)), e) < 0)
-			goto out;
+			goto fail;
 		n = db_res_rows(res);
 		for (i = 0; i < n; i++) {
 			last = db_res_int(res, i, 0);
-			if (search_doc_index(db, last, db_res_str(res, i, 1),
-					     db_res_isnull(res, i, 2) ? NULL :
-					     db_res_str(res, i, 2), e) < 0)
-				goto out;
+			sbuf_reset(&tsv[i]);
+			search_doc_tsvector(&tsv[i], db_res_str(res, i, 1),
+					    db_res_isnull(res, i, 2) ? NULL :
+					    db_res_str(res, i, 2));
+			params[2 * i] = DB_I(last);
+			params[2 * i + 1] = DB_S(tsv[i].buf);
 		}
+		sbuf_reset(&sql);
+		doc_batch_sql(&sql, n);
+		if (n && db_query(db, NULL, sql.buf, params, 2 * n, e) < 0)
+			goto fail;
 		db_res_free(res);
 		res = NULL;
 		if (db_commit(db, e) < 0)
-			goto out;
+			goto fail;
 		*done += (int64_t)n;
 	} while (n == DOC_BATCH);
 	ret = 0;
+	goto out;
+fail:
+	db_rollback(db);
 out:
-	if (ret < 0)
-		db_rollback(db);
 	if (res)
 		db_res_free(res);
+	for (i = 0; i < DOC_BATCH; i++)
+		sbuf_release(&tsv[i]);
+	sbuf_release(&sql);
 	return ret;
 }

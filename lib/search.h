@@ -62,8 +62,8 @@ int search_doc_index(struct db *db, int64_t id, const char *name,
 
 /*
  * search_doc_reindex: on PostgreSQL, compute the tsvector of every
- * product (all) or of those without one (after a migration), a thousand
- * rows per transaction; *done is how many. Nothing on SQLite.
+ * product (all) or of those without one (after a migration), 500 rows
+ * per transaction and statement; *done is how many. Nothing on SQLite.
  */
 int search_doc_reindex(struct db *db, bool all, int64_t *done,
 		       struct err *e);

@@ -1566,14 +1566,15 @@ static void memo_free(struct ctx *c)
 	free(c->memo);
 }
 
-/* A document field's tokens, memoized: *owned says whether the caller
- * must free them. */
-static size_t doc_tokens(struct ctx *c, struct json_object *src,
+/* A document field's tokens (src a document, or a query string, which
+ * key then tells apart), memoized: *owned says whether the caller must
+ * free them. */
+static size_t doc_tokens(struct ctx *c, const void *src, const char *key,
 			 const char *field, const char *text, char ***out,
 			 bool *owned)
 {
 	bool found;
-	struct memo *m = memo_get(c, src, field, &found);
+	struct memo *m = memo_get(c, src, key, &found);
 
 	*owned = !m;
 	if (found) {
@@ -1753,7 +1754,8 @@ static void field_stats(struct ctx *c, const char *field, char **q,
 		if (!s || !doc_text(s, field))
 			continue;
 		fs->docs++;
-		n = doc_tokens(c, s, field, doc_text(s, field), &t, &owned);
+		n = doc_tokens(c, s, field, field, doc_text(s, field), &t,
+			       &owned);
 		total += n;
 		for (j = 0; j < nq; j++) {
 			for (k = 0, has = false; k < n && !has; k++)
@@ -1822,7 +1824,20 @@ static bool eval_text(struct ctx *c, const char *query, const char *op,
 		}
 		an = field_analyzer(c->ix, field);
 	}
-	nq = tokenize_field(c->ix, field, query, &q);
+	{
+		/* the query's tokens, memoized like a document's, copied
+		 * since the loop below reorders them */
+		char **mq, key[160];
+		bool owned;
+
+		snprintf(key, sizeof(key), "\x02%s", field);
+		nq = doc_tokens(c, query, key, field, query, &mq, &owned);
+		q = xcalloc(nq + 1, sizeof(*q));
+		for (i = 0; i < nq; i++)
+			q[i] = owned ? mq[i] : xstrdup(mq[i]);
+		if (owned)
+			free(mq);
+	}
 	mult = xcalloc(nq + 1, sizeof(*mult));
 	/* A repeated word is scored once; minimum_should_match counts it
 	 * as often as it is there (one clause each, as in Lucene). */
@@ -1868,8 +1883,8 @@ static bool eval_text(struct ctx *c, const char *query, const char *op,
 		field_stats(c, names[f], q, uniq, &fs[f]);
 		if (fs[f].docs > blend_docs)
 			blend_docs = fs[f].docs;
-		ndt = doc_tokens(c, src, names[f], doc_text(src, names[f]),
-				 &dt, &dt_owned);
+		ndt = doc_tokens(c, src, names[f], names[f],
+				 doc_text(src, names[f]), &dt, &dt_owned);
 		for (j = 0; j < uniq; j++) {
 			double tf = 0;
 
