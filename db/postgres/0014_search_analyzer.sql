@@ -23,6 +23,8 @@ CREATE TABLE search_vocab (
 	term text COLLATE "C" PRIMARY KEY,
 	df bigint NOT NULL
 );
+-- max(df), the scale of the words' weights (search-vocab.c), at a glance
+CREATE INDEX search_vocab_df ON search_vocab (df);
 CREATE FUNCTION search_vocab_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP <> 'INSERT' AND OLD.status = 'ACTIVE'

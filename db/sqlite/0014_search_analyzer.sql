@@ -40,6 +40,8 @@ CREATE TABLE search_vocab (
 	term text PRIMARY KEY,
 	df integer NOT NULL
 ) WITHOUT ROWID;
+-- max(df), the scale of the words' weights (search-vocab.c), at a glance
+CREATE INDEX search_vocab_df ON search_vocab (df);
 INSERT INTO search_vocab (term, df)
 	SELECT w.value, count(*)
 	FROM products p, json_each(search_words(p.name, p.description)) w
