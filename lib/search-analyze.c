@@ -42,6 +42,9 @@ static enum analyze_class analyze_class(ucs4_t c)
 	if (c < 0x80)
 		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 		       (c >= 'A' && c <= 'Z') ? AN_WORD : AN_NONE;
+	/* nor for Hangul syllables and the common ideographs */
+	if ((c >= 0xac00 && c <= 0xd7a3) || (c >= 0x4e00 && c <= 0x9fff))
+		return AN_CJK;
 	if (uc_is_general_category(c, UC_CATEGORY_N))
 		return AN_WORD;
 	if (uc_is_general_category(c, UC_CATEGORY_M))

@@ -69,6 +69,15 @@ int search_doc_reindex(struct db *db, bool all, int64_t *done,
 		       struct err *e);
 
 /*
+ * search_vocab_pause, search_vocab_resume: around a bulk load of
+ * products with ids above after_id, inside its transaction: the
+ * vocabulary's triggers stand aside, then the new products' words are
+ * counted in one statement (agora seed).
+ */
+int search_vocab_pause(struct db *db, struct err *e);
+int search_vocab_resume(struct db *db, int64_t after_id, struct err *e);
+
+/*
  * search_open: the backend the configuration names: Elasticsearch when
  * ELASTICSEARCH_NODE is set, else the database's full text on db (which
  * the caller keeps owning and must outlive the search). Opening does no

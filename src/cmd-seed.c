@@ -244,7 +244,8 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed,
 	size_t b, k, sqln = 0, batch = db_dialect(db) == DB_POSTGRES ?
 		SEED_BATCH_PG : SEED_BATCH_SQLITE;
 	size_t cols = db_dialect(db) == DB_POSTGRES ? SEED_COLS_PG : SEED_COLS;
-	int64_t done = 0;
+	struct db_res *res = NULL;
+	int64_t done = 0, last;
 	int ret = -1;
 
 	for (b = 0; b < SEED_BATCH; b++)
@@ -256,6 +257,19 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed,
 		      e) < 0) ||
 	    db_begin(db, e) < 0)
 		goto out;
+	/* The vocabulary counts the new products' words once, at the end
+	 * (products written meanwhile by others would be counted twice:
+	 * seed a catalogue nobody else is writing). */
+	if (db_query(db, &res, "SELECT coalesce(max(id), 0) FROM products",
+		     DB_NOARGS, e) < 0 || search_vocab_pause(db, e) < 0)
+		goto out;
+	/* A bulk load is no request: counting a million products' words
+	 * takes longer than a request's statement timeout. */
+	if (db_dialect(db) == DB_POSTGRES &&
+	    db_query(db, NULL, "SET LOCAL statement_timeout = 0", DB_NOARGS,
+		     e) < 0)
+		goto out;
+	last = db_res_int(res, 0, 0);
 	while (done < n) {
 		b = n - done < (int64_t)batch ? (size_t)(n - done) : batch;
 		/* one product a minute up to now: ids and created_at agree */
@@ -287,12 +301,14 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed,
 			goto out;
 		done += (int64_t)b;
 	}
-	if (db_commit(db, e) < 0)
+	if (search_vocab_resume(db, last, e) < 0 || db_commit(db, e) < 0)
 		goto out;
 	ret = 0;
 out:
 	if (ret < 0)
 		db_rollback(db);
+	if (res)
+		db_res_free(res);
 	sbuf_release(&sql);
 	free(params);
 	for (b = 0; b < SEED_BATCH; b++)

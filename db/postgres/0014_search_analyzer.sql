@@ -25,8 +25,14 @@ CREATE TABLE search_vocab (
 );
 -- max(df), the scale of the words' weights (search-vocab.c), at a glance
 CREATE INDEX search_vocab_df ON search_vocab (df);
+-- A row here, only ever inside a bulk load's own transaction, turns the
+-- trigger off: the load counts its words once at the end.
+CREATE TABLE search_vocab_pause (paused integer NOT NULL);
 CREATE FUNCTION search_vocab_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+	IF EXISTS (SELECT 1 FROM search_vocab_pause) THEN
+		RETURN NULL;
+	END IF;
 	IF TG_OP <> 'INSERT' AND OLD.status = 'ACTIVE'
 	   AND OLD.search IS NOT NULL THEN
 		UPDATE search_vocab v SET df = v.df - 1

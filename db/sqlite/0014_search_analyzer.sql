@@ -42,12 +42,16 @@ CREATE TABLE search_vocab (
 ) WITHOUT ROWID;
 -- max(df), the scale of the words' weights (search-vocab.c), at a glance
 CREATE INDEX search_vocab_df ON search_vocab (df);
+-- A row here, only ever inside a bulk load's own transaction, turns the
+-- triggers off: the load counts its words once at the end.
+CREATE TABLE search_vocab_pause (paused integer NOT NULL);
 INSERT INTO search_vocab (term, df)
 	SELECT w.value, count(*)
 	FROM products p, json_each(search_words(p.name, p.description)) w
 	WHERE p.status = 'ACTIVE' GROUP BY w.value;
 CREATE TRIGGER search_vocab_insert AFTER INSERT ON products
-	WHEN new.status = 'ACTIVE' BEGIN
+	WHEN new.status = 'ACTIVE'
+	AND NOT EXISTS (SELECT 1 FROM search_vocab_pause) BEGIN
 	INSERT INTO search_vocab (term, df)
 		SELECT value, 1
 		FROM json_each(search_words(new.name, new.description))
@@ -55,12 +59,14 @@ CREATE TRIGGER search_vocab_insert AFTER INSERT ON products
 		ON CONFLICT (term) DO UPDATE SET df = df + 1;
 END;
 CREATE TRIGGER search_vocab_delete AFTER DELETE ON products
-	WHEN old.status = 'ACTIVE' BEGIN
+	WHEN old.status = 'ACTIVE'
+	AND NOT EXISTS (SELECT 1 FROM search_vocab_pause) BEGIN
 	UPDATE search_vocab SET df = df - 1 WHERE term IN (SELECT value
 		FROM json_each(search_words(old.name, old.description)));
 END;
 CREATE TRIGGER search_vocab_update AFTER UPDATE OF name, description,
-	status ON products BEGIN
+	status ON products
+	WHEN NOT EXISTS (SELECT 1 FROM search_vocab_pause) BEGIN
 	UPDATE search_vocab SET df = df - 1 WHERE old.status = 'ACTIVE'
 		AND term IN (SELECT value FROM json_each(search_words(
 			old.name, old.description)));
