@@ -285,45 +285,114 @@ static void an_escape(struct sbuf *out, const char *s, size_t n)
 		}
 }
 
-/* Whether token t of d equals token j of q. */
-static bool an_same(const struct search_analysis *d, size_t t,
-		    const struct search_analysis *q, size_t j)
+/*
+ * q's tokens by text and kind, so that each token of a long text finds
+ * its matches in one look-up: open addressing over q's tokens, and for
+ * each key a chain of every q token with it (a bigram can belong to more
+ * than one word of q).
+ */
+struct an_qmap {
+	const struct search_analysis *q;
+	size_t cap;
+	size_t *slot;		/* first q token + 1, 0: empty */
+	size_t *next;		/* next q token + 1 with the same key */
+};
+
+static size_t an_hash(const char *t, size_t len, bool gram)
 {
-	return d->tok[t].len == q->tok[j].len &&
-	       !memcmp(search_token_text(d, t), search_token_text(q, j),
-		       d->tok[t].len);
+	uint64_t h = gram ? 0x9e3779b97f4a7c15ULL : 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)t[i]) * 0x100000001b3ULL;
+	return (size_t)h;
+}
+
+static bool an_key_eq(const struct search_analysis *a, size_t i,
+		      const char *t, size_t len, bool gram)
+{
+	return a->tok[i].gram == gram && a->tok[i].len == len &&
+	       !memcmp(search_token_text(a, i), t, len);
+}
+
+/* The first q token (+ 1) with this key, 0 if none. */
+static size_t an_qmap_find(const struct an_qmap *m, const char *t,
+			   size_t len, bool gram)
+{
+	size_t h = an_hash(t, len, gram) % m->cap;
+
+	while (m->slot[h] &&
+	       !an_key_eq(m->q, m->slot[h] - 1, t, len, gram))
+		h = (h + 1) % m->cap;
+	return m->slot[h];
+}
+
+static void an_qmap_init(struct an_qmap *m, const struct search_analysis *q)
+{
+	size_t j, h, *p;
+
+	m->q = q;
+	m->cap = 2 * q->ntok + 1;
+	m->slot = xcalloc(m->cap, sizeof(*m->slot));
+	m->next = xcalloc(q->ntok + 1, sizeof(*m->next));
+	for (j = 0; j < q->ntok; j++) {
+		h = an_hash(search_token_text(q, j), q->tok[j].len,
+			    q->tok[j].gram) % m->cap;
+		while (m->slot[h] &&
+		       !an_key_eq(q, m->slot[h] - 1, search_token_text(q, j),
+				  q->tok[j].len, q->tok[j].gram))
+			h = (h + 1) % m->cap;
+		/* append j to the key's chain */
+		for (p = &m->slot[h]; *p; p = &m->next[*p - 1])
+			;
+		*p = j + 1;
+	}
+}
+
+static void an_qmap_release(struct an_qmap *m)
+{
+	free(m->slot);
+	free(m->next);
 }
 
 bool search_highlight(const struct search_analysis *q, const char *text,
 		      struct sbuf *out)
 {
 	struct search_analysis d = SEARCH_ANALYSIS_INIT;
+	struct an_qmap m;
 	struct an_span *sp;
 	size_t nsp = 0, i, j, t, g, have, pos = 0, len = strlen(text);
-	bool *mark;
+	bool *mark, *present, *enough;
 
 	search_analyze(&d, text, len, 0);
+	an_qmap_init(&m, q);
 	mark = xcalloc(d.ntok + 1, sizeof(*mark));
+	present = xcalloc(q->ntok + 1, sizeof(*present));
+	enough = xcalloc(q->nwords + 1, sizeof(*enough));
+	/* whole words, and which of q's bigrams the text holds */
+	for (t = 0; t < d.ntok; t++) {
+		j = an_qmap_find(&m, search_token_text(&d, t), d.tok[t].len,
+				 d.tok[t].gram);
+		if (j && !d.tok[t].gram)
+			mark[t] = true;
+		for (; j && d.tok[t].gram; j = m.next[j - 1])
+			present[j - 1] = true;
+	}
+	/* the words of q with enough of their bigrams in the text */
 	for (i = 0; i < q->ntok; i += 1 + g) {
 		g = search_word_grams(q, i);
-		for (t = 0; t < d.ntok; t++)
-			if (!d.tok[t].gram && an_same(&d, t, q, i))
-				mark[t] = true;
-		if (!g)
-			continue;
-		/* the word's bigrams, if the text holds enough of them */
 		for (j = i + 1, have = 0; j <= i + g; j++)
-			for (t = 0; t < d.ntok; t++)
-				if (d.tok[t].gram && an_same(&d, t, q, j)) {
-					have++;
-					break;
-				}
-		if (have < search_gram_min(g))
+			have += present[j];
+		enough[q->tok[i].word] = g && have >= search_gram_min(g);
+	}
+	for (t = 0; t < d.ntok; t++) {
+		if (!d.tok[t].gram)
 			continue;
-		for (j = i + 1; j <= i + g; j++)
-			for (t = 0; t < d.ntok; t++)
-				if (d.tok[t].gram && an_same(&d, t, q, j))
-					mark[t] = true;
+		for (j = an_qmap_find(&m, search_token_text(&d, t),
+				      d.tok[t].len, true);
+		     j; j = m.next[j - 1])
+			if (enough[q->tok[j - 1].word])
+				mark[t] = true;
 	}
 	sp = xcalloc(d.ntok + 1, sizeof(*sp));
 	for (t = 0; t < d.ntok; t++)
@@ -347,6 +416,9 @@ bool search_highlight(const struct search_analysis *q, const char *text,
 	an_escape(out, text + pos, len - pos);
 	free(sp);
 	free(mark);
+	free(present);
+	free(enough);
+	an_qmap_release(&m);
 	search_analysis_release(&d);
 	return nsp > 0;
 }

@@ -123,11 +123,54 @@ static void test_gram_min(void)
 	is_int(search_gram_min(6), 4, "4 of 6 (블루투스스피커)");
 }
 
+/* The highlight of text for q. */
+static char *hl(const char *q, const char *text)
+{
+	struct search_analysis a = SEARCH_ANALYSIS_INIT;
+	struct sbuf sb = SBUF_INIT;
+
+	search_analyze(&a, q, strlen(q), 0);
+	if (!search_highlight(&a, text, &sb))
+		sbuf_addstr(&sb, " (none)");
+	search_analysis_release(&a);
+	return sbuf_detach(&sb, NULL);
+}
+
+#define HL(q, text, want, ...)                                            \
+	do {                                                              \
+		char *got_ = hl(q, text);                                 \
+		is_str(got_, want, __VA_ARGS__);                          \
+		free(got_);                                               \
+	} while (0)
+
+static void test_highlight(void)
+{
+	HL("laptop", "Acme Laptop 15", "Acme <em>Laptop</em> 15",
+	   "a whole word, in its original case");
+	HL("노트북을", "삼성 노트북 가방", "삼성 <em>노트북</em> 가방",
+	   "the bigrams that matched, as one part");
+	HL("노트북", "노트북가방", "<em>노트북</em>가방",
+	   "inside a compound");
+	HL("노트북", "스프링 노트", "스프링 노트 (none)",
+	   "one bigram of two is not enough");
+	HL("tiny", "<i>Tiny</i> & \"x\" 'y'",
+	   "&lt;i&gt;<em>Tiny</em>&lt;/i&gt; &amp; &quot;x&quot; &#39;y&#39;",
+	   "the rest is HTML-escaped");
+	HL("samsung lg", "Samsung/LG", "<em>Samsung</em>/<em>LG</em>",
+	   "two words apart stay two parts");
+	HL("ＳＡＭＳＵＮＧ", "samsung", "<em>samsung</em>",
+	   "matched after normalization");
+	HL("노트북 노트", "노트", "<em>노트</em>",
+	   "a bigram shared by two words of q");
+	HL("x", "", " (none)", "an empty text");
+}
+
 int main(void)
 {
 	test_words();
 	test_cjk();
 	test_spans();
 	test_gram_min();
+	test_highlight();
 	return done_testing();
 }
