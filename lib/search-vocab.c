@@ -178,6 +178,10 @@ static int vocab_closest(struct db *db, const char *w, char **best,
 	return 0;
 }
 
+/* Each unknown word costs a pass over the vocabulary: a q of many made-up
+ * words gets this many tries, not one per word. */
+#define VOCAB_MAX_TRIES 3
+
 int search_vocab_correct(struct db *db, const struct search_analysis *a,
 			 bool found_none, char **fixed, struct err *e)
 {
@@ -185,7 +189,7 @@ int search_vocab_correct(struct db *db, const struct search_analysis *a,
 	struct db_res *res = NULL;
 	const char *w;
 	char *best;
-	size_t i, g;
+	size_t i, g, tries = 0;
 	bool changed = false, known;
 
 	*fixed = NULL;
@@ -203,7 +207,8 @@ int search_vocab_correct(struct db *db, const struct search_analysis *a,
 				goto fail;
 			known = db_res_rows(res) > 0;
 			db_res_free(res);
-			if (!known && vocab_closest(db, w, &best, e) < 0)
+			if (!known && tries++ < VOCAB_MAX_TRIES &&
+			    vocab_closest(db, w, &best, e) < 0)
 				goto fail;
 		}
 		if (sb.len)
