@@ -1,4 +1,5 @@
-/* utf8.c: UTF-8 well-formedness (RFC 3629) and code point counting. */
+/* utf8.c: UTF-8 well-formedness (RFC 3629), code point and UTF-16 unit
+ * counting. */
 #include "common.h"
 #include "utf8.h"
 
@@ -67,5 +68,17 @@ size_t utf8_len(const char *s)
 	for (p = (const unsigned char *)s; *p; p++)
 		if ((*p & 0xc0) != 0x80)
 			n++;
+	return n;
+}
+
+size_t utf8_utf16_len(const char *s)
+{
+	const unsigned char *p;
+	size_t n = 0;
+
+	/* A lead byte of a 4-byte sequence starts a surrogate pair. */
+	for (p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			n += *p >= 0xf0 ? 2 : 1;
 	return n;
 }

@@ -14,5 +14,9 @@ bool utf8_valid(const char *s, size_t len);
 size_t utf8_valid_prefix(const char *s, size_t len);
 /* utf8_len: the number of code points in valid, NUL-terminated UTF-8. */
 size_t utf8_len(const char *s);
+/* utf8_utf16_len: the number of UTF-16 code units of valid, NUL-terminated
+ * UTF-8: a character above U+FFFF (an emoji) counts two. This is the
+ * length JavaScript's String.length, and so class-validator, sees. */
+size_t utf8_utf16_len(const char *s);
 
 #endif

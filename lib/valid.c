@@ -97,7 +97,11 @@ static bool enum_ok(const struct valid_field *f, const char *s)
 	return false;
 }
 
-/* Bounds of a string's length in characters; false if a message was added. */
+/*
+ * Bounds of a string's length; false if a message was added. The length
+ * is counted in UTF-16 units, as class-validator's "characters" are
+ * JavaScript's: an emoji counts two.
+ */
 static bool check_length(const struct valid_field *f, const char *s,
 			 struct err *e)
 {
@@ -105,7 +109,7 @@ static bool check_length(const struct valid_field *f, const char *s,
 
 	if (!has_bounds(f))
 		return true;
-	n = (int64_t)utf8_len(s);
+	n = (int64_t)utf8_utf16_len(s);
 	if (n < f->min) {
 		err_add(e, "%s must be longer than or equal to %" PRId64
 			" characters", f->name, f->min);

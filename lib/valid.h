@@ -10,7 +10,7 @@
 #include "http.h"
 
 enum valid_type {
-	VALID_STRING,	/* min/max bound the length in characters */
+	VALID_STRING,	/* min/max bound the length in UTF-16 units */
 	VALID_INT,	/* min/max bound the value */
 	VALID_BOOL,
 	VALID_EMAIL,	/* a string that looks like an address, ≤ 254 bytes */

@@ -68,10 +68,24 @@ static void test_len(void)
 	is_int(utf8_len("\xf0\x9f\x98\x80!"), 2, "emoji counts once");
 }
 
+static void test_utf16_len(void)
+{
+	is_int(utf8_utf16_len(""), 0, "UTF-16: empty is 0 units");
+	is_int(utf8_utf16_len("caf\xc3\xa9"), 4, "UTF-16: café is 4 units");
+	is_int(utf8_utf16_len("\xed\x95\x9c\xea\xb5\xad"), 2,
+	       "UTF-16: Korean is one unit per character");
+	is_int(utf8_utf16_len("\xef\xbf\xbf"), 1, "UTF-16: U+FFFF is 1 unit");
+	is_int(utf8_utf16_len("\xf0\x9f\x98\x80!"), 3,
+	       "UTF-16: an emoji is a surrogate pair, 2 units");
+	is_int(utf8_utf16_len("\xf4\x8f\xbf\xbf"), 2,
+	       "UTF-16: U+10FFFF is 2 units");
+}
+
 int main(void)
 {
 	test_valid();
 	test_prefix();
 	test_len();
+	test_utf16_len();
 	return done_testing();
 }

@@ -136,6 +136,10 @@ static void test_body_types(void)
 	     MSGS("email must be an email", "password must be a string"));
 }
 
+#define EMOJI4 "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+#define EMOJI37 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 \
+	"\xf0\x9f\x98\x80"
+
 static void test_body_bounds(void)
 {
 	body("{\"email\":\"a@b.co\",\"password\":\"1234567\",\"name\":\"\"}",
@@ -156,6 +160,15 @@ static void test_body_bounds(void)
 	body("{\"email\":\"a@b.co\",\"password\":\"xxxxxxxxxxxxxxxxxxxxxxxxx"
 	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	     "\",\"name\":\"n\"}", signup_fields,
+	     MSGS("password must be shorter than or equal to 72 characters"));
+	/* class-validator counts UTF-16 units: 4 emoji are 8 of them,
+	 * one short of 8 characters of password only when counted as 4. */
+	body("{\"email\":\"a@b.co\",\"password\":\"\xf0\x9f\x98\x80"
+	     "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\","
+	     "\"name\":\"n\"}", signup_fields, NONE);
+	/* 37 emoji: 74 units, over 72 though 37 code points. */
+	body("{\"email\":\"a@b.co\",\"password\":\"" EMOJI37 "\","
+	     "\"name\":\"n\"}", signup_fields,
 	     MSGS("password must be shorter than or equal to 72 characters"));
 	body("{\"name\":\"x\",\"price\":-1}", product_fields,
 	     MSGS("price must not be less than 0"));
