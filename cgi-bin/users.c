@@ -29,25 +29,14 @@ static const struct valid_field role_fields[] = {
 static int users_set_role(struct req *r)
 {
 	struct json_object *body;
-	struct db_res *res = NULL;
+	struct db_res *res;
 	int64_t id;
-	char now[32];
 
 	if (req_param_id(r, "id", &id) < 0 ||
-	    req_body_valid(r, role_fields, &body) < 0)
+	    req_body_valid(r, role_fields, &body) < 0 ||
+	    user_set_role(r->app->db, id, jsonx_get_str(body, "role"), &res,
+			  &r->err) < 0)
 		return -1;
-	db_now(now);
-	if (db_query(r->app->db, &res,
-		     "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 "
-		     "RETURNING " USER_COLUMNS,
-		     DB_ARGS(DB_S(jsonx_get_str(body, "role")), DB_S(now),
-			     DB_I(id)), &r->err) < 0)
-		return -1;
-	if (db_res_rows(res) != 1) {
-		db_res_free(res);
-		return err_set(&r->err, ERR_NOT_FOUND, "User %" PRId64 " not found",
-			       id);
-	}
 	req_json(r, 200, user_json(res, 0));
 	db_res_free(res);
 	return 0;

@@ -69,3 +69,52 @@ out:
 	free(folded);
 	return ret;
 }
+
+int user_set_role(struct db *db, int64_t id, const char *role,
+		  struct db_res **out, struct err *e)
+{
+	struct db_res *res = NULL, *admins = NULL;
+	char now[32];
+
+	*out = NULL;
+	db_now(now);
+	if (db_begin(db, e) < 0)
+		return -1;
+	/*
+	 * Two ADMINs demoting each other at once must not both succeed. On
+	 * SQLite db_begin() already holds the write lock; on PostgreSQL the
+	 * ADMIN rows are locked so the count below holds until commit.
+	 */
+	if (db_dialect(db) == DB_POSTGRES &&
+	    db_query(db, NULL, "SELECT id FROM users WHERE role = 'ADMIN' "
+		     "ORDER BY id FOR UPDATE", DB_NOARGS, e) < 0)
+		goto fail;
+	if (db_query(db, &res,
+		     "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 "
+		     "RETURNING " USER_COLUMNS,
+		     DB_ARGS(DB_S(role), DB_S(now), DB_I(id)), e) < 0)
+		goto fail;
+	if (db_res_rows(res) != 1) {
+		err_set(e, ERR_NOT_FOUND, "User %" PRId64 " not found", id);
+		goto fail;
+	}
+	if (db_query(db, &admins, "SELECT count(*) FROM users "
+		     "WHERE role = 'ADMIN'", DB_NOARGS, e) < 0)
+		goto fail;
+	if (db_res_int(admins, 0, 0) == 0) {
+		err_set(e, ERR_CONFLICT, "Cannot demote the last ADMIN");
+		goto fail;
+	}
+	if (db_commit(db, e) < 0)
+		goto fail;
+	db_res_free(admins);
+	*out = res;
+	return 0;
+fail:
+	db_rollback(db);
+	if (admins)
+		db_res_free(admins);
+	if (res)
+		db_res_free(res);
+	return -1;
+}

@@ -30,4 +30,14 @@ int user_create(struct db *db, const char *email, const char *password,
 		const char *name, const char *role, int cost,
 		struct db_res **out, struct err *e);
 
+/*
+ * user_set_role: set the role of user id to "USER" or "ADMIN". *out
+ * receives the updated row (USER_COLUMNS; the caller frees it). Demoting
+ * the last ADMIN would leave nobody able to make another: it is refused.
+ * Errors: 404 "User 7 not found", 409 "Cannot demote the last ADMIN",
+ * 503/500 from the database.
+ */
+int user_set_role(struct db *db, int64_t id, const char *role,
+		  struct db_res **out, struct err *e);
+
 #endif
