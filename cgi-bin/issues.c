@@ -53,7 +53,9 @@ static int issues_list(struct req *r)
 		sbuf_addf(&where, " AND author_id = $%zu", n);
 	}
 	sbuf_addf(&sql, "SELECT count(*) FROM issues%s", where.buf);
-	if (db_query(r->app->db, &cnt, sql.buf, params, n, &r->err) < 0)
+	/* total and items from one snapshot. */
+	if (db_begin_read(r->app->db, &r->err) < 0 ||
+	    db_query(r->app->db, &cnt, sql.buf, params, n, &r->err) < 0)
 		goto out;
 	sbuf_reset(&sql);
 	sbuf_addf(&sql, "SELECT " ISSUE_COLUMNS " FROM issues%s "
@@ -61,10 +63,12 @@ static int issues_list(struct req *r)
 		  where.buf, n + 1, n + 2);
 	params[n] = DB_I(p.size);
 	params[n + 1] = DB_I(p.offset);
-	if (db_query(r->app->db, &res, sql.buf, params, n + 2, &r->err) < 0)
+	if (db_query(r->app->db, &res, sql.buf, params, n + 2, &r->err) < 0 ||
+	    db_commit(r->app->db, &r->err) < 0)
 		goto out;
 	ret = page_answer(r, cnt, res, issue_json);
 out:
+	db_rollback(r->app->db);
 	if (res)
 		db_res_free(res);
 	if (cnt)
@@ -80,18 +84,14 @@ out:
  * module logs it and stops asking Redis for a while); the database
  * answers either way.
  */
-static const struct valid_field no_fields[] = { { NULL } };
-
 static int issues_popular(struct req *r)
 {
 	struct app *app = r->app;
-	struct json_object *q;
 	struct err e = ERR_INIT;
 	int hit;
 
-	/* Any query parameter is a 400, as on every route. */
-	if (r->query.n && req_query_valid(r, no_fields, &q) < 0)
-		return -1;
+	/* No query parameters: any the client adds (a cache buster) are
+	 * ignored, as NestJS does for a handler without a query DTO. */
 	sbuf_reset(&r->out);
 	hit = cache_get(app->cache, ISSUE_POPULAR_KEY, &r->out, &e);
 	err_release(&e);

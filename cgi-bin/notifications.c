@@ -42,12 +42,13 @@ static const struct valid_field no_fields[] = {
  * shape the NestJS app answered). */
 static int notifications_list(struct req *r)
 {
-	struct json_object *q, *list;
+	struct json_object *list;
 	struct db_res *res;
 	size_t i;
 
-	if (req_query_valid(r, no_fields, &q) < 0 ||
-	    db_query(r->app->db, &res,
+	/* Query parameters are ignored (no query DTO), cache busters
+	 * included. */
+	if (db_query(r->app->db, &res,
 		     "SELECT " NOTIFICATION_COLUMNS " FROM notifications "
 		     "WHERE user_id = $1 ORDER BY created_at DESC, id DESC "
 		     "LIMIT $2",
