@@ -133,6 +133,13 @@ static int orders_list(struct req *r)
 	if (req_query_valid(r, list_fields, &q) < 0 ||
 	    page_get(r, q, 20, &p) < 0)
 		return -1;
+	/*
+	 * total, the page and its items from one snapshot: read apart, an
+	 * order committed between the statements shows with no items, or
+	 * shifts the page under the items read for it.
+	 */
+	if (db_begin_read(r->app->db, &r->err) < 0)
+		return -1;
 	if (db_query(r->app->db, &cnt,
 		     "SELECT count(*) FROM orders WHERE user_id = $1",
 		     DB_ARGS(DB_I(r->user.id)), &r->err) < 0 ||
@@ -153,6 +160,8 @@ static int orders_list(struct req *r)
 		     DB_ARGS(DB_I(r->user.id), DB_I(p.size), DB_I(p.offset)),
 		     &r->err) < 0)
 		goto out;
+	if (db_commit(r->app->db, &r->err) < 0)
+		goto out;
 	list = json_object_new_array();
 	for (i = 0; i < db_res_rows(res); i++)
 		json_object_array_add(list, orders_json(res, i, items));
@@ -162,6 +171,7 @@ static int orders_list(struct req *r)
 	json_object_object_add(o, "items", list);
 	ret = req_json(r, 200, o);
 out:
+	db_rollback(r->app->db);
 	if (items)
 		db_res_free(items);
 	if (res)

@@ -747,11 +747,8 @@ int db_exec_script(struct db *db, const char *sql, struct err *e)
 	return rc;
 }
 
-int db_begin(struct db *db, struct err *e)
+static int db_begin_sql(struct db *db, const char *sql, struct err *e)
 {
-	const char *sql =
-		db->dialect == DB_POSTGRES ? "BEGIN" : "BEGIN IMMEDIATE";
-
 	if (db->in_tx)
 		return err_set(e, ERR_INTERNAL, "transaction already open");
 	if (db_exec_script(db, sql, e))
@@ -759,6 +756,24 @@ int db_begin(struct db *db, struct err *e)
 	db->in_tx = true;
 	db->tx_failed = false;
 	return 0;
+}
+
+int db_begin(struct db *db, struct err *e)
+{
+	return db_begin_sql(db, db->dialect == DB_POSTGRES ?
+			    "BEGIN" : "BEGIN IMMEDIATE", e);
+}
+
+/*
+ * One snapshot for several reads. A deferred SQLite transaction in WAL
+ * mode reads from the snapshot its first SELECT takes until it ends; on
+ * PostgreSQL REPEATABLE READ gives the same, and READ ONLY says so.
+ */
+int db_begin_read(struct db *db, struct err *e)
+{
+	return db_begin_sql(db, db->dialect == DB_POSTGRES ?
+			    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" :
+			    "BEGIN DEFERRED", e);
 }
 
 /*

@@ -81,6 +81,10 @@ int db_exec_script(struct db *db, const char *sql, struct err *e);
  * (BEGIN IMMEDIATE). db_rollback() is safe to call after a failure and
  * when no transaction is open. */
 int db_begin(struct db *db, struct err *e);
+/* db_begin_read: a read-only transaction whose statements all see one
+ * snapshot (REPEATABLE READ on PostgreSQL, a deferred transaction on
+ * SQLite); end it with db_commit(). Takes no write lock. */
+int db_begin_read(struct db *db, struct err *e);
 int db_commit(struct db *db, struct err *e);
 void db_rollback(struct db *db);
 

@@ -48,12 +48,18 @@ int page_list(struct req *r, int64_t def_size, const char *count_sql,
 	if (req_query_valid(r, fields, &q) < 0 ||
 	    page_get(r, q, def_size, &p) < 0)
 		return -1;
+	/* total and items from one snapshot: a row added between the two
+	 * statements would make them disagree. */
+	if (db_begin_read(r->app->db, &r->err) < 0)
+		return -1;
 	if (db_query(r->app->db, &cnt, count_sql, DB_NOARGS, &r->err) < 0 ||
 	    db_query(r->app->db, &res, rows_sql,
-		     DB_ARGS(DB_I(p.size), DB_I(p.offset)), &r->err) < 0)
+		     DB_ARGS(DB_I(p.size), DB_I(p.offset)), &r->err) < 0 ||
+	    db_commit(r->app->db, &r->err) < 0)
 		goto out;
 	ret = page_answer(r, cnt, res, item);
 out:
+	db_rollback(r->app->db);
 	if (res)
 		db_res_free(res);
 	if (cnt)

@@ -38,7 +38,9 @@ int page_answer(struct req *r, const struct db_res *count,
 /*
  * page_list: a whole list route for a query that takes only page and
  * size: validates them (def_size when absent), runs count_sql and rows_sql
- * (which must end with "LIMIT $1 OFFSET $2") and answers as page_answer().
+ * (which must end with "LIMIT $1 OFFSET $2") in one read transaction, so
+ * that total and items come from one snapshot, and answers as
+ * page_answer().
  * Returns 0, or -1 with r->err set.
  */
 int page_list(struct req *r, int64_t def_size, const char *count_sql,
