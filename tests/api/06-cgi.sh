@@ -110,6 +110,20 @@ a6_cgi users REQUEST_METHOD=GET REQUEST_URI=/api/users/me </dev/null
 expect_status 401 "/api/users/me through CGI without a token"
 expect_json_raw . '{"statusCode":401,"message":"Unauthorized"}'
 
+# An Idempotency-Key header that arrives empty or blank is a 400, not a
+# request without a key. (lighttpd drops such header lines before they
+# reach a responder; Apache and nginx pass them on, as CGI does here.)
+for a6_key in '' ' ' $'\t'; do
+	printf '%s' '{"items":[{"productId":1,"quantity":1}]}' >"$a6_dir/in"
+	a6_cgi orders REQUEST_METHOD=POST REQUEST_URI=/api/orders \
+		"HTTP_AUTHORIZATION=Bearer $a6_tok" \
+		"HTTP_IDEMPOTENCY_KEY=$a6_key" CONTENT_TYPE=application/json \
+		CONTENT_LENGTH=40 <"$a6_dir/in"
+	expect_status 400 "an Idempotency-Key of '$a6_key' is 400"
+	expect_json_raw .message \
+		'["Idempotency-Key must be 1 to 255 visible ASCII characters"]'
+done
+
 # --- bodies that do not match their CGI variables ---------------------------
 a6_cgi auth REQUEST_METHOD=POST REQUEST_URI=/api/auth/signup \
 	CONTENT_TYPE=application/json CONTENT_LENGTH=$((${#a6_body} + 10)) \
