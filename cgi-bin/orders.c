@@ -244,6 +244,8 @@ static int orders_parse(struct req *r, struct json_object *body,
 				for (k = 0; k < ie.nlist; k++)
 					err_add(e, "items.%zu.%s", i,
 						ie.list[k]);
+			if (e->code == ERR_BAD_REQUEST)
+				e->more += ie.more;
 			err_release(&ie);
 			jsonx_get_int(v, "productId", &lines[i].product);
 			jsonx_get_int(v, "quantity", &lines[i].quantity);

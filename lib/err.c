@@ -9,6 +9,7 @@ void err_init(struct err *e)
 	e->list = NULL;
 	e->nlist = 0;
 	e->shown = false;
+	e->more = 0;
 }
 
 void err_release(struct err *e)
@@ -62,6 +63,10 @@ int err_add(struct err *e, const char *fmt, ...)
 		e->code = ERR_BAD_REQUEST;
 	if (e->code != ERR_BAD_REQUEST)
 		return -1;
+	if (e->nlist >= ERR_LIST_MAX) {
+		e->more++;
+		return -1;
+	}
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);

@@ -23,9 +23,14 @@ enum err_code {
 	ERR_UNAVAILABLE = 503,
 };
 
+/* At most this many validation messages are kept; the rest are counted. */
+#define ERR_LIST_MAX 100
+
 /*
  * An error: a code, a message for the client (empty = the status's default
- * text), and for validation failures a list of messages sent as an array.
+ * text), and for validation failures a list of messages sent as an array:
+ * the first ERR_LIST_MAX of them, and in `more` how many were left out
+ * (a body of 80,000 unknown keys costs a bounded answer).
  * For 5xx codes `msg` is only logged: the client sees the default text.
  * The first error set is the one kept; later err_set() calls are ignored,
  * except that err_add() keeps collecting validation messages.
@@ -36,9 +41,10 @@ struct err {
 	char **list;
 	size_t nlist;
 	bool shown;	/* msg is for the client even on a 5xx (err_show) */
+	size_t more;	/* validation messages beyond ERR_LIST_MAX */
 };
 
-#define ERR_INIT { 0, "", NULL, 0, false }
+#define ERR_INIT { 0, "", NULL, 0, false, 0 }
 
 void err_init(struct err *e);
 /* err_release: free the message list; e is reset to ERR_NONE. */
@@ -52,7 +58,8 @@ int err_set(struct err *e, int code, const char *fmt, ...)
 int err_show(struct err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* err_add: append a validation message; the code becomes 400 unless
- * another code was set first. Returns -1. */
+ * another code was set first. Past ERR_LIST_MAX messages it only counts
+ * them in e->more. Returns -1. */
 int err_add(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* err_status_text: "Bad Request", "Not Found", ... for a status code. */

@@ -285,6 +285,9 @@ int req_send_error(struct req *r, const struct err *e)
 				sbuf_addch(b, ',');
 			sbuf_add_json_str(b, e->list[i]);
 		}
+		/* A string like the others, so the shape stays NestJS's. */
+		if (e->more)
+			sbuf_addf(b, ",\"and %zu more messages\"", e->more);
 		sbuf_addstr(b, "],\"error\":");
 		sbuf_add_json_str(b, text);
 	} else if ((code < 500 || e->shown) && e->msg[0]) {

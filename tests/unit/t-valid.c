@@ -214,6 +214,30 @@ static void test_body_unknown(void)
 	     MSGS("property role should not exist"));
 }
 
+/* Many unknown keys: the first ERR_LIST_MAX messages, the rest counted. */
+static void test_body_many_unknown(void)
+{
+	struct json_object *o = json_object_new_object();
+	struct err e = ERR_INIT;
+	char key[32];
+	int i, n = ERR_LIST_MAX + 250;
+
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		json_object_object_add(o, key, json_object_new_int(i));
+	}
+	ok(valid_body(o, product_fields, &e) < 0, "%d unknown keys: refused", n);
+	is_int(e.nlist, ERR_LIST_MAX, "the first %d messages are kept",
+	       ERR_LIST_MAX);
+	is_int(e.more, n + 2 - ERR_LIST_MAX, "the others are counted");
+	is_str(e.list[0], "name should not be empty", "field messages first");
+	is_str(e.list[2], "property k0 should not exist",
+	       "then unknown keys in body order");
+	err_release(&e);
+	is_int(e.more, 0, "err_release resets the count");
+	json_object_put(o);
+}
+
 static void test_body_not_object(void)
 {
 	body("[]", product_fields, MSGS("body must be an object"));
@@ -376,6 +400,7 @@ int main(void)
 	test_body_bounds();
 	test_body_int_bounds();
 	test_body_unknown();
+	test_body_many_unknown();
 	test_body_not_object();
 	test_body_email();
 	test_query_ok();
