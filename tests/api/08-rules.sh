@@ -39,6 +39,24 @@ for _ in $(seq 100); do a8_name=${a8_name}한; done
 a8_signup hangul100 "$a8_name"
 expect_status 201 "100 Hangul syllables are 100 units: accepted"
 
+# --- a body of 80,000 unknown keys: a bounded answer ------------------------
+a8_dir=$API_STATE/a8
+mkdir -p "$a8_dir"
+jq -nc '[range(80000) | {key: "k\(.)", value: 1}] | from_entries' \
+	>"$a8_dir/keys.json"
+TOKEN='' api POST /api/auth/signup '' --max-time 120 \
+	-H 'Content-Type: application/json' --data-binary "@$a8_dir/keys.json"
+expect_status 400 "80,000 unknown keys ($(wc -c <"$a8_dir/keys.json") bytes) are 400"
+expect_ours
+expect_json '.message | length' 101 "the first 100 messages and a count"
+expect_json '.message[0]' "email should not be empty" "field messages first"
+expect_json '.message[3]' "property k0 should not exist" \
+	"then unknown keys in body order"
+expect_json '.message[100]' "and 79903 more messages" \
+	"the last one counts those left out"
+ok '[ "$(wc -c <"$API_BODY")" -lt 16384 ]' \
+	"the answer is small ($(wc -c <"$API_BODY") bytes)"
+
 # --- POST /api/admin/reindex/products takes no body -----------------------
 TOKEN=$a8_admin api POST /api/admin/reindex/products '' \
 	-H 'Content-Type: text/plain' --data-binary '{{{'
@@ -94,8 +112,6 @@ ok '[ "$(a8_admins)" = 1 ]' "one ADMIN left"
 
 # Two ADMINs demoting each other at once: one wins, one ADMIN is left.
 TOKEN=$a8_admin api PATCH "/api/users/$a8_second_id/role" '{"role":"ADMIN"}'
-a8_dir=$API_STATE/a8
-mkdir -p "$a8_dir"
 curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -X PATCH \
 	-H "Authorization: Bearer $a8_admin" -H 'Content-Type: application/json' \
 	--data-binary '{"role":"USER"}' "$BASE_URL/api/users/$a8_second_id/role" \
