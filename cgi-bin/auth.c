@@ -54,8 +54,7 @@ static int auth_login(struct req *r)
 
 	if (req_body_valid(r, login_fields, &body) < 0)
 		return -1;
-	email = xstrdup(jsonx_get_str(body, "email"));
-	user_email_fold(email);
+	email = user_email_fold(jsonx_get_str(body, "email"));
 	if (db_query(r->app->db, &res,
 		     "SELECT id, email, role, password_hash FROM users "
 		     "WHERE email = $1",

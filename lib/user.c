@@ -1,6 +1,8 @@
 /* user.c: creating accounts and showing them. */
 #include "common.h"
 
+#include <unicase.h>
+
 #include "passwd.h"
 #include "user.h"
 
@@ -24,11 +26,25 @@ struct json_object *user_json(const struct db_res *res, size_t row)
 	return o;
 }
 
-void user_email_fold(char *email)
+char *user_email_fold(const char *email)
 {
-	for (; *email; email++)
-		if (*email >= 'A' && *email <= 'Z')
-			*email = (char)(*email - 'A' + 'a');
+	size_t n = 0;
+	uint8_t *low;
+	char *out;
+
+	/* No language (JavaScript's toLowerCase() ignores the locale) and no
+	 * normalization (it does not normalize either). */
+	low = u8_tolower((const uint8_t *)email, strlen(email), NULL, NULL,
+			 NULL, &n);
+	if (!low) {
+		if (errno == ENOMEM)
+			die("out of memory folding an email");
+		/* Not UTF-8: the validators let no such address through. */
+		return xstrdup(email);
+	}
+	out = xmemdupz(low, n);
+	free(low);
+	return out;
 }
 
 int user_create(struct db *db, const char *email, const char *password,
@@ -36,12 +52,11 @@ int user_create(struct db *db, const char *email, const char *password,
 		struct db_res **out, struct err *e)
 {
 	char hash[PASSWD_HASH_MAX], now[32];
-	char *folded = xstrdup(email);
+	char *folded = user_email_fold(email);
 	struct db_res *res = NULL;
 	struct err dberr = ERR_INIT;
 	int ret = -1;
 
-	user_email_fold(folded);
 	if (passwd_hash(password, cost, hash, e) < 0)
 		goto out;
 	db_now(now);
@@ -117,4 +132,109 @@ fail:
 	if (res)
 		db_res_free(res);
 	return -1;
+}
+
+/* One account whose stored email folds to something else. */
+struct user_fold {
+	int64_t id;
+	char *email;
+	char *folded;
+};
+
+static int user_fold_cmp(const void *a, const void *b)
+{
+	const struct user_fold *x = a, *y = b;
+
+	return strcmp(x->folded, y->folded);
+}
+
+int user_fold_emails(struct db *db, long *folded, struct sbuf *report,
+		     struct err *e)
+{
+	struct db_res *res = NULL, *other = NULL;
+	struct user_fold *f = NULL;
+	size_t i, n = 0, rows, bad = 0;
+	char now[32];
+	int ret = -1;
+
+	*folded = 0;
+	/* Only addresses with a byte outside printable ASCII can change:
+	 * ASCII was always folded. */
+	if (db_query(db, &res, db_dialect(db) == DB_POSTGRES ?
+		     "SELECT id, email FROM users WHERE email ~ '[^ -~]' "
+		     "ORDER BY id" :
+		     "SELECT id, email FROM users WHERE email GLOB '*[^ -~]*' "
+		     "ORDER BY id", DB_NOARGS, e) < 0)
+		return -1;
+	rows = db_res_rows(res);
+	f = xcalloc(rows ? rows : 1, sizeof(*f));
+	for (i = 0; i < rows; i++) {
+		char *low = user_email_fold(db_res_str(res, i, 1));
+
+		if (!strcmp(low, db_res_str(res, i, 1))) {
+			free(low);
+			continue;
+		}
+		f[n].id = db_res_int(res, i, 0);
+		f[n].email = xstrdup(db_res_str(res, i, 1));
+		f[n].folded = low;
+		n++;
+	}
+	/* Collisions among the accounts that change, then with the rest. */
+	qsort(f, n, sizeof(*f), user_fold_cmp);
+	for (i = 0; i + 1 < n; i++)
+		if (!strcmp(f[i].folded, f[i + 1].folded)) {
+			sbuf_addf(report, "accounts %" PRId64 " (%s) and %" PRId64
+				  " (%s) both fold to %s\n", f[i].id,
+				  f[i].email, f[i + 1].id, f[i + 1].email,
+				  f[i].folded);
+			bad++;
+		}
+	for (i = 0; i < n; i++) {
+		if (db_query(db, &other, "SELECT id FROM users WHERE email = $1",
+			     DB_ARGS(DB_S(f[i].folded)), e) < 0)
+			goto out;
+		if (db_res_rows(other)) {
+			sbuf_addf(report, "account %" PRId64 " (%s) folds to "
+				  "%s, the email of account %" PRId64 "\n",
+				  f[i].id, f[i].email, f[i].folded,
+				  db_res_int(other, 0, 0));
+			bad++;
+		}
+		db_res_free(other);
+		other = NULL;
+	}
+	if (bad) {
+		err_set(e, ERR_CONFLICT, "%zu accounts would collide", bad);
+		goto out;
+	}
+	if (!n) {
+		ret = 0;
+		goto out;
+	}
+	db_now(now);
+	if (db_begin(db, e) < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (db_query(db, NULL, "UPDATE users SET email = $1, "
+			     "updated_at = $2 WHERE id = $3",
+			     DB_ARGS(DB_S(f[i].folded), DB_S(now),
+				     DB_I(f[i].id)), e) < 0) {
+			db_rollback(db);
+			goto out;
+		}
+	if (db_commit(db, e) < 0)
+		goto out;
+	*folded = (long)n;
+	ret = 0;
+out:
+	for (i = 0; i < n; i++) {
+		free(f[i].email);
+		free(f[i].folded);
+	}
+	free(f);
+	if (other)
+		db_res_free(other);
+	db_res_free(res);
+	return ret;
 }

@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "sbuf.h"
 
 /* The columns user_json() expects, in this order. */
 #define USER_COLUMNS "id, email, name, role, created_at, updated_at"
@@ -15,9 +16,24 @@
  * hash). The caller owns the new object. */
 struct json_object *user_json(const struct db_res *res, size_t row);
 
-/* user_email_fold: lower-case ASCII letters in place; emails are stored
- * folded so uniqueness and login ignore case. */
-void user_email_fold(char *email);
+/*
+ * user_email_fold: email lower-cased as JavaScript's toLowerCase() does
+ * (Unicode's full default mappings, no locale: Ä -> ä, final Σ -> ς,
+ * İ -> i + U+0307). Emails are stored folded so uniqueness and login
+ * ignore case. email must be valid UTF-8; the caller frees the result.
+ */
+char *user_email_fold(const char *email);
+
+/*
+ * user_fold_emails: fold, in one transaction, every stored email that
+ * user_email_fold() would change (accounts made when only ASCII was
+ * folded). *folded receives how many changed. When some would collide
+ * with another account (Ä@x and ä@x), nothing changes: each collision is
+ * described on a line of *report and the error is 409 "N accounts would
+ * collide". Errors: 409, 503/500 from the database.
+ */
+int user_fold_emails(struct db *db, long *folded, struct sbuf *report,
+		     struct err *e);
 
 /*
  * user_create: hash password at `cost` and insert the account with a
