@@ -21,6 +21,8 @@ a8_has() {
 		<"$API_BODY" 2>/dev/null)" = true ]
 }
 
+a8_dir=$API_STATE/a8
+mkdir -p "$a8_dir"
 a8_admin=$(login "$ADMIN_EMAIL" "$ADMIN_PASSWORD") || a8_admin=
 ok '[ -n "$a8_admin" ]' "the seeded admin logs in"
 
@@ -39,9 +41,55 @@ for _ in $(seq 100); do a8_name=${a8_name}한; done
 a8_signup hangul100 "$a8_name"
 expect_status 201 "100 Hangul syllables are 100 units: accepted"
 
+# --- emails fold case as JavaScript's toLowerCase() ---------------------------
+a8_up=$(printf '\xc3\x84') # Ä
+a8_low=$(printf '\xc3\xa4') # ä
+a8_signup "$a8_up"
+expect_status 201 "sign-up as $a8_up.…@example.com"
+expect_json .email "$a8_low.$a8_tag@example.com" "stored as $a8_low.…: folded"
+a8_signup "$a8_low"
+expect_status 409 "$a8_low.… is the same account as $a8_up.…"
+expect_json .message "Email already exists"
+ok '[ -n "$(login "$a8_up.$a8_tag@example.com" "$a8_pw")" ] &&
+	[ -n "$(login "$a8_low.$a8_tag@example.com" "$a8_pw")" ]' \
+	"either spelling logs in"
+a8_sigma=$(printf '\xce\x9f\xce\x94\xce\x9f\xce\xa3') # ΟΔΟΣ
+TOKEN='' api POST /api/auth/signup "$(jq -nc \
+	--arg e "$a8_tag.$a8_sigma@example.com" --arg p "$a8_pw" \
+	'{email: $e, password: $p, name: "sigma"}')"
+expect_json .email \
+	"$a8_tag.$(printf '\xce\xbf\xce\xb4\xce\xbf\xcf\x82')@example.com" \
+	"a final capital sigma folds to ς, as in JavaScript"
+
+# `agora migrate` folds what was stored when only ASCII was folded, and
+# refuses, changing nothing, when two accounts would become one.
+a8_cli=$AGORA_BUILDDIR/src/agora
+a8_raw() {
+	db_sql "INSERT INTO users (email, password_hash, name, created_at, \
+updated_at) VALUES ('$1', 'x', 'old', '2026-01-01T00:00:00.000Z', \
+'2026-01-01T00:00:00.000Z')"
+}
+a8_raw "$(printf '\xc3\x96').$a8_tag@example.com" # Ö
+"$a8_cli" migrate >"$a8_dir/migrate.out" 2>&1
+a8_rc=$?
+ok '[ $a8_rc -eq 0 ] && grep -q "1 email folded" "$a8_dir/migrate.out"' \
+	"agora migrate folds an email stored unfolded"
+ok '[ "$(db_sql "SELECT count(*) FROM users WHERE email = \
+'"'"'$(printf '"'"'\xc3\xb6'"'"').$a8_tag@example.com'"'"'")" = 1 ]' \
+	"Ö.… is now ö.…"
+a8_raw "$a8_up.$a8_tag@example.com"
+"$a8_cli" migrate >"$a8_dir/migrate.out" 2>&1
+a8_rc=$?
+ok '[ $a8_rc -eq 1 ]' "agora migrate refuses accounts that would collide"
+ok 'grep -q "1 accounts would collide, nothing changed" "$a8_dir/migrate.out" &&
+	grep -q "folds to $a8_low.$a8_tag@example.com" "$a8_dir/migrate.out"' \
+	"and names them"
+db_sql "DELETE FROM users WHERE email = '$a8_up.$a8_tag@example.com'"
+"$a8_cli" migrate >"$a8_dir/migrate.out" 2>&1
+a8_rc=$?
+ok '[ $a8_rc -eq 0 ]' "once the operator resolved it, agora migrate passes"
+
 # --- a body of 80,000 unknown keys: a bounded answer ------------------------
-a8_dir=$API_STATE/a8
-mkdir -p "$a8_dir"
 jq -nc '[range(80000) | {key: "k\(.)", value: 1}] | from_entries' \
 	>"$a8_dir/keys.json"
 TOKEN='' api POST /api/auth/signup '' --max-time 120 \
