@@ -5,7 +5,9 @@
 
 #include "app.h"
 #include "jsonx.h"
+#include "log.h"
 #include "passwd.h"
+#include "throttle.h"
 #include "token.h"
 #include "user.h"
 
@@ -43,18 +45,70 @@ static const struct valid_field login_fields[] = {
 	{ NULL }
 };
 
+/*
+ * The answer @nestjs/throttler gives: 429, Retry-After in seconds, and
+ * ThrottlerException's bare body (no "error" member).
+ */
+static int auth_throttled(struct req *r, long retry_s)
+{
+	struct json_object *o = json_object_new_object();
+	char v[24];
+
+	snprintf(v, sizeof(v), "%ld", retry_s);
+	req_header(r, "Retry-After", v);
+	json_object_object_add(o, "statusCode", json_object_new_int(429));
+	json_object_object_add(o, "message", json_object_new_string(
+		"ThrottlerException: Too Many Requests"));
+	return req_json(r, 429, o);
+}
+
+/* auth_take: count a login attempt against key; 1 (and the 429 made)
+ * when key is over limit, 0 to go on, -1 with r->err set. */
+static int auth_take(struct req *r, struct throttle *t, const char *key,
+		     long limit)
+{
+	long retry;
+
+	if (throttle_take(t, key, limit, r->app->cfg.login_window, &retry,
+			  &r->err) < 0)
+		return -1;
+	if (!retry)
+		return 0;
+	auth_throttled(r, retry);
+	return 1;
+}
+
 static int auth_login(struct req *r)
 {
+	struct throttle t = { r->app->cache, r->app->db };
+	const struct cfg *cfg = &r->app->cfg;
+	const char *addr = req_getenv(r, "REMOTE_ADDR");
 	struct json_object *body, *o;
 	struct db_res *res = NULL;
 	struct token_claims c;
-	char *email = NULL, *tok = NULL;
+	struct err te = ERR_INIT;
+	char *email = NULL, *tok = NULL, *akey = NULL, *ekey = NULL;
 	const char *hash = NULL;
-	int ret = -1;
+	int ret = -1, rc;
 
+	/*
+	 * Attempts are counted per address and per account before any
+	 * bcrypt, atomically, so that parallel guesses cannot all slip under
+	 * the limit; a successful login is given back, so only failures
+	 * remain counted. The address is counted first, as the throttler
+	 * guard runs before validation.
+	 */
+	if (addr && *addr) {
+		akey = xasprintf("addr:%s", addr);
+		if ((rc = auth_take(r, &t, akey, cfg->login_limit_address)))
+			goto throttled;
+	}
 	if (req_body_valid(r, login_fields, &body) < 0)
-		return -1;
+		goto out;
 	email = user_email_fold(jsonx_get_str(body, "email"));
+	ekey = xasprintf("acct:%s", email);
+	if ((rc = auth_take(r, &t, ekey, cfg->login_limit_account)))
+		goto throttled;
 	if (db_query(r->app->db, &res,
 		     "SELECT id, email, role, password_hash FROM users "
 		     "WHERE email = $1",
@@ -65,29 +119,41 @@ static int auth_login(struct req *r)
 	/* An unknown email costs one bcrypt too (passwd_verify with NULL), so
 	 * the timing does not tell which accounts exist. */
 	if (!passwd_verify(jsonx_get_str(body, "password"), hash,
-			   r->app->cfg.bcrypt_cost) || !hash) {
+			   cfg->bcrypt_cost) || !hash) {
 		err_set(&r->err, ERR_UNAUTHORIZED, "Invalid credentials");
 		goto out;
 	}
+	/* Not a failure: give both attempts back. A store that fails costs
+	 * the count, never the login. */
+	rc = akey ? throttle_give(&t, akey, &te) : 0;
+	if (throttle_give(&t, ekey, &te) < 0 || rc < 0)
+		log_msg(LOG_WARN, r->reqid, "login throttle: %s", te.msg);
 	memset(&c, 0, sizeof(c));
 	c.sub = db_res_int(res, 0, 0);
 	snprintf(c.email, sizeof(c.email), "%s", db_res_str(res, 0, 1));
 	snprintf(c.role, sizeof(c.role), "%s", db_res_str(res, 0, 2));
 	c.iat = (int64_t)time(NULL);
-	c.exp = c.iat + r->app->cfg.jwt_expires_in;
-	if (token_sign(r->app->cfg.jwt_secret, &c, &tok, &r->err) < 0)
+	c.exp = c.iat + cfg->jwt_expires_in;
+	if (token_sign(cfg->jwt_secret, &c, &tok, &r->err) < 0)
 		goto out;
 	o = json_object_new_object();
 	json_object_object_add(o, "accessToken", json_object_new_string(tok));
 	json_object_object_add(o, "tokenType", json_object_new_string("Bearer"));
 	json_object_object_add(o, "expiresIn",
-			       json_object_new_int64(r->app->cfg.jwt_expires_in));
+			       json_object_new_int64(cfg->jwt_expires_in));
 	ret = req_json(r, 200, o);
+	goto out;
+throttled:
+	/* 1: the 429 is made; -1: r->err says why not. */
+	ret = rc > 0 ? 0 : -1;
 out:
+	err_release(&te);
 	if (res)
 		db_res_free(res);
 	free(tok);
 	free(email);
+	free(akey);
+	free(ekey);
 	return ret;
 }
 

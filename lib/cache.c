@@ -475,3 +475,46 @@ int cache_ping(struct cache *c, struct err *e)
 	freeReplyObject(reply);
 	return pong ? 0 : redis_fail(c, "PING", e);
 }
+
+/* One round trip, atomic in Redis: add (starting the window on the
+ * first addition) or take back, then answer {count, milliseconds left}. */
+static const char counter_lua[] =
+	"local d = tonumber(ARGV[1]) "
+	"local n = tonumber(redis.call('GET', KEYS[1]) or '0') "
+	"if d > 0 then "
+	"n = redis.call('INCRBY', KEYS[1], d) "
+	"if n == d then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end "
+	"elseif d < 0 and n > 0 then "
+	"n = redis.call('DECRBY', KEYS[1], math.min(-d, n)) end "
+	"return {n, redis.call('PTTL', KEYS[1])}";
+
+int cache_counter(struct cache *c, const char *key, long delta,
+		  long window_ms, long *count, long *left_ms, struct err *e)
+{
+	redisReply *reply;
+	int ret;
+
+	*count = 0;
+	*left_ms = 0;
+	if (!c->redis)
+		return err_set(e, ERR_INTERNAL, "no shared counter in memory");
+	reply = redis_cmd(c, e, "EVAL", "EVAL %s 1 %s %ld %ld", counter_lua,
+			  key, delta, window_ms);
+	if (!reply)
+		return -1;
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	    reply->element[0]->type != REDIS_REPLY_INTEGER ||
+	    reply->element[1]->type != REDIS_REPLY_INTEGER) {
+		ret = redis_fail(c, "EVAL", e);
+	} else {
+		*count = (long)reply->element[0]->integer;
+		/* -2: no key, -1: no expiry (cannot happen here). */
+		*left_ms = reply->element[1]->integer > 0 ?
+			   (long)reply->element[1]->integer : 0;
+		if (*left_ms == 0)
+			*count = 0;
+		ret = 0;
+	}
+	freeReplyObject(reply);
+	return ret;
+}

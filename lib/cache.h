@@ -85,6 +85,18 @@ int cache_del(struct cache *c, const char *key, struct err *e);
  * always up. Returns 0, or -1 with e set. */
 int cache_ping(struct cache *c, struct err *e);
 
+/*
+ * cache_counter: a counter shared by every process, Redis only. delta > 0
+ * adds it (the first addition starts a window of window_ms, and the key
+ * expires with it); delta < 0 takes it back, never below 0 and never
+ * creating the key; 0 only reads. *count receives the count (0 when
+ * absent) and *left_ms the time left in the window. Returns 0, or -1 with
+ * e set (the memory backend too, which would count per process: callers
+ * keep such counts elsewhere).
+ */
+int cache_counter(struct cache *c, const char *key, long delta,
+		  long window_ms, long *count, long *left_ms, struct err *e);
+
 /* cache_count: entries held in this process (the memory backend, or the
  * near tier over Redis). For tests. */
 long cache_count(const struct cache *c);

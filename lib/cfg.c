@@ -104,6 +104,11 @@ static const struct cfg_var cfg_vars[] = {
 	NUM("ES_TIMEOUT_MS", CFG_INT, es_timeout_ms, "2000", 100, 600000),
 	STR("CORS_ORIGINS", cors_origins, "", check_cors_origins),
 	STR("SWAGGER_UI_DIR", swagger_ui_dir, PKGDATADIR "/swagger-ui", NULL),
+	NUM("LOGIN_THROTTLE_WINDOW", CFG_LONG, login_window, "900", 1, 86400),
+	NUM("LOGIN_THROTTLE_ACCOUNT", CFG_LONG, login_limit_account, "10", 1,
+	    1000000),
+	NUM("LOGIN_THROTTLE_ADDRESS", CFG_LONG, login_limit_address, "50", 1,
+	    1000000),
 };
 
 #define CFG_NVARS ARRAY_SIZE(cfg_vars)

@@ -33,6 +33,9 @@ struct cfg {
 	int es_timeout_ms;		/* ES_TIMEOUT_MS per call, 2000 */
 	char *cors_origins;		/* CORS_ORIGINS, "" = CORS off */
 	char *swagger_ui_dir;		/* SWAGGER_UI_DIR, swagger-ui-dist */
+	long login_window;		/* LOGIN_THROTTLE_WINDOW s, 900 */
+	long login_limit_account;	/* LOGIN_THROTTLE_ACCOUNT, 10 */
+	long login_limit_address;	/* LOGIN_THROTTLE_ADDRESS, 50 */
 };
 
 #define CFG_NEED_JWT 0x1	/* JWT_SECRET must be set (and ≥ 32 bytes) */
