@@ -105,8 +105,8 @@ int user_set_role(struct db *db, int64_t id, const char *role,
 		     "ORDER BY id FOR UPDATE", DB_NOARGS, e) < 0)
 		goto fail;
 	if (db_query(db, &res,
-		     "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 "
-		     "RETURNING " USER_COLUMNS,
+		     "UPDATE users SET role = $1, updated_at = $2 "
+		     "WHERE id = $3 RETURNING " USER_COLUMNS,
 		     DB_ARGS(DB_S(role), DB_S(now), DB_I(id)), e) < 0)
 		goto fail;
 	if (db_res_rows(res) != 1) {
@@ -184,14 +184,15 @@ int user_fold_emails(struct db *db, long *folded, struct sbuf *report,
 	qsort(f, n, sizeof(*f), user_fold_cmp);
 	for (i = 0; i + 1 < n; i++)
 		if (!strcmp(f[i].folded, f[i + 1].folded)) {
-			sbuf_addf(report, "accounts %" PRId64 " (%s) and %" PRId64
-				  " (%s) both fold to %s\n", f[i].id,
-				  f[i].email, f[i + 1].id, f[i + 1].email,
-				  f[i].folded);
+			sbuf_addf(report, "accounts %" PRId64 " (%s) and "
+				  "%" PRId64 " (%s) both fold to %s\n",
+				  f[i].id, f[i].email, f[i + 1].id,
+				  f[i + 1].email, f[i].folded);
 			bad++;
 		}
 	for (i = 0; i < n; i++) {
-		if (db_query(db, &other, "SELECT id FROM users WHERE email = $1",
+		if (db_query(db, &other,
+			     "SELECT id FROM users WHERE email = $1",
 			     DB_ARGS(DB_S(f[i].folded)), e) < 0)
 			goto out;
 		if (db_res_rows(other)) {

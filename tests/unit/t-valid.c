@@ -136,7 +136,8 @@ static void test_body_types(void)
 	     MSGS("email must be an email", "password must be a string"));
 }
 
-#define EMOJI4 "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+#define EMOJI4 "\xf0\x9f\x98\x80\xf0\x9f\x98\x80" \
+	"\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
 #define EMOJI37 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 \
 	"\xf0\x9f\x98\x80"
 
@@ -226,7 +227,8 @@ static void test_body_many_unknown(void)
 		snprintf(key, sizeof(key), "k%d", i);
 		json_object_object_add(o, key, json_object_new_int(i));
 	}
-	ok(valid_body(o, product_fields, &e) < 0, "%d unknown keys: refused", n);
+	ok(valid_body(o, product_fields, &e) < 0, "%d unknown keys: refused",
+	   n);
 	is_int(e.nlist, ERR_LIST_MAX, "the first %d messages are kept",
 	       ERR_LIST_MAX);
 	is_int(e.more, n + 2 - ERR_LIST_MAX, "the others are counted");
