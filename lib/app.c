@@ -71,6 +71,26 @@ void app_release(struct app *app)
 	cfg_release(&app->cfg);
 }
 
+/* The per-request log line. */
+static void app_log_access(struct app *app, struct req *r)
+{
+	const char *q = strchr(r->uri, '?');
+	struct log_access a = {
+		.reqid = r->reqid,
+		.client = req_getenv(r, "REMOTE_ADDR"),
+		.user_id = r->authed ? r->user.id : 0,
+		.method = r->method,
+		.path = r->path,
+		.query = q ? q + 1 : NULL,
+		.status = r->status,
+		.bytes = r->status == 204 ? 0 : r->out.len,
+		.ms = req_elapsed_ms(r),
+		.sql = app->db ? db_stats_count(app->db) : 0,
+	};
+
+	log_access(&a);
+}
+
 /* Run one request through the routes and write its response. */
 static void app_handle(struct app *app, const struct route *routes,
 		       char **envp, const struct req_io *io)
@@ -81,6 +101,7 @@ static void app_handle(struct app *app, const struct route *routes,
 	if (app->db)
 		db_stats_reset(app->db);
 	init = req_init(&r, app, envp, io);
+	log_request_begin(r.reqid);
 	/* Before routing, as NestJS's cors middleware: errors carry the
 	 * CORS headers too, and a preflight is answered here. */
 	if (cors_apply(&r, app->cfg.cors_origins)) {
@@ -94,8 +115,8 @@ static void app_handle(struct app *app, const struct route *routes,
 	}
 	if (req_write(&r) < 0)
 		log_msg(LOG_WARN, r.reqid, "client went away before the response");
-	log_access(r.reqid, r.method, r.path, r.status, req_elapsed_ms(&r),
-		   app->db ? db_stats_count(app->db) : 0);
+	app_log_access(app, &r);
+	log_request_end();
 	req_release(&r);
 }
 

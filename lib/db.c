@@ -109,13 +109,15 @@ static void cache_clear(struct db *db)
  * only logs it). A constraint violation becomes a 4xx a handler may pass
  * on, so its text must not show table or index names to the client: the
  * driver's words go to the log, the error gets a neutral message. Handlers
- * that know better (409 "Email already exists") set their own.
+ * that know better (409 "Email already exists") set their own. The line is
+ * at debug level: a conflict is a routine answer (a sign-up with a taken
+ * email, `agora migrate` finding its ADMIN), not news for an operator.
  */
 static int db_fail(struct err *e, int code, const char *driver)
 {
 	if (code >= 500)
 		return err_set(e, code, "%s", driver);
-	log_msg(LOG_INFO, NULL, "constraint: %s", driver);
+	log_msg(LOG_DEBUG, NULL, "constraint: %s", driver);
 	return err_set(e, code, code == ERR_CONFLICT ?
 		       "Conflict with an existing record" :
 		       "The data violates a constraint");

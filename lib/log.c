@@ -14,6 +14,23 @@ static enum log_level log_threshold = LOG_INFO;
 
 static const char *const log_names[] = { "debug", "info", "warn", "error" };
 
+/*
+ * The request in hand. A responder serves one request at a time, so one
+ * slot per process is enough; daemons never set it, and their other
+ * threads (librdkafka's, the webhook's) log outside any request.
+ */
+static char log_reqid[65];
+
+void log_request_begin(const char *reqid)
+{
+	snprintf(log_reqid, sizeof(log_reqid), "%s", reqid ? reqid : "");
+}
+
+void log_request_end(void)
+{
+	log_reqid[0] = '\0';
+}
+
 void log_init(const char *prog, const char *level)
 {
 	size_t i;
@@ -61,6 +78,8 @@ static void log_head(struct sbuf *sb, enum log_level lvl, const char *reqid,
 	sbuf_addf(sb, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"prog\":",
 		  stamp, ts.tv_nsec / 1000000L, log_names[lvl]);
 	log_add_str(sb, log_prog);
+	if (!reqid && log_reqid[0])
+		reqid = log_reqid;
 	if (reqid) {
 		sbuf_addstr(sb, ",\"reqId\":");
 		log_add_str(sb, reqid);
@@ -117,10 +136,77 @@ void log_msg(enum log_level lvl, const char *reqid, const char *fmt, ...)
 	errno = saved;
 }
 
-void log_access(const char *reqid, const char *method, const char *path,
-		int status, double ms, unsigned sql)
+/* Names whose values never reach the log, matched as substrings of the
+ * lower-cased name. */
+static const char *const log_secret_words[] = {
+	"token", "pass", "secret", "key", "auth", "sig", "session", "cred",
+};
+
+static int log_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The name of one "name=value" pair, %XX and '+' decoded, lower-cased,
+ * so that "access%5Ftoken" is recognised too. */
+static bool log_secret_name(const char *s, size_t n)
+{
+	char name[64];
+	size_t i, len = 0;
+
+	for (i = 0; i < n && len + 1 < sizeof(name); i++) {
+		char c = s[i];
+
+		if (c == '%' && i + 2 < n && log_hex(s[i + 1]) >= 0 &&
+		    log_hex(s[i + 2]) >= 0) {
+			c = (char)(log_hex(s[i + 1]) * 16 + log_hex(s[i + 2]));
+			i += 2;
+		} else if (c == '+') {
+			c = ' ';
+		}
+		name[len++] = (char)((c >= 'A' && c <= 'Z') ? c | 0x20 : c);
+	}
+	name[len] = '\0';
+	for (i = 0; i < ARRAY_SIZE(log_secret_words); i++)
+		if (strstr(name, log_secret_words[i]))
+			return true;
+	return false;
+}
+
+/* The raw query with the values of secret-looking names masked. */
+static void log_add_query(struct sbuf *sb, const char *q)
+{
+	struct sbuf out;
+	const char *p = q, *amp, *eq;
+
+	sbuf_init(&out, strlen(q) + 1, 0);
+	while (*p) {
+		amp = strchr(p, '&');
+		if (!amp)
+			amp = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(amp - p));
+		if (eq && log_secret_name(p, (size_t)(eq - p))) {
+			sbuf_add(&out, p, (size_t)(eq - p) + 1);
+			sbuf_addstr(&out, "[redacted]");
+		} else {
+			sbuf_add(&out, p, (size_t)(amp - p));
+		}
+		if (!*amp)
+			break;
+		sbuf_addch(&out, '&');
+		p = amp + 1;
+	}
+	log_add_str(sb, out.buf);
+	sbuf_release(&out);
+}
+
+void log_access(const struct log_access *a)
 {
 	struct sbuf line;
+	double ms = a->ms;
 	int saved = errno;
 
 	if (!log_enabled(LOG_INFO))
@@ -129,13 +215,21 @@ void log_access(const char *reqid, const char *method, const char *path,
 	if (!isfinite(ms) || ms < 0)
 		ms = 0;
 	sbuf_init(&line, 256, 0);
-	log_head(&line, LOG_INFO, reqid, "request");
+	log_head(&line, LOG_INFO, a->reqid, "request");
+	sbuf_addstr(&line, ",\"client\":");
+	log_add_str(&line, a->client ? a->client : "");
+	if (a->user_id > 0)
+		sbuf_addf(&line, ",\"userId\":%lld", a->user_id);
 	sbuf_addstr(&line, ",\"method\":");
-	log_add_str(&line, method ? method : "");
+	log_add_str(&line, a->method ? a->method : "");
 	sbuf_addstr(&line, ",\"path\":");
-	log_add_str(&line, path ? path : "");
-	sbuf_addf(&line, ",\"status\":%d,\"ms\":%.3f,\"sql\":%u}\n", status, ms,
-		  sql);
+	log_add_str(&line, a->path ? a->path : "");
+	if (a->query && *a->query) {
+		sbuf_addstr(&line, ",\"query\":");
+		log_add_query(&line, a->query);
+	}
+	sbuf_addf(&line, ",\"status\":%d,\"bytes\":%zu,\"ms\":%.3f,\"sql\":%u}\n",
+		  a->status, a->bytes, ms, a->sql);
 	log_write(&line);
 	sbuf_release(&line);
 	errno = saved;

@@ -15,9 +15,34 @@ void log_init(const char *prog, const char *level);
 void log_msg(enum log_level lvl, const char *reqid, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* log_access: the per-request line: reqId, method, path, status, duration
- * in milliseconds and SQL statement count. */
-void log_access(const char *reqid, const char *method, const char *path,
-		int status, double ms, unsigned sql);
+/*
+ * log_request_begin: lines logged from now on without a request id of
+ * their own (a library deep in a handler rarely has one) carry reqid,
+ * until log_request_end(). reqid is copied.
+ */
+void log_request_begin(const char *reqid);
+void log_request_end(void);
+
+/* What the per-request line says; strings may be NULL. */
+struct log_access {
+	const char *reqid;
+	const char *client;	/* REMOTE_ADDR */
+	long long user_id;	/* 0 when not authenticated */
+	const char *method;
+	const char *path;	/* decoded, without the query */
+	const char *query;	/* raw, as sent; secrets are masked here */
+	int status;
+	size_t bytes;		/* response body */
+	double ms;
+	unsigned sql;		/* SQL statements run */
+};
+
+/*
+ * log_access: the per-request line at info level: reqId, client, userId
+ * (when set), method, path, query (the values of parameters whose name
+ * says token, password, secret, key, auth, signature or session are
+ * written as "[redacted]"), status, bytes, ms, sql.
+ */
+void log_access(const struct log_access *a);
 
 #endif

@@ -144,7 +144,8 @@ static void test_levels(void)
 	log_init("users", "error");
 	capture();
 	log_msg(LOG_WARN, NULL, "hidden");
-	log_access("r", "GET", "/api/x", 200, 1.0, 0);
+	log_access(&(struct log_access){ .reqid = "r", .method = "GET",
+					 .path = "/api/x", .status = 200 });
 	log_msg(LOG_ERROR, NULL, "shown");
 	out = captured();
 	is_int((long long)count_lines(out), 1,
@@ -181,43 +182,102 @@ static void test_access(void)
 {
 	struct json_object *o;
 	char *out, keys[256];
+	struct log_access a = {
+		.reqid = "abc123", .client = "192.0.2.7", .user_id = 42,
+		.method = "POST", .path = "/api/orders\"x\"",
+		.query = "page=2&access_token=eyJ.a.b&Pass%77ord=x&size=5",
+		.status = 201, .bytes = 321, .ms = 12.3456, .sql = 3,
+	};
 
 	log_init("orders", "info");
 	capture();
-	log_access("abc123", "POST", "/api/orders?x=\"1\"", 201, 12.3456, 3);
+	log_access(&a);
 	out = captured();
 	o = json_tokener_parse(out);
 	ok(o != NULL, "access line is JSON: %.*s", (int)strcspn(out, "\n"),
 	   out);
 	key_order(o, keys, sizeof(keys));
-	is_str(keys, "time,level,prog,reqId,msg,method,path,status,ms,sql",
-	       "access fields in order");
+	is_str(keys, "time,level,prog,reqId,msg,client,userId,method,path,"
+	       "query,status,bytes,ms,sql", "access fields in order");
 	is_str(field(o, "msg"), "request", "msg is request");
 	is_str(field(o, "level"), "info", "at info");
+	is_str(field(o, "client"), "192.0.2.7", "client address");
+	is_str(field(o, "userId"), "42", "user id");
 	is_str(field(o, "method"), "POST", "method");
-	is_str(field(o, "path"), "/api/orders?x=\"1\"", "path escaped");
+	is_str(field(o, "path"), "/api/orders\"x\"", "path escaped");
+	is_str(field(o, "query"),
+	       "page=2&access_token=[redacted]&Pass%77ord=[redacted]&size=5",
+	       "secret values masked, the rest as sent");
+	ok(!strstr(out, "eyJ"), "the token is nowhere in the line");
 	is_str(field(o, "status"), "201", "status");
+	is_str(field(o, "bytes"), "321", "bytes");
 	ok(strstr(out, "\"ms\":12.346,") != NULL, "ms with 3 decimals");
 	is_str(field(o, "sql"), "3", "sql count");
 	json_object_put(o);
 	free(out);
 
+	/* Anonymous, no query: neither userId nor query. */
+	capture();
+	log_access(&(struct log_access){ .reqid = "r1", .client = "::1",
+					 .method = "GET", .path = "/api/x",
+					 .status = 200 });
+	out = captured();
+	o = json_tokener_parse(out);
+	key_order(o, keys, sizeof(keys));
+	is_str(keys, "time,level,prog,reqId,msg,client,method,path,status,"
+	       "bytes,ms,sql", "no userId, no query");
+	json_object_put(o);
+	free(out);
+
 	/* A path with bytes that are not UTF-8 must not break the line. */
 	capture();
-	log_access("r2", "GET", "/api/\xff\xfe/x", 404, NAN, 0);
+	log_access(&(struct log_access){ .reqid = "r2", .method = "GET",
+					 .path = "/api/\xff\xfe/x",
+					 .query = "q=\xff", .status = 404,
+					 .ms = NAN });
 	out = captured();
 	o = json_tokener_parse(out);
 	ok(o != NULL, "invalid UTF-8 path still gives JSON");
 	is_str(field(o, "path"), "/api/?" "?/x", "bad bytes replaced");
+	is_str(field(o, "query"), "q=?", "in the query too");
 	ok(strstr(out, "\"ms\":0.000,") != NULL, "NaN duration written as 0");
 	json_object_put(o);
 	free(out);
 
 	capture();
-	log_access("r3", "GET", "/api/caf\xc3\xa9", 200, 0.5, 1);
+	log_access(&(struct log_access){ .reqid = "r3", .method = "GET",
+					 .path = "/api/caf\xc3\xa9",
+					 .status = 200 });
 	out = captured();
 	o = json_tokener_parse(out);
 	is_str(field(o, "path"), "/api/caf\xc3\xa9", "valid UTF-8 kept");
+	json_object_put(o);
+	free(out);
+}
+
+/* Lines without a request id of their own carry the request's. */
+static void test_request_context(void)
+{
+	struct json_object *o;
+	char *out;
+
+	log_init("users", "debug");
+	capture();
+	log_request_begin("ctx-9");
+	log_msg(LOG_DEBUG, NULL, "deep in a library");
+	log_msg(LOG_WARN, "own-1", "has its own");
+	log_request_end();
+	log_msg(LOG_INFO, NULL, "after the request");
+	out = captured();
+	is_int((long long)count_lines(out), 3, "three lines");
+	o = json_tokener_parse(out);
+	is_str(field(o, "reqId"), "ctx-9", "the request's id");
+	json_object_put(o);
+	o = json_tokener_parse(strchr(out, '\n') + 1);
+	is_str(field(o, "reqId"), "own-1", "an explicit id wins");
+	json_object_put(o);
+	o = json_tokener_parse(strrchr(out, '{'));
+	ok(o && !field(o, "reqId"), "none after the request");
 	json_object_put(o);
 	free(out);
 }
@@ -227,5 +287,6 @@ int main(void)
 	test_msg();
 	test_levels();
 	test_access();
+	test_request_context();
 	return done_testing();
 }
