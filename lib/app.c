@@ -36,6 +36,24 @@ static void app_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+static void app_metrics_open(struct app *app)
+{
+	struct err e = ERR_INIT;
+	char *path;
+
+	if (app->cfg.metrics_file[0])
+		path = xstrdup(app->cfg.metrics_file);
+	else if (!FCGX_IsCGI())
+		path = metrics_default_path(app->cfg.database_url);
+	else
+		return;
+	/* Requests are served either way; only their counts are lost. */
+	if (metrics_open(&app->metrics, path, &e) < 0)
+		log_msg(LOG_WARN, NULL, "%s; requests are not counted", e.msg);
+	err_release(&e);
+	free(path);
+}
+
 void app_init(struct app *app, const char *name, unsigned cfg_flags)
 {
 	struct db_opts opts = { 0 };
@@ -59,6 +77,7 @@ void app_init(struct app *app, const char *name, unsigned cfg_flags)
 	copts.redis_port = app->cfg.redis_port;
 	copts.scope = app->cfg.database_url;
 	app->cache = cache_open(&copts);
+	app_metrics_open(app);
 }
 
 void app_release(struct app *app)
@@ -66,15 +85,27 @@ void app_release(struct app *app)
 	if (app->search && app->search_free)
 		app->search_free(app->search);
 	cache_free(app->cache);
+	metrics_free(app->metrics);
 	if (app->db)
 		db_free(app->db);
 	cfg_release(&app->cfg);
 }
 
-/* The per-request log line. */
-static void app_log_access(struct app *app, struct req *r)
+/* The per-request log line and the request's counters. */
+static void app_account(struct app *app, struct req *r)
 {
 	const char *q = strchr(r->uri, '?');
+	const char *t = r->extra_timing ? r->extra_timing : "";
+	struct metrics_req mq = {
+		.group = app->name,
+		.method = r->method,
+		.status = r->status,
+		.seconds = req_elapsed_ms(r) / 1e3,
+		.sql = app->db ? db_stats_count(app->db) : 0,
+		.cache = strstr(t, "cache;desc=hit") ? METRICS_CACHE_HIT :
+			 strstr(t, "cache;desc=miss") ? METRICS_CACHE_MISS :
+			 METRICS_CACHE_NONE,
+	};
 	struct log_access a = {
 		.reqid = r->reqid,
 		.client = req_getenv(r, "REMOTE_ADDR"),
@@ -89,6 +120,7 @@ static void app_log_access(struct app *app, struct req *r)
 	};
 
 	log_access(&a);
+	metrics_count(app->metrics, &mq);
 }
 
 /* Run one request through the routes and write its response. */
@@ -115,7 +147,7 @@ static void app_handle(struct app *app, const struct route *routes,
 	}
 	if (req_write(&r) < 0)
 		log_msg(LOG_WARN, r.reqid, "client went away before the response");
-	app_log_access(app, &r);
+	app_account(app, &r);
 	log_request_end();
 	req_release(&r);
 }

@@ -5,6 +5,7 @@
 #include "cache.h"
 #include "cfg.h"
 #include "db.h"
+#include "metrics.h"
 #include "route.h"
 
 struct app {
@@ -12,6 +13,10 @@ struct app {
 	struct cfg cfg;
 	struct db *db;
 	struct cache *cache;	/* REDIS_HOST, or memory; never NULL */
+	/* The scoreboard every responder adds its requests to (METRICS_FILE);
+	 * NULL when it cannot be opened, and for a plain CGI run without
+	 * METRICS_FILE (one request is nobody's traffic). */
+	struct metrics *metrics;
 	/* The product search (search.h), opened on first use by the
 	 * responders that search, so the others never reach Elasticsearch;
 	 * NULL until then. search_free is set with it and app_release()

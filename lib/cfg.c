@@ -74,6 +74,11 @@ static const char *check_cors_origins(const char *v)
 	return NULL;
 }
 
+static const char *check_abs_path(const char *v)
+{
+	return v[0] == '/' ? NULL : "must be an absolute path";
+}
+
 #define STR(name, field, def, check) \
 	{ name, CFG_STR, offsetof(struct cfg, field), def, 0, 0, check }
 #define NUM(name, kind, field, def, min, max) \
@@ -109,6 +114,7 @@ static const struct cfg_var cfg_vars[] = {
 	    1000000),
 	NUM("LOGIN_THROTTLE_ADDRESS", CFG_LONG, login_limit_address, "50", 1,
 	    1000000),
+	STR("METRICS_FILE", metrics_file, "", check_abs_path),
 };
 
 #define CFG_NVARS ARRAY_SIZE(cfg_vars)

@@ -36,6 +36,7 @@ struct cfg {
 	long login_window;		/* LOGIN_THROTTLE_WINDOW s, 900 */
 	long login_limit_account;	/* LOGIN_THROTTLE_ACCOUNT, 10 */
 	long login_limit_address;	/* LOGIN_THROTTLE_ADDRESS, 50 */
+	char *metrics_file;		/* METRICS_FILE, "" = metrics.h default */
 };
 
 #define CFG_NEED_JWT 0x1	/* JWT_SECRET must be set (and ≥ 32 bytes) */
