@@ -11,24 +11,13 @@
 #include "token.h"
 #include "user.h"
 
-static const struct valid_field signup_fields[] = {
-	{ "email", VALID_EMAIL, VALID_REQUIRED },
-	{ "password", VALID_STRING, VALID_REQUIRED, 8, 72 },
-	{ "name", VALID_STRING, VALID_REQUIRED, 1, 100 },
-	{ NULL }
-};
-
 static int auth_signup(struct req *r)
 {
 	struct json_object *body;
 	struct db_res *res = NULL;
 
-	if (req_body_valid(r, signup_fields, &body) < 0)
+	if (req_body(r, &body) < 0 || user_valid_new(body, &r->err) < 0)
 		return -1;
-	/* 72 characters of Korean are 216 bytes; bcrypt reads only 72. */
-	if (strlen(jsonx_get_str(body, "password")) > 72)
-		return err_add(&r->err, "password must be shorter than or "
-			       "equal to 72 bytes");
 	if (user_create(r->app->db, jsonx_get_str(body, "email"),
 			jsonx_get_str(body, "password"),
 			jsonx_get_str(body, "name"), "USER",

@@ -15,18 +15,43 @@ static void daemon_on_signal(int sig)
 	daemon_stopping = 1;
 }
 
-struct db *daemon_start(int argc, const char *name, struct cfg *c)
+static bool daemon_is(const char *a, const char *s, const char *l)
+{
+	return !strcmp(a, s) || !strcmp(a, l);
+}
+
+/* The CLI's rules: --help and --version exit 0, anything else is a usage
+ * error (exit 2); a daemon takes its configuration from the environment. */
+static void daemon_args(int argc, char **argv, const char *name)
+{
+	bool help;
+
+	if (argc < 2)
+		return;
+	if (argc == 2 && daemon_is(argv[1], "-V", "--version")) {
+		printf("%s %s\n", name, PACKAGE_VERSION);
+		exit(0);
+	}
+	help = argc == 2 && daemon_is(argv[1], "-h", "--help");
+	if (!help)
+		fprintf(stderr, "%s: unexpected argument '%s'\n", name,
+			argv[argc - 1]);
+	fprintf(help ? stdout : stderr,
+		"usage: %s [-h | --help | -V | --version]\n\n"
+		"Runs until SIGTERM or SIGINT, configured by the environment "
+		"(and\nAGORA_ENV_FILE); see %s(8).\n", name, name);
+	exit(help ? 0 : 2);
+}
+
+struct db *daemon_start(int argc, char **argv, const char *name,
+			struct cfg *c)
 {
 	struct db_opts opts = { 0 };
 	struct err e = ERR_INIT;
 	struct sigaction sa;
 	struct db *db = NULL;
 
-	if (argc > 1) {
-		fprintf(stderr, "usage: %s (configured by the environment; "
-			"see docs/operations.md)\n", name);
-		exit(2);
-	}
+	daemon_args(argc, argv, name);
 	cfg_load_or_die(c, 0, name);
 	log_init(name, c->log_level);
 	memset(&sa, 0, sizeof(sa));

@@ -13,7 +13,8 @@
 extern volatile sig_atomic_t daemon_stopping;
 
 /*
- * daemon_start: refuse arguments (usage line, exit 2), load the
+ * daemon_start: answer --help and --version (exit 0) and refuse any
+ * other argument (usage on stderr, exit 2), load the
  * configuration (or exit naming the bad variable), start the log, route
  * SIGTERM and SIGINT to daemon_stopping (without SA_RESTART, so blocking
  * waits end early), ignore SIGPIPE, and open the database: a bad URL
@@ -21,7 +22,8 @@ extern volatile sig_atomic_t daemon_stopping;
  * on the next query. The caller owns the handle (db_free) and c
  * (cfg_release).
  */
-struct db *daemon_start(int argc, const char *name, struct cfg *c);
+struct db *daemon_start(int argc, char **argv, const char *name,
+			struct cfg *c);
 
 /* daemon_pause: sleep ms, waking early when asked to stop; false then. */
 bool daemon_pause(long ms);

@@ -126,3 +126,30 @@ int migrate_run(struct db *db, int *applied, struct err *e)
 		*applied = n;
 	return m->version ? -1 : 0;
 }
+
+int migrate_pending(struct db *db, struct err *e)
+{
+	const struct migration *m = db_dialect(db) == DB_POSTGRES ?
+		migrations_postgres : migrations_sqlite;
+	struct db_res *res = NULL;
+	struct err qe = ERR_INIT;
+	int n = 0, seen;
+
+	for (; m[n].version; n++)
+		;
+	if (db_query(db, &res, "SELECT count(*) FROM schema_migrations",
+		     DB_NOARGS, &qe) < 0) {
+		/* No table yet is a database never migrated; anything else
+		 * (down, a timeout) is not an answer. */
+		if (qe.code == ERR_UNAVAILABLE) {
+			err_set(e, qe.code, "%s", qe.msg);
+			err_release(&qe);
+			return -1;
+		}
+		err_release(&qe);
+		return n;
+	}
+	seen = (int)db_res_int(res, 0, 0);
+	db_res_free(res);
+	return seen >= n ? 0 : n - seen;
+}

@@ -25,4 +25,12 @@ extern const struct migration migrations_sqlite[];
  */
 int migrate_run(struct db *db, int *applied, struct err *e);
 
+/*
+ * migrate_pending: how many of the embedded migrations the database has
+ * not recorded (all of them when schema_migrations does not exist yet).
+ * Returns the count, or -1 with e set when the database cannot answer
+ * (ERR_UNAVAILABLE and the like).
+ */
+int migrate_pending(struct db *db, struct err *e);
+
 #endif

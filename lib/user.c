@@ -3,8 +3,27 @@
 
 #include <unicase.h>
 
+#include "jsonx.h"
 #include "passwd.h"
 #include "user.h"
+
+const struct valid_field user_new_fields[] = {
+	{ "email", VALID_EMAIL, VALID_REQUIRED },
+	{ "password", VALID_STRING, VALID_REQUIRED, 8, 72 },
+	{ "name", VALID_STRING, VALID_REQUIRED, 1, 100 },
+	{ NULL }
+};
+
+int user_valid_new(struct json_object *body, struct err *e)
+{
+	if (valid_body(body, user_new_fields, e) < 0)
+		return -1;
+	/* 72 characters of Korean are 216 bytes; bcrypt reads only 72. */
+	if (strlen(jsonx_get_str(body, "password")) > 72)
+		return err_add(e, "password must be shorter than or equal to "
+			       "72 bytes");
+	return 0;
+}
 
 struct json_object *user_json(const struct db_res *res, size_t row)
 {
@@ -237,5 +256,35 @@ out:
 	if (other)
 		db_res_free(other);
 	db_res_free(res);
+
+int user_role_of(struct db *db, const char *email, char role[16],
+		 struct err *e)
+{
+	char *folded = user_email_fold(email);
+	struct db_res *res = NULL;
+	int ret = -1;
+
+	if (db_query(db, &res, "SELECT role FROM users WHERE email = $1",
+		     DB_ARGS(DB_S(folded)), e) < 0)
+		goto out;
+	ret = db_res_rows(res) > 0;
+	if (ret)
+		snprintf(role, 16, "%s", db_res_str(res, 0, 0));
+	db_res_free(res);
+out:
+	free(folded);
+	return ret;
+}
+
+int user_promote(struct db *db, const char *email, struct err *e)
+{
+	char *folded = user_email_fold(email), now[32];
+	int ret;
+
+	db_now(now);
+	ret = db_query(db, NULL, "UPDATE users SET role = 'ADMIN', "
+		       "updated_at = $2 WHERE email = $1",
+		       DB_ARGS(DB_S(folded), DB_S(now)), e);
+	free(folded);
 	return ret;
 }

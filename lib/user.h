@@ -7,6 +7,7 @@
 #include "db.h"
 #include "err.h"
 #include "sbuf.h"
+#include "valid.h"
 
 /* The columns user_json() expects, in this order. */
 #define USER_COLUMNS "id, email, name, role, created_at, updated_at"
@@ -35,6 +36,17 @@ char *user_email_fold(const char *email);
 int user_fold_emails(struct db *db, long *folded, struct sbuf *report,
 		     struct err *e);
 
+/* The fields of a new account, as POST /api/auth/signup takes them:
+ * email, password (8-72 characters), name (1-100). */
+extern const struct valid_field user_new_fields[];
+
+/*
+ * user_valid_new: body against user_new_fields, plus bcrypt's limit of 72
+ * bytes on the password: the one set of rules for an account, whether the
+ * API or the CLI makes it. Errors: 400 with the validation messages.
+ */
+int user_valid_new(struct json_object *body, struct err *e);
+
 /*
  * user_create: hash password at `cost` and insert the account with a
  * folded email and role "USER" or "ADMIN". *out (may be NULL) receives the
@@ -55,5 +67,16 @@ int user_create(struct db *db, const char *email, const char *password,
  */
 int user_set_role(struct db *db, int64_t id, const char *role,
 		  struct db_res **out, struct err *e);
+
+/*
+ * user_role_of: the role of the account with this email (folded here),
+ * copied into role. Returns 1 found, 0 no such account, -1 with e set.
+ */
+int user_role_of(struct db *db, const char *email, char role[16],
+		 struct err *e);
+
+/* user_promote: make the account with this email (folded here) an ADMIN.
+ * Errors: those of db_query(). */
+int user_promote(struct db *db, const char *email, struct err *e);
 
 #endif

@@ -1,11 +1,14 @@
 /* agora.c: the command-line tool: a table of commands (src/cmd-*.c). */
 #include "common.h"
 
+#include <stdarg.h>
+
 #include "cmd.h"
 
 static const struct cmd cmds[] = {
 	{ "migrate", cmd_migrate,
-	  "  migrate                 apply pending migrations to DATABASE_URL;\n"
+	  "  migrate [--promote-admin]\n"
+	  "                          apply pending migrations to DATABASE_URL;\n"
 	  "                          with ADMIN_EMAIL and ADMIN_PASSWORD set, also\n"
 	  "                          make sure that ADMIN account exists\n" },
 	{ "user", cmd_user,
@@ -33,11 +36,50 @@ static void usage(FILE *out)
 	for (i = 0; i < ARRAY_SIZE(cmds); i++)
 		fputs(cmds[i].usage, out);
 	fputs("\noptions:\n"
-	      "  -h, --help              show this help\n"
+	      "  -h, --help              show this help (also after a command)\n"
 	      "  -V, --version           show the version\n"
 	      "\n"
 	      "Configuration comes from the environment (and AGORA_ENV_FILE);\n"
-	      "see docs/operations.md.\n", out);
+	      "see agora(1).\n", out);
+}
+
+bool cmd_is_help(const char *arg)
+{
+	return arg && (!strcmp(arg, "-h") || !strcmp(arg, "--help"));
+}
+
+int cmd_help(const char *text)
+{
+	fputs(text, stdout);
+	return 0;
+}
+
+int cmd_usage_error(const char *text, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("agora: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	fputs(text, stderr);
+	return 2;
+}
+
+/* A bar on stderr, redrawn in place; the caller checks for a terminal. */
+void cmd_progress(const char *what, int64_t done, int64_t total)
+{
+	int width = 40, fill;
+
+	fill = total > 0 ? (int)(done * width / total) : width;
+	if (fill > width)
+		fill = width;
+	fprintf(stderr, "\r%s [%.*s%*s] %3d%% %" PRId64 "/%" PRId64, what,
+		fill, "########################################",
+		width - fill, "", total > 0 ? (int)(done * 100 / total) : 100,
+		done, total);
+	fflush(stderr);
 }
 
 int main(int argc, char **argv)
@@ -45,10 +87,13 @@ int main(int argc, char **argv)
 	const char *name = argc > 1 ? argv[1] : NULL;
 	size_t i;
 
-	if (!name || !strcmp(name, "-h") || !strcmp(name, "--help") ||
-	    !strcmp(name, "help")) {
-		usage(name ? stdout : stderr);
-		return name ? 0 : 2;
+	if (!name) {
+		usage(stderr);
+		return 2;
+	}
+	if (cmd_is_help(name) || !strcmp(name, "help")) {
+		usage(stdout);
+		return 0;
 	}
 	if (!strcmp(name, "-V") || !strcmp(name, "--version")) {
 		printf("agora %s\n", PACKAGE_VERSION);

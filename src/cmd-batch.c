@@ -74,7 +74,7 @@ int cmd_batch(int argc, char **argv)
 	struct cfg c;
 	int ret = 1, rc;
 
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+	if (argc < 2 || cmd_is_help(argv[1])) {
 		jobs_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
@@ -82,6 +82,11 @@ int cmd_batch(int argc, char **argv)
 		fprintf(stderr, "agora batch: unknown job '%s'\n\n", argv[1]);
 		jobs_usage(stderr);
 		return 2;
+	}
+	if (argc > 2 && cmd_is_help(argv[2])) {
+		printf("usage: agora batch %s%s%s\n\n%s\n", j->name,
+		       *j->args ? " " : "", j->args, j->help);
+		return 0;
 	}
 	env_open(&env, &c, "batch");
 	rc = jobs_lock_take(&env, &lk, BATCH_LOCK_WAIT_MS, &e);
@@ -191,12 +196,26 @@ static void cron_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+static const char cron_usage[] =
+	"usage: agora cron [--once] [--now YYYY-MM-DDTHH:MM]\n"
+	"                  [--schedule 'MIN HOUR MDAY MON WDAY job [args]']...\n"
+	"\n"
+	"Run the batch jobs on their schedule (UTC) until SIGTERM or SIGINT,\n"
+	"one runner per job across every agora cron.\n"
+	"\n"
+	"  --once            evaluate the current minute once, then exit\n"
+	"  --now T           pretend it is minute T (UTC)\n"
+	"  --schedule LINE   a crontab line; repeated, they replace the\n"
+	"                    built-in schedule for this run\n"
+	"  -h, --help        show this help\n";
+
 int cmd_cron(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "once", no_argument, NULL, 'o' },
 		{ "schedule", required_argument, NULL, 's' },
 		{ "now", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct jobs_entry *ents;
@@ -213,11 +232,15 @@ int cmd_cron(int argc, char **argv)
 	int opt, ret = 2;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o': once = true; break;
 		case 's': given[ngiven++] = optarg; break;
 		case 'n': now_arg = optarg; break;
+		case 'h':
+			free(given);
+			return cmd_help(cron_usage);
 		default: goto usage;
 		}
 	}
@@ -270,7 +293,5 @@ out:
 	return ret;
 usage:
 	free(given);
-	fprintf(stderr, "usage: agora cron [--once] [--now YYYY-MM-DDTHH:MM] "
-		"[--schedule 'MIN HOUR MDAY MON WDAY job [args]']...\n");
-	return 2;
+	return cmd_usage_error(cron_usage, "cron: bad arguments");
 }

@@ -6,20 +6,20 @@
 #include "cmd.h"
 #include "search.h"
 
-/* A bar on stderr, redrawn in place, when stderr is a terminal. */
+static const char reindex_usage[] =
+	"usage: agora reindex\n"
+	"\n"
+	"Rebuild the product search index from the database (the FTS table,\n"
+	"the GIN index, or a new Elasticsearch index swapped in under the\n"
+	"alias), with a progress bar when stderr is a terminal; the result as\n"
+	"JSON on stdout.\n"
+	"\n"
+	"  -h, --help        show this help\n";
+
 static void reindex_progress(void *ctx, int64_t done, int64_t total)
 {
-	int width = 40, fill;
-
 	(void)ctx;
-	fill = total > 0 ? (int)(done * width / total) : width;
-	if (fill > width)
-		fill = width;
-	fprintf(stderr, "\rreindex [%.*s%*s] %3d%% %" PRId64 "/%" PRId64,
-		fill, "########################################",
-		width - fill, "", total > 0 ? (int)(done * 100 / total) : 100,
-		done, total);
-	fflush(stderr);
+	cmd_progress("reindex", done, total);
 }
 
 int cmd_reindex(int argc, char **argv)
@@ -32,11 +32,11 @@ int cmd_reindex(int argc, char **argv)
 	bool tty = isatty(STDERR_FILENO);
 	int ret = 1;
 
-	(void)argv;
-	if (argc > 1) {
-		fprintf(stderr, "usage: agora reindex\n");
-		return 2;
-	}
+	if (argc > 1 && cmd_is_help(argv[1]))
+		return cmd_help(reindex_usage);
+	if (argc > 1)
+		return cmd_usage_error(reindex_usage, "reindex: unexpected "
+				       "argument '%s'", argv[1]);
 	db = cmd_setup(&c, "reindex");
 	if (search_open(&s, &c, db, &e) < 0 ||
 	    search_reindex(s, tty ? reindex_progress : NULL, NULL, &out,

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "sbuf.h"
@@ -233,7 +234,9 @@ static void seed_sql(struct sbuf *sql, size_t n, size_t cols)
 	}
 }
 
-static int seed_products(struct db *db, int64_t n, uint64_t seed,
+/* seed_products: n rows in one transaction; a progress bar on stderr
+ * after each batch when tty. */
+static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 			 struct err *e)
 {
 	struct seed_row *rows = xcalloc(SEED_BATCH, sizeof(*rows));
@@ -300,7 +303,11 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed,
 		if (db_query(db, NULL, sql.buf, params, b * cols, e) < 0)
 			goto out;
 		done += (int64_t)b;
+		if (tty)
+			cmd_progress("seed", done, n);
 	}
+	if (tty)
+		fputs("\n", stderr);
 	if (search_vocab_resume(db, last, e) < 0 || db_commit(db, e) < 0)
 		goto out;
 	ret = 0;
@@ -325,6 +332,18 @@ static double seed_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+static const char seed_usage[] =
+	"usage: agora seed --products N [--seed S]\n"
+	"\n"
+	"Add N generated products (Korean and English names, 30 categories,\n"
+	"32 brands, 5 % INACTIVE) in one transaction, with a progress bar\n"
+	"when stderr is a terminal. The same S gives the same products. No\n"
+	"outbox events: with Elasticsearch, run agora reindex afterwards.\n"
+	"\n"
+	"  --products N      how many, 1 to 100000000\n"
+	"  --seed S          the generator's seed (default 1)\n"
+	"  -h, --help        show this help\n";
+
 /*
  * A bulk seed writes no outbox events: a million PRODUCT_UPSERTED rows
  * would only be replayed one by one into Elasticsearch, which `agora
@@ -335,6 +354,7 @@ int cmd_seed(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "products", required_argument, NULL, 'p' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct err e = ERR_INIT;
@@ -347,33 +367,43 @@ int cmd_seed(int argc, char **argv)
 	int opt, ret = 1;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			errno = 0;
 			n = strtoll(optarg, &end, 10);
 			if (errno || *end || end == optarg || n < 1 ||
 			    n > 100000000)
-				die("agora seed: --products must be an integer "
-				    "between 1 and 100000000");
+				return cmd_usage_error(seed_usage, "seed: "
+						       "--products must be an "
+						       "integer between 1 and "
+						       "100000000");
 			break;
 		case 's':
 			errno = 0;
 			seed = strtoull(optarg, &end, 10);
-			if (errno || *end || end == optarg)
-				die("agora seed: --seed must be an integer");
+			if (errno || *end || end == optarg || *optarg == '-')
+				return cmd_usage_error(seed_usage, "seed: "
+						       "--seed must be an "
+						       "integer");
 			break;
+		case 'h':
+			return cmd_help(seed_usage);
 		default:
-			return 2;
+			return cmd_usage_error(seed_usage, "seed: bad option "
+					       "'%s'", argv[optind - 1]);
 		}
 	}
-	if (n < 0 || optind < argc) {
-		fprintf(stderr, "usage: agora seed --products N [--seed S]\n");
-		return 2;
-	}
+	if (optind < argc)
+		return cmd_usage_error(seed_usage, "seed: unexpected argument "
+				       "'%s'", argv[optind]);
+	if (n < 0)
+		return cmd_usage_error(seed_usage, "seed: --products is "
+				       "required");
 	db = cmd_setup(&c, "seed");
 	t0 = seed_ms();
-	if (seed_products(db, n, seed, &e) < 0) {
+	if (seed_products(db, n, seed, isatty(STDERR_FILENO), &e) < 0) {
 		fprintf(stderr, "agora seed: %s\n", e.msg);
 		goto out;
 	}

@@ -2,6 +2,9 @@
 #ifndef AGORA_CMD_H
 #define AGORA_CMD_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "cfg.h"
 #include "db.h"
 
@@ -22,8 +25,26 @@ int cmd_cron(int argc, char **argv);
 int cmd_seed(int argc, char **argv);
 int cmd_reindex(int argc, char **argv);
 
-/* cmd_setup: load the configuration (or exit naming the bad variable),
- * start the log and open the database (or exit). */
+/*
+ * cmd_setup: load the configuration (or exit naming the bad variable),
+ * start the log and open the database (or exit 1). Every command but
+ * migrate also needs a migrated database: pending migrations make it
+ * exit 1 with "run agora migrate first".
+ */
 struct db *cmd_setup(struct cfg *c, const char *cmdname);
+
+/* The rules every command keeps: -h or --help anywhere before other
+ * work prints its usage on stdout and exits 0; a usage error prints a
+ * line saying what is wrong and the usage on stderr and exits 2. */
+bool cmd_is_help(const char *arg);
+/* cmd_help: text on stdout; returns 0. */
+int cmd_help(const char *text);
+/* cmd_usage_error: "agora: <why>" then text on stderr; returns 2. */
+int cmd_usage_error(const char *text, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* cmd_progress: a progress bar on stderr, redrawn in place ("what
+ * [####   ]  40% done/total"); only for a terminal. */
+void cmd_progress(const char *what, int64_t done, int64_t total);
 
 #endif

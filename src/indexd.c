@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 	struct db *db;
 	int rc;
 
-	db = daemon_start(argc, "agora-indexd", &c);
+	db = daemon_start(argc, argv, "agora-indexd", &c);
 	if (!c.elasticsearch_node[0]) {
 		fprintf(stderr,
 			"agora-indexd: ELASTICSEARCH_NODE is not set\n");

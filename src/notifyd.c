@@ -364,7 +364,7 @@ int main(int argc, char **argv)
 	struct db *db;
 	int rc;
 
-	db = daemon_start(argc, "agora-notifyd", &c);
+	db = daemon_start(argc, argv, "agora-notifyd", &c);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT))
 		die("agora-notifyd: curl_global_init failed");
 	if (c.kafka_brokers[0]) {

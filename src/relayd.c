@@ -471,8 +471,7 @@ int main(int argc, char **argv)
 	struct cfg c;
 	const char *hook = getenv("AGORA_RELAYD_CRASH_AFTER_DELIVERY");
 
-	(void)argv;
-	r.db = daemon_start(argc, "agora-relayd", &c);
+	r.db = daemon_start(argc, argv, "agora-relayd", &c);
 	if (!c.kafka_brokers[0]) {
 		fprintf(stderr, "agora-relayd: KAFKA_BROKERS is not set "
 			"(without Kafka the consumers read the outbox table; "
