@@ -1,5 +1,6 @@
-# 50-metrics.sh: GET /metrics counts every request of every responder
-# process, a killed one's included; who may read it; the access log line.
+# 50-logs-metrics.sh: GET /metrics counts every request of every
+# responder process, a killed one's included; who may read it; the access
+# log line; lighttpd's own lines and refusals in the same JSON stream.
 # shellcheck shell=bash disable=SC2016,SC2034
 
 TOKEN=
@@ -137,3 +138,26 @@ ok '[ "$(echo "$m50_line" | jq -r .query)" = "access_token=[redacted]&page=1" ] 
 	diag "$m50_line"
 ok 'echo "$m50_line" | jq -e "(.bytes|type) == \"number\" and (.ms|type) == \"number\"" >/dev/null' \
 	"and bytes and duration"
+
+# --- lighttpd's own lines: JSON in the same stream ---------------------------
+m50_big=$(printf 'a%.0s' $(seq 70000))
+m50_code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+	-H "X-Big: $m50_big" "$BASE_URL/api/health/live")
+ok '[ "$m50_code" = 431 ]' "lighttpd refuses an oversized header itself"
+m50_line=
+for _ in $(seq 30); do
+	m50_line=$(grep -F '"prog":"lighttpd","msg":"answered by lighttpd"' \
+		"$rundir/stack/error.log" | grep -F '"status":431' | tail -n 1)
+	[ -n "$m50_line" ] && break
+	sleep 0.1
+done
+ok '[ -n "$m50_line" ] && echo "$m50_line" | jq -e ".client == \"127.0.0.1\"" >/dev/null' \
+	"the refusal reaches the error log as a JSON line with the client" ||
+	diag "$(grep -F '"prog":"lighttpd"' "$rundir/stack/error.log" | tail -n 3)"
+ok 'grep -qF "\"prog\":\"lighttpd\",\"msg\":\"(server.c." "$rundir/stack/error.log"' \
+	"lighttpd's own messages are JSON lines too"
+ok '! grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}: \(" "$rundir/stack/error.log"' \
+	"no plain-text lighttpd line in the stream"
+ok '! grep -F "\"msg\":\"answered by lighttpd\"" "$rundir/stack/error.log" |
+	grep -qF "\"path\":\"/metrics\""' \
+	"requests a responder answered are not logged twice"
