@@ -3,6 +3,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "kafka.h"
 #include "log.h"
 
 /*
@@ -89,13 +90,21 @@ static int metrics_count_rows(struct app *app, const char *table, int64_t *n)
 	return ret;
 }
 
-/* The outbox's table consumers and the aggregate type each reads. */
+/* The consumers of the event stream: the outbox consumer name and the
+ * aggregate type it reads; with Kafka, its group and topic (as
+ * src/notifyd.c and src/indexd.c name them). indexd runs only with
+ * Elasticsearch. */
 static const struct {
-	const char *consumer, *type;
+	const char *consumer, *type, *group, *topic;
+	bool needs_es;
 } metrics_consumers[] = {
-	{ "notifyd", "order" },
-	{ "indexd", "product" },
+	{ "notifyd", "order", "notification-consumer-group",
+	  KAFKA_TOPIC_ORDERS, false },
+	{ "indexd", "product", "agora-indexd", KAFKA_TOPIC_PRODUCTS, true },
 };
+
+/* How long each Kafka request of a scrape may take. */
+#define METRICS_KAFKA_TIMEOUT_MS 2000
 
 static void metrics_gauge(struct sbuf *out, const char *name,
 			  const char *help)
@@ -103,18 +112,83 @@ static void metrics_gauge(struct sbuf *out, const char *name,
 	sbuf_addf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
-/* What the database says: the event stream's backlog, each consumer's
- * lag, dead letters. A family the database cannot answer is left out,
- * and agora_database_up says why. */
+static bool metrics_consumer_runs(struct app *app, size_t i)
+{
+	return !metrics_consumers[i].needs_es ||
+	       app->cfg.elasticsearch_node[0] != '\0';
+}
+
+/* Each consumer's lag: past its cursor in the outbox table, or, with
+ * Kafka, not yet committed by its group. Returns false when something
+ * could not be read (and *kafka_up says whether Kafka answered). */
+static bool metrics_lag(struct app *app, struct sbuf *out, bool *kafka_up)
+{
+	bool pg = db_dialect(app->db) == DB_POSTGRES;
+	bool kafka = app->cfg.kafka_brokers[0] != '\0';
+	int64_t lag[ARRAY_SIZE(metrics_consumers)] = { 0 };
+	int64_t age[ARRAY_SIZE(metrics_consumers)] = { 0 };
+	struct err e = ERR_INIT;
+	char *where;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(metrics_consumers); i++) {
+		if (!metrics_consumer_runs(app, i))
+			continue;
+		if (!kafka) {
+			where = metrics_past(pg, metrics_consumers[i].consumer,
+					     metrics_consumers[i].type);
+			if (metrics_outbox(app, where, &lag[i], &age[i]) < 0) {
+				free(where);
+				return false;
+			}
+			free(where);
+		} else if (kafka_group_lag(&app->cfg,
+					   metrics_consumers[i].group,
+					   metrics_consumers[i].topic,
+					   METRICS_KAFKA_TIMEOUT_MS, &lag[i], NULL,
+					   &e) < 0) {
+			/* Each attempt may cost the timeout: one is enough. */
+			log_msg(LOG_WARN, NULL, "metrics: %s", e.msg);
+			err_release(&e);
+			*kafka_up = false;
+			return false;
+		}
+	}
+	metrics_gauge(out, "agora_consumer_lag_events",
+		      "Events each consumer has not processed yet: past its "
+		      "outbox cursor, or not committed by its Kafka group.");
+	for (i = 0; i < ARRAY_SIZE(metrics_consumers); i++)
+		if (metrics_consumer_runs(app, i))
+			sbuf_addf(out, "agora_consumer_lag_events{consumer="
+				  "\"%s\"} %lld\n",
+				  metrics_consumers[i].consumer,
+				  (long long)lag[i]);
+	if (kafka)
+		return true;
+	metrics_gauge(out, "agora_consumer_lag_seconds",
+		      "Age of the oldest event each outbox consumer has not "
+		      "read (0: none).");
+	for (i = 0; i < ARRAY_SIZE(metrics_consumers); i++)
+		if (metrics_consumer_runs(app, i))
+			sbuf_addf(out, "agora_consumer_lag_seconds{consumer="
+				  "\"%s\"} %lld\n",
+				  metrics_consumers[i].consumer,
+				  (long long)age[i]);
+	return true;
+}
+
+/* What the database (and Kafka) say: the event stream's backlog, each
+ * consumer's lag, dead letters. A family that cannot be read is left
+ * out, and agora_database_up / agora_kafka_up say why. After one failure
+ * the database is not asked again: each attempt may cost a timeout. */
 static void metrics_database(struct app *app, struct sbuf *out)
 {
 	bool pg = db_dialect(app->db) == DB_POSTGRES;
 	bool kafka = app->cfg.kafka_brokers[0] != '\0';
-	int64_t n, age, lag[ARRAY_SIZE(metrics_consumers)];
-	int64_t lag_age[ARRAY_SIZE(metrics_consumers)];
-	bool up = true, have_lag;
+	bool up = true, kafka_up = true;
+	struct err e = ERR_INIT;
+	int64_t n, age, dlq = 0;
 	char *where;
-	size_t i;
 
 	/* As /api/health's events entry: with Kafka the rows the relay has
 	 * not published, without it the order events notifyd has not read. */
@@ -133,43 +207,25 @@ static void metrics_database(struct app *app, struct sbuf *out)
 		up = false;
 	}
 	free(where);
+	if (up && !metrics_lag(app, out, &kafka_up) && kafka_up)
+		up = false;
 
-	/* Table consumers only: with Kafka, notifyd and indexd keep their
-	 * offsets in the broker (kafka-consumer-groups --describe). After
-	 * one failure the database is not asked again: each attempt may
-	 * cost a connect timeout. */
-	have_lag = up && !kafka;
-	for (i = 0; have_lag && i < ARRAY_SIZE(metrics_consumers); i++) {
-		where = metrics_past(pg, metrics_consumers[i].consumer,
-				     metrics_consumers[i].type);
-		if (metrics_outbox(app, where, &lag[i], &lag_age[i]) < 0)
-			have_lag = up = false;
-		free(where);
+	if (kafka && kafka_up &&
+	    kafka_group_lag(&app->cfg, "agora-metrics", KAFKA_TOPIC_ORDERS_DLQ,
+			    METRICS_KAFKA_TIMEOUT_MS, &age, &dlq, &e) < 0) {
+		log_msg(LOG_WARN, NULL, "metrics: %s", e.msg);
+		err_release(&e);
+		kafka_up = false;
 	}
-	if (have_lag) {
-		metrics_gauge(out, "agora_consumer_lag_events",
-			      "Events of its type past each outbox consumer's "
-			      "cursor.");
-		for (i = 0; i < ARRAY_SIZE(metrics_consumers); i++)
-			sbuf_addf(out, "agora_consumer_lag_events{consumer="
-				  "\"%s\"} %lld\n",
-				  metrics_consumers[i].consumer,
-				  (long long)lag[i]);
-		metrics_gauge(out, "agora_consumer_lag_seconds",
-			      "Age of the oldest event each outbox consumer "
-			      "has not read (0: none).");
-		for (i = 0; i < ARRAY_SIZE(metrics_consumers); i++)
-			sbuf_addf(out, "agora_consumer_lag_seconds{consumer="
-				  "\"%s\"} %lld\n",
-				  metrics_consumers[i].consumer,
-				  (long long)lag_age[i]);
-	}
-
 	if (up && metrics_count_rows(app, "dead_letters", &n) == 0) {
 		metrics_gauge(out, "agora_dead_letters",
-			      "Events a consumer could never process "
-			      "(table dead_letters).");
-		sbuf_addf(out, "agora_dead_letters %lld\n", (long long)n);
+			      "Events a consumer could never process: rows of "
+			      "dead_letters, messages of order-events.DLQ.");
+		sbuf_addf(out, "agora_dead_letters{store=\"table\"} %lld\n",
+			  (long long)n);
+		if (kafka && kafka_up)
+			sbuf_addf(out, "agora_dead_letters{store=\"kafka\"} "
+				  "%lld\n", (long long)dlq);
 	} else {
 		up = false;
 	}
@@ -184,6 +240,11 @@ static void metrics_database(struct app *app, struct sbuf *out)
 	metrics_gauge(out, "agora_database_up",
 		      "1 when every database figure above could be read.");
 	sbuf_addf(out, "agora_database_up %d\n", up ? 1 : 0);
+	if (kafka) {
+		metrics_gauge(out, "agora_kafka_up",
+			      "1 when Kafka answered for the figures above.");
+		sbuf_addf(out, "agora_kafka_up %d\n", kafka_up ? 1 : 0);
+	}
 }
 
 static int metrics_get(struct req *r)

@@ -182,3 +182,75 @@ int kafka_ping(const struct cfg *c, int timeout_ms, struct err *e)
 			       rd_kafka_err2str(err));
 	return 0;
 }
+
+int kafka_group_lag(const struct cfg *c, const char *group, const char *topic,
+		    int timeout_ms, int64_t *lag, int64_t *messages,
+		    struct err *e)
+{
+	rd_kafka_conf_t *conf = kafka_conf(c, "metrics");
+	rd_kafka_topic_partition_list_t *parts = NULL;
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_topic_t *rkt = NULL;
+	rd_kafka_resp_err_t err;
+	rd_kafka_t *rk;
+	int64_t lo, hi, sum = 0, total = 0;
+	int i, ret = -1;
+
+	rd_kafka_conf_set_log_cb(conf, NULL);
+	rd_kafka_conf_set_error_cb(conf, NULL);
+	if (kafka_conf_set(conf, "log_level", "0", e) < 0 ||
+	    kafka_conf_set(conf, "group.id", group, e) < 0) {
+		rd_kafka_conf_destroy(conf);
+		return -1;
+	}
+	rk = kafka_new(RD_KAFKA_CONSUMER, conf, e);
+	if (!rk)
+		return -1;
+	rkt = rd_kafka_topic_new(rk, topic, NULL);
+	err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+	if (err || md->topic_cnt != 1 || md->topics[0].err) {
+		err_set(e, ERR_UNAVAILABLE, "kafka: metadata of %s: %s", topic,
+			rd_kafka_err2str(err ? err : md->topic_cnt == 1 ?
+					 md->topics[0].err :
+					 RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
+		goto out;
+	}
+	parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
+	for (i = 0; i < md->topics[0].partition_cnt; i++)
+		rd_kafka_topic_partition_list_add(parts, topic,
+						  md->topics[0].partitions[i].id);
+	err = rd_kafka_committed(rk, parts, timeout_ms);
+	if (err) {
+		err_set(e, ERR_UNAVAILABLE, "kafka: offsets of %s: %s", group,
+			rd_kafka_err2str(err));
+		goto out;
+	}
+	for (i = 0; i < parts->cnt; i++) {
+		err = rd_kafka_query_watermark_offsets(rk, topic,
+						       parts->elems[i].partition,
+						       &lo, &hi, timeout_ms);
+		if (err) {
+			err_set(e, ERR_UNAVAILABLE, "kafka: watermarks of "
+				"%s: %s", topic, rd_kafka_err2str(err));
+			goto out;
+		}
+		total += hi;
+		if (parts->elems[i].offset >= 0)
+			lo = parts->elems[i].offset;
+		sum += hi > lo ? hi - lo : 0;
+	}
+	*lag = sum;
+	if (messages)
+		*messages = total;
+	ret = 0;
+out:
+	if (parts)
+		rd_kafka_topic_partition_list_destroy(parts);
+	if (md)
+		rd_kafka_metadata_destroy(md);
+	if (rkt)
+		rd_kafka_topic_destroy(rkt);
+	/* It never joined the group: nothing to leave. */
+	rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+	return ret;
+}

@@ -6,6 +6,7 @@
 #define AGORA_KAFKA_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <librdkafka/rdkafka.h>
 
 #include "cfg.h"
@@ -63,5 +64,19 @@ int kafka_topics_result(rd_kafka_event_t *ev, struct err *e);
 /* kafka_ping: can the brokers be reached within timeout_ms (a metadata
  * request through a short-lived client)? Errors: ERR_UNAVAILABLE. */
 int kafka_ping(const struct cfg *c, int timeout_ms, struct err *e);
+
+/*
+ * kafka_group_lag: how many messages of topic the consumer group has not
+ * committed yet, summed over the partitions (a partition without a
+ * committed offset counts from its low watermark: the groups start at
+ * the earliest offset). It asks the broker through a short-lived client
+ * that never joins the group. *messages (may be NULL) receives the sum of
+ * the topic's high watermarks: how many it ever held.
+ * Errors: ERR_UNAVAILABLE when the broker does not answer within
+ * timeout_ms (per request), ERR_INTERNAL.
+ */
+int kafka_group_lag(const struct cfg *c, const char *group, const char *topic,
+		    int timeout_ms, int64_t *lag, int64_t *messages,
+		    struct err *e);
 
 #endif

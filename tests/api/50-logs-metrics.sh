@@ -28,12 +28,27 @@ ok 'grep -q "^# TYPE agora_http_requests_total counter$" "$API_BODY" &&
 	"the families carry their TYPE lines"
 for m50_f in agora_sql_statements_total agora_cache_hits_total \
 	agora_cache_misses_total agora_outbox_backlog \
-	agora_outbox_oldest_event_age_seconds agora_dead_letters; do
+	agora_outbox_oldest_event_age_seconds agora_dead_letters \
+	agora_consumer_lag_events; do
 	ok 'grep -q "^# TYPE $m50_f " "$API_BODY"' "/metrics has $m50_f"
 done
-if [ -z "${KAFKA_BROKERS:-}" ]; then
-	ok 'grep -q "^agora_consumer_lag_events{consumer=\"notifyd\"} [0-9]" "$API_BODY"' \
-		"/metrics has notifyd's lag"
+ok 'grep -q "^agora_consumer_lag_events{consumer=\"notifyd\"} [0-9]" "$API_BODY"' \
+	"/metrics has notifyd's lag"
+if [ -n "${ELASTICSEARCH_NODE:-}" ]; then
+	ok 'grep -q "^agora_consumer_lag_events{consumer=\"indexd\"} [0-9]" "$API_BODY"' \
+		"/metrics has indexd's lag (Elasticsearch)"
+else
+	ok '! grep -q "consumer=\"indexd\"" "$API_BODY"' \
+		"no indexd lag without Elasticsearch (it does not run)"
+fi
+if [ -n "${KAFKA_BROKERS:-}" ]; then
+	ok 'grep -q "^agora_kafka_up 1$" "$API_BODY" &&
+		grep -q "^agora_dead_letters{store=\"kafka\"} [0-9]" "$API_BODY"' \
+		"with Kafka: the group's lag and the DLQ topic, read from the broker"
+else
+	ok 'grep -q "^agora_consumer_lag_seconds{consumer=\"notifyd\"} [0-9]" "$API_BODY" &&
+		grep -q "^agora_dead_letters{store=\"table\"} [0-9]" "$API_BODY"' \
+		"without Kafka: the oldest unread event's age and the dead_letters rows"
 fi
 ok 'grep -q "^agora_database_up 1$" "$API_BODY"' "the database figures were read"
 m50_before=$(m50_sample "$m50_health")
