@@ -152,7 +152,8 @@ static int cron_tick(struct jobs_env *env, struct jobs_entry *ents, size_t n,
 		if (rc < 0)
 			log_msg(LOG_WARN, NULL, "cron: jobs lock: %s", e.msg);
 		else
-			log_msg(LOG_INFO, NULL, "cron: another runner holds "
+			/* Routine with several runners: not news. */
+			log_msg(LOG_DEBUG, NULL, "cron: another runner holds "
 				"the jobs lock; %s waits", slot);
 		err_release(&e);
 		return 1;
@@ -169,7 +170,7 @@ static int cron_tick(struct jobs_env *env, struct jobs_entry *ents, size_t n,
 			return 1;
 		}
 		if (rc == 0) {
-			log_msg(LOG_INFO, NULL, "cron: %s already ran for %s",
+			log_msg(LOG_DEBUG, NULL, "cron: %s already ran for %s",
 				ents[i].name, slot);
 			continue;
 		}
