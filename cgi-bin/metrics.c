@@ -41,8 +41,8 @@ static char *metrics_past(bool pg, const char *consumer, const char *type)
 			      "outbox_offsets f WHERE consumer = '%s'), "
 			      "('0'::xid8, 0::bigint))", type, consumer) :
 		    xasprintf("aggregatetype = '%s' AND seq > coalesce((SELECT "
-			      "seq FROM outbox_offsets WHERE consumer = '%s'), 0)",
-			      type, consumer);
+			      "seq FROM outbox_offsets WHERE consumer = "
+			      "'%s'), 0)", type, consumer);
 }
 
 /* count(*) and the oldest row's age in seconds of the outbox rows matching
@@ -145,8 +145,8 @@ static bool metrics_lag(struct app *app, struct sbuf *out, bool *kafka_up)
 		} else if (kafka_group_lag(&app->cfg,
 					   metrics_consumers[i].group,
 					   metrics_consumers[i].topic,
-					   METRICS_KAFKA_TIMEOUT_MS, &lag[i], NULL,
-					   &e) < 0) {
+					   METRICS_KAFKA_TIMEOUT_MS, &lag[i],
+					   NULL, &e) < 0) {
 			/* Each attempt may cost the timeout: one is enough. */
 			log_msg(LOG_WARN, NULL, "metrics: %s", e.msg);
 			err_release(&e);

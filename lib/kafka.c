@@ -216,9 +216,11 @@ int kafka_group_lag(const struct cfg *c, const char *group, const char *topic,
 		goto out;
 	}
 	parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
-	for (i = 0; i < md->topics[0].partition_cnt; i++)
-		rd_kafka_topic_partition_list_add(parts, topic,
-						  md->topics[0].partitions[i].id);
+	for (i = 0; i < md->topics[0].partition_cnt; i++) {
+		int32_t id = md->topics[0].partitions[i].id;
+
+		rd_kafka_topic_partition_list_add(parts, topic, id);
+	}
 	err = rd_kafka_committed(rk, parts, timeout_ms);
 	if (err) {
 		err_set(e, ERR_UNAVAILABLE, "kafka: offsets of %s: %s", group,
@@ -226,9 +228,10 @@ int kafka_group_lag(const struct cfg *c, const char *group, const char *topic,
 		goto out;
 	}
 	for (i = 0; i < parts->cnt; i++) {
-		err = rd_kafka_query_watermark_offsets(rk, topic,
-						       parts->elems[i].partition,
-						       &lo, &hi, timeout_ms);
+		int32_t id = parts->elems[i].partition;
+
+		err = rd_kafka_query_watermark_offsets(rk, topic, id, &lo, &hi,
+						       timeout_ms);
 		if (err) {
 			err_set(e, ERR_UNAVAILABLE, "kafka: watermarks of "
 				"%s: %s", topic, rd_kafka_err2str(err));

@@ -228,8 +228,8 @@ void log_access(const struct log_access *a)
 		sbuf_addstr(&line, ",\"query\":");
 		log_add_query(&line, a->query);
 	}
-	sbuf_addf(&line, ",\"status\":%d,\"bytes\":%zu,\"ms\":%.3f,\"sql\":%u}\n",
-		  a->status, a->bytes, ms, a->sql);
+	sbuf_addf(&line, ",\"status\":%d,\"bytes\":%zu,\"ms\":%.3f,"
+		  "\"sql\":%u}\n", a->status, a->bytes, ms, a->sql);
 	log_write(&line);
 	sbuf_release(&line);
 	errno = saved;

@@ -183,7 +183,8 @@ static struct metrics_slot *metrics_slot(struct metrics_file *f,
 					 __ATOMIC_RELEASE);
 			return s;
 		}
-		if (st == SLOT_READY && metrics_key_is(s, group, method, status))
+		if (st == SLOT_READY &&
+		    metrics_key_is(s, group, method, status))
 			return s;
 	}
 	return NULL;
@@ -257,7 +258,8 @@ static size_t metrics_merge(struct metrics_row *rows, size_t n,
 	size_t i;
 
 	for (i = 0; i < n && !r; i++)
-		if (rows[i].status == status && !strcmp(rows[i].group, s->group) &&
+		if (rows[i].status == status &&
+		    !strcmp(rows[i].group, s->group) &&
 		    !strcmp(rows[i].method, method))
 			r = &rows[i];
 	if (!r) {
