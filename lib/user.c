@@ -288,3 +288,22 @@ int user_promote(struct db *db, const char *email, struct err *e)
 	free(folded);
 	return ret;
 }
+
+int user_password_is(struct db *db, const char *email, const char *password,
+		     struct err *e)
+{
+	char *folded = xstrdup(email);
+	struct db_res *res = NULL;
+	int ret = -1;
+
+	user_email_fold(folded);
+	if (db_query(db, &res, "SELECT password_hash FROM users WHERE "
+		     "email = $1", DB_ARGS(DB_S(folded)), e) < 0)
+		goto out;
+	ret = db_res_rows(res) > 0 &&
+	      passwd_verify(password, db_res_str(res, 0, 0), 4);
+	db_res_free(res);
+out:
+	free(folded);
+	return ret;
+}

@@ -75,6 +75,14 @@ int user_set_role(struct db *db, int64_t id, const char *role,
 int user_role_of(struct db *db, const char *email, char role[16],
 		 struct err *e);
 
+/*
+ * user_password_is: whether password is that of the account with this
+ * email (folded here). Returns 1 yes, 0 no (or no such account), -1 with
+ * e set.
+ */
+int user_password_is(struct db *db, const char *email, const char *password,
+		     struct err *e);
+
 /* user_promote: make the account with this email (folded here) an ADMIN.
  * Errors: those of db_query(). */
 int user_promote(struct db *db, const char *email, struct err *e);

@@ -99,6 +99,18 @@ static int ensure_admin(struct db *db, const struct cfg *c, bool promote,
 		log_msg(LOG_WARN, NULL, "migrate: ADMIN_EMAIL %s names an "
 			"existing %s account: left as it is (agora migrate "
 			"--promote-admin promotes it)", c->admin_email, role);
+	} else {
+		/* The routine case says nothing, unless the operator seems
+		 * to expect ADMIN_PASSWORD to take effect. */
+		found = user_password_is(db, c->admin_email,
+					 c->admin_password, e);
+		if (found < 0)
+			goto out;
+		if (!found)
+			log_msg(LOG_WARN, NULL, "migrate: the ADMIN %s has "
+				"another password than ADMIN_PASSWORD, which "
+				"is not applied to an existing account",
+				c->admin_email);
 	}
 	ret = 0;
 out:
