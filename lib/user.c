@@ -256,6 +256,26 @@ out:
 	if (other)
 		db_res_free(other);
 	db_res_free(res);
+	return ret;
+}
+
+int user_password_is(struct db *db, const char *email, const char *password,
+		     struct err *e)
+{
+	char *folded = user_email_fold(email);
+	struct db_res *res = NULL;
+	int ret = -1;
+
+	if (db_query(db, &res, "SELECT password_hash FROM users WHERE "
+		     "email = $1", DB_ARGS(DB_S(folded)), e) < 0)
+		goto out;
+	ret = db_res_rows(res) > 0 &&
+	      passwd_verify(password, db_res_str(res, 0, 0), 4);
+	db_res_free(res);
+out:
+	free(folded);
+	return ret;
+}
 
 int user_role_of(struct db *db, const char *email, char role[16],
 		 struct err *e)
@@ -285,25 +305,6 @@ int user_promote(struct db *db, const char *email, struct err *e)
 	ret = db_query(db, NULL, "UPDATE users SET role = 'ADMIN', "
 		       "updated_at = $2 WHERE email = $1",
 		       DB_ARGS(DB_S(folded), DB_S(now)), e);
-	free(folded);
-	return ret;
-}
-
-int user_password_is(struct db *db, const char *email, const char *password,
-		     struct err *e)
-{
-	char *folded = xstrdup(email);
-	struct db_res *res = NULL;
-	int ret = -1;
-
-	user_email_fold(folded);
-	if (db_query(db, &res, "SELECT password_hash FROM users WHERE "
-		     "email = $1", DB_ARGS(DB_S(folded)), e) < 0)
-		goto out;
-	ret = db_res_rows(res) > 0 &&
-	      passwd_verify(password, db_res_str(res, 0, 0), 4);
-	db_res_free(res);
-out:
 	free(folded);
 	return ret;
 }
