@@ -481,7 +481,8 @@ static int lite_ensure(struct db *db, struct err *e)
 	return lite_connect(db, e);
 }
 
-/* lite_prepare: the cached statement for sql, prepared if new. */
+/* lite_prepare: the cached statement for sql, prepared if new; *out is
+ * NULL on failure. */
 static int lite_prepare(struct db *db, const char *sql, sqlite3_stmt **out,
 			struct err *e)
 {
@@ -491,6 +492,10 @@ static int lite_prepare(struct db *db, const char *sql, sqlite3_stmt **out,
 	uint32_t hash = sql_hash(sql);
 	int rc;
 
+	/* The error paths return what err_set() returns, which the compiler
+	 * cannot see is -1: without this an optimized build warns that the
+	 * caller's statement may be used uninitialized. */
+	*out = NULL;
 	st = cache_find(db, sql, hash);
 	if (st) {
 		*out = st->lite;
