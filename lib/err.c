@@ -1,6 +1,7 @@
 /* err.c: recording errors; the first one set wins. */
 #include "common.h"
 #include "err.h"
+#include "utf8.h"
 
 void err_init(struct err *e)
 {
@@ -22,6 +23,25 @@ void err_release(struct err *e)
 	err_init(e);
 }
 
+/*
+ * err_vfmt: vsnprintf into buf, and when the text did not fit, drop the
+ * character it was cut in the middle of: messages quote what clients
+ * sent (a URL, a property name), and half a character is not UTF-8.
+ */
+static void err_vfmt(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int want = vsnprintf(buf, size, fmt, ap);
+	size_t len, ok;
+
+	if (want < 0 || (size_t)want < size)
+		return;
+	len = strlen(buf);
+	ok = utf8_valid_prefix(buf, len);
+	/* Only a cut at the end: bad bytes elsewhere are the sink's. */
+	if (len - ok < 4)
+		buf[ok] = '\0';
+}
+
 int err_set(struct err *e, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -32,7 +52,7 @@ int err_set(struct err *e, int code, const char *fmt, ...)
 	e->msg[0] = '\0';
 	if (fmt) {
 		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		err_vfmt(e->msg, sizeof(e->msg), fmt, ap);
 		va_end(ap);
 	}
 	return -1;
@@ -47,7 +67,7 @@ int err_show(struct err *e, int code, const char *fmt, ...)
 	e->code = code;
 	e->shown = true;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	err_vfmt(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -68,7 +88,7 @@ int err_add(struct err *e, const char *fmt, ...)
 		return -1;
 	}
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	err_vfmt(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	e->list = xrealloc(e->list, (e->nlist + 1) * sizeof(*e->list));
 	e->list[e->nlist++] = xstrdup(buf);

@@ -1,6 +1,7 @@
 /* sbuf.c: growable byte buffer. */
 #include "common.h"
 #include "sbuf.h"
+#include "utf8.h"
 
 char sbuf_empty[1];
 
@@ -116,6 +117,19 @@ int sbuf_addf(struct sbuf *sb, const char *fmt, ...)
 	return ret;
 }
 
+/* The length of the well-formed UTF-8 character at p (NUL-terminated), or
+ * 0 when p does not start one. */
+static size_t char_len(const unsigned char *p)
+{
+	size_t n = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 1;
+
+	/* A NUL stops strnlen before utf8_valid reads past the string. */
+	if (strnlen((const char *)p, n) < n ||
+	    !utf8_valid((const char *)p, n))
+		return 0;
+	return n;
+}
+
 int sbuf_add_json_str(struct sbuf *sb, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -124,6 +138,21 @@ int sbuf_add_json_str(struct sbuf *sb, const char *s)
 	int ret = sbuf_addch(sb, '"');
 
 	for (p = (const unsigned char *)s; *p && !ret; p++) {
+		if (*p >= 0x80) {
+			size_t n = char_len(p);
+
+			/* Bytes that are not UTF-8 (a method or URL as sent,
+			 * a message cut short) would make the whole answer
+			 * unparsable: U+FFFD stands for each, as a decoder
+			 * does. */
+			if (n) {
+				ret = sbuf_add(sb, p, n);
+				p += n - 1;
+			} else {
+				ret = sbuf_add(sb, "\\ufffd", 6);
+			}
+			continue;
+		}
 		switch (*p) {
 		case '"': ret = sbuf_add(sb, "\\\"", 2); break;
 		case '\\': ret = sbuf_add(sb, "\\\\", 2); break;

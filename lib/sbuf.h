@@ -40,7 +40,9 @@ int sbuf_addch(struct sbuf *sb, int c);
 int sbuf_addf(struct sbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap);
-/* sbuf_add_json_str: append s as a quoted, escaped JSON string. */
+/* sbuf_add_json_str: append s as a quoted, escaped JSON string; a byte
+ * that is not part of well-formed UTF-8 becomes \ufffd, so the result is
+ * always valid JSON. */
 int sbuf_add_json_str(struct sbuf *sb, const char *s);
 
 #endif

@@ -4,6 +4,7 @@
 #include "app.h"
 #include "route.h"
 #include "tap.h"
+#include "utf8.h"
 
 static int calls;
 
@@ -39,7 +40,7 @@ static struct app app;
 static void run(struct req *r, const char *method, const char *uri,
 		const char *auth)
 {
-	static char m[64], u[256], a[512];
+	static char m[64], u[1024], a[512];
 	static char *env[4];
 	struct req_io io = { rd, w, NULL };
 
@@ -52,6 +53,31 @@ static void run(struct req *r, const char *method, const char *uri,
 	env[3] = NULL;
 	req_init(r, &app, env, &io);
 	route_dispatch(routes, r);
+}
+
+/* "Cannot GET " and a URL of 100 three-byte characters do not fit a
+ * message: it must end at a whole character. */
+static void test_long_url(void)
+{
+	struct sbuf uri = SBUF_INIT, want = SBUF_INIT;
+	struct req r;
+	int i;
+
+	sbuf_addstr(&uri, "/api/");
+	for (i = 0; i < 100; i++)
+		sbuf_addstr(&uri, "\xeb\x85\xb8");
+	sbuf_addstr(&want, "\"Cannot GET /api/");
+	for (i = 0; i < 79; i++)
+		sbuf_addstr(&want, "\xeb\x85\xb8");
+	sbuf_addstr(&want, "\",");
+	run(&r, "GET", uri.buf, NULL);
+	is_int(r.status, 404, "a long unknown URL is a 404");
+	ok(utf8_valid(r.out.buf, r.out.len) &&
+		   strstr(r.out.buf, want.buf) != NULL,
+	   "whose message is cut at a character, not inside one");
+	req_release(&r);
+	sbuf_release(&uri);
+	sbuf_release(&want);
 }
 
 int main(void)
@@ -88,6 +114,8 @@ int main(void)
 	       "{\"statusCode\":404,\"message\":\"Cannot GET /api/nope?x=1\","
 	       "\"error\":\"Not Found\"}", "... in the NestJS shape");
 	req_release(&r);
+
+	test_long_url();
 
 	run(&r, "DELETE", "/api/things/1", NULL);
 	is_int(r.status, 404, "known path, unknown method is a 404 too");
