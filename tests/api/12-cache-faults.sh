@@ -1,5 +1,6 @@
 # 12-cache-faults.sh: Redis stopped or paused never takes the API down:
-# the popular list comes from the database within 300 ms, health says the
+# the popular list comes from the database without waiting on Redis
+# (within 2 s: Redis's timeouts are 100 ms, a hang is 10 s), health says the
 # cache is down (503), and once Redis is back the hits return without
 # restarting anything. It controls a Redis of its own behind a second
 # stack on the same database; the shared Redis is left alone. On the
@@ -8,13 +9,19 @@
 
 TOKEN=
 
-# a12_get PATH: api GET PATH, timed: sets a12_ms.
+# a12_get PATH: api GET PATH, timed: sets a12_ms, the time the responder
+# took by its own clock (Server-Timing total), which a busy machine
+# stretches far less than curl's start and lighttpd's queue; 99999 when
+# there was no answer.
 a12_get() {
-	local t0
-	t0=$(date +%s%N)
 	TOKEN='' api GET "$1"
-	a12_ms=$((($(date +%s%N) - t0) / 1000000))
+	a12_ms=$(header Server-Timing | sed -n 's/.*total;dur=\([0-9]*\).*/\1/p')
+	a12_ms=${a12_ms:-99999}
 }
+
+# The bound that tells a request that waited out Redis's 100 ms timeout
+# (or skipped Redis) from one that hung on it: seconds, not the timeout.
+a12_bound=2000
 
 # a12_until_hit: GET popular until it is a cache hit (10 s at most).
 a12_until_hit() {
@@ -28,7 +35,7 @@ a12_until_hit() {
 }
 
 # a12_burst N WHAT: N GETs of the popular list, each 200 from the database
-# (a miss) within 300 ms.
+# (a miss) within a12_bound.
 a12_burst() {
 	local i bad= worst=0
 	for i in $(seq "$1"); do
@@ -43,7 +50,8 @@ a12_burst() {
 	done
 	ok '[ -z "$bad" ]' "$2: popular answers 200 from the database" ||
 		diag "$bad"
-	ok '[ "$worst" -lt 300 ]' "$2: every request within 300 ms (worst $worst ms)"
+	ok '[ "$worst" -lt "$a12_bound" ]' \
+		"$2: every request within $a12_bound ms, no hang (worst $worst ms)"
 }
 
 case $DATABASE_URL in
@@ -109,7 +117,8 @@ a12_get /api/health
 expect_status 503 "Redis stopped: health is 503"
 expect_json .error.cache.status down "the cache entry is down"
 expect_json .info.database.status up "the database is still up"
-ok '[ "$a12_ms" -lt 300 ]' "health answers within 300 ms ($a12_ms ms)"
+ok '[ "$a12_ms" -lt "$a12_bound" ]' \
+	"health answers within $a12_bound ms, no hang ($a12_ms ms)"
 
 # Back on the same port: the responders find it by themselves.
 redis-server --bind 127.0.0.1 --port "$a12_port" --save '' --appendonly no \
@@ -138,7 +147,8 @@ a12_burst 8 "Redis paused (SIGSTOP)"
 a12_get /api/health
 expect_status 503 "Redis paused: health is 503"
 expect_json .error.cache.status down
-ok '[ "$a12_ms" -lt 300 ]' "health answers within 300 ms, no hang ($a12_ms ms)"
+ok '[ "$a12_ms" -lt "$a12_bound" ]' \
+	"Redis paused: health within $a12_bound ms, no hang ($a12_ms ms)"
 kill -CONT "$a12_pid"
 ok 'a12_until_hit' "Redis resumed (SIGCONT): hits again"
 

@@ -101,13 +101,16 @@ expect_json .info.search.backend elasticsearch \
 	"the search entry names Elasticsearch"
 
 # --- slow: every call has a timeout -------------------------------------------------
+# Timed by the responder itself (Server-Timing total), which a busy
+# machine slows far less than curl's start and lighttpd's queue: about
+# ES_TIMEOUT_MS (1 s) with the timeout, at least the stub's 3 s without.
 e30_fault '{"slow_ms":3000}'
-t0=$(date +%s%N)
 TOKEN='' api GET "/api/search/products?q=$w30"
-ms=$((($(date +%s%N) - t0) / 1000000))
+ms=$(header Server-Timing | sed -n 's/.*total;dur=\([0-9]*\).*/\1/p')
 expect_status 503 "ES slower than ES_TIMEOUT_MS: search answers 503"
 expect_json .message "Search is unavailable" "... Search is unavailable"
-ok '[ "$ms" -lt 2500 ]' "within the timeout, not ES's pace ($ms ms)"
+ok '[ -n "$ms" ] && [ "$ms" -lt 2500 ]' \
+	"within the timeout, not ES's pace (${ms:-?} ms)"
 e30_fault reset
 # The stub answers the calls it held; let them drain.
 sleep 3

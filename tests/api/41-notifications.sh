@@ -1,6 +1,6 @@
 # 41-notifications.sh: the notifications API over rows written here, then
 # (when agora-notifyd runs beside the stack) the notifications order
-# events make: the seed's Korean texts, within 2 s.
+# events make: the seed's Korean texts.
 # shellcheck shell=bash disable=SC2016,SC2034
 
 TOKEN=
@@ -104,12 +104,13 @@ TOKEN=$n41_a api POST "/api/notifications/$n41_first/read" '{}'
 expect_status 404 "POST is not a route"
 
 # --- from orders, through agora-notifyd ---------------------------------------------
-# n41_wait ORDER TYPE: wait up to 2 s for the order's TYPE notification;
+# n41_wait ORDER TYPE: wait for the order's TYPE notification, 10 s at
+# most (how fast it comes is for make bench; this tells late from never);
 # sets n41_msg, n41_ms and n41_count (how many there are).
 n41_wait() {
 	local t0=$(date +%s%N)
 	n41_count=0
-	for _ in $(seq 40); do
+	for _ in $(seq 200); do
 		n41_count=$(db_sql "SELECT count(*) FROM notifications
 			WHERE type = '$2' AND event_id IN (SELECT id FROM outbox
 			WHERE aggregatetype = 'order' AND aggregateid = '$1'
@@ -136,7 +137,7 @@ else
 	n41_o=$(json .id)
 	n41_wait "$n41_o" ORDER_CREATED
 	ok '[ "$n41_count" = 1 ]' \
-		"an order makes one ORDER_CREATED notification within 2 s ($n41_ms ms)"
+		"an order makes one ORDER_CREATED notification ($n41_ms ms)"
 	ok '[ "$n41_msg" = "주문이 생성되었습니다. 주문 번호: $n41_o, 금액: 30000원" ]' \
 		"with the seed's text ($n41_msg)"
 	TOKEN=$n41_a api GET /api/notifications

@@ -89,7 +89,8 @@ static void test_unknown_user(void)
 {
 	char h[PASSWD_HASH_MAX];
 	struct err e = ERR_INIT;
-	double t0, known, unknown;
+	double t0, ms, known = 0, unknown = 0;
+	int i;
 
 	ok(!passwd_verify("anything", NULL, 4), "NULL hash is false");
 	ok(!passwd_verify("agora unknown user", NULL, 4),
@@ -98,12 +99,18 @@ static void test_unknown_user(void)
 	/* The dummy exists now; the unknown-user path must cost about as
 	 * much as a real check at the default cost, not return at once. */
 	passwd_hash("pw", PASSWD_COST_DEFAULT, h, &e);
-	t0 = now_ms();
-	passwd_verify("pw", h, PASSWD_COST_DEFAULT);
-	known = now_ms() - t0;
-	t0 = now_ms();
-	passwd_verify("pw", NULL, PASSWD_COST_DEFAULT);
-	unknown = now_ms() - t0;
+	/* The fastest of three of each: a busy machine only adds time, so
+	 * the minimum is the cost of the work itself. */
+	for (i = 0; i < 3; i++) {
+		t0 = now_ms();
+		passwd_verify("pw", h, PASSWD_COST_DEFAULT);
+		ms = now_ms() - t0;
+		known = i && known < ms ? known : ms;
+		t0 = now_ms();
+		passwd_verify("pw", NULL, PASSWD_COST_DEFAULT);
+		ms = now_ms() - t0;
+		unknown = i && unknown < ms ? unknown : ms;
+	}
 	ok(unknown > known / 4,
 	   "unknown user costs a hash (%.1f ms vs %.1f ms)", unknown, known);
 	err_release(&e);
