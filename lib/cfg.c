@@ -124,6 +124,7 @@ struct cfg_src {
 	char *val[CFG_NVARS];		/* NULL = not in the file */
 	unsigned line[CFG_NVARS];
 	const char *path;
+	bool optional;			/* the default file: may be absent */
 };
 
 static const struct cfg_var *cfg_find(const char *name, size_t len,
@@ -221,6 +222,8 @@ static int cfg_read_file(struct cfg_src *src, struct err *e)
 	unsigned lineno = 0;
 	int ret = 0;
 
+	if (!f && src->optional && errno == ENOENT)
+		return 0;
 	if (!f)
 		return err_set(e, ERR_BAD_REQUEST,
 			       "AGORA_ENV_FILE: cannot open %s: %s", src->path,
@@ -333,13 +336,29 @@ static int cfg_apply(struct cfg *c, struct cfg_src *src, struct err *e)
 
 int cfg_load(struct cfg *c, unsigned flags, struct err *e)
 {
+	return cfg_load_with(c, flags, CFG_ENV_FILE, e);
+}
+
+int cfg_load_with(struct cfg *c, unsigned flags, const char *deffile,
+		  struct err *e)
+{
 	struct cfg_src src;
 	size_t i;
 	int ret = -1;
 
 	memset(c, 0, sizeof(*c));
 	memset(&src, 0, sizeof(src));
+	/*
+	 * An installed program finds its configuration without being told
+	 * where (the CLI run by hand on the host, above all); a file that
+	 * is there but cannot be read is an error, never a silent fallback
+	 * to the defaults and ./var/dev.db. Set and empty: no file at all.
+	 */
 	src.path = getenv("AGORA_ENV_FILE");
+	if (!src.path) {
+		src.path = deffile;
+		src.optional = true;
+	}
 	if (src.path && *src.path && cfg_read_file(&src, e) < 0)
 		goto out;
 	if (cfg_apply(c, &src, e) < 0)

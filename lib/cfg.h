@@ -41,16 +41,25 @@ struct cfg {
 
 #define CFG_NEED_JWT 0x1	/* JWT_SECRET must be set (and ≥ 32 bytes) */
 
+/* The env file read when AGORA_ENV_FILE is unset: configure's sysconfdir. */
+#define CFG_ENV_FILE SYSCONFDIR "/agora/agora.env"
+
 /*
- * cfg_load: defaults, then the file named by AGORA_ENV_FILE if set (lines
- * of NAME=value, '#' comments, optional single or double quotes; a name
- * that is not a known variable is an error), then the environment, which
- * wins. An empty value counts as unset. Every value is checked
- * (integers strictly, within range).
+ * cfg_load: defaults, then the env file, then the environment, which
+ * wins. The env file is the one AGORA_ENV_FILE names; when that is
+ * unset, CFG_ENV_FILE if it exists; when it is set and empty, none. The
+ * file holds lines of NAME=value, '#' comments, optional single or double
+ * quotes; a name that is not a known variable is an error. An empty value
+ * counts as unset. Every value is checked (integers strictly, within
+ * range).
  * Returns 0, or -1 with ERR_BAD_REQUEST and a one-line message naming the
- * variable, e.g. "CACHE_TTL must be an integer between 1 and 86400".
+ * variable, e.g. "CACHE_TTL must be an integer between 1 and 86400", or
+ * the file that cannot be read.
  */
 int cfg_load(struct cfg *c, unsigned flags, struct err *e);
+/* cfg_load_with: cfg_load() with deffile in place of CFG_ENV_FILE. */
+int cfg_load_with(struct cfg *c, unsigned flags, const char *deffile,
+		  struct err *e);
 /* cfg_load_or_die: cfg_load(), or print "<prog>: <message>" and exit(1). */
 void cfg_load_or_die(struct cfg *c, unsigned flags, const char *prog);
 void cfg_release(struct cfg *c);

@@ -20,12 +20,15 @@ static const char *const names[] = {
 
 static char envfile[64];
 
+/* Everything unset but AGORA_ENV_FILE, which is set and empty: no env
+ * file at all, not even an installed one on this machine. */
 static void clear_env(void)
 {
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(names); i++)
 		unsetenv(names[i]);
+	setenv("AGORA_ENV_FILE", "", 1);
 }
 
 static void write_file(const char *text)
@@ -295,6 +298,48 @@ static void test_file(void)
 	err_release(&e);
 }
 
+/* AGORA_ENV_FILE unset: the installed file, when there is one. */
+static void test_default_file(void)
+{
+	struct err e = ERR_INIT;
+	char path[128];
+	struct cfg c;
+
+	ok(!strcmp(CFG_ENV_FILE + strlen(CFG_ENV_FILE) -
+		   strlen("/agora/agora.env"), "/agora/agora.env") &&
+	   !strncmp(CFG_ENV_FILE, SYSCONFDIR, strlen(SYSCONFDIR)),
+	   "the default env file is under sysconfdir: %s", CFG_ENV_FILE);
+	write_file("DATABASE_URL=file:/srv/agora.db\nPORT=4000\n");
+	clear_env();
+	unsetenv("AGORA_ENV_FILE");
+	setenv("PORT", "5000", 1);
+	is_int(cfg_load_with(&c, 0, envfile, &e), 0, "the default file loads");
+	is_str(c.database_url, "file:/srv/agora.db",
+	       "AGORA_ENV_FILE unset: the default file is read");
+	is_int(c.port, 5000, "... and the environment still wins");
+	cfg_release(&c);
+
+	setenv("AGORA_ENV_FILE", "", 1);
+	is_int(cfg_load_with(&c, 0, envfile, &e), 0, "set and empty loads");
+	is_str(c.database_url, "file:./var/dev.db",
+	       "AGORA_ENV_FILE set and empty: no file is read");
+	cfg_release(&c);
+
+	unsetenv("AGORA_ENV_FILE");
+	is_int(cfg_load_with(&c, 0, "/nonexistent/agora/agora.env", &e), 0,
+	       "a default file that does not exist is no error");
+	is_str(c.database_url, "file:./var/dev.db", "... the defaults hold");
+	cfg_release(&c);
+
+	/* ENOTDIR rather than a mode of 0, which root reads anyway. */
+	snprintf(path, sizeof(path), "%s/agora.env", envfile);
+	is_int(cfg_load_with(&c, 0, path, &e), -1,
+	       "a default file that is there but cannot be opened is an error");
+	ok(strstr(e.msg, path) != NULL, "naming it: %s", e.msg);
+	err_release(&e);
+	clear_env();
+}
+
 static void test_or_die(void)
 {
 	int fds[2], status = 0;
@@ -370,6 +415,7 @@ int main(void)
 	test_integers();
 	test_strings();
 	test_file();
+	test_default_file();
 	test_or_die();
 	test_es_timeout();
 	unlink(envfile);
