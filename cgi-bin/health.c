@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include "app.h"
+#include "beat.h"
 #include "kafka.h"
 #include "log.h"
 #include "search.h"
@@ -48,11 +49,64 @@ static bool health_cache(struct req *r, struct json_object **entry)
 	return up;
 }
 
-/* The product search: the database's full text or the ES cluster. */
+/*
+ * health_daemon: under entry's key daemon, whether an instance of
+ * agora-<daemon> wrote its heartbeat within BEAT_STALE_S, when, and where
+ * it was in its stream. A daemon never seen, or not seen lately, is down,
+ * and with it entry ("status" and a "message"), whether events wait or
+ * not: the first order after a quiet night must not be how an operator
+ * learns the daemon died. Answers whether it is up.
+ */
+static bool health_daemon(struct req *r, struct json_object *entry,
+			  const char *daemon)
+{
+	struct json_object *o = json_object_new_object();
+	struct err e = ERR_INIT;
+	char *position = NULL, *msg = NULL;
+	long age;
+	bool up;
+
+	if (beat_age(r->app->db, daemon, &age, &position, &e) < 0) {
+		log_msg(LOG_WARN, r->reqid, "health: %s: %s", daemon, e.msg);
+		up = false;
+		msg = xasprintf("agora-%s: heartbeat unreadable", daemon);
+	} else {
+		up = age >= 0 && age <= BEAT_STALE_S;
+		if (age < 0)
+			msg = xasprintf("agora-%s has never run", daemon);
+		else if (!up)
+			msg = xasprintf("agora-%s not seen for %ld s", daemon,
+					age);
+	}
+	json_object_object_add(o, "status",
+			       json_object_new_string(up ? "up" : "down"));
+	if (age >= 0) {
+		json_object_object_add(o, "lastSeenSecondsAgo",
+				       json_object_new_int64(age));
+		json_object_object_add(o, "position",
+				       json_object_new_string(position));
+	}
+	json_object_object_add(entry, daemon, o);
+	if (!up) {
+		json_object_object_add(entry, "status",
+				       json_object_new_string("down"));
+		if (!json_object_object_get_ex(entry, "message", NULL))
+			json_object_object_add(entry, "message",
+					       json_object_new_string(msg));
+	}
+	err_release(&e);
+	free(position);
+	free(msg);
+	return up;
+}
+
+/* The product search: the database's full text or the ES cluster, and
+ * with ES the agora-indexd that keeps the index in step. */
 static bool health_search(struct req *r, struct json_object **entry)
 {
 	struct app *app = r->app;
 	struct err e = ERR_INIT;
+	bool up;
 
 	if (!app->search) {
 		if (search_open(&app->search, &app->cfg, app->db, &e) < 0) {
@@ -64,14 +118,19 @@ static bool health_search(struct req *r, struct json_object **entry)
 		}
 		app->search_free = search_free;
 	}
-	return search_health(app->search, entry);
+	up = search_health(app->search, entry);
+	if (app->cfg.elasticsearch_node[0])
+		up = health_daemon(r, *entry, "indexd") && up;
+	return up;
 }
 
 /*
  * The event stream: how many events wait and the age of the oldest in
  * seconds: unpublished outbox rows when the relay feeds Kafka, else order
  * rows past agora-notifyd's cursor. With Kafka, the brokers must answer a
- * metadata request. A backlog alone does not make the entry down.
+ * metadata request. A backlog alone does not make the entry down; a
+ * daemon the stream needs (notifyd, and relayd with Kafka) that has not
+ * been seen lately does.
  */
 static bool health_events(struct req *r, struct json_object **entry)
 {
@@ -122,6 +181,9 @@ static bool health_events(struct req *r, struct json_object **entry)
 	}
 	json_object_object_add(*entry, "status",
 			       json_object_new_string(up ? "up" : "down"));
+	up = health_daemon(r, *entry, "notifyd") && up;
+	if (kafka)
+		up = health_daemon(r, *entry, "relayd") && up;
 	db_res_free(res);
 	free(sql);
 	return up;

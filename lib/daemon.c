@@ -4,10 +4,14 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "beat.h"
 #include "daemon.h"
 #include "log.h"
 
 volatile sig_atomic_t daemon_stopping;
+
+/* The heartbeat of this process (one daemon per process). */
+static struct beat daemon_beat;
 
 static void daemon_on_signal(int sig)
 {
@@ -64,7 +68,30 @@ struct db *daemon_start(int argc, char **argv, const char *name,
 	if (db_open(&db, c->database_url, &opts, &e) < 0 && !db)
 		die("%s: %s", name, e.msg);
 	err_release(&e);
+	beat_init(&daemon_beat, db,
+		  strncmp(name, "agora-", 6) ? name : name + 6);
 	return db;
+}
+
+void daemon_alive(const char *position)
+{
+	if (position)
+		beat_position(&daemon_beat, position);
+	beat_tick(&daemon_beat);
+}
+
+void daemon_alive_at(const struct outbox_event *ev)
+{
+	char buf[128];
+
+	if (strchr(ev->txid, '/'))
+		snprintf(buf, sizeof(buf), "%s", ev->txid);
+	else if (!strcmp(ev->txid, "0"))
+		snprintf(buf, sizeof(buf), "seq %" PRId64, ev->seq);
+	else
+		snprintf(buf, sizeof(buf), "txid %s seq %" PRId64, ev->txid,
+			 ev->seq);
+	daemon_alive(buf);
 }
 
 bool daemon_pause_until(long ms, volatile sig_atomic_t *quit)
@@ -84,7 +111,16 @@ bool daemon_pause_until(long ms, volatile sig_atomic_t *quit)
 
 bool daemon_pause(long ms)
 {
-	return daemon_pause_until(ms, &daemon_stopping);
+	/* Idle time is still alive time: a daemon waiting for events, or
+	 * backing off, keeps its heartbeat. */
+	while (ms > 0 && !daemon_stopping) {
+		long step = ms > 250 ? 250 : ms;
+
+		daemon_alive(NULL);
+		daemon_pause_until(step, &daemon_stopping);
+		ms -= step;
+	}
+	return !daemon_stopping;
 }
 
 long daemon_backoff(long *cur, long max)

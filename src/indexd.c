@@ -6,6 +6,7 @@
  */
 #include "common.h"
 
+#include <sysexits.h>
 #include <time.h>
 
 #include "cfg.h"
@@ -156,6 +157,7 @@ static int run(struct source *src, struct es *es, struct db *db)
 	long wait = INDEXD_BACKOFF_MIN_MS;
 
 	while (!daemon_stopping) {
+		daemon_alive(NULL);
 		err_release(&e);
 		outbox_batch_release(&b);
 		if (src->fetch(src, INDEXD_BATCH, &b, &e) < 0) {
@@ -182,6 +184,7 @@ static int run(struct source *src, struct es *es, struct db *db)
 			daemon_pause(daemon_backoff(&wait, INDEXD_BACKOFF_MAX_MS));
 		}
 		wait = INDEXD_BACKOFF_MIN_MS;
+		daemon_alive_at(&b.ev[b.n - 1]);
 		log_msg(LOG_DEBUG, NULL, "indexed %zu events up to seq %"
 			PRId64, b.n, b.ev[b.n - 1].seq);
 	}
@@ -201,11 +204,13 @@ int main(int argc, char **argv)
 
 	db = daemon_start(argc, argv, "agora-indexd", &c);
 	if (!c.elasticsearch_node[0]) {
-		fprintf(stderr,
-			"agora-indexd: ELASTICSEARCH_NODE is not set\n");
+		/* EX_CONFIG: the unit, started with agora-web whatever the
+		 * configuration, ends quietly and is not restarted. */
+		fprintf(stderr, "agora-indexd: ELASTICSEARCH_NODE is not set "
+			"(search runs on the database; no indexd is needed)\n");
 		db_free(db);
 		cfg_release(&c);
-		return 1;
+		return EX_CONFIG;
 	}
 	/* Bulk requests get more time than one search. */
 	if (es_open(&es, c.elasticsearch_node, c.es_timeout_ms * 5L, &e) < 0)

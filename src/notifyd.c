@@ -324,6 +324,7 @@ static int run(struct source *src, struct db *db, struct hook *h)
 	size_t i;
 
 	while (!daemon_stopping) {
+		daemon_alive(NULL);
 		err_release(&e);
 		outbox_batch_release(&b);
 		if (src->fetch(src, NOTIFYD_BATCH, &b, &e) < 0) {
@@ -344,9 +345,12 @@ static int run(struct source *src, struct db *db, struct hook *h)
 				if (settle_one(src, db, &b, i, h) < 0)
 					break;
 			ack(src, &b, i);
+			if (i)
+				daemon_alive_at(&b.ev[i - 1]);
 			continue;
 		}
 		ack(src, &b, b.n);
+		daemon_alive_at(&b.ev[b.n - 1]);
 		log_msg(LOG_DEBUG, NULL, "%zu events up to %s", b.n,
 			b.ev[b.n - 1].id);
 	}

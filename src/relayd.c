@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -423,6 +424,7 @@ static void run(struct relay *r)
 	int held;
 
 	while (!daemon_stopping) {
+		daemon_alive(NULL);
 		err_release(&e);
 		held = hold_lock(r, &e);
 		if (held <= 0) {
@@ -446,6 +448,8 @@ static void run(struct relay *r)
 						    RELAYD_BACKOFF_MAX_MS));
 		} else {
 			wait = 100;
+			if (got)
+				daemon_alive_at(&r->b.ev[r->b.n - 1]);
 			/* A full batch: more are waiting. */
 			if (r->b.n < RELAYD_BATCH)
 				wait_for_rows(r, RELAYD_POLL_MS);
@@ -478,7 +482,9 @@ int main(int argc, char **argv)
 			"no relay is needed)\n");
 		db_free(r.db);
 		cfg_release(&c);
-		return 1;
+		/* EX_CONFIG: the unit, started with agora-web whatever the
+		 * configuration, ends quietly and is not restarted. */
+		return EX_CONFIG;
 	}
 	r.cfg = &c;
 	r.lock_fd = -1;
