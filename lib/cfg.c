@@ -384,6 +384,38 @@ void cfg_load_or_die(struct cfg *c, unsigned flags, const char *prog)
 		die("%s: %s", prog, e.msg);
 }
 
+const char *cfg_var_name(size_t i)
+{
+	return i < CFG_NVARS ? cfg_vars[i].name : NULL;
+}
+
+int cfg_format(const struct cfg *c, const char *name, char *buf,
+	       size_t len)
+{
+	const struct cfg_var *v;
+	const char *field;
+	size_t i;
+
+	if (!(v = cfg_find(name, strlen(name), &i)))
+		return -1;
+	field = (const char *)c + v->off;
+	switch (v->kind) {
+	case CFG_STR:
+		snprintf(buf, len, "%s", *(char *const *)field);
+		break;
+	case CFG_INT:
+		snprintf(buf, len, "%d", *(const int *)field);
+		break;
+	case CFG_LONG:
+		snprintf(buf, len, "%ld", *(const long *)field);
+		break;
+	case CFG_SIZE:
+		snprintf(buf, len, "%zu", *(const size_t *)field);
+		break;
+	}
+	return 0;
+}
+
 void cfg_release(struct cfg *c)
 {
 	size_t i;

@@ -64,4 +64,11 @@ int cfg_load_with(struct cfg *c, unsigned flags, const char *deffile,
 void cfg_load_or_die(struct cfg *c, unsigned flags, const char *prog);
 void cfg_release(struct cfg *c);
 
+/* cfg_var_name: the name of the i-th variable, NULL past the last. */
+const char *cfg_var_name(size_t i);
+/* cfg_format: the value of the variable name in c as text, into buf
+ * (cut at len); -1 when name is no variable. */
+int cfg_format(const struct cfg *c, const char *name, char *buf,
+	       size_t len);
+
 #endif

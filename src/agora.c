@@ -26,6 +26,9 @@ static const struct cmd cmds[] = {
 	  "                          run reindex afterwards with Elasticsearch)\n" },
 	{ "reindex", cmd_reindex,
 	  "  reindex                 rebuild the product search index\n" },
+	{ "config", cmd_config,
+	  "  config [NAME...]        print the configuration as loaded (the\n"
+	  "                          environment, then the env file)\n" },
 };
 
 static void usage(FILE *out)

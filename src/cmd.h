@@ -24,6 +24,7 @@ int cmd_batch(int argc, char **argv);
 int cmd_cron(int argc, char **argv);
 int cmd_seed(int argc, char **argv);
 int cmd_reindex(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 
 /*
  * cmd_setup: load the configuration (or exit naming the bad variable),

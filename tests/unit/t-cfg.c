@@ -340,6 +340,36 @@ static void test_default_file(void)
 	clear_env();
 }
 
+/* cfg_format and cfg_var_name: what `agora config` prints. */
+static void test_format(void)
+{
+	struct err e = ERR_INIT;
+	char buf[64];
+	struct cfg c;
+	size_t i, n;
+
+	clear_env();
+	setenv("PORT", "8080", 1);
+	setenv("REDIS_HOST", "cache.internal", 1);
+	is_int(cfg_load(&c, 0, &e), 0, "loads");
+	is_int(cfg_format(&c, "PORT", buf, sizeof(buf)), 0, "PORT formats");
+	is_str(buf, "8080", "an int as text");
+	cfg_format(&c, "REDIS_HOST", buf, sizeof(buf));
+	is_str(buf, "cache.internal", "a string as it is");
+	cfg_format(&c, "BODY_LIMIT", buf, sizeof(buf));
+	is_str(buf, "1048576", "a size as text");
+	is_int(cfg_format(&c, "NOPE", buf, sizeof(buf)), -1,
+	       "an unknown name is -1");
+	for (i = 0, n = 0; cfg_var_name(i); i++)
+		n += cfg_format(&c, cfg_var_name(i), buf, sizeof(buf)) == 0 &&
+		     strcmp(cfg_var_name(i), "AGORA_ENV_FILE");
+	ok(i > 10 && n == i,
+	   "cfg_var_name lists %zu variables, each formats, not "
+	   "AGORA_ENV_FILE", i);
+	cfg_release(&c);
+	clear_env();
+}
+
 static void test_or_die(void)
 {
 	int fds[2], status = 0;
@@ -416,6 +446,7 @@ int main(void)
 	test_strings();
 	test_file();
 	test_default_file();
+	test_format();
 	test_or_die();
 	test_es_timeout();
 	unlink(envfile);
