@@ -25,6 +25,17 @@ static void mask_url(const char *url, char *out, size_t len)
 	snprintf(out, len, "%.*s***%s", (int)(colon + 1 - url), url, at);
 }
 
+static bool known(const char *name)
+{
+	const char *v;
+	size_t i;
+
+	for (i = 0; (v = cfg_var_name(i)); i++)
+		if (!strcmp(v, name))
+			return true;
+	return false;
+}
+
 int cmd_config(int argc, char **argv)
 {
 	char val[4096], shown[4096];
@@ -38,9 +49,7 @@ int cmd_config(int argc, char **argv)
 			fputs(config_usage, stdout);
 			return 0;
 		}
-		if (!strcmp(argv[n], "AGORA_ENV_FILE") ||
-		    cfg_format(&(struct cfg){ 0 }, argv[n], val,
-			       sizeof(val)) < 0) {
+		if (!known(argv[n])) {
 			fprintf(stderr, "agora: config: no variable '%s'\n\n%s",
 				argv[n], config_usage);
 			return 2;
