@@ -509,7 +509,7 @@ static struct json_object *es_const(const char *field, const char *text,
 
 /*
  * q's words as analysed by agora (search-analyze.c, a), each a dis_max of
- * constant scores, summed by bool's should: the score of fts.c (the
+ * constant scores, summed by bool's should: the score of search-fts.c (the
  * word's weight wt times: whole word in the name 4, in the description 2,
  * enough bigrams in the name 2, in the description 1). A word goes in
  * normalized; the index's analyzers give it the same tokens again. No

@@ -1,4 +1,4 @@
-/* search-impl.h: what a search backend implements (lib/fts.c, lib/es.c);
+/* search-impl.h: what a search backend implements (lib/search-fts.c, lib/es.c);
  * not for callers, who use search.h. */
 #ifndef AGORA_SEARCH_IMPL_H
 #define AGORA_SEARCH_IMPL_H

@@ -29,7 +29,7 @@ static void sqlite_tok_delete(Fts5Tokenizer *t)
 
 /*
  * A document: every token of the analyzer, bigrams marked. A query:
- * fts.c builds the MATCH expression from the analyzer's tokens (marks
+ * search-fts.c builds the MATCH expression from the analyzer's tokens (marks
  * included) as quoted strings, so each string is one token as it is.
  */
 static int sqlite_tok_tokenize(Fts5Tokenizer *t, void *ctx, int flags,
@@ -66,12 +66,12 @@ static int sqlite_tok_tokenize(Fts5Tokenizer *t, void *ctx, int flags,
 
 /*
  * search_score(products_fts, spec): the score of the current row for a
- * MATCH expression that fts.c built as, for each query word in order, the
- * whole word then its bigrams, one phrase each. spec lists per word
+ * MATCH expression that search-fts.c built as, for each query word in
+ * order, the whole word then its bigrams, one phrase each. spec lists per word
  * "<bigrams>:<bigrams needed>:<weight>," so the phrases can be told
  * apart. The score sums over the words the weight times the best of:
  * whole word in the name 4, in the description 2, enough bigrams in the
- * name 2, in the description 1 (fts.c says why).
+ * name 2, in the description 1 (search-fts.c says why).
  */
 static void sqlite_score(const Fts5ExtensionApi *api, Fts5Context *fts,
 			 sqlite3_context *ctx, int nval, sqlite3_value **val)

@@ -11,7 +11,7 @@
  *     a document's whole words as they are, its bigrams marked with
  *     SEARCH_SQLITE_GRAM in front; query text is taken as one token,
  *     already analysed by the caller;
- *   - the FTS5 function search_score(products_fts, spec) (fts.c);
+ *   - the FTS5 function search_score(products_fts, spec) (search-fts.c);
  *   - the SQL function search_words(text, …): the distinct whole words of
  *     its arguments as a JSON array (the vocabulary's triggers).
  * Returns SQLITE_OK or an SQLite error code.

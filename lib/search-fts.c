@@ -1,5 +1,5 @@
-/* fts.c: product search on the database's own full text: SQLite FTS5 or a
- * PostgreSQL weighted tsvector, both of agora's analyzer
+/* search-fts.c: product search on the database's own full text: SQLite
+ * FTS5 or a PostgreSQL weighted tsvector, both of agora's analyzer
  * (db/<dialect>/0014_search_analyzer.sql). */
 #include "common.h"
 
