@@ -1,0 +1,231 @@
+/* t-search-vocab.c: the vocabulary of indexed words: suggestions, the
+ * correction of a mistyped word, the words' weights (both databases);
+ * the triggers that keep it and a bulk load's pause (SQLite, whose
+ * search_words() search-sqlite.c registers). */
+#include "common.h"
+
+#include "migrate.h"
+#include "search-analyze.h"
+#include "search-impl.h"
+#include "search.h"
+#include "tap.h"
+#include "testdb.h"
+
+static void put(struct db *db, const char *term, int64_t df)
+{
+	struct err e = ERR_INIT;
+
+	if (db_query(db, NULL, "INSERT INTO search_vocab (term, df) "
+		     "VALUES ($1, $2)", DB_ARGS(DB_S(term), DB_I(df)), &e))
+		ok(0, "insert %s: %s", term, e.msg);
+	err_release(&e);
+}
+
+static char *suggest(struct db *db, const char *q, int64_t size)
+{
+	struct json_object *out = NULL;
+	struct err e = ERR_INIT;
+	char *s;
+
+	if (search_vocab_suggest(db, q, size, &out, &e) < 0) {
+		err_release(&e);
+		return xstrdup("(error)");
+	}
+	s = xstrdup(json_object_to_json_string_ext(out,
+						     JSON_C_TO_STRING_PLAIN));
+	json_object_put(out);
+	return s;
+}
+
+static char *correct(struct db *db, const char *q, bool found_none)
+{
+	struct search_analysis a = SEARCH_ANALYSIS_INIT;
+	struct err e = ERR_INIT;
+	char *fixed = NULL;
+
+	search_analyze(&a, q, strlen(q), SEARCH_MAX_WORDS);
+	if (search_vocab_correct(db, &a, found_none, &fixed, &e) < 0)
+		fixed = xstrdup("(error)");
+	search_analysis_release(&a);
+	err_release(&e);
+	return fixed;
+}
+
+static void test_reads(struct db *db, const char *dialect)
+{
+	struct search_analysis a = SEARCH_ANALYSIS_INIT;
+	struct err e = ERR_INIT;
+	int64_t w[4] = { 0 };
+	char *s;
+
+	put(db, "laptop", 100);
+	put(db, "lapel", 5);
+	put(db, "lap", 0);
+	put(db, "samsung", 40);
+	put(db, "headphones", 12);
+	put(db, "노트북", 30);
+	put(db, "노트", 2);
+
+	s = suggest(db, "Lap", 10);
+	is_str(s, "{\"items\":[{\"text\":\"laptop\",\"count\":100},"
+	       "{\"text\":\"lapel\",\"count\":5}]}",
+	       "%s: suggest: folded prefix, most products first, df 0 left "
+	       "out", dialect);
+	free(s);
+	s = suggest(db, "samsung la", 1);
+	is_str(s, "{\"items\":[{\"text\":\"samsung laptop\",\"count\":100}]}",
+	       "%s: suggest: the words before stay, size bounds", dialect);
+	free(s);
+	s = suggest(db, "노", 10);
+	is_str(s, "{\"items\":[{\"text\":\"노트북\",\"count\":30},"
+	       "{\"text\":\"노트\",\"count\":2}]}",
+	       "%s: suggest: Hangul completes whole words", dialect);
+	free(s);
+	s = suggest(db, "  ", 10);
+	is_str(s, "{\"items\":[]}", "%s: suggest: no word, no items",
+	       dialect);
+	free(s);
+
+	s = correct(db, "Laptpo", false);
+	is_str(s, "laptop", "%s: correct: two neighbours swapped", dialect);
+	free(s);
+	s = correct(db, "samsung lapqqp", false);
+	is_str(s, NULL, "%s: correct: two edits of a short word: none",
+	       dialect);
+	free(s);
+	s = correct(db, "haedphonse", false);
+	is_str(s, "headphones", "%s: correct: two edits from eight "
+	       "characters", dialect);
+	free(s);
+	s = correct(db, "samsung laptop", false);
+	is_str(s, NULL, "%s: correct: known words: nothing", dialect);
+	free(s);
+	s = correct(db, "lapt", false);
+	is_str(s, NULL, "%s: correct: a prefix of no word within one edit",
+	       dialect);
+	free(s);
+
+	search_analyze(&a, "laptop samsung zzzz", 19, SEARCH_MAX_WORDS);
+	ok(search_vocab_weights(db, &a, w, &e) == 0, "%s: weights", dialect);
+	/* 1 + floor(log2(1 + 100 / df)) */
+	is_int(w[0], 2, "%s: the most held word weighs 2", dialect);
+	is_int(w[1], 2, "%s: df 40 of 100 weighs 2", dialect);
+	is_int(w[2], 7, "%s: an unknown word weighs as the rarest", dialect);
+	search_analysis_release(&a);
+	err_release(&e);
+}
+
+static int64_t df_of(struct db *db, const char *term)
+{
+	struct db_res *res = NULL;
+	struct err e = ERR_INIT;
+	int64_t df = -1;
+
+	if (db_query(db, &res, "SELECT df FROM search_vocab WHERE term = $1",
+		     DB_ARGS(DB_S(term)), &e) == 0)
+		df = db_res_rows(res) ? db_res_int(res, 0, 0) : 0;
+	db_res_free(res);
+	err_release(&e);
+	return df;
+}
+
+static int sql(struct db *db, const char *q)
+{
+	struct err e = ERR_INIT;
+	int rc = db_query(db, NULL, q, DB_NOARGS, &e);
+
+	if (rc)
+		printf("# %s: %s\n", q, e.msg);
+	err_release(&e);
+	return rc;
+}
+
+/* The triggers count each ACTIVE product's distinct whole words once. */
+static void test_triggers(struct db *db)
+{
+	struct err e = ERR_INIT;
+
+	sql(db, "INSERT INTO products (name, description, category, brand, "
+	    "price) VALUES ('Samsung 노트북 Pro', 'A samsung notebook', "
+	    "'Computers', 'Samsung', 1000)");
+	is_int(df_of(db, "samsung"), 41,
+	       "sqlite: an ACTIVE product adds 1 to each of its words, once");
+	is_int(df_of(db, "pro"), 1, "... a new word enters with 1");
+	is_int(df_of(db, "~노트"), 0, "... and no bigram is a word");
+	sql(db, "UPDATE products SET status = 'INACTIVE' WHERE name LIKE "
+	    "'Samsung%'");
+	is_int(df_of(db, "samsung"), 40, "sqlite: INACTIVE takes it back");
+	sql(db, "UPDATE products SET status = 'ACTIVE' WHERE name LIKE "
+	    "'Samsung%'");
+	sql(db, "UPDATE products SET name = 'Galaxy Pro' WHERE name LIKE "
+	    "'Samsung%'");
+	is_int(df_of(db, "samsung"), 41,
+	       "sqlite: a renamed product keeps the words of its description");
+	is_int(df_of(db, "galaxy"), 1, "... and counts its new name's");
+	sql(db, "DELETE FROM products WHERE name = 'Galaxy Pro'");
+	is_int(df_of(db, "galaxy"), 0, "sqlite: a delete takes them back");
+
+	/* A bulk load: nothing counted until it resumes, then all at once. */
+	ok(db_begin(db, &e) == 0 && search_vocab_pause(db, &e) == 0,
+	   "sqlite: pause inside the load's transaction");
+	sql(db, "INSERT INTO products (name, category, brand, price) VALUES "
+	    "('Bulk kettle', 'Kitchen', 'Acme', 5), "
+	    "('Bulk kettle two', 'Kitchen', 'Acme', 6)");
+	is_int(df_of(db, "kettle"), 0, "... the triggers stand aside");
+	ok(search_vocab_resume(db, 0, &e) == 0 && db_commit(db, &e) == 0,
+	   "... resume and commit");
+	is_int(df_of(db, "kettle"), 2, "... the load's words counted once "
+	       "each product");
+	sql(db, "INSERT INTO products (name, category, brand, price) VALUES "
+	    "('Kettle three', 'Kitchen', 'Acme', 7)");
+	is_int(df_of(db, "kettle"), 3, "... and the triggers count again");
+	err_release(&e);
+}
+
+static void test_sqlite(void)
+{
+	char *path = testdb_sqlite_path("vocab");
+	char *url = xasprintf("file:%s", path);
+	struct err e = ERR_INIT;
+	struct db *db = NULL;
+
+	if (db_open(&db, url, NULL, &e) || migrate_run(db, NULL, &e)) {
+		ok(0, "sqlite: open and migrate: %s", e.msg);
+	} else {
+		test_reads(db, "sqlite");
+		test_triggers(db);
+	}
+	db_free(db);
+	err_release(&e);
+	testdb_sqlite_unlink(path);
+	free(url);
+	free(path);
+}
+
+static void test_pg(void)
+{
+	struct db *admin = testdb_pg_admin(), *db = NULL;
+	struct err e = ERR_INIT;
+	char *url;
+
+	if (!admin)
+		return;
+	if ((url = testdb_pg_create(admin, "vocab"))) {
+		if (db_open(&db, url, NULL, &e) || migrate_run(db, NULL, &e))
+			ok(0, "pg: open and migrate: %s", e.msg);
+		else
+			test_reads(db, "postgres");
+		db_free(db);
+		testdb_pg_drop(admin, "vocab");
+		free(url);
+	}
+	err_release(&e);
+	db_free(admin);
+}
+
+int main(void)
+{
+	test_sqlite();
+	test_pg();
+	return done_testing();
+}
