@@ -60,6 +60,7 @@ struct db_opts {
  */
 int db_open(struct db **out, const char *url, const struct db_opts *opts,
 	    struct err *e);
+/* db_free: close and free; db_free(NULL) does nothing. */
 void db_free(struct db *db);
 enum db_dialect db_dialect(const struct db *db);
 
@@ -91,17 +92,35 @@ void db_rollback(struct db *db);
 /* db_ping: a trivial round trip (health); reconnects if needed. */
 int db_ping(struct db *db, struct err *e);
 
+/*
+ * Notifications (PostgreSQL's LISTEN/NOTIFY), to wake a process up when
+ * rows arrive rather than poll. db_listen: listen on channel (lower-case
+ * letters, digits, '_') from now on, on this connection and the ones that
+ * replace it after a reconnect; what is notified while it is down is
+ * lost, so a listener polls as well. db_wait_notify: wait up to
+ * timeout_ms for a notification, consuming every one that has arrived
+ * (including during earlier queries); returns 1 after one, 0 at the
+ * timeout or a signal, -1 when the connection failed (ERR_UNAVAILABLE;
+ * the next call reconnects). SQLite has no notifications: both return -1
+ * with ERR_INTERNAL and the caller polls.
+ */
+int db_listen(struct db *db, const char *channel, struct err *e);
+int db_wait_notify(struct db *db, int timeout_ms, struct err *e);
+
 /* Statement accounting for Server-Timing: statements run and time spent
  * since the last db_stats_reset(). */
 void db_stats_reset(struct db *db);
 unsigned db_stats_count(const struct db *db);
 double db_stats_ms(const struct db *db);
 
-/* Result sets: rows and columns count from 0. Strings are borrowed from
- * res. db_res_str() returns NULL for SQL NULL. */
+/*
+ * Result sets: rows and columns count from 0. Strings are borrowed from
+ * res and live until db_res_free(). db_res_str() returns NULL for SQL
+ * NULL, and so for a NULL res or a row or column out of range (which
+ * db_res_int() reads as 0); db_res_rows(NULL) is 0 and db_res_free(NULL)
+ * does nothing, so a failed query's NULL result needs no test.
+ */
 size_t db_res_rows(const struct db_res *res);
-size_t db_res_cols(const struct db_res *res);
-const char *db_res_name(const struct db_res *res, size_t col);
 const char *db_res_str(const struct db_res *res, size_t row, size_t col);
 bool db_res_isnull(const struct db_res *res, size_t row, size_t col);
 int64_t db_res_int(const struct db_res *res, size_t row, size_t col);

@@ -13,14 +13,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <libpq-fe.h>
 
 #include "cfg.h"
 #include "daemon.h"
@@ -44,7 +41,7 @@ struct relay {
 	const struct cfg *cfg;
 	struct db *db;
 	rd_kafka_t *rk;
-	PGconn *listen;		/* LISTEN outbox (PostgreSQL), or NULL */
+	bool listening;		/* LISTEN outbox done (PostgreSQL) */
 	time_t listen_retry;	/* not before this time */
 	int lock_fd;		/* SQLite: the lock file */
 	rd_kafka_queue_t *admin;	/* CreateTopics answers */
@@ -151,67 +148,39 @@ static int hold_lock(struct relay *r, struct err *e)
 
 /* ---- waking up -------------------------------------------------------- */
 
-/* listen_open: a second connection that LISTENs on "outbox" (migration
- * 0008's trigger notifies it on every insert); NULL when it cannot. */
-static PGconn *listen_open(const char *url)
-{
-	const char *keys[] = { "dbname", "connect_timeout", "options", NULL };
-	const char *vals[] = { url, "3", "-c statement_timeout=5000", NULL };
-	PGconn *pc = PQconnectdbParams(keys, vals, 1);
-	PGresult *res;
-
-	if (PQstatus(pc) != CONNECTION_OK) {
-		log_msg(LOG_WARN, NULL, "LISTEN connection: %s",
-			PQerrorMessage(pc));
-		PQfinish(pc);
-		return NULL;
-	}
-	res = PQexec(pc, "LISTEN outbox");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		log_msg(LOG_WARN, NULL, "LISTEN outbox: %s",
-			PQerrorMessage(pc));
-		PQclear(res);
-		PQfinish(pc);
-		return NULL;
-	}
-	PQclear(res);
-	return pc;
-}
-
-/* wait_for_rows: until a notification, ms, or a signal. Without a LISTEN
- * connection (SQLite, or PostgreSQL while it is down) it just sleeps. */
+/*
+ * wait_for_rows: until a notification on "outbox" (migration 0008's
+ * trigger notifies it on every insert), ms, or a signal. The LISTEN rides
+ * on the relay's connection, and lib/db takes it along when it reconnects.
+ * Without it (SQLite, or PostgreSQL while it is down) the relay sleeps.
+ */
 static void wait_for_rows(struct relay *r, int ms)
 {
-	struct pollfd p;
-	PGnotify *n;
+	struct err e = ERR_INIT;
 
 	if (db_dialect(r->db) != DB_POSTGRES) {
 		daemon_pause(RELAYD_LITE_POLL_MS);
 		return;
 	}
-	if (!r->listen && time(NULL) >= r->listen_retry) {
-		r->listen = listen_open(r->cfg->database_url);
-		if (!r->listen)
+	if (!r->listening && time(NULL) >= r->listen_retry) {
+		if (db_listen(r->db, "outbox", &e) == 0) {
+			r->listening = true;
+		} else {
+			log_msg(LOG_WARN, NULL, "LISTEN outbox: %s", e.msg);
 			r->listen_retry = time(NULL) + 5;
+		}
+		err_release(&e);
 	}
-	if (!r->listen) {
+	if (!r->listening) {
 		daemon_pause(ms);
 		return;
 	}
-	p.fd = PQsocket(r->listen);
-	p.events = POLLIN;
-	p.revents = 0;
-	if (poll(&p, 1, ms) <= 0)
-		return;
-	if (!PQconsumeInput(r->listen)) {
-		log_msg(LOG_WARN, NULL, "LISTEN connection lost: %s",
-			PQerrorMessage(r->listen));
-		PQfinish(r->listen);
-		r->listen = NULL;
-		return;
+	if (db_wait_notify(r->db, ms, &e) < 0) {
+		log_msg(LOG_WARN, NULL, "waiting for notifications: %s",
+			e.msg);
+		daemon_pause(ms);
 	}
-	while ((n = PQnotifies(r->listen)))
-		PQfreemem(n);
+	err_release(&e);
 }
 
 /* The topics the relay makes sure of (the DLQ is notifyd's). */
@@ -502,8 +471,6 @@ int main(int argc, char **argv)
 	batch_release(&r);
 	rd_kafka_queue_destroy(r.admin);
 	rd_kafka_destroy(r.rk);
-	if (r.listen)
-		PQfinish(r.listen);
 	if (r.lock_fd >= 0)
 		close(r.lock_fd);
 	db_free(r.db);

@@ -1,0 +1,323 @@
+/* db-sqlite.c: the SQLite backend of db. */
+#include "common.h"
+#include "db-impl.h"
+
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "search-sqlite.h"
+
+struct db_sqlite {
+	struct db base;		/* first: a struct db * is one of these */
+	sqlite3 *conn;
+};
+
+/*
+ * A result is copied out (rows x cols strings) so the statement can be
+ * reset at once.
+ */
+struct db_sqlite_res {
+	struct db_res base;	/* first, as above */
+	char **cells;		/* rows * cols, NULL for SQL NULL */
+	size_t alloc;		/* cells allocated, in rows */
+};
+
+static int db_sqlite_code(int rc)
+{
+	if (rc == SQLITE_CONSTRAINT_UNIQUE ||
+	    rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return ERR_CONFLICT;
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT: return ERR_BAD_REQUEST;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: return ERR_UNAVAILABLE;
+	default: return ERR_INTERNAL;
+	}
+}
+
+static int db_sqlite_fail(struct db_sqlite *l, int rc, struct err *e)
+{
+	char full[256];
+
+	snprintf(full, sizeof(full), "sqlite: %s",
+		 l->conn ? sqlite3_errmsg(l->conn) : sqlite3_errstr(rc));
+	return db_fail(e, db_sqlite_code(rc), full);
+}
+
+static void db_sqlite_close(struct db *db)
+{
+	struct db_sqlite *l = (struct db_sqlite *)db;
+
+	db_stmt_clear(db);
+	if (l->conn)
+		sqlite3_close_v2(l->conn);
+	l->conn = NULL;
+}
+
+static int db_sqlite_connect(struct db *db, struct err *e)
+{
+	static const char pragmas[] = "PRAGMA journal_mode=WAL;"
+				      "PRAGMA synchronous=NORMAL;"
+				      "PRAGMA foreign_keys=ON;";
+	struct db_sqlite *l = (struct db_sqlite *)db;
+	double t0;
+	int rc;
+
+	db_sqlite_close(db);
+	/* One connection per process: SQLite's own mutexes buy nothing. */
+	rc = sqlite3_open_v2(db->url, &l->conn,
+			     SQLITE_OPEN_URI | SQLITE_OPEN_READWRITE |
+				     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		/* not a lost server, but the same remedy: retry later */
+		err_set(e, ERR_UNAVAILABLE, "sqlite: %s: %s", db->url,
+			l->conn ? sqlite3_errmsg(l->conn) : sqlite3_errstr(rc));
+		db_sqlite_close(db);
+		db->down = true;
+		return -1;
+	}
+	sqlite3_extended_result_codes(l->conn, 1);
+	sqlite3_busy_timeout(l->conn, db->opts.busy_timeout);
+	/*
+	 * Two processes switching a new file to WAL at once can get SQLITE_BUSY
+	 * without the busy handler being asked (it would deadlock): retry
+	 * within the busy timeout. An existing WAL file makes this a no-op.
+	 */
+	t0 = db_mono_ms();
+	while ((rc = sqlite3_exec(l->conn, pragmas, NULL, NULL, NULL)) != 0 &&
+	       db_sqlite_code(rc) == ERR_UNAVAILABLE &&
+	       db_mono_ms() - t0 < db->opts.busy_timeout)
+		usleep(5000);
+	/* The search analyzer: products_fts's tokenizer and what the
+	 * search queries call. */
+	if (rc == SQLITE_OK)
+		rc = search_sqlite_register(l->conn);
+	if (rc != SQLITE_OK) {
+		db_sqlite_fail(l, rc, e);
+		db_sqlite_close(db);
+		db->down = true;
+		return -1;
+	}
+	db->down = false;
+	return 0;
+}
+
+/* db_sqlite_prepare: the cached statement for sql, prepared if new; *out
+ * is NULL on failure. */
+static int db_sqlite_prepare(struct db_sqlite *l, const char *sql,
+			     sqlite3_stmt **out, struct err *e)
+{
+	struct db_stmt *st;
+	sqlite3_stmt *stmt;
+	const char *tail;
+	int rc;
+
+	/* The error paths return what err_set() returns, which the compiler
+	 * cannot see is -1: without this an optimized build warns that the
+	 * caller's statement may be used uninitialized. */
+	*out = NULL;
+	st = db_stmt_find(&l->base, sql);
+	if (st) {
+		*out = st->impl;
+		return 0;
+	}
+	rc = sqlite3_prepare_v3(l->conn, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				&stmt, &tail);
+	if (rc != SQLITE_OK)
+		return db_sqlite_fail(l, rc, e);
+	if (!stmt)
+		return err_set(e, ERR_INTERNAL, "sqlite: empty statement");
+	tail += strspn(tail, " \t\r\n;");
+	if (*tail) {
+		sqlite3_finalize(stmt);
+		return err_set(e, ERR_INTERNAL,
+			       "sqlite: more than one statement");
+	}
+	st = db_stmt_add(&l->base, sql);
+	st->impl = stmt;
+	*out = stmt;
+	return 0;
+}
+
+/*
+ * db_sqlite_bind: bind params to "$1".."$n" by name, so one SQL text
+ * serves both backends and a repeated $1 shares one value. Like
+ * PostgreSQL, refuse a parameter the SQL does not use and a placeholder no
+ * parameter fills.
+ */
+static int db_sqlite_bind(struct db_sqlite *l, sqlite3_stmt *stmt,
+			  const struct db_param *params, size_t nparams,
+			  struct err *e)
+{
+	char name[24];
+	size_t i;
+	int idx, rc = SQLITE_OK;
+
+	if ((size_t)sqlite3_bind_parameter_count(stmt) != nparams) {
+		/* count mismatch: name the culprit below, or here */
+		for (i = 0; i < nparams; i++) {
+			snprintf(name, sizeof(name), "$%zu", i + 1);
+			if (!sqlite3_bind_parameter_index(stmt, name))
+				return err_set(e, ERR_INTERNAL,
+					       "sqlite: parameter %s unused",
+					       name);
+		}
+		return err_set(e, ERR_INTERNAL,
+			       "sqlite: %d placeholders for %zu parameters",
+			       sqlite3_bind_parameter_count(stmt), nparams);
+	}
+	for (i = 0; i < nparams; i++) {
+		snprintf(name, sizeof(name), "$%zu", i + 1);
+		idx = sqlite3_bind_parameter_index(stmt, name);
+		if (!idx)
+			return err_set(e, ERR_INTERNAL,
+				       "sqlite: parameter %s unused", name);
+		switch (params[i].type) {
+		case DB_TEXT:
+			/* static: bindings are cleared before db_query
+			 * returns */
+			rc = params[i].s
+				     ? sqlite3_bind_text(stmt, idx, params[i].s,
+							 -1, SQLITE_STATIC)
+				     : sqlite3_bind_null(stmt, idx);
+			break;
+		case DB_INT:
+			rc = sqlite3_bind_int64(stmt, idx, params[i].i);
+			break;
+		case DB_NULL: rc = sqlite3_bind_null(stmt, idx); break;
+		}
+		if (rc != SQLITE_OK)
+			return db_sqlite_fail(l, rc, e);
+	}
+	return 0;
+}
+
+static void db_sqlite_add_row(struct db_sqlite_res *r, sqlite3_stmt *stmt)
+{
+	size_t c, cols = r->base.cols;
+	char **row;
+
+	if (r->base.rows == r->alloc) {
+		r->alloc = r->alloc ? 2 * r->alloc : 8;
+		r->cells = xrealloc(r->cells, r->alloc * (cols ? cols : 1) *
+						      sizeof(*r->cells));
+	}
+	row = r->cells + r->base.rows * cols;
+	for (c = 0; c < cols; c++) {
+		if (sqlite3_column_type(stmt, (int)c) == SQLITE_NULL) {
+			row[c] = NULL;
+			continue;
+		}
+		/* text first, then its length: the documented safe order */
+		row[c] = (char *)sqlite3_column_text(stmt, (int)c);
+		row[c] = xmemdupz(row[c] ? row[c] : "",
+				  sqlite3_column_bytes(stmt, (int)c));
+	}
+	r->base.rows++;
+}
+
+static void db_sqlite_res_free(struct db_res *res)
+{
+	struct db_sqlite_res *r = (struct db_sqlite_res *)res;
+	size_t i;
+
+	for (i = 0; r->cells && i < res->rows * res->cols; i++)
+		free(r->cells[i]);
+	free(r->cells);
+	free(r);
+}
+
+static int db_sqlite_query(struct db *db, struct db_res **res,
+			   const char *sql, const struct db_param *params,
+			   size_t nparams, struct err *e)
+{
+	struct db_sqlite *l = (struct db_sqlite *)db;
+	struct db_sqlite_res *r = NULL;
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (db->down && db_sqlite_connect(db, e))
+		return -1;
+	if (db_sqlite_prepare(l, sql, &stmt, e))
+		return -1;
+	if (db_sqlite_bind(l, stmt, params, nparams, e)) {
+		sqlite3_clear_bindings(stmt);
+		return -1;
+	}
+	if (res) {
+		r = xcalloc(1, sizeof(*r));
+		r->base.ops = db->ops;
+		r->base.cols = sqlite3_column_count(stmt);
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		if (r)
+			db_sqlite_add_row(r, stmt);
+	/* reset returns the step's error again; keep the step's code */
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (rc != SQLITE_DONE) {
+		if (r)
+			db_sqlite_res_free(&r->base);
+		return db_sqlite_fail(l, rc, e);
+	}
+	if (res)
+		*res = &r->base;
+	return 0;
+}
+
+static int db_sqlite_script(struct db *db, const char *sql, struct err *e)
+{
+	struct db_sqlite *l = (struct db_sqlite *)db;
+	int rc;
+
+	if (db->down && db_sqlite_connect(db, e))
+		return -1;
+	rc = sqlite3_exec(l->conn, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return db_sqlite_fail(l, sqlite3_extended_errcode(l->conn), e);
+	return 0;
+}
+
+static bool db_sqlite_tx_open(struct db *db)
+{
+	struct db_sqlite *l = (struct db_sqlite *)db;
+
+	return !db->down && !sqlite3_get_autocommit(l->conn);
+}
+
+static void db_sqlite_stmt_free(void *impl)
+{
+	sqlite3_finalize(impl);
+}
+
+static const char *db_sqlite_res_str(const struct db_res *res, size_t row,
+				     size_t col)
+{
+	const struct db_sqlite_res *r = (const struct db_sqlite_res *)res;
+
+	return r->cells[row * res->cols + col];
+}
+
+const struct db_ops db_sqlite_ops = {
+	.dialect = DB_SQLITE,
+	.size = sizeof(struct db_sqlite),
+	/* IMMEDIATE: the write lock at once, not at the first write, which
+	 * could find another writer and fail half-way. */
+	.begin = "BEGIN IMMEDIATE",
+	/* In WAL mode a deferred transaction reads from the snapshot its
+	 * first SELECT takes until it ends. */
+	.begin_read = "BEGIN DEFERRED",
+	.evict = true,
+	.connect = db_sqlite_connect,
+	.close = db_sqlite_close,
+	.query = db_sqlite_query,
+	.script = db_sqlite_script,
+	.tx_open = db_sqlite_tx_open,
+	.stmt_free = db_sqlite_stmt_free,
+	.listen = NULL,
+	.wait_notify = NULL,
+	.res_str = db_sqlite_res_str,
+	.res_free = db_sqlite_res_free,
+};
