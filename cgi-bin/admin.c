@@ -11,19 +11,15 @@ static const struct valid_field no_fields[] = {
 
 static int admin_reindex_products(struct req *r)
 {
-	struct app *app = r->app;
 	struct json_object *out, *body;
+	struct search *s;
 
 	/* Like every POST: 415 for a body that is not JSON, 400 for a
 	 * property. Query parameters are ignored (the route takes none). */
 	if (req_body_valid(r, no_fields, &body) < 0)
 		return -1;
-	if (!app->search) {
-		if (search_open(&app->search, &app->cfg, app->db, &r->err) < 0)
-			return -1;
-		app->search_free = search_free;
-	}
-	if (search_reindex(app->search, NULL, NULL, &out, &r->err) < 0)
+	if (app_search(app_of(r), &s, &r->err) < 0 ||
+	    search_reindex(s, NULL, NULL, &out, &r->err) < 0)
 		return -1;
 	return req_json(r, 201, out);
 }

@@ -18,10 +18,10 @@ static int auth_signup(struct req *r)
 
 	if (req_body(r, &body) < 0 || user_valid_new(body, &r->err) < 0)
 		return -1;
-	if (user_create(r->app->db, jsonx_get_str(body, "email"),
+	if (user_create(r->env->db, jsonx_get_str(body, "email"),
 			jsonx_get_str(body, "password"),
 			jsonx_get_str(body, "name"), "USER",
-			r->app->cfg.bcrypt_cost, &res, &r->err) < 0)
+			app_of(r)->cfg.bcrypt_cost, &res, &r->err) < 0)
 		return -1;
 	req_json(r, 201, user_json(res, 0));
 	db_res_free(res);
@@ -58,7 +58,7 @@ static int auth_take(struct req *r, struct throttle *t, const char *key,
 {
 	long retry;
 
-	if (throttle_take(t, key, limit, r->app->cfg.login_window, &retry,
+	if (throttle_take(t, key, limit, app_of(r)->cfg.login_window, &retry,
 			  &r->err) < 0)
 		return -1;
 	if (!retry)
@@ -69,8 +69,8 @@ static int auth_take(struct req *r, struct throttle *t, const char *key,
 
 static int auth_login(struct req *r)
 {
-	struct throttle t = { r->app->cache, r->app->db };
-	const struct cfg *cfg = &r->app->cfg;
+	struct throttle t = { r->env->cache, r->env->db };
+	const struct cfg *cfg = &app_of(r)->cfg;
 	const char *addr = req_getenv(r, "REMOTE_ADDR");
 	struct json_object *body, *o;
 	struct db_res *res = NULL;
@@ -98,7 +98,7 @@ static int auth_login(struct req *r)
 	ekey = xasprintf("acct:%s", email);
 	if ((rc = auth_take(r, &t, ekey, cfg->login_limit_account)))
 		goto throttled;
-	if (db_query(r->app->db, &res,
+	if (db_query(r->env->db, &res,
 		     "SELECT id, email, role, password_hash FROM users "
 		     "WHERE email = $1",
 		     DB_ARGS(DB_S(email)), &r->err) < 0)

@@ -43,7 +43,7 @@ static int docs_missing(struct req *r, const char *path)
 /* docs_read: DIR/name into sb; -1 with a 404 when it cannot be read. */
 static int docs_read(struct req *r, const char *name, struct sbuf *sb)
 {
-	char *path = xasprintf("%s/%s", r->app->cfg.swagger_ui_dir, name);
+	char *path = xasprintf("%s/%s", app_of(r)->cfg.swagger_ui_dir, name);
 	char buf[65536];
 	size_t n;
 	FILE *f;
@@ -116,7 +116,7 @@ static int docs_page(struct req *r)
 		"layout: \"BaseLayout\" });\n"
 		"</script>\n</body>\n</html>\n";
 	char *path = xasprintf("%s/swagger-ui-bundle.js",
-			       r->app->cfg.swagger_ui_dir);
+			       app_of(r)->cfg.swagger_ui_dir);
 	int ret;
 
 	if (access(path, R_OK) < 0)

@@ -23,7 +23,7 @@ static struct json_object *health_entry(bool up, const char *key,
 static bool health_database(struct req *r, struct json_object **entry)
 {
 	struct err e = ERR_INIT;
-	bool up = db_ping(r->app->db, &e) == 0;
+	bool up = db_ping(r->env->db, &e) == 0;
 
 	*entry = up ? health_entry(true, NULL, NULL) :
 		      health_entry(false, "message", "database unreachable");
@@ -38,8 +38,8 @@ static bool health_database(struct req *r, struct json_object **entry)
 static bool health_cache(struct req *r, struct json_object **entry)
 {
 	struct err e = ERR_INIT;
-	const char *type = cache_type(r->app->cache);
-	bool up = cache_ping(r->app->cache, &e) == 0;
+	const char *type = cache_type(r->env->cache);
+	bool up = cache_ping(r->env->cache, &e) == 0;
 
 	if (!up)
 		log_msg(LOG_WARN, r->reqid, "health: cache: %s", e.msg);
@@ -66,7 +66,7 @@ static bool health_daemon(struct req *r, struct json_object *entry,
 	long age;
 	bool up;
 
-	if (beat_age(r->app->db, daemon, &age, &position, &e) < 0) {
+	if (beat_age(r->env->db, daemon, &age, &position, &e) < 0) {
 		log_msg(LOG_WARN, r->reqid, "health: %s: %s", daemon, e.msg);
 		up = false;
 		msg = xasprintf("agora-%s: heartbeat unreadable", daemon);
@@ -104,21 +104,18 @@ static bool health_daemon(struct req *r, struct json_object *entry,
  * with ES the agora-indexd that keeps the index in step. */
 static bool health_search(struct req *r, struct json_object **entry)
 {
-	struct app *app = r->app;
+	struct app *app = app_of(r);
 	struct err e = ERR_INIT;
+	struct search *s;
 	bool up;
 
-	if (!app->search) {
-		if (search_open(&app->search, &app->cfg, app->db, &e) < 0) {
-			log_msg(LOG_WARN, r->reqid, "health: search: %s", e.msg);
-			err_release(&e);
-			*entry = health_entry(false, "message",
-					      "search unavailable");
-			return false;
-		}
-		app->search_free = search_free;
+	if (app_search(app, &s, &e) < 0) {
+		log_msg(LOG_WARN, r->reqid, "health: search: %s", e.msg);
+		err_release(&e);
+		*entry = health_entry(false, "message", "search unavailable");
+		return false;
 	}
-	up = search_health(app->search, entry);
+	up = search_health(s, entry);
 	if (app->cfg.elasticsearch_node[0])
 		up = health_daemon(r, *entry, "indexd") && up;
 	return up;
@@ -134,7 +131,7 @@ static bool health_search(struct req *r, struct json_object **entry)
  */
 static bool health_events(struct req *r, struct json_object **entry)
 {
-	struct app *app = r->app;
+	struct app *app = app_of(r);
 	bool pg = db_dialect(app->db) == DB_POSTGRES;
 	bool kafka = app->cfg.kafka_brokers[0] != '\0';
 	const char *age = pg ?

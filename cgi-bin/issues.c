@@ -54,8 +54,8 @@ static int issues_list(struct req *r)
 	}
 	sbuf_addf(&sql, "SELECT count(*) FROM issues%s", where.buf);
 	/* total and items from one snapshot. */
-	if (db_begin_read(r->app->db, &r->err) < 0 ||
-	    db_query(r->app->db, &cnt, sql.buf, params, n, &r->err) < 0)
+	if (db_begin_read(r->env->db, &r->err) < 0 ||
+	    db_query(r->env->db, &cnt, sql.buf, params, n, &r->err) < 0)
 		goto out;
 	sbuf_reset(&sql);
 	sbuf_addf(&sql, "SELECT " ISSUE_COLUMNS " FROM issues%s "
@@ -63,12 +63,12 @@ static int issues_list(struct req *r)
 		  where.buf, n + 1, n + 2);
 	params[n] = DB_I(p.size);
 	params[n + 1] = DB_I(p.offset);
-	if (db_query(r->app->db, &res, sql.buf, params, n + 2, &r->err) < 0 ||
-	    db_commit(r->app->db, &r->err) < 0)
+	if (db_query(r->env->db, &res, sql.buf, params, n + 2, &r->err) < 0 ||
+	    db_commit(r->env->db, &r->err) < 0)
 		goto out;
 	ret = page_answer(r, cnt, res, issue_json);
 out:
-	db_rollback(r->app->db);
+	db_rollback(r->env->db);
 	if (res)
 		db_res_free(res);
 	if (cnt)
@@ -86,7 +86,7 @@ out:
  */
 static int issues_popular(struct req *r)
 {
-	struct app *app = r->app;
+	struct app *app = app_of(r);
 	struct err e = ERR_INIT;
 	int hit;
 
@@ -119,7 +119,7 @@ static int issues_get(struct req *r)
 
 	if (req_param_id(r, "id", &id) < 0)
 		return -1;
-	if (db_query(r->app->db, &res,
+	if (db_query(r->env->db, &res,
 		     "UPDATE issues SET view_count = view_count + 1 "
 		     "WHERE id = $1 RETURNING " ISSUE_COLUMNS,
 		     DB_ARGS(DB_I(id)), &r->err) < 0)
@@ -154,7 +154,7 @@ static int issues_create(struct req *r)
 	desc = jsonx_get_str(body, "description");
 	prio = jsonx_get_str(body, "priority");
 	db_now(now);
-	if (db_query(r->app->db, &res,
+	if (db_query(r->env->db, &res,
 		     "INSERT INTO issues (title, description, priority, "
 		     "author_id, created_at, updated_at) "
 		     "VALUES ($1, $2, $3, $4, $5, $5) RETURNING " ISSUE_COLUMNS,
@@ -163,7 +163,7 @@ static int issues_create(struct req *r)
 			     DB_S(prio ? prio : "MEDIUM"), DB_I(r->user.id),
 			     DB_S(now)), &r->err) < 0)
 		return -1;
-	issue_popular_forget(r->app->cache, r->reqid);
+	issue_popular_forget(r->env->cache, r->reqid);
 	req_json(r, 201, issue_json(res, 0));
 	db_res_free(res);
 	return 0;
@@ -194,7 +194,7 @@ static int issues_update(struct req *r)
 	if (req_param_id(r, "id", &id) < 0 ||
 	    req_body_valid(r, update_fields, &body) < 0)
 		return -1;
-	if (db_query(r->app->db, &res,
+	if (db_query(r->env->db, &res,
 		     "SELECT author_id FROM issues WHERE id = $1",
 		     DB_ARGS(DB_I(id)), &r->err) < 0)
 		return -1;
@@ -230,13 +230,13 @@ static int issues_update(struct req *r)
 		sbuf_addstr(&sql, ", description = NULL");
 	}
 	sbuf_addstr(&sql, " WHERE id = $1 RETURNING " ISSUE_COLUMNS);
-	if (db_query(r->app->db, &res, sql.buf, params, n, &r->err) < 0)
+	if (db_query(r->env->db, &res, sql.buf, params, n, &r->err) < 0)
 		goto out;
 	if (db_res_rows(res) != 1) {
 		ret = issue_not_found(r, id);	/* deleted meanwhile */
 		goto out;
 	}
-	issue_popular_forget(r->app->cache, r->reqid);
+	issue_popular_forget(r->env->cache, r->reqid);
 	ret = req_json(r, 200, issue_json(res, 0));
 out:
 	if (res)
@@ -253,7 +253,7 @@ static int issues_delete(struct req *r)
 
 	if (req_param_id(r, "id", &id) < 0)
 		return -1;
-	if (db_query(r->app->db, &res,
+	if (db_query(r->env->db, &res,
 		     "DELETE FROM issues WHERE id = $1 RETURNING id",
 		     DB_ARGS(DB_I(id)), &r->err) < 0)
 		return -1;
@@ -261,7 +261,7 @@ static int issues_delete(struct req *r)
 	db_res_free(res);
 	if (rows != 1)
 		return issue_not_found(r, id);
-	issue_popular_forget(r->app->cache, r->reqid);
+	issue_popular_forget(r->env->cache, r->reqid);
 	return req_no_content(r);
 }
 

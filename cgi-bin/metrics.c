@@ -255,9 +255,9 @@ static int metrics_get(struct req *r)
 		return -1;
 
 	sbuf_init(&sb, 8192, 0);
-	metrics_render(r->app->metrics, &sb);
-	if (r->app->db)
-		metrics_database(r->app, &sb);
+	metrics_render(app_of(r)->metrics, &sb);
+	if (r->env->db)
+		metrics_database(app_of(r), &sb);
 	req_bytes(r, 200, "text/plain; version=0.0.4; charset=utf-8", sb.buf,
 		  sb.len);
 	sbuf_release(&sb);

@@ -48,7 +48,7 @@ static int notifications_list(struct req *r)
 
 	/* Query parameters are ignored (no query DTO), cache busters
 	 * included. */
-	if (db_query(r->app->db, &res,
+	if (db_query(r->env->db, &res,
 		     "SELECT " NOTIFICATION_COLUMNS " FROM notifications "
 		     "WHERE user_id = $1 ORDER BY created_at DESC, id DESC "
 		     "LIMIT $2",
@@ -78,7 +78,7 @@ static int notifications_read(struct req *r)
 	    req_body_valid(r, no_fields, &body) < 0)
 		return -1;
 	db_now(now);
-	if (db_query(r->app->db, &res,
+	if (db_query(r->env->db, &res,
 		     "UPDATE notifications SET read_at = COALESCE(read_at, $3) "
 		     "WHERE id = $1 AND user_id = $2 "
 		     "RETURNING " NOTIFICATION_COLUMNS,

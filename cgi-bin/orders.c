@@ -81,7 +81,7 @@ static int orders_answer(struct req *r, int status, const struct db_res *res)
 {
 	struct db_res *items = NULL;
 
-	if (db_query(r->app->db, &items,
+	if (db_query(r->env->db, &items,
 		     "SELECT " ITEM_COLUMNS " FROM order_items "
 		     "WHERE order_id = $1 ORDER BY id",
 		     DB_ARGS(DB_I(db_res_int(res, 0, 0))), &r->err) < 0)
@@ -100,7 +100,7 @@ static int orders_find(struct req *r, int64_t id, struct db_res **out)
 {
 	struct db_res *res;
 
-	if (db_query(r->app->db, &res,
+	if (db_query(r->env->db, &res,
 		     "SELECT " ORDER_COLUMNS " FROM orders WHERE id = $1",
 		     DB_ARGS(DB_I(id)), &r->err) < 0)
 		return -1;
@@ -138,12 +138,12 @@ static int orders_list(struct req *r)
 	 * order committed between the statements shows with no items, or
 	 * shifts the page under the items read for it.
 	 */
-	if (db_begin_read(r->app->db, &r->err) < 0)
+	if (db_begin_read(r->env->db, &r->err) < 0)
 		return -1;
-	if (db_query(r->app->db, &cnt,
+	if (db_query(r->env->db, &cnt,
 		     "SELECT count(*) FROM orders WHERE user_id = $1",
 		     DB_ARGS(DB_I(r->user.id)), &r->err) < 0 ||
-	    db_query(r->app->db, &res,
+	    db_query(r->env->db, &res,
 		     "SELECT " ORDER_COLUMNS " FROM orders WHERE user_id = $1 "
 		     "ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
 		     DB_ARGS(DB_I(r->user.id), DB_I(p.size), DB_I(p.offset)),
@@ -151,7 +151,7 @@ static int orders_list(struct req *r)
 		goto out;
 	/* The items of the same page in one statement, whatever its size. */
 	if (db_res_rows(res) &&
-	    db_query(r->app->db, &items,
+	    db_query(r->env->db, &items,
 		     "SELECT i.order_id, i.id, i.product_id, i.quantity, "
 		     "i.price FROM order_items i JOIN (SELECT id FROM orders "
 		     "WHERE user_id = $1 ORDER BY created_at DESC, id DESC "
@@ -160,7 +160,7 @@ static int orders_list(struct req *r)
 		     DB_ARGS(DB_I(r->user.id), DB_I(p.size), DB_I(p.offset)),
 		     &r->err) < 0)
 		goto out;
-	if (db_commit(r->app->db, &r->err) < 0)
+	if (db_commit(r->env->db, &r->err) < 0)
 		goto out;
 	list = json_object_new_array();
 	for (i = 0; i < db_res_rows(res); i++)
@@ -171,7 +171,7 @@ static int orders_list(struct req *r)
 	json_object_object_add(o, "items", list);
 	ret = req_json(r, 200, o);
 out:
-	db_rollback(r->app->db);
+	db_rollback(r->env->db);
 	if (items)
 		db_res_free(items);
 	if (res)
@@ -298,7 +298,7 @@ static int orders_replay(struct req *r, const char *key, const char *request)
 	struct db_res *res;
 	int ret;
 
-	if (db_query(r->app->db, &res,
+	if (db_query(r->env->db, &res,
 		     "SELECT " ORDER_COLUMNS ", idempotency_request "
 		     "FROM orders WHERE user_id = $1 AND idempotency_key = $2",
 		     DB_ARGS(DB_I(r->user.id), DB_S(key)), &r->err) < 0)
@@ -327,7 +327,7 @@ static int orders_price(struct req *r, struct orders_line *lines, size_t n,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (db_query(r->app->db, &res,
+		if (db_query(r->env->db, &res,
 			     "SELECT price, status FROM products WHERE id = $1",
 			     DB_ARGS(DB_I(lines[i].product)), &r->err) < 0)
 			return -1;
@@ -360,7 +360,7 @@ static int orders_insert(struct req *r, const struct orders_line *lines,
 			 size_t n, int64_t total, const char *key,
 			 const char *request, struct db_res **out, bool *raced)
 {
-	struct db *db = r->app->db;
+	struct db *db = r->env->db;
 	struct db_res *res = NULL;
 	char now[32];
 	int64_t id;
@@ -461,7 +461,7 @@ static const struct valid_field no_fields[] = {
  */
 static int orders_move(struct req *r, const char *to, const char *type)
 {
-	struct db *db = r->app->db;
+	struct db *db = r->env->db;
 	struct db_res *res = NULL, *upd = NULL;
 	struct json_object *body;
 	char now[32];

@@ -56,7 +56,7 @@ static int products_write(struct req *r, int64_t id, const char *type,
 			  const char *sql, const struct db_param *params,
 			  size_t n, struct db_res **out)
 {
-	struct db *db = r->app->db;
+	struct db *db = r->env->db;
 	struct json_object *payload = NULL;
 	struct db_res *res = NULL;
 	char aggid[24];
@@ -114,7 +114,7 @@ static int products_get(struct req *r)
 	int64_t id;
 
 	if (req_param_id(r, "id", &id) < 0 ||
-	    db_query(r->app->db, &res,
+	    db_query(r->env->db, &res,
 		     "SELECT " PRODUCT_COLUMNS " FROM products WHERE id = $1",
 		     DB_ARGS(DB_I(id)), &r->err) < 0)
 		return -1;

@@ -6,21 +6,6 @@
 #include "jsonx.h"
 #include "search.h"
 
-/* The backend is opened on the first search, not at start-up: opening
- * does no I/O, but there is no reason to hold it before it is needed. */
-static int search_get(struct req *r, struct search **s)
-{
-	struct app *app = r->app;
-
-	if (!app->search) {
-		if (search_open(&app->search, &app->cfg, app->db, &r->err) < 0)
-			return -1;
-		app->search_free = search_free;
-	}
-	*s = app->search;
-	return 0;
-}
-
 static const char *const sorts[] = {
 	"relevance", "price_asc", "price_desc", "newest", NULL
 };
@@ -72,7 +57,8 @@ static int search_products_route(struct req *r)
 			SEARCH_WINDOW);
 	if (r->err.code)
 		return -1;
-	if (search_get(r, &s) < 0 || search_products(s, &sq, &out, &r->err) < 0)
+	if (app_search(app_of(r), &s, &r->err) < 0 ||
+	    search_products(s, &sq, &out, &r->err) < 0)
 		return -1;
 	return req_json(r, 200, out);
 }
@@ -92,7 +78,7 @@ static int search_suggest_route(struct req *r)
 	if (req_query_valid(r, suggest_fields, &q) < 0)
 		return -1;
 	jsonx_get_int(q, "size", &size);
-	if (search_get(r, &s) < 0 ||
+	if (app_search(app_of(r), &s, &r->err) < 0 ||
 	    search_suggest(s, jsonx_get_str(q, "q"), size, &out, &r->err) < 0)
 		return -1;
 	return req_json(r, 200, out);

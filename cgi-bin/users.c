@@ -34,7 +34,7 @@ static int users_set_role(struct req *r)
 
 	if (req_param_id(r, "id", &id) < 0 ||
 	    req_body_valid(r, role_fields, &body) < 0 ||
-	    user_set_role(r->app->db, id, jsonx_get_str(body, "role"), &res,
+	    user_set_role(r->env->db, id, jsonx_get_str(body, "role"), &res,
 			  &r->err) < 0)
 		return -1;
 	req_json(r, 200, user_json(res, 0));

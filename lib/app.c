@@ -78,17 +78,30 @@ void app_init(struct app *app, const char *name, unsigned cfg_flags)
 	copts.scope = app->cfg.database_url;
 	app->cache = cache_open(&copts);
 	app_metrics_open(app);
+	app->env.db = app->db;
+	app->env.cache = app->cache;
+	app->env.body_limit = app->cfg.body_limit;
+	app->env.jwt_secret = app->cfg.jwt_secret;
 }
 
 void app_release(struct app *app)
 {
-	if (app->search && app->search_free)
-		app->search_free(app->search);
+	search_free(app->search);
 	cache_free(app->cache);
 	metrics_free(app->metrics);
 	if (app->db)
 		db_free(app->db);
 	cfg_release(&app->cfg);
+}
+
+int app_search(struct app *app, struct search **out, struct err *e)
+{
+	*out = NULL;
+	if (!app->search &&
+	    search_open(&app->search, &app->cfg, app->db, e) < 0)
+		return -1;
+	*out = app->search;
+	return 0;
 }
 
 /* The per-request log line and the request's counters. */
@@ -132,7 +145,7 @@ static void app_handle(struct app *app, const struct route *routes,
 
 	if (app->db)
 		db_stats_reset(app->db);
-	init = req_init(&r, app, envp, io);
+	init = req_init(&r, &app->env, envp, io);
 	log_request_begin(r.reqid);
 	/* Before routing, as NestJS's cors middleware: errors carry the
 	 * CORS headers too, and a preflight is answered here. */

@@ -2,11 +2,15 @@
 #ifndef AGORA_APP_H
 #define AGORA_APP_H
 
+#include <stddef.h>
+
 #include "cache.h"
 #include "cfg.h"
 #include "db.h"
 #include "metrics.h"
+#include "req.h"
 #include "route.h"
+#include "search.h"
 
 struct app {
 	const char *name;	/* "auth", "users", ... for logs */
@@ -17,13 +21,17 @@ struct app {
 	 * NULL when it cannot be opened, and for a plain CGI run without
 	 * METRICS_FILE (one request is nobody's traffic). */
 	struct metrics *metrics;
-	/* The product search (search.h), opened on first use by the
-	 * responders that search, so the others never reach Elasticsearch;
-	 * NULL until then. search_free is set with it and app_release()
-	 * calls it (app.c itself does not link the search backends). */
+	/* The product search: NULL until app_search() opens it. */
 	struct search *search;
-	void (*search_free)(struct search *s);
+	/* What the requests see of it (db and cache as above). */
+	struct req_env env;
 };
+
+/* app_of: the app serving r, whose env r has. */
+static inline struct app *app_of(const struct req *r)
+{
+	return (struct app *)((const char *)r->env - offsetof(struct app, env));
+}
 
 /*
  * app_init: load the configuration (or exit with one line naming the bad
@@ -33,6 +41,14 @@ struct app {
  */
 void app_init(struct app *app, const char *name, unsigned cfg_flags);
 void app_release(struct app *app);
+
+/*
+ * app_search: the product search of the configuration (search_open()),
+ * opened on the first call, so only the responders that search reach
+ * Elasticsearch; later calls answer the same one. The app owns it.
+ * Returns 0, or -1 with e set (and tries again on the next call).
+ */
+int app_search(struct app *app, struct search **out, struct err *e);
 
 /*
  * app_serve: the responder's main loop. Under FastCGI (stdin is a

@@ -4,7 +4,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "app.h"
 #include "auth.h"
 #include "db.h"
 #include "log.h"
@@ -24,13 +23,13 @@ int auth_require(struct req *r)
 	h += 7;
 	while (*h == ' ')
 		h++;
-	if (token_verify(r->app->cfg.jwt_secret, h, (int64_t)time(NULL), &c,
+	if (token_verify(r->env->jwt_secret, h, (int64_t)time(NULL), &c,
 			 &e) < 0) {
 		log_msg(LOG_INFO, r->reqid, "token rejected: %s", e.msg);
 		err_set(&r->err, ERR_UNAUTHORIZED, NULL);
 		goto out;
 	}
-	if (db_query(r->app->db, &res,
+	if (db_query(r->env->db, &res,
 		     "SELECT " USER_COLUMNS " FROM users WHERE id = $1",
 		     DB_ARGS(DB_I(c.sub)), &r->err) < 0)
 		goto out;

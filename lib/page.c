@@ -2,7 +2,6 @@
 #include "common.h"
 
 #include "jsonx.h"
-#include "app.h"
 #include "page.h"
 
 int page_get(struct req *r, struct json_object *q, int64_t def_size,
@@ -50,16 +49,16 @@ int page_list(struct req *r, int64_t def_size, const char *count_sql,
 		return -1;
 	/* total and items from one snapshot: a row added between the two
 	 * statements would make them disagree. */
-	if (db_begin_read(r->app->db, &r->err) < 0)
+	if (db_begin_read(r->env->db, &r->err) < 0)
 		return -1;
-	if (db_query(r->app->db, &cnt, count_sql, DB_NOARGS, &r->err) < 0 ||
-	    db_query(r->app->db, &res, rows_sql,
+	if (db_query(r->env->db, &cnt, count_sql, DB_NOARGS, &r->err) < 0 ||
+	    db_query(r->env->db, &res, rows_sql,
 		     DB_ARGS(DB_I(p.size), DB_I(p.offset)), &r->err) < 0 ||
-	    db_commit(r->app->db, &r->err) < 0)
+	    db_commit(r->env->db, &r->err) < 0)
 		goto out;
 	ret = page_answer(r, cnt, res, item);
 out:
-	db_rollback(r->app->db);
+	db_rollback(r->env->db);
 	if (res)
 		db_res_free(res);
 	if (cnt)

@@ -3,7 +3,6 @@
 
 #include <time.h>
 
-#include "app.h"
 #include "db.h"
 #include "jsonx.h"
 #include "log.h"
@@ -27,14 +26,17 @@ static const char *req_target_cut(const struct req *r)
 	return q && q < nul ? "Malformed query string" : "Malformed URL path";
 }
 
-int req_init(struct req *r, struct app *app, char **envp,
+/* What a request without an environment gets (a test, a fuzz harness). */
+static const struct req_env req_env_none = { NULL, NULL, 1024 * 1024, NULL };
+
+int req_init(struct req *r, const struct req_env *env, char **envp,
 	     const struct req_io *io)
 {
 	const char *id, *qmark, *cut;
 	size_t plen;
 
 	memset(r, 0, sizeof(*r));
-	r->app = app;
+	r->env = env ? env : &req_env_none;
 	r->envp = envp;
 	r->io = *io;
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
@@ -137,7 +139,7 @@ bad:
 static int req_read_body(struct req *r, struct sbuf *sb)
 {
 	const char *cl = req_getenv(r, "CONTENT_LENGTH");
-	size_t limit = r->app ? r->app->cfg.body_limit : 1024 * 1024;
+	size_t limit = r->env->body_limit;
 	unsigned long long want = 0;
 	char buf[8192];
 
@@ -319,9 +321,9 @@ int req_write(struct req *r)
 	bool head;
 	int ret;
 
-	if (r->app && r->app->db) {
-		nsql = db_stats_count(r->app->db);
-		sqlms = db_stats_ms(r->app->db);
+	if (r->env->db) {
+		nsql = db_stats_count(r->env->db);
+		sqlms = db_stats_ms(r->env->db);
 	}
 	sbuf_init(&h, 256, 0);
 	sbuf_addf(&h, "Status: %d %s\r\n", r->status,

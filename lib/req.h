@@ -12,8 +12,21 @@
 #include "sbuf.h"
 #include "valid.h"
 
-struct app;
+struct cache;
+struct db;
 struct db_res;
+
+/*
+ * What a request may use of the process serving it. The program fills it
+ * (lib/app.c, from its configuration and what it opened) and keeps it for
+ * the requests' lives; the library below the programs sees only this.
+ */
+struct req_env {
+	struct db *db;		/* NULL: none (statement counts stay 0) */
+	struct cache *cache;
+	size_t body_limit;	/* bytes a request body may have */
+	const char *jwt_secret;	/* what auth_require() verifies with */
+};
 
 /* Where the bytes come from and go to: FastCGI streams or stdin/stdout. */
 struct req_io {
@@ -39,7 +52,7 @@ struct req_user {
  * during the request.
  */
 struct req {
-	struct app *app;
+	const struct req_env *env;	/* never NULL after req_init() */
 	char **envp;
 	struct req_io io;
 	struct timespec start;
@@ -73,10 +86,12 @@ struct req {
  * req_init: set up r for one request from a CGI environment. Parses the
  * method, path (strict percent-decoding) and query string, and picks the
  * request id (X-Request-Id if it is 1–64 of [A-Za-z0-9-], else a new one).
+ * env (borrowed, may be NULL: no database, a 1 MiB body limit, no JWT
+ * secret) must outlive the request.
  * Returns 0, or -1 with r->err set (400 for a malformed path or query);
  * r is usable for an error response either way.
  */
-int req_init(struct req *r, struct app *app, char **envp,
+int req_init(struct req *r, const struct req_env *env, char **envp,
 	     const struct req_io *io);
 void req_release(struct req *r);
 

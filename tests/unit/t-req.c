@@ -1,7 +1,6 @@
 /* t-req.c: request parsing, body rules, the error sink and the writer. */
 #include "common.h"
 
-#include "app.h"
 #include "req.h"
 #include "tap.h"
 
@@ -28,7 +27,7 @@ static int mem_write(void *ctx, const char *buf, int n)
 	return sbuf_add(&((struct mem *)ctx)->out, buf, (size_t)n);
 }
 
-static struct app app;
+static struct req_env renv;
 static struct mem mem;
 
 static int start(struct req *r, const char **env, const char *body)
@@ -39,7 +38,7 @@ static int start(struct req *r, const char **env, const char *body)
 	mem.in = body ? body : "";
 	mem.inlen = strlen(mem.in);
 	mem.pos = 0;
-	return req_init(r, &app, (char **)env, &io);
+	return req_init(r, &renv, (char **)env, &io);
 }
 
 static void test_init(void)
@@ -213,7 +212,7 @@ static void test_params(void)
 
 int main(void)
 {
-	app.cfg.body_limit = 1024;
+	renv.body_limit = 1024;
 	sbuf_init(&mem.out, 0, 0);
 	test_init();
 	test_body();

@@ -1,7 +1,6 @@
 /* t-route.c: pattern matching and what the dispatcher enforces. */
 #include "common.h"
 
-#include "app.h"
 #include "route.h"
 #include "tap.h"
 #include "utf8.h"
@@ -35,7 +34,7 @@ static const struct route routes[] = {
 static int w(void *ctx, const char *buf, int n) { return 0; }
 static int rd(void *ctx, char *buf, int n) { return 0; }
 
-static struct app app;
+static struct req_env renv;
 
 static void run(struct req *r, const char *method, const char *uri,
 		const char *auth)
@@ -51,7 +50,7 @@ static void run(struct req *r, const char *method, const char *uri,
 	env[1] = u;
 	env[2] = auth ? a : NULL;
 	env[3] = NULL;
-	req_init(r, &app, env, &io);
+	req_init(r, &renv, env, &io);
 	route_dispatch(routes, r);
 }
 
@@ -85,8 +84,8 @@ int main(void)
 	struct req r;
 	static char secret[] = "0123456789abcdef0123456789abcdef";
 
-	app.cfg.jwt_secret = secret;
-	app.cfg.body_limit = 1024;
+	renv.jwt_secret = secret;
+	renv.body_limit = 1024;
 	memset(&r, 0, sizeof(r));
 	ok(route_match("/api/users/:id/role", "/api/users/7/role", &r),
 	   "pattern with a parameter matches");

@@ -1,0 +1,107 @@
+/* t-page.c: list routes' page and size, and the {total, items} answer
+ * read in one snapshot from the request's database. */
+#include "common.h"
+
+#include "jsonx.h"
+#include "page.h"
+#include "tap.h"
+#include "testdb.h"
+
+struct mem {
+	struct sbuf out;
+};
+
+static int rd(void *ctx, char *buf, int n)
+{
+	(void)ctx;
+	(void)buf;
+	(void)n;
+	return 0;
+}
+
+static int wr(void *ctx, const char *buf, int n)
+{
+	return sbuf_add(&((struct mem *)ctx)->out, buf, (size_t)n);
+}
+
+static struct json_object *item(const struct db_res *res, size_t row)
+{
+	return json_object_new_string(db_res_str(res, row, 0));
+}
+
+/* list: page_list on GET uri; the status, the body in *body. */
+static int list(const struct req_env *env, const char *uri,
+		struct json_object **body)
+{
+	struct mem m = { SBUF_INIT };
+	struct req_io io = { rd, wr, &m };
+	char u[256];
+	const char *vars[] = { "REQUEST_METHOD=GET", u, NULL };
+	struct req r;
+	const char *b;
+	int status;
+	struct err e = ERR_INIT;
+
+	snprintf(u, sizeof(u), "REQUEST_URI=%s", uri);
+	*body = NULL;
+	req_init(&r, env, (char **)vars, &io);
+	if (page_list(&r, 2, "SELECT count(*) FROM t",
+		      "SELECT name FROM t ORDER BY name LIMIT $1 OFFSET $2",
+		      item) < 0)
+		req_send_error(&r, &r.err);
+	req_write(&r);
+	status = r.status;
+	b = strstr(m.out.buf, "\r\n\r\n");
+	if (b && jsonx_parse(b + 4, strlen(b + 4), body, &e) < 0)
+		*body = NULL;
+	err_release(&e);
+	req_release(&r);
+	sbuf_release(&m.out);
+	return status;
+}
+
+int main(void)
+{
+	char *path = testdb_sqlite_path("page");
+	struct req_env env = { NULL, NULL, 1024, NULL };
+	struct json_object *body, *items;
+	struct err e = ERR_INIT;
+
+	if (db_open(&env.db, path, NULL, &e) ||
+	    db_exec_script(env.db, "CREATE TABLE t (name text);"
+			   "INSERT INTO t VALUES ('a'), ('b'), ('c');", &e)) {
+		ok(0, "database: %s", e.msg);
+		goto out;
+	}
+	is_int(list(&env, "/x", &body), 200, "no page: 200");
+	items = json_object_object_get(body, "items");
+	is_int(json_object_get_int64(json_object_object_get(body, "total")), 3,
+	       "total of every row");
+	is_int(json_object_array_length(items), 2, "the default size");
+	is_str(json_object_get_string(json_object_array_get_idx(items, 0)),
+	       "a", "page 1 starts at the first row");
+	json_object_put(body);
+
+	is_int(list(&env, "/x?page=2&size=2", &body), 200, "page 2: 200");
+	items = json_object_object_get(body, "items");
+	is_int(json_object_array_length(items), 1, "the rest");
+	is_str(json_object_get_string(json_object_array_get_idx(items, 0)),
+	       "c", "page 2 starts after page 1");
+	json_object_put(body);
+
+	is_int(list(&env, "/x?page=0", &body), 400, "page 0: 400");
+	json_object_put(body);
+	is_int(list(&env, "/x?page=9223372036854775807&size=100", &body), 400,
+	       "a page past int64's offsets: 400");
+	is_str(json_object_get_string(json_object_array_get_idx(
+		       json_object_object_get(body, "message"), 0)),
+	       "page must not be greater than 92233720368547758",
+	       "... saying how far pages go");
+	json_object_put(body);
+out:
+	err_release(&e);
+	db_free(env.db);
+	testdb_sqlite_unlink(path);
+	free(path);
+	return done_testing();
+}
