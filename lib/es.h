@@ -1,5 +1,5 @@
-/* es.h: a small Elasticsearch 8 REST client over libcurl, the products
- * index (mapping, alias, bulk lines), and the search backend on it. */
+/* es.h: a small Elasticsearch 8 REST client over libcurl: requests with
+ * timeouts, errors, _bulk bodies and their answers. */
 #ifndef AGORA_ES_H
 #define AGORA_ES_H
 
@@ -10,10 +10,6 @@
 #include "err.h"
 #include "sbuf.h"
 
-/* Reads and writes go through this alias; the indices behind it are
- * products_v1, products_v2, ... (the reindex makes the next one). */
-#define ES_ALIAS "products"
-
 struct es;
 
 /*
@@ -21,7 +17,7 @@ struct es;
  * curl handle, kept for the life of the client so that its connection is
  * reused; every call is bounded by a connect timeout (at most 1 s) and a
  * total timeout of timeout_ms. No I/O happens here. The caller owns *out:
- * es_free().
+ * es_free(), which does nothing with NULL.
  */
 int es_open(struct es **out, const char *node, long timeout_ms,
 	    struct err *e);
@@ -45,53 +41,20 @@ int es_call(struct es *es, const char *method, const char *path,
  * borrowed from body. */
 const char *es_error_type(struct json_object *body);
 
-/* es_mapping: the products index body (settings and explicit mapping),
- * a constant string. */
-const char *es_mapping(void);
-
-/*
- * es_alias_index: the index the alias products points at, in *index
- * (caller frees), or NULL when there is no such alias. Errors: -1 with
- * ERR_UNAVAILABLE (no answer, or a 5xx) or ERR_INTERNAL.
- */
-int es_alias_index(struct es *es, char **index, struct err *e);
-
-/*
- * es_ensure_index: when the alias products does not exist, create
- * products_v1 with the mapping and the alias in one call, so that no
- * write can ever create an index with a guessed mapping. Errors: as
- * es_alias_index.
- */
-int es_ensure_index(struct es *es, struct err *e);
-
-/*
- * es_doc: the indexed document of a product event payload or row
- * {id,name,description,category,brand,price,status,created_at[,version]}:
- * a new object without the version (the mapping is strict), or NULL when
- * payload lacks an id. *version gets payload's version (0 if absent).
- */
-struct json_object *es_doc(struct json_object *payload, int64_t *version);
+/* es_fail: set e for an unexpected HTTP answer (status, body) to what:
+ * ERR_UNAVAILABLE for 429 and 5xx, else ERR_INTERNAL. Returns -1. */
+int es_fail(struct err *e, const char *what, long status,
+	    struct json_object *body);
 
 /*
  * Bulk bodies: es_bulk_index / es_bulk_delete append one action (and its
- * document) to sb, with version_type=external. The target is the index
- * given (NULL: the alias).
+ * document, which stays the caller's) to sb, with version_type=external,
+ * for index (an index or an alias).
  */
 void es_bulk_index(struct sbuf *sb, const char *index, int64_t id,
 		   int64_t version, struct json_object *doc);
 void es_bulk_delete(struct sbuf *sb, const char *index, int64_t id,
 		    int64_t version);
-
-/*
- * es_bulk_event: append the action for one outbox event (type
- * PRODUCT_UPSERTED or PRODUCT_DELETED, payload its JSON text), with
- * the payload's version as the external version (a delete's payload
- * carries the product's last version plus one, so it outranks every
- * index of it). Errors: ERR_BAD_REQUEST
- * for an unknown type or a payload without an integer id.
- */
-int es_bulk_event(struct sbuf *sb, const char *index, const char *type,
-		  const char *payload, struct err *e);
 
 /*
  * es_item_settled: is a bulk item's status final? 2xx; 409 (a newer

@@ -510,7 +510,7 @@ static const struct search_ops fts_ops = {
 	"database", fts_products, fts_health, fts_reindex, fts_free,
 };
 
-int fts_search_open(struct search **out, const struct cfg *c, struct db *db,
+int search_fts_open(struct search **out, const struct cfg *c, struct db *db,
 		    struct err *e)
 {
 	struct fts *f = xcalloc(1, sizeof(*f));

@@ -1,5 +1,5 @@
-/* search-impl.h: what a search backend implements (lib/search-fts.c, lib/es.c);
- * not for callers, who use search.h. */
+/* search-impl.h: what a search backend implements (lib/search-fts.c,
+ * lib/search-es.c); not for callers, who use search.h. */
 #ifndef AGORA_SEARCH_IMPL_H
 #define AGORA_SEARCH_IMPL_H
 
@@ -66,9 +66,9 @@ int search_vocab_weights(struct db *db, const struct search_analysis *a,
 			 int64_t *w, struct err *e);
 
 /* The constructors search_open() chooses between. */
-int fts_search_open(struct search **out, const struct cfg *c, struct db *db,
+int search_fts_open(struct search **out, const struct cfg *c, struct db *db,
 		    struct err *e);
-int es_search_open(struct search **out, const struct cfg *c, struct db *db,
+int search_es_open(struct search **out, const struct cfg *c, struct db *db,
 		   struct err *e);
 
 #endif

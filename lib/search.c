@@ -1,6 +1,6 @@
 /* search.c: product search: the backend the configuration names, behind
- * one interface (backends: fts.c, es.c; search-impl.h), and what every
- * backend answers alike: corrections, highlights, suggestions. */
+ * one interface (backends: search-fts.c, search-es.c; search-impl.h), and
+ * what every backend answers alike: corrections, highlights, suggestions. */
 #include "common.h"
 
 #include "jsonx.h"
@@ -12,8 +12,8 @@ int search_open(struct search **out, const struct cfg *c, struct db *db,
 		struct err *e)
 {
 	*out = NULL;
-	if ((c->elasticsearch_node[0] ? es_search_open(out, c, db, e) :
-	     fts_search_open(out, c, db, e)) < 0)
+	if ((c->elasticsearch_node[0] ? search_es_open(out, c, db, e) :
+	     search_fts_open(out, c, db, e)) < 0)
 		return -1;
 	(*out)->db = db;
 	return 0;
@@ -23,11 +23,6 @@ void search_free(struct search *s)
 {
 	if (s)
 		s->ops->free(s);
-}
-
-const char *search_backend(const struct search *s)
-{
-	return s->ops->name;
 }
 
 /* highlight: {name, description} of each item: what q matched, marked. */

@@ -81,14 +81,12 @@ int search_vocab_resume(struct db *db, int64_t after_id, struct err *e);
  * search_open: the backend the configuration names: Elasticsearch when
  * ELASTICSEARCH_NODE is set, else the database's full text on db (which
  * the caller keeps owning and must outlive the search). Opening does no
- * I/O. The caller owns *out: search_free().
+ * I/O. The caller owns *out: search_free(), which does nothing with NULL.
  */
 int search_open(struct search **out, const struct cfg *c, struct db *db,
 		struct err *e);
 void search_free(struct search *s);
 
-/* search_backend: "database" or "elasticsearch". */
-const char *search_backend(const struct search *s);
 
 /*
  * search_products: run q. *out is a new object the caller owns:

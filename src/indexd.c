@@ -12,7 +12,7 @@
 #include "cfg.h"
 #include "daemon.h"
 #include "db.h"
-#include "es.h"
+#include "search-es.h"
 #include "jsonx.h"
 #include "kafka.h"
 #include "log.h"
@@ -92,8 +92,8 @@ static int apply(struct es *es, struct db *db, const struct outbox_batch *b)
 				left--;
 				continue;
 			}
-			if (es_bulk_event(&body, NULL, b->ev[i].type,
-					  b->ev[i].payload, &e) < 0) {
+			if (search_es_bulk_event(&body, NULL, b->ev[i].type,
+						 b->ev[i].payload, &e) < 0) {
 				if (record_failure(db, &b->ev[i], 0, e.msg) < 0)
 					goto out;
 				pending[i] = false;
@@ -136,7 +136,7 @@ static int apply(struct es *es, struct db *db, const struct outbox_batch *b)
 			}
 		}
 		err_release(&e);
-		if (need_index && es_ensure_index(es, &e) < 0)
+		if (need_index && search_es_ensure_index(es, &e) < 0)
 			log_msg(LOG_WARN, NULL, "cannot create the index: %s",
 				e.msg);
 	}
@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 	/* Bulk requests get more time than one search. */
 	if (es_open(&es, c.elasticsearch_node, c.es_timeout_ms * 5L, &e) < 0)
 		die("agora-indexd: %s", e.msg);
-	if (es_ensure_index(es, &e) < 0)
+	if (search_es_ensure_index(es, &e) < 0)
 		log_msg(LOG_WARN, NULL, "elasticsearch not ready: %s", e.msg);
 	err_release(&e);
 	if (!c.kafka_brokers[0]) {

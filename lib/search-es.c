@@ -1,0 +1,984 @@
+/* search-es.c: the search backend on Elasticsearch (search-impl.h): the
+ * products index (mapping, alias, documents, outbox events as bulk
+ * actions), the query, and the reindex. */
+#include "common.h"
+
+#include <time.h>
+
+#include "es.h"
+#include "jsonx.h"
+#include "log.h"
+#include "search-analyze.h"
+#include "search-es.h"
+#include "search-impl.h"
+
+/* Reads and writes go through this alias; the indices behind it are
+ * products_v1, products_v2, ... (the reindex makes the next one). */
+#define ES_ALIAS "products"
+/* Rows per _bulk request of the reindex. */
+#define ES_REINDEX_BATCH 500
+#define ES_REINDEX_TRIES 6
+
+/*
+ * The products index. Its analyzers do with Elasticsearch's built-in parts
+ * what search-analyze.c does for the databases (icu is a plugin):
+ *   - agora_punct maps the characters that the standard tokenizer keeps
+ *     inside a word (UAX #29 MidLetter, MidNum, MidNumLet, Single_Quote,
+ *     ExtendNumLet: . ' ’ : · , ; _ …) to a space, so that samsung.lg and
+ *     Samsung’s are two words as for agora;
+ *   - agora_script puts a space where a Hangul, Han, Hiragana or Katakana
+ *     letter meets a letter of another script or a digit (RC카, 3인용),
+ *     which UAX #29 keeps together;
+ *   - the standard tokenizer, cjk_width (full-width Latin, half-width
+ *     katakana), lowercase;
+ *   - agora_bigram (name, description) ends with cjk_bigram: the bigrams
+ *     of CJK words, a lone CJK letter as itself; agora_word (name.word,
+ *     description.word) keeps whole words.
+ * es_search_body() queries both so that scores equal the databases'.
+ */
+#define ES_MAP_CHARS(x) "\"" x " => \\\\u0020\","
+/* Java regular expressions, in JSON: CJK letters, and the letters of
+ * other scripts and digits (ー and marks belong to either). */
+#define ES_CJK "\\\\p{IsHangul}\\\\p{IsHan}\\\\p{IsHiragana}" \
+	"\\\\p{IsKatakana}"
+#define ES_OTHER "[\\\\p{N}[\\\\p{L}&&[^" ES_CJK \
+	"\\\\p{IsCommon}\\\\p{IsInherited}]]]"
+#define ES_SCRIPT_PATTERN "(?<=[" ES_CJK "])(?=" ES_OTHER ")|(?<=" \
+	ES_OTHER ")(?=[" ES_CJK "])"
+static const char es_mapping_json[] =
+	"{\"settings\":{\"number_of_shards\":1,\"analysis\":{"
+	"\"char_filter\":{"
+	"\"agora_punct\":{\"type\":\"mapping\",\"mappings\":["
+	ES_MAP_CHARS(".") ES_MAP_CHARS("'") ES_MAP_CHARS(":")
+	ES_MAP_CHARS(",") ES_MAP_CHARS(";") ES_MAP_CHARS("_")
+	ES_MAP_CHARS("\\u00b7") ES_MAP_CHARS("\\u0387")
+	ES_MAP_CHARS("\\u05f4") ES_MAP_CHARS("\\u2018")
+	ES_MAP_CHARS("\\u2019") ES_MAP_CHARS("\\u2024")
+	ES_MAP_CHARS("\\u2027") ES_MAP_CHARS("\\u2044")
+	ES_MAP_CHARS("\\u202f") ES_MAP_CHARS("\\u203f")
+	ES_MAP_CHARS("\\u2040") ES_MAP_CHARS("\\u2054")
+	ES_MAP_CHARS("\\u037e") ES_MAP_CHARS("\\u0589")
+	ES_MAP_CHARS("\\u060c") ES_MAP_CHARS("\\u060d")
+	ES_MAP_CHARS("\\u066c") ES_MAP_CHARS("\\u07f8")
+	ES_MAP_CHARS("\\ufe10") ES_MAP_CHARS("\\ufe13")
+	ES_MAP_CHARS("\\ufe14") ES_MAP_CHARS("\\ufe33")
+	ES_MAP_CHARS("\\ufe34") ES_MAP_CHARS("\\ufe4d")
+	ES_MAP_CHARS("\\ufe4e") ES_MAP_CHARS("\\ufe4f")
+	ES_MAP_CHARS("\\ufe50") ES_MAP_CHARS("\\ufe52")
+	ES_MAP_CHARS("\\ufe54") ES_MAP_CHARS("\\ufe55")
+	ES_MAP_CHARS("\\uff07") ES_MAP_CHARS("\\uff0c")
+	ES_MAP_CHARS("\\uff0e") ES_MAP_CHARS("\\uff1a")
+	"\"\\uff1b => \\\\u0020\"]},"
+	"\"agora_script\":{\"type\":\"pattern_replace\",\"pattern\":\""
+	ES_SCRIPT_PATTERN "\",\"replacement\":\" \"}},"
+	"\"analyzer\":{"
+	"\"agora_bigram\":{\"type\":\"custom\","
+	"\"char_filter\":[\"agora_punct\",\"agora_script\"],"
+	"\"tokenizer\":\"standard\","
+	"\"filter\":[\"cjk_width\",\"lowercase\",\"cjk_bigram\"]},"
+	"\"agora_word\":{\"type\":\"custom\","
+	"\"char_filter\":[\"agora_punct\",\"agora_script\"],"
+	"\"tokenizer\":\"standard\","
+	"\"filter\":[\"cjk_width\",\"lowercase\"]}}}},"
+	"\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
+	"\"id\":{\"type\":\"long\"},"
+	"\"name\":{\"type\":\"text\",\"analyzer\":\"agora_bigram\","
+	"\"fields\":{\"word\":{\"type\":\"text\","
+	"\"analyzer\":\"agora_word\"}}},"
+	"\"description\":{\"type\":\"text\",\"analyzer\":\"agora_bigram\","
+	"\"fields\":{\"word\":{\"type\":\"text\","
+	"\"analyzer\":\"agora_word\"}}},"
+	"\"category\":{\"type\":\"keyword\"},"
+	"\"brand\":{\"type\":\"keyword\"},"
+	"\"price\":{\"type\":\"integer\"},"
+	"\"status\":{\"type\":\"keyword\"},"
+	"\"created_at\":{\"type\":\"date\"}}}}";
+
+/*
+ * es_alias_index: the index the alias products points at, in *index
+ * (caller frees), or NULL when there is no such alias. Errors: -1 with
+ * ERR_UNAVAILABLE (no answer, or a 5xx) or ERR_INTERNAL.
+ */
+static int es_alias_index(struct es *es, char **index, struct err *e)
+{
+	struct json_object *body = NULL;
+	long status;
+	int ret = -1;
+
+	*index = NULL;
+	if (es_call(es, "GET", "/_alias/" ES_ALIAS, NULL, 0, false, &status,
+		    &body, e) < 0)
+		return -1;
+	if (status == 404) {
+		ret = 0;
+	} else if (status != 200 || !json_object_is_type(body,
+							  json_type_object)) {
+		es_fail(e, "GET _alias", status, body);
+	} else {
+		/* {"products_v3":{"aliases":{"products":{}}}}: one index. */
+		json_object_object_foreach(body, key, val) {
+			(void)val;
+			*index = xstrdup(key);
+			break;
+		}
+		ret = 0;
+	}
+	json_object_put(body);
+	return ret;
+}
+
+int search_es_ensure_index(struct es *es, struct err *e)
+{
+	struct json_object *body = NULL, *req;
+	char *index = NULL;
+	long status;
+	int ret = -1;
+
+	if (es_alias_index(es, &index, e) < 0)
+		return -1;
+	if (index) {
+		free(index);
+		return 0;
+	}
+	/* The mapping plus the alias: the index is born reachable. */
+	if (jsonx_parse(es_mapping_json, sizeof(es_mapping_json) - 1, &req,
+			e) < 0)
+		return -1;
+	json_object_object_add(req, "aliases",
+			       json_object_new_object());
+	json_object_object_add(json_object_object_get(req, "aliases"),
+			       ES_ALIAS, json_object_new_object());
+	if (es_call(es, "PUT", "/" ES_ALIAS "_v1", jsonx_str(req, NULL),
+		    strlen(jsonx_str(req, NULL)), false, &status, &body, e) < 0)
+		goto out;
+	/* Someone else (another indexd, a reindex) was first: fine. */
+	if (status == 200 || (status == 400 &&
+			      !strcmp(es_error_type(body),
+				      "resource_already_exists_exception")))
+		ret = 0;
+	else
+		es_fail(e, "create " ES_ALIAS "_v1", status, body);
+out:
+	json_object_put(body);
+	json_object_put(req);
+	return ret;
+}
+
+/*
+ * es_doc: the indexed document of a product event payload or row
+ * {id,name,description,category,brand,price,status,created_at[,version]}:
+ * a new object without the version (the mapping is strict), or NULL when
+ * payload lacks an id. *version gets payload's version (0 if absent).
+ */
+static struct json_object *es_doc(struct json_object *payload,
+				  int64_t *version)
+{
+	static const char *const fields[] = {
+		"id", "name", "description", "category", "brand", "price",
+		"status", "created_at",
+	};
+	struct json_object *doc, *v;
+	int64_t id;
+	size_t i;
+
+	*version = 0;
+	if (!jsonx_get_int(payload, "id", &id))
+		return NULL;
+	jsonx_get_int(payload, "version", version);
+	doc = json_object_new_object();
+	for (i = 0; i < ARRAY_SIZE(fields); i++)
+		if (json_object_object_get_ex(payload, fields[i], &v))
+			json_object_object_add(doc, fields[i],
+					       json_object_get(v));
+	return doc;
+}
+
+int search_es_bulk_event(struct sbuf *sb, const char *index,
+			 const char *type, const char *payload, struct err *e)
+{
+	struct json_object *p = NULL, *doc = NULL;
+	int64_t id, version;
+	int ret = -1;
+
+	if (jsonx_parse(payload, strlen(payload), &p, e) < 0)
+		return -1;
+	if (!jsonx_get_int(p, "id", &id) ||
+	    !jsonx_get_int(p, "version", &version) || version < 1) {
+		err_set(e, ERR_BAD_REQUEST, "payload without id and version");
+		goto out;
+	}
+	if (!index)
+		index = ES_ALIAS;
+	if (!strcmp(type, "PRODUCT_DELETED")) {
+		es_bulk_delete(sb, index, id, version);
+	} else if (!strcmp(type, "PRODUCT_UPSERTED")) {
+		doc = es_doc(p, &version);
+		es_bulk_index(sb, index, id, version, doc);
+	} else {
+		err_set(e, ERR_BAD_REQUEST, "unknown event type %s", type);
+		goto out;
+	}
+	ret = 0;
+out:
+	json_object_put(doc);
+	json_object_put(p);
+	return ret;
+}
+
+/* ---- the search backend ------------------------------------------------ */
+
+struct es_search {
+	struct search base;	/* first: a struct search * is one of these */
+	struct es *es;
+	struct db *db;
+	long timeout_ms;
+};
+
+static double es_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static struct json_object *es_term(const char *field, const char *value)
+{
+	struct json_object *t = json_object_new_object(),
+			   *o = json_object_new_object();
+
+	json_object_object_add(t, field, json_object_new_string(value));
+	json_object_object_add(o, "term", t);
+	return o;
+}
+
+/* {"field":"dir"} for the sort array. */
+static struct json_object *es_sort_key(const char *field, const char *dir)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, field, json_object_new_string(dir));
+	return o;
+}
+
+/* {"constant_score":{"filter":{"match":{field:{"query":text,…}}},
+ * "boost":boost}}: a match worth exactly boost. min > 0: that many of
+ * text's tokens must match (the bigrams); else all of them. */
+static struct json_object *es_const(const char *field, const char *text,
+				    size_t min, int64_t boost)
+{
+	struct json_object *m = json_object_new_object(), *f, *o, *cs;
+
+	json_object_object_add(m, "query", json_object_new_string(text));
+	if (min)
+		json_object_object_add(m, "minimum_should_match",
+				       json_object_new_int64((int64_t)min));
+	else
+		json_object_object_add(m, "operator",
+				       json_object_new_string("and"));
+	f = json_object_new_object();
+	json_object_object_add(f, field, m);
+	o = json_object_new_object();
+	json_object_object_add(o, "match", f);
+	cs = json_object_new_object();
+	json_object_object_add(cs, "filter", o);
+	json_object_object_add(cs, "boost", json_object_new_int64(boost));
+	o = json_object_new_object();
+	json_object_object_add(o, "constant_score", cs);
+	return o;
+}
+
+/*
+ * q's words as analysed by agora (search-analyze.c, a), each a dis_max of
+ * constant scores, summed by bool's should: the score of search-fts.c (the
+ * word's weight wt times: whole word in the name 4, in the description 2,
+ * enough bigrams in the name 2, in the description 1). A word goes in
+ * normalized; the index's analyzers give it the same tokens again. No
+ * words: nothing matches.
+ */
+static void es_query_words(const struct search_analysis *a,
+			   const int64_t *wt, struct json_object *bool_q)
+{
+	struct json_object *should = json_object_new_array(), *qs, *dm, *o;
+	const char *w;
+	size_t i, g, k = 0;
+	int64_t x;
+
+	for (i = 0; i < a->ntok; i += 1 + g) {
+		g = search_word_grams(a, i);
+		w = search_token_text(a, i);
+		x = wt[k++];
+		qs = json_object_new_array();
+		json_object_array_add(qs, es_const("name.word", w, 0, 4 * x));
+		json_object_array_add(qs, es_const("description.word", w, 0,
+						   2 * x));
+		if (g) {
+			json_object_array_add(qs, es_const(
+				"name", w, search_gram_min(g), 2 * x));
+			json_object_array_add(qs, es_const(
+				"description", w, search_gram_min(g), x));
+		}
+		dm = json_object_new_object();
+		json_object_object_add(dm, "queries", qs);
+		o = json_object_new_object();
+		json_object_object_add(o, "dis_max", dm);
+		json_object_array_add(should, o);
+	}
+	if (!a->ntok) {
+		o = json_object_new_object();
+		json_object_object_add(o, "match_all",
+				       json_object_new_object());
+		json_object_object_add(bool_q, "must_not", o);
+		json_object_put(should);
+	} else {
+		json_object_object_add(bool_q, "should", should);
+		json_object_object_add(bool_q, "minimum_should_match",
+				       json_object_new_int(1));
+	}
+}
+
+/*
+ * The request body. q goes in as agora's words (es_query_words), plain
+ * strings that Elasticsearch only analyses (never query_string, whose
+ * syntax would read quotes, operators and *:*). Facets are terms
+ * aggregations over the query; the category and brand filters are a
+ * post_filter, applied to the hits after the aggregations have counted.
+ */
+static struct json_object *es_search_body(const struct search_query *q,
+					  const struct search_analysis *a,
+					  const int64_t *wt)
+{
+	struct json_object *body = json_object_new_object();
+	struct json_object *bool_q = json_object_new_object();
+	struct json_object *query = json_object_new_object();
+	struct json_object *filter = json_object_new_array();
+	struct json_object *post = json_object_new_array();
+	struct json_object *sort = json_object_new_array();
+	struct json_object *aggs = json_object_new_object();
+	struct json_object *o, *range, *pf;
+	const char *facet[] = { "category", "brand" };
+	bool has_q = q->q && q->q[0];
+	size_t i;
+
+	if (has_q)
+		es_query_words(a, wt, bool_q);
+	json_object_array_add(filter, es_term("status", "ACTIVE"));
+	if (q->min_price >= 0 || q->max_price >= 0) {
+		range = json_object_new_object();
+		if (q->min_price >= 0)
+			json_object_object_add(range, "gte",
+					json_object_new_int64(q->min_price));
+		if (q->max_price >= 0)
+			json_object_object_add(range, "lte",
+					json_object_new_int64(q->max_price));
+		o = json_object_new_object();
+		json_object_object_add(o, "price", range);
+		pf = json_object_new_object();
+		json_object_object_add(pf, "range", o);
+		json_object_array_add(filter, pf);
+	}
+	json_object_object_add(bool_q, "filter", filter);
+	json_object_object_add(query, "bool", bool_q);
+	json_object_object_add(body, "query", query);
+
+	if (q->category)
+		json_object_array_add(post, es_term("category", q->category));
+	if (q->brand)
+		json_object_array_add(post, es_term("brand", q->brand));
+	if (json_object_array_length(post)) {
+		o = json_object_new_object();
+		json_object_object_add(o, "filter", post);
+		pf = json_object_new_object();
+		json_object_object_add(pf, "bool", o);
+		json_object_object_add(body, "post_filter", pf);
+	} else {
+		json_object_put(post);
+	}
+
+	for (i = 0; i < ARRAY_SIZE(facet); i++) {
+		struct json_object *t = json_object_new_object();
+
+		o = json_object_new_object();
+		json_object_object_add(t, "field",
+				       json_object_new_string(facet[i]));
+		json_object_object_add(t, "size",
+				       json_object_new_int(SEARCH_FACET_MAX));
+		json_object_object_add(o, "terms", t);
+		json_object_object_add(aggs, facet[i], o);
+	}
+	json_object_object_add(body, "aggs", aggs);
+
+	/* Ties are broken by id, newest first, as on the database. */
+	switch (q->sort) {
+	case SEARCH_PRICE_ASC:
+		json_object_array_add(sort, es_sort_key("price", "asc"));
+		break;
+	case SEARCH_PRICE_DESC:
+		json_object_array_add(sort, es_sort_key("price", "desc"));
+		break;
+	case SEARCH_RELEVANCE:
+		/* without q, newest first */
+		json_object_array_add(sort, has_q ?
+				      json_object_new_string("_score") :
+				      es_sort_key("created_at", "desc"));
+		break;
+	case SEARCH_NEWEST:
+		json_object_array_add(sort, es_sort_key("created_at", "desc"));
+		break;
+	}
+	json_object_array_add(sort, es_sort_key("id", "desc"));
+	json_object_object_add(body, "sort", sort);
+	json_object_object_add(body, "from", json_object_new_int64(
+				       (q->page - 1) * q->size));
+	json_object_object_add(body, "size", json_object_new_int64(q->size));
+	json_object_object_add(body, "track_total_hits",
+			       json_object_new_boolean(true));
+	return body;
+}
+
+/* The search item from a hit's _source, in the documented key order. */
+static struct json_object *es_item(struct json_object *src)
+{
+	static const char *const fields[] = {
+		"id", "name", "description", "category", "brand", "price",
+		"status", "created_at",
+	};
+	struct json_object *o = json_object_new_object(), *v;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(fields); i++)
+		json_object_object_add(o, fields[i],
+			json_object_object_get_ex(src, fields[i], &v) ?
+			json_object_get(v) : NULL);
+	return o;
+}
+
+static struct json_object *es_facet(struct json_object *aggs,
+				    const char *name)
+{
+	struct json_object *arr = json_object_new_array(), *a, *buckets, *b,
+			   *o, *key;
+	int64_t count;
+	size_t i;
+
+	if (!json_object_object_get_ex(aggs, name, &a) ||
+	    !json_object_object_get_ex(a, "buckets", &buckets) ||
+	    !json_object_is_type(buckets, json_type_array))
+		return arr;
+	for (i = 0; i < json_object_array_length(buckets); i++) {
+		b = json_object_array_get_idx(buckets, i);
+		if (!json_object_object_get_ex(b, "key", &key) ||
+		    !jsonx_get_int(b, "doc_count", &count))
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "value", json_object_get(key));
+		json_object_object_add(o, "count",
+				       json_object_new_int64(count));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static int es_unavailable(struct err *e, const struct err *why)
+{
+	log_msg(LOG_WARN, NULL, "search: %s", why->msg);
+	return err_show(e, ERR_UNAVAILABLE, "Search is unavailable");
+}
+
+static int es_products(struct search *s, const struct search_query *q,
+		       struct json_object **out, struct err *e)
+{
+	struct es_search *x = (struct es_search *)s;
+	struct search_analysis a = SEARCH_ANALYSIS_INIT;
+	struct json_object *req = NULL, *resp = NULL;
+	struct json_object *hits, *arr, *total, *aggs, *items, *facets, *src;
+	struct err ce = ERR_INIT;
+	const char *body;
+	int64_t n = 0, wt[SEARCH_MAX_WORDS];
+	long status;
+	size_t i;
+	int ret = -1;
+
+	*out = NULL;
+	/* The weights of q's words come from the database's vocabulary. */
+	if (q->q && q->q[0]) {
+		search_analyze(&a, q->q, strlen(q->q), SEARCH_MAX_WORDS);
+		if (search_vocab_weights(x->db, &a, wt, e) < 0)
+			goto out;
+	}
+	req = es_search_body(q, &a, wt);
+	body = jsonx_str(req, NULL);
+	es_set_timeout(x->es, x->timeout_ms);
+	if (es_call(x->es, "POST", "/" ES_ALIAS "/_search", body,
+		    strlen(body), false, &status, &resp, &ce) < 0) {
+		es_unavailable(e, &ce);
+		goto out;
+	}
+	items = json_object_new_array();
+	facets = json_object_new_object();
+	*out = json_object_new_object();
+	json_object_object_add(*out, "total", NULL);
+	json_object_object_add(*out, "items", items);
+	json_object_object_add(*out, "facets", facets);
+	if (status == 404 &&
+	    !strcmp(es_error_type(resp), "index_not_found_exception")) {
+		/* Nothing indexed yet (indexd creates the index). */
+		json_object_object_add(*out, "total", json_object_new_int64(0));
+		json_object_object_add(facets, "category",
+				       json_object_new_array());
+		json_object_object_add(facets, "brand",
+				       json_object_new_array());
+		ret = 0;
+		goto out;
+	}
+	if (status != 200) {
+		es_fail(&ce, "_search", status, resp);
+		if (ce.code == ERR_UNAVAILABLE)
+			es_unavailable(e, &ce);
+		else
+			err_set(e, ERR_INTERNAL, "%s", ce.msg);
+		goto fail;
+	}
+	if (!json_object_object_get_ex(resp, "hits", &hits) ||
+	    !json_object_object_get_ex(hits, "total", &total) ||
+	    !jsonx_get_int(total, "value", &n) ||
+	    !json_object_object_get_ex(hits, "hits", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		err_set(e, ERR_INTERNAL, "elasticsearch: _search: no hits");
+		goto fail;
+	}
+	json_object_object_add(*out, "total", json_object_new_int64(n));
+	for (i = 0; i < json_object_array_length(arr); i++)
+		if (json_object_object_get_ex(json_object_array_get_idx(arr, i),
+					      "_source", &src))
+			json_object_array_add(items, es_item(src));
+	json_object_object_get_ex(resp, "aggregations", &aggs);
+	json_object_object_add(facets, "category", es_facet(aggs, "category"));
+	json_object_object_add(facets, "brand", es_facet(aggs, "brand"));
+	ret = 0;
+	goto out;
+fail:
+	json_object_put(*out);
+	*out = NULL;
+out:
+	err_release(&ce);
+	json_object_put(resp);
+	json_object_put(req);
+	search_analysis_release(&a);
+	return ret;
+}
+
+static bool es_health(struct search *s, struct json_object **entry)
+{
+	struct es_search *x = (struct es_search *)s;
+	struct json_object *resp = NULL;
+	struct err e = ERR_INIT;
+	const char *cluster = NULL;
+	long status;
+	bool up = false;
+
+	es_set_timeout(x->es, x->timeout_ms);
+	if (es_call(x->es, "GET", "/_cluster/health", NULL, 0, false, &status,
+		    &resp, &e) == 0 && status == 200)
+		cluster = jsonx_get_str(resp, "status");
+	up = cluster && (!strcmp(cluster, "green") ||
+			 !strcmp(cluster, "yellow"));
+	*entry = json_object_new_object();
+	json_object_object_add(*entry, "status",
+			       json_object_new_string(up ? "up" : "down"));
+	json_object_object_add(*entry, "backend",
+			       json_object_new_string("elasticsearch"));
+	if (cluster)
+		json_object_object_add(*entry, "cluster",
+				       json_object_new_string(cluster));
+	if (!up) {
+		json_object_object_add(*entry, "message",
+				       json_object_new_string("unreachable"));
+		log_msg(LOG_WARN, NULL, "health: elasticsearch: %s",
+			e.msg[0] ? e.msg : cluster ? cluster : "no status");
+	}
+	err_release(&e);
+	json_object_put(resp);
+	return up;
+}
+
+/*
+ * es_bulk_settle: send sb to path until every item is settled. 429 and
+ * 5xx (whole request or items) are retried with capped exponential
+ * backoff; the versions are external, so sending an item twice is
+ * harmless. Any other item error fails the call.
+ */
+static int es_bulk_settle(struct es *es, const char *path,
+			  const struct sbuf *sb, struct err *e)
+{
+	struct json_object *items = NULL, *it;
+	struct err be = ERR_INIT;
+	const char *type, *result;
+	bool retry;
+	size_t i;
+	int try, st, ret = -1;
+	long wait_ms = 100;
+
+	for (try = 0; try < ES_REINDEX_TRIES; try++) {
+		if (try) {
+			struct timespec ts = { wait_ms / 1000,
+					       (wait_ms % 1000) * 1000000L };
+
+			nanosleep(&ts, NULL);
+			wait_ms = wait_ms * 2 > 5000 ? 5000 : wait_ms * 2;
+		}
+		err_release(&be);
+		json_object_put(items);
+		items = NULL;
+		if (es_bulk(es, path, sb, &items, &be) < 0) {
+			if (be.code == ERR_UNAVAILABLE)
+				continue;
+			break;
+		}
+		retry = false;
+		for (i = 0; i < json_object_array_length(items); i++) {
+			it = json_object_array_get_idx(items, i);
+			st = es_item_status(it, &type, &result);
+			if (es_item_settled(st, json_object_object_get_ex(
+						   it, "delete", NULL)))
+				continue;
+			if (st == 429 || st >= 500) {
+				retry = true;
+				continue;
+			}
+			err_set(&be, ERR_INTERNAL, "elasticsearch: _bulk item "
+				"%zu: %d %s", i, st, type);
+			goto out;
+		}
+		if (!retry) {
+			ret = 0;
+			goto out;
+		}
+		err_set(&be, ERR_UNAVAILABLE, "elasticsearch: _bulk items "
+			"still rejected after %d tries", try + 1);
+	}
+out:
+	if (ret < 0)
+		err_set(e, be.code ? be.code : ERR_UNAVAILABLE, "%s", be.msg);
+	err_release(&be);
+	json_object_put(items);
+	return ret;
+}
+
+/* es_next_index: products_v(N+1) after current (NULL: products_v1). */
+static char *es_next_index(const char *current)
+{
+	const char *p = ES_ALIAS "_v";
+	long n = 0;
+
+	if (current && !strncmp(current, p, strlen(p)))
+		n = strtol(current + strlen(p), NULL, 10);
+	if (n < 0 || n >= LONG_MAX - 1)
+		n = 0;
+	return xasprintf("%s%ld", p, n + 1);
+}
+
+/* es_create: create index with the mapping; a leftover of a reindex that
+ * failed half way (it has no alias) is dropped first. */
+static int es_create(struct es *es, const char *index, struct err *e)
+{
+	struct json_object *resp = NULL;
+	char *path = xasprintf("/%s", index);
+	long status;
+	int ret = -1, i;
+
+	for (i = 0; i < 2; i++) {
+		json_object_put(resp);
+		resp = NULL;
+		if (es_call(es, "PUT", path, es_mapping_json,
+			    sizeof(es_mapping_json) - 1, false, &status, &resp,
+			    e) < 0)
+			goto out;
+		if (status == 200) {
+			ret = 0;
+			goto out;
+		}
+		if (i || status != 400 ||
+		    strcmp(es_error_type(resp),
+			   "resource_already_exists_exception"))
+			break;
+		json_object_put(resp);
+		resp = NULL;
+		if (es_call(es, "DELETE", path, NULL, 0, false, &status, &resp,
+			    e) < 0)
+			goto out;
+	}
+	es_fail(e, "create index", status, resp);
+out:
+	json_object_put(resp);
+	free(path);
+	return ret;
+}
+
+static int es_simple(struct es *es, const char *method, const char *path,
+		     const char *body, struct err *e)
+{
+	struct json_object *resp = NULL;
+	long status;
+	int ret = -1;
+
+	if (es_call(es, method, path, body, body ? strlen(body) : 0, false,
+		    &status, &resp, e) < 0)
+		return -1;
+	if (status >= 200 && status < 300)
+		ret = 0;
+	else
+		es_fail(e, path, status, resp);
+	json_object_put(resp);
+	return ret;
+}
+
+/*
+ * The outbox position before the rows are read: on PostgreSQL the oldest
+ * transaction still running (every older one is visible to the reads
+ * that follow), on SQLite the last seq.
+ */
+static int es_outbox_mark(struct db *db, char **mark, struct err *e)
+{
+	struct db_res *res = NULL;
+
+	if (db_query(db, &res, db_dialect(db) == DB_POSTGRES ?
+		     "SELECT pg_snapshot_xmin(pg_current_snapshot())::text" :
+		     "SELECT coalesce(max(seq), 0) FROM outbox",
+		     DB_NOARGS, e) < 0)
+		return -1;
+	*mark = xstrdup(db_res_str(res, 0, 0));
+	db_res_free(res);
+	return 0;
+}
+
+/*
+ * Product events that may have been applied to the old index while the
+ * new one was loading, applied again through the alias, now on the new
+ * index. External versions make the replay harmless where it repeats.
+ */
+static int es_replay(struct es_search *x, const char *mark, struct err *e)
+{
+	bool pg = db_dialect(x->db) == DB_POSTGRES;
+	struct db_res *res = NULL;
+	struct sbuf sb = SBUF_INIT;
+	int64_t after = 0;
+	size_t i, n;
+	int ret = -1;
+
+	for (;;) {
+		if (db_query(x->db, &res, pg ?
+			     "SELECT seq, type, payload FROM outbox WHERE "
+			     "txid >= $1::xid8 AND seq > $2 AND aggregatetype "
+			     "= 'product' ORDER BY seq LIMIT $3" :
+			     "SELECT seq, type, payload FROM outbox WHERE "
+			     "seq > $1 AND seq > $2 AND aggregatetype = "
+			     "'product' ORDER BY seq LIMIT $3",
+			     DB_ARGS(DB_S(mark), DB_I(after),
+				     DB_I(ES_REINDEX_BATCH)), e) < 0)
+			goto out;
+		n = db_res_rows(res);
+		if (!n)
+			break;
+		sbuf_reset(&sb);
+		for (i = 0; i < n; i++) {
+			struct err ee = ERR_INIT;
+
+			/* A malformed event is indexd's to record. */
+			if (search_es_bulk_event(&sb, NULL,
+						 db_res_str(res, i, 1),
+						 db_res_str(res, i, 2),
+						 &ee) < 0)
+				log_msg(LOG_WARN, NULL,
+					"reindex: outbox %s: %s",
+					db_res_str(res, i, 0), ee.msg);
+			err_release(&ee);
+		}
+		after = db_res_int(res, n - 1, 0);
+		db_res_free(res);
+		res = NULL;
+		if (sb.len && es_bulk_settle(x->es, "/_bulk?require_alias=true",
+					     &sb, e) < 0)
+			goto out;
+		if (n < ES_REINDEX_BATCH)
+			break;
+	}
+	ret = 0;
+out:
+	if (res)
+		db_res_free(res);
+	sbuf_release(&sb);
+	return ret;
+}
+
+/* es_load: stream the ACTIVE products into index, keyset-paginated on id
+ * so that memory stays one batch whatever the row count. */
+static int es_load(struct es_search *x, const char *index,
+		   search_progress_fn progress, void *ctx, int64_t *done,
+		   struct err *e)
+{
+	struct db_res *res = NULL;
+	struct sbuf sb = SBUF_INIT;
+	struct json_object *doc;
+	char *path = xasprintf("/%s/_bulk", index);
+	int64_t total, after = 0;
+	size_t i, n;
+	int ret = -1;
+
+	*done = 0;
+	if (db_query(x->db, &res, "SELECT count(*) FROM products WHERE "
+		     "status = 'ACTIVE'", DB_NOARGS, e) < 0)
+		goto out;
+	total = db_res_int(res, 0, 0);
+	db_res_free(res);
+	res = NULL;
+	for (;;) {
+		if (db_query(x->db, &res, "SELECT " SEARCH_DOC_COLUMNS
+			     ", version FROM products WHERE status = 'ACTIVE' "
+			     "AND id > $1 ORDER BY id LIMIT $2",
+			     DB_ARGS(DB_I(after), DB_I(ES_REINDEX_BATCH)),
+			     e) < 0)
+			goto out;
+		n = db_res_rows(res);
+		if (!n)
+			break;
+		sbuf_reset(&sb);
+		for (i = 0; i < n; i++) {
+			doc = search_doc(res, i);
+			es_bulk_index(&sb, index, db_res_int(res, i, 0),
+				      db_res_int(res, i, 8), doc);
+			json_object_put(doc);
+		}
+		after = db_res_int(res, n - 1, 0);
+		db_res_free(res);
+		res = NULL;
+		if (es_bulk_settle(x->es, path, &sb, e) < 0)
+			goto out;
+		*done += (int64_t)n;
+		if (progress)
+			progress(ctx, *done, total > *done ? total : *done);
+		if (n < ES_REINDEX_BATCH)
+			break;
+	}
+	ret = 0;
+out:
+	if (res)
+		db_res_free(res);
+	sbuf_release(&sb);
+	free(path);
+	return ret;
+}
+
+static int es_reindex(struct search *s, search_progress_fn progress,
+		      void *ctx, struct json_object **out, struct err *e)
+{
+	struct es_search *x = (struct es_search *)s;
+	struct sbuf sb = SBUF_INIT;
+	char *old = NULL, *next = NULL, *mark = NULL, *path = NULL;
+	double t0 = es_ms();
+	int64_t done = 0;
+	bool created = false;
+	int ret = -1;
+
+	*out = NULL;
+	/* Bulk requests and index creation take longer than a search. */
+	es_set_timeout(x->es, x->timeout_ms * 10);
+	if (es_alias_index(x->es, &old, e) < 0)
+		goto out;
+	next = es_next_index(old);
+	if (es_outbox_mark(x->db, &mark, e) < 0 ||
+	    es_create(x->es, next, e) < 0)
+		goto out;
+	created = true;
+	if (es_load(x, next, progress, ctx, &done, e) < 0)
+		goto out;
+	path = xasprintf("/%s/_refresh", next);
+	if (es_simple(x->es, "POST", path, NULL, e) < 0)
+		goto out;
+	/* One _aliases call: readers see the old index or the new one,
+	 * never neither. */
+	sbuf_addstr(&sb, "{\"actions\":[");
+	if (old) {
+		sbuf_addstr(&sb, "{\"remove\":{\"index\":");
+		sbuf_add_json_str(&sb, old);
+		sbuf_addstr(&sb, ",\"alias\":\"" ES_ALIAS "\"}},");
+	}
+	sbuf_addstr(&sb, "{\"add\":{\"index\":");
+	sbuf_add_json_str(&sb, next);
+	sbuf_addstr(&sb, ",\"alias\":\"" ES_ALIAS "\"}}]}");
+	if (es_simple(x->es, "POST", "/_aliases", sb.buf, e) < 0)
+		goto out;
+	created = false;
+	if (es_replay(x, mark, e) < 0 ||
+	    es_simple(x->es, "POST", "/" ES_ALIAS "/_refresh", NULL, e) < 0)
+		goto out;
+	if (old) {
+		free(path);
+		path = xasprintf("/%s", old);
+		if (es_simple(x->es, "DELETE", path, NULL, e) < 0)
+			log_msg(LOG_WARN, NULL, "reindex: %s stays: %s", old,
+				e->msg);
+		err_release(e);
+	}
+	*out = json_object_new_object();
+	json_object_object_add(*out, "indexed", json_object_new_int64(done));
+	json_object_object_add(*out, "index", json_object_new_string(next));
+	json_object_object_add(*out, "tookMs", json_object_new_int64(
+				       (int64_t)(es_ms() - t0)));
+	ret = 0;
+out:
+	if (created) {
+		/* The new index never went live: drop it, best effort. */
+		struct err de = ERR_INIT;
+
+		free(path);
+		path = xasprintf("/%s", next);
+		es_simple(x->es, "DELETE", path, NULL, &de);
+		err_release(&de);
+	}
+	if (ret < 0 && e->code == ERR_UNAVAILABLE) {
+		struct err why = *e;
+
+		why.list = NULL;
+		why.nlist = 0;
+		err_release(e);
+		es_unavailable(e, &why);
+	}
+	es_set_timeout(x->es, x->timeout_ms);
+	sbuf_release(&sb);
+	free(path);
+	free(mark);
+	free(next);
+	free(old);
+	return ret;
+}
+
+static void es_search_free(struct search *s)
+{
+	struct es_search *x = (struct es_search *)s;
+
+	es_free(x->es);
+	free(x);
+}
+
+static const struct search_ops es_ops = {
+	"elasticsearch", es_products, es_health, es_reindex, es_search_free,
+};
+
+int search_es_open(struct search **out, const struct cfg *c, struct db *db,
+		   struct err *e)
+{
+	struct es_search *x;
+	struct es *es;
+
+	*out = NULL;
+	if (es_open(&es, c->elasticsearch_node, c->es_timeout_ms, e) < 0)
+		return -1;
+	x = xcalloc(1, sizeof(*x));
+	x->base.ops = &es_ops;
+	x->es = es;
+	x->db = db;
+	x->timeout_ms = c->es_timeout_ms;
+	*out = &x->base;
+	return 0;
+}
