@@ -48,8 +48,7 @@ int auth_require(struct req *r)
 	res = NULL;
 	ret = 0;
 out:
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	err_release(&e);
 	return ret;
 }

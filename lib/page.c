@@ -59,9 +59,7 @@ int page_list(struct req *r, int64_t def_size, const char *count_sql,
 	ret = page_answer(r, cnt, res, item);
 out:
 	db_rollback(r->env->db);
-	if (res)
-		db_res_free(res);
-	if (cnt)
-		db_res_free(cnt);
+	db_res_free(res);
+	db_res_free(cnt);
 	return ret;
 }

@@ -862,8 +862,7 @@ static int es_load(struct es_search *x, const char *index,
 	}
 	ret = 0;
 out:
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	sbuf_release(&sb);
 	free(path);
 	return ret;
