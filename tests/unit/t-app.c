@@ -1,11 +1,18 @@
 /* t-app.c: what app_init opens for a process and hands its requests
- * (struct req_env), app_of, and the search opened once on first use. */
+ * (struct req_env), app_of, the search opened once on first use; and a
+ * responder's process run as plain CGI: one request routed and answered
+ * on stdout with agora's headers, the JSON 404, and a configuration that
+ * stops the start. */
 #include "common.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "jsonx.h"
+#include "sbuf.h"
 #include "tap.h"
 #include "testdb.h"
 
@@ -25,7 +32,7 @@ static int wr(void *ctx, const char *buf, int n)
 	return 0;
 }
 
-int main(void)
+static void test_env(void)
 {
 	static const char secret[] = "0123456789abcdef0123456789abcdef";
 	const char *vars[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/", NULL };
@@ -73,5 +80,120 @@ int main(void)
 	err_release(&e);
 	testdb_sqlite_unlink(path);
 	free(path);
+}
+
+static int hello(struct req *r)
+{
+	struct json_object *o = json_object_new_object();
+	struct db_res *res = NULL;
+
+	/* One statement through the database the app opened for r. */
+	if (db_query(r->env->db, &res, "SELECT 'world'", DB_NOARGS,
+		     &r->err) < 0) {
+		json_object_put(o);
+		return -1;
+	}
+	json_object_object_add(o, "hello",
+			       json_object_new_string(db_res_str(res, 0, 0)));
+	db_res_free(res);
+	return req_json(r, 200, o);
+}
+
+static const struct route routes[] = {
+	{ "GET", "/api/t/hello", hello, 0 },
+	{ "GET", "/api/t/secret", hello, ROUTE_AUTH },
+	{ NULL, NULL, NULL, 0 },
+};
+
+/*
+ * Run app_main in a child with the environment below plus uri as the
+ * request (GET); its stdout into out, its exit status returned. stdin is
+ * /dev/null, not a socket: libfcgi takes the process for plain CGI.
+ */
+static int run(const char *db_url, const char *jwt, const char *uri,
+	       unsigned flags, struct sbuf *out)
+{
+	int fds[2], status = -1;
+	char buf[4096];
+	ssize_t n;
+	pid_t pid;
+
+	sbuf_reset(out);
+	if (pipe(fds) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(fds[1], 1);
+		dup2(null, 2);
+		close(fds[0]);
+		setenv("AGORA_ENV_FILE", "", 1);
+		setenv("DATABASE_URL", db_url, 1);
+		if (jwt)
+			setenv("JWT_SECRET", jwt, 1);
+		else
+			unsetenv("JWT_SECRET");
+		unsetenv("REDIS_HOST");
+		unsetenv("METRICS_FILE");
+		setenv("REQUEST_METHOD", "GET", 1);
+		setenv("REQUEST_URI", uri, 1);
+		_exit(app_main("t-app", routes, flags));
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], buf, sizeof(buf))) > 0)
+		sbuf_add(out, buf, (size_t)n);
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	sbuf_addch(out, '\0');
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static void test_cgi(void)
+{
+	char *path = testdb_sqlite_path("app-cgi");
+	char *url = xasprintf("file:%s", path);
+	const char *jwt = "a-secret-of-at-least-thirty-two-bytes!!";
+	struct sbuf out = SBUF_INIT;
+
+	is_int(run(url, jwt, "/api/t/hello?x=1", CFG_NEED_JWT, &out), 0,
+	       "CGI: one request, exit 0");
+	ok(!strncmp(out.buf, "Status: 200 OK\r\n", 16), "200");
+	ok(strstr(out.buf, "\r\nContent-Type: application/json") != NULL,
+	   "JSON");
+	ok(strstr(out.buf, "\r\nX-Request-Id: ") != NULL, "a request id");
+	ok(strstr(out.buf, "\r\nServer-Timing: sql;desc=\"1\"") != NULL,
+	   "Server-Timing counts the handler's statement");
+	ok(strstr(out.buf, "\r\n\r\n{\"hello\":\"world\"}") != NULL,
+	   "the handler's body, through the app's database");
+
+	run(url, jwt, "/api/t/nope", CFG_NEED_JWT, &out);
+	ok(strstr(out.buf, "Status: 404") && strstr(out.buf,
+	   "{\"statusCode\":404,\"message\":\"Cannot GET /api/t/nope\","
+	   "\"error\":\"Not Found\"}"), "no route: NestJS's 404");
+
+	run(url, jwt, "/api/t/secret", CFG_NEED_JWT, &out);
+	ok(strstr(out.buf, "Status: 401") != NULL,
+	   "ROUTE_AUTH without a token: 401");
+
+	ok(run(url, NULL, "/api/t/hello", CFG_NEED_JWT, &out) != 0,
+	   "JWT_SECRET required and unset: the start fails");
+	is_str(out.buf, "", "... answering nothing");
+	is_int(run(url, NULL, "/api/t/hello", 0, &out), 0,
+	       "a responder that needs no JWT_SECRET starts without it");
+	ok(run("mysql://nowhere", jwt, "/api/t/hello", 0, &out) != 0,
+	   "an unknown DATABASE_URL stops the start");
+
+	sbuf_release(&out);
+	testdb_sqlite_unlink(path);
+	free(url);
+	free(path);
+}
+
+int main(void)
+{
+	test_env();
+	test_cgi();
 	return done_testing();
 }
