@@ -961,7 +961,7 @@ static void es_search_free(struct search *s)
 }
 
 static const struct search_ops es_ops = {
-	"elasticsearch", es_products, es_health, es_reindex, es_search_free,
+	es_products, es_health, es_reindex, es_search_free,
 };
 
 int search_es_open(struct search **out, const struct cfg *c, struct db *db,

@@ -507,7 +507,7 @@ static void fts_free(struct search *s)
 }
 
 static const struct search_ops fts_ops = {
-	"database", fts_products, fts_health, fts_reindex, fts_free,
+	fts_products, fts_health, fts_reindex, fts_free,
 };
 
 int search_fts_open(struct search **out, const struct cfg *c, struct db *db,

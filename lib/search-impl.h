@@ -13,7 +13,6 @@
  * back to it. The contracts are those of the matching search.h calls.
  */
 struct search_ops {
-	const char *name;	/* "database" or "elasticsearch" */
 	int (*products)(struct search *s, const struct search_query *q,
 			struct json_object **out, struct err *e);
 	bool (*health)(struct search *s, struct json_object **entry);
