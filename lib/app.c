@@ -8,6 +8,7 @@
 #include "app.h"
 #include "cors.h"
 #include "log.h"
+#include "signals.h"
 
 extern char **environ;
 
@@ -20,20 +21,6 @@ static void app_on_term(int sig)
 	/* Makes FCGX_Accept_r return instead of waiting for the next request;
 	 * the request in hand is finished first. */
 	FCGX_ShutdownPending();
-}
-
-static void app_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = app_on_term;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a blocking accept() must return EINTR on SIGTERM. */
-	sa.sa_flags = 0;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 static void app_metrics_open(struct app *app)
@@ -201,7 +188,8 @@ int app_serve(struct app *app, const struct route *routes)
 		app_handle(app, routes, environ, &io);
 		return 0;
 	}
-	app_signals();
+	/* A waiting accept() returns at once on SIGTERM. */
+	signals_on_stop(app_on_term);
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0)
 		die("%s: cannot initialise FastCGI", app->name);
 	io.read = fcgi_read;

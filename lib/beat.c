@@ -4,29 +4,11 @@
 #include <unistd.h>
 
 #include "beat.h"
+#include "clock.h"
 #include "log.h"
 
 /* Rows older than this belong to instances long gone. */
 #define BEAT_FORGET_S 86400
-
-static long ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - t->tv_sec) * 1000 +
-	       (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
-/* The UTC time secs_ago seconds ago, in db_now()'s format. */
-static void beat_time_ago(char buf[32], long secs_ago)
-{
-	time_t t = time(NULL) - secs_ago;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-}
 
 void beat_init(struct beat *b, struct db *db, const char *daemon)
 {
@@ -64,7 +46,7 @@ static int beat_write(struct beat *b, struct err *e)
 		return -1;
 	if (b->written)
 		return 0;
-	beat_time_ago(old, BEAT_FORGET_S);
+	clock_ago(old, BEAT_FORGET_S);
 	return db_query(b->db, NULL,
 			"DELETE FROM daemon_heartbeats WHERE daemon = $1 AND "
 			"seen_at < $2",
@@ -75,10 +57,11 @@ void beat_tick(struct beat *b)
 {
 	struct err e = ERR_INIT;
 
-	if (!b->db ||
-	    (b->last.tv_sec && ms_since(&b->last) < BEAT_INTERVAL_MS))
+	double now = clock_ms();
+
+	if (!b->db || (b->last > 0 && now - b->last < BEAT_INTERVAL_MS))
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &b->last);
+	b->last = now;
 	if (beat_write(b, &e) < 0) {
 		if (!b->failing)
 			log_msg(LOG_WARN, NULL, "heartbeat: %s (retrying every "

@@ -26,7 +26,7 @@ struct beat {
 	char instance[96];
 	char position[160];
 	char started[32];
-	struct timespec last;	/* last write attempt, CLOCK_MONOTONIC */
+	double last;		/* last write attempt, clock_ms(); 0: none */
 	bool written;		/* one write done since beat_init */
 	bool failing;		/* the last write failed (logged once) */
 };

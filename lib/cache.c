@@ -11,6 +11,7 @@
 #include <hiredis/hiredis.h>
 
 #include "cache.h"
+#include "clock.h"
 #include "log.h"
 
 /* One memory entry: in its hash chain and in the LRU list (head = most
@@ -47,14 +48,6 @@ struct cache {
 	size_t count, max;
 	struct cache_entry *head, *tail;
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /*
  * The generations: GEN_SLOTS counters, a key's being the one its hash
@@ -253,7 +246,7 @@ static int mem_get(struct cache *c, const char *key, struct sbuf *out,
 
 	if (!en)
 		return 0;
-	if (en->gen != gen || now_ms() >= en->expires) {
+	if (en->gen != gen || clock_ms() >= en->expires) {
 		mem_remove(c, en);
 		return 0;
 	}
@@ -284,7 +277,7 @@ static void mem_set(struct cache *c, const char *key, const void *val,
 	}
 	en->val = xmemdupz(val, len);
 	en->len = len;
-	en->expires = now_ms() + life_ms;
+	en->expires = clock_ms() + life_ms;
 	en->gen = gen;
 	lru_push(c, en);
 }
@@ -311,7 +304,7 @@ static int redis_fail(struct cache *c, const char *what, struct err *e)
 		redisFree(c->rc);
 		c->rc = NULL;
 	}
-	c->retry_at = now_ms() + CACHE_RETRY_MS;
+	c->retry_at = clock_ms() + CACHE_RETRY_MS;
 	/* Once per failure, not once per skipped call. */
 	log_msg(LOG_WARN, NULL, "cache: %s; Redis left alone for %d ms",
 		e->msg, CACHE_RETRY_MS);
@@ -324,7 +317,7 @@ static int redis_ready(struct cache *c, struct err *e)
 
 	if (c->rc)
 		return 0;
-	if (now_ms() < c->retry_at)
+	if (clock_ms() < c->retry_at)
 		return err_set(e, ERR_UNAVAILABLE,
 			       "redis %s:%d: skipped after a recent failure",
 			       c->host, c->port);

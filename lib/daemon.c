@@ -7,6 +7,7 @@
 #include "beat.h"
 #include "daemon.h"
 #include "log.h"
+#include "signals.h"
 
 volatile sig_atomic_t daemon_stopping;
 
@@ -52,18 +53,12 @@ struct db *daemon_start(int argc, char **argv, const char *name,
 {
 	struct db_opts opts = { 0 };
 	struct err e = ERR_INIT;
-	struct sigaction sa;
 	struct db *db = NULL;
 
 	daemon_args(argc, argv, name);
 	cfg_load_or_die(c, 0, name);
 	log_init(name, c->log_level);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = daemon_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	signals_on_stop(daemon_on_signal);
 	opts.statement_timeout = c->db_statement_timeout;
 	if (db_open(&db, c->database_url, &opts, &e) < 0 && !db)
 		die("%s: %s", name, e.msg);

@@ -9,6 +9,7 @@
 #include "jobs.h"
 #include "log.h"
 
+#include "signals.h"
 /* How long `agora batch` and `agora cron --once` wait for another runner
  * to finish before giving up. */
 #define BATCH_LOCK_WAIT_MS 30000
@@ -184,19 +185,6 @@ static int cron_tick(struct jobs_env *env, struct jobs_entry *ents, size_t n,
 	return 0;
 }
 
-static void cron_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = cron_on_term;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: the sleep between ticks ends at once. */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 static const char cron_usage[] =
 	"usage: agora cron [--once] [--now YYYY-MM-DDTHH:MM]\n"
 	"                  [--schedule 'MIN HOUR MDAY MON WDAY job [args]']...\n"
@@ -260,7 +248,8 @@ int cmd_cron(int argc, char **argv)
 		}
 
 	env_open(&env, &c, "cron");
-	cron_signals();
+	/* The sleep between ticks ends at once on SIGTERM. */
+	signals_on_stop(cron_on_term);
 	log_msg(LOG_INFO, NULL, "cron: %zu entr%s, %s", n, n == 1 ? "y" : "ies",
 		once ? "once" : "until SIGTERM");
 	ret = 0;

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "sbuf.h"
 #include "search.h"
@@ -324,14 +325,6 @@ out:
 	return ret;
 }
 
-static double seed_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static const char seed_usage[] =
 	"usage: agora seed --products N [--seed S]\n"
 	"\n"
@@ -402,12 +395,12 @@ int cmd_seed(int argc, char **argv)
 		return cmd_usage_error(seed_usage, "seed: --products is "
 				       "required");
 	db = cmd_setup(&c, "seed");
-	t0 = seed_ms();
+	t0 = clock_ms();
 	if (seed_products(db, n, seed, isatty(STDERR_FILENO), &e) < 0) {
 		fprintf(stderr, "agora seed: %s\n", e.msg);
 		goto out;
 	}
-	ms = seed_ms() - t0;
+	ms = clock_ms() - t0;
 	printf("agora: %" PRId64 " products seeded in %.0f ms (%.0f rows/s)\n",
 	       n, ms, ms > 0 ? n * 1000.0 / ms : 0.0);
 	if (c.elasticsearch_node[0])
