@@ -3,7 +3,6 @@
 
 #include "beat.h"
 #include "db.h"
-#include "migrate.h"
 #include "tap.h"
 #include "testdb.h"
 
@@ -43,10 +42,12 @@ static void sql(struct db *db, const char *q)
 	err_release(&e);
 }
 
-static void battery(struct db *db, const char *tag)
+static void battery(struct db *db, const char *url, const char *tag)
 {
 	struct beat b, other;
 	char *pos = NULL;
+
+	(void)url;
 
 	is_int(age_of(db, "notifyd", &pos), -1, "%s: never seen: age -1", tag);
 	is_str(pos, "", "%s: ... and no position", tag);
@@ -96,49 +97,8 @@ static void battery(struct db *db, const char *tag)
 	       "%s: other daemons are apart", tag);
 }
 
-static void test_sqlite(void)
-{
-	struct db *db = NULL;
-	struct err e = ERR_INIT;
-	char *path = testdb_sqlite_path("beat");
-	char *url = xasprintf("file:%s", path);
-
-	if (!db_open(&db, url, NULL, &e) && !migrate_run(db, NULL, &e))
-		battery(db, "sqlite");
-	else
-		ok(0, "sqlite: open and migrate: %s", e.msg);
-	err_release(&e);
-	db_free(db);
-	testdb_sqlite_unlink(path);
-	free(url);
-	free(path);
-}
-
-static void test_pg(void)
-{
-	struct db *admin = testdb_pg_admin(), *db = NULL;
-	struct err e = ERR_INIT;
-	char *url;
-
-	if (!admin)
-		return;
-	if ((url = testdb_pg_create(admin, "beat"))) {
-		if (!db_open(&db, url, NULL, &e) &&
-		    !migrate_run(db, NULL, &e))
-			battery(db, "pg");
-		else
-			ok(0, "pg: open and migrate: %s", e.msg);
-		err_release(&e);
-		db_free(db);
-		free(url);
-		testdb_pg_drop(admin, "beat");
-	}
-	db_free(admin);
-}
-
 int main(void)
 {
-	test_sqlite();
-	test_pg();
+	testdb_run("beat", battery);
 	return done_testing();
 }

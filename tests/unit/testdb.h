@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "migrate.h"
 #include "tap.h"
 
 /* testdb_sqlite_path: "$TMPDIR/agora-t-TAG-PID.db" (caller frees). */
@@ -102,6 +103,50 @@ static inline void testdb_pg_drop(struct db *admin, const char *tag)
 	   e.code ? ": " : "", e.msg);
 	free(sql);
 	err_release(&e);
+}
+
+/*
+ * testdb_run: battery(db, url, dialect) on a fresh migrated SQLite file,
+ * then on a fresh migrated PostgreSQL database when AGORA_TEST_PG_URL is
+ * set (testdb_pg_admin says what happens when it is not). dialect is
+ * "sqlite" or "pg", for the test names; url lets a battery open more
+ * connections to the same database. tag names the throwaway files and
+ * databases.
+ */
+static inline void testdb_run(const char *tag,
+			      void (*battery)(struct db *db, const char *url,
+					      const char *dialect))
+{
+	struct db *admin, *db = NULL;
+	struct err e = ERR_INIT;
+	char *path = testdb_sqlite_path(tag);
+	char *url = xasprintf("file:%s", path);
+
+	if (!db_open(&db, url, NULL, &e) && !migrate_run(db, NULL, &e))
+		battery(db, url, "sqlite");
+	else
+		ok(0, "sqlite: open and migrate: %s", e.msg);
+	err_release(&e);
+	db_free(db);
+	db = NULL;
+	testdb_sqlite_unlink(path);
+	free(url);
+	free(path);
+
+	if (!(admin = testdb_pg_admin()))
+		return;
+	if ((url = testdb_pg_create(admin, tag))) {
+		if (!db_open(&db, url, NULL, &e) &&
+		    !migrate_run(db, NULL, &e))
+			battery(db, url, "pg");
+		else
+			ok(0, "pg: open and migrate: %s", e.msg);
+		err_release(&e);
+		db_free(db);
+		free(url);
+		testdb_pg_drop(admin, tag);
+	}
+	db_free(admin);
 }
 
 #endif
