@@ -1,10 +1,7 @@
-/* jobs.c: the batch jobs, the cron table and the lock that serializes them. */
+/* jobs.c: the batch jobs, the cron table and its claims. */
 #include "common.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
+#include "clock.h"
 #include "issue.h"
 #include "jobs.h"
 #include "log.h"
@@ -380,119 +377,7 @@ bool jobs_entry_due(const struct jobs_entry *en, const struct tm *tm)
 	       ((en->mon >> (tm->tm_mon + 1)) & 1) && day;
 }
 
-/* ---- the lock ------------------------------------------------------------ */
-
-/* An arbitrary constant shared by every agora runner: "agora" in ASCII. */
-#define JOBS_PG_LOCK "418430399073"
-
-/* The SQLite database file named by a "file:" URL or a plain path, or
- * NULL for an in-memory database. */
-static char *lite_path(const char *url)
-{
-	const char *p = url, *q;
-	size_t len;
-
-	if (!strncmp(p, "file:", 5)) {
-		p += 5;
-		if (!strncmp(p, "//", 2)) {
-			/* file:///abs or file://localhost/abs */
-			p += 2;
-			p = strchr(p, '/');
-			if (!p)
-				return NULL;
-		}
-	}
-	q = strchr(p, '?');
-	if (!*p || *p == ':' || q == p)
-		return NULL;
-	len = q ? (size_t)(q - p) : strlen(p);
-	return xasprintf("%.*s.jobs.lock", (int)len, p);
-}
-
-static int lite_try(struct jobs_lock *lk, const char *path, struct err *e)
-{
-	if (lk->fd < 0) {
-		lk->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (lk->fd < 0)
-			return err_set(e, ERR_INTERNAL, "%s: %s", path,
-				       strerror(errno));
-	}
-	if (flock(lk->fd, LOCK_EX | LOCK_NB) == 0)
-		return 0;
-	if (errno == EWOULDBLOCK)
-		return 1;
-	return err_set(e, ERR_INTERNAL, "flock %s: %s", path, strerror(errno));
-}
-
-static int pg_try(struct jobs_env *env, struct err *e)
-{
-	struct db_res *res;
-	const char *v;
-	int ret;
-
-	if (db_query(env->db, &res,
-		     "SELECT pg_try_advisory_lock(" JOBS_PG_LOCK ")",
-		     DB_NOARGS, e) < 0)
-		return -1;
-	v = db_res_str(res, 0, 0);
-	ret = v && !strcmp(v, "t") ? 0 : 1;
-	db_res_free(res);
-	return ret;
-}
-
-int jobs_lock_take(struct jobs_env *env, struct jobs_lock *lk, int wait_ms,
-		   struct err *e)
-{
-	char *path = NULL;
-	int waited = 0, ret;
-
-	lk->fd = -1;
-	lk->held = false;
-	if (db_dialect(env->db) == DB_SQLITE) {
-		path = lite_path(env->cfg->database_url);
-		if (!path) {
-			/* An in-memory database lives in one process. */
-			lk->held = true;
-			return 0;
-		}
-	}
-	for (;;) {
-		ret = path ? lite_try(lk, path, e) : pg_try(env, e);
-		if (ret != 1 || waited >= wait_ms)
-			break;
-		usleep(100 * 1000);
-		waited += 100;
-	}
-	free(path);
-	if (ret == 0)
-		lk->held = true;
-	else if (lk->fd >= 0) {
-		close(lk->fd);
-		lk->fd = -1;
-	}
-	return ret;
-}
-
-void jobs_lock_release(struct jobs_env *env, struct jobs_lock *lk)
-{
-	struct err e = ERR_INIT;
-
-	if (!lk->held)
-		return;
-	if (lk->fd >= 0) {
-		/* closing the file drops the flock */
-		close(lk->fd);
-		lk->fd = -1;
-	} else if (db_dialect(env->db) == DB_POSTGRES &&
-		   db_query(env->db, NULL,
-			    "SELECT pg_advisory_unlock(" JOBS_PG_LOCK ")",
-			    DB_NOARGS, &e) < 0) {
-		/* a lost session has dropped the lock already */
-		log_msg(LOG_WARN, NULL, "jobs: unlock: %s", e.msg);
-	}
-	err_release(&e);
-	lk->held = false;
-}
+/* ---- the claims --------------------------------------------------------- */
 
 int jobs_claim(struct jobs_env *env, const char *name, const char *slot,
 	       struct err *e)

@@ -1,4 +1,4 @@
-/* jobs.h: the batch jobs, their schedule, and the one-runner lock. */
+/* jobs.h: the batch jobs, their schedule and its claims. */
 #ifndef AGORA_JOBS_H
 #define AGORA_JOBS_H
 
@@ -63,26 +63,10 @@ void jobs_entry_release(struct jobs_entry *en);
 bool jobs_entry_due(const struct jobs_entry *en, const struct tm *tm);
 
 /*
- * The jobs lock: one runner (agora batch or agora cron) at a time. On
- * PostgreSQL a session advisory lock; on SQLite flock() on a file next to
- * the database ("<database>.jobs.lock").
- */
-struct jobs_lock {
-	int fd;			/* SQLite: the lock file; -1: not held */
-	bool held;
-};
-
-/* jobs_lock_take: try for up to wait_ms (0: once). Returns 0 when taken,
- * 1 when another runner holds it, -1 with e set on an error. */
-int jobs_lock_take(struct jobs_env *env, struct jobs_lock *lk, int wait_ms,
-		   struct err *e);
-/* jobs_lock_release: give it back; safe when not held. */
-void jobs_lock_release(struct jobs_env *env, struct jobs_lock *lk);
-
-/*
- * jobs_claim: under the lock, record that the entry `name` runs for
- * `slot` ("YYYY-MM-DDTHH:MM"). Returns 1 when it is now claimed, 0 when
- * it already ran for that slot (another runner did it), -1 with e set.
+ * jobs_claim: under the jobs lock (lock.h), record that the entry `name`
+ * runs for `slot` ("YYYY-MM-DDTHH:MM"). Returns 1 when it is now claimed,
+ * 0 when it already ran for that slot (another runner did it), -1 with e
+ * set.
  */
 int jobs_claim(struct jobs_env *env, const char *name, const char *slot,
 	       struct err *e);

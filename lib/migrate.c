@@ -1,5 +1,6 @@
 /* migrate.c: apply the embedded SQL migrations in order, once each. */
 #include "common.h"
+#include "lock.h"
 #include "migrate.h"
 
 /*
@@ -10,9 +11,6 @@
  * finds the version recorded and skips it. Migration files therefore must
  * not contain BEGIN/COMMIT themselves.
  */
-
-/* "agora" in ASCII: the key of the advisory lock */
-#define MIGRATE_LOCK_SQL "SELECT pg_advisory_xact_lock(418347184737)"
 
 static int migrate_lock(struct db *db, struct err *e)
 {
@@ -25,7 +23,7 @@ static int migrate_lock(struct db *db, struct err *e)
 	 * transaction. */
 	if (db_query(db, NULL, "SET LOCAL statement_timeout = 0", DB_NOARGS,
 		     e) ||
-	    db_query(db, NULL, MIGRATE_LOCK_SQL, DB_NOARGS, e)) {
+	    lock_xact(db, LOCK_MIGRATE, e)) {
 		db_rollback(db);
 		return -1;
 	}

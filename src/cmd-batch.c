@@ -7,9 +7,10 @@
 
 #include "cmd.h"
 #include "jobs.h"
+#include "lock.h"
 #include "log.h"
-
 #include "signals.h"
+
 /* How long `agora batch` and `agora cron --once` wait for another runner
  * to finish before giving up. */
 #define BATCH_LOCK_WAIT_MS 30000
@@ -70,7 +71,7 @@ int cmd_batch(int argc, char **argv)
 {
 	const struct job *j;
 	struct jobs_env env;
-	struct jobs_lock lk;
+	struct lock lk = LOCK_INIT;
 	struct err e = ERR_INIT;
 	struct cfg c;
 	int ret = 1, rc;
@@ -90,7 +91,8 @@ int cmd_batch(int argc, char **argv)
 		return 0;
 	}
 	env_open(&env, &c, "batch");
-	rc = jobs_lock_take(&env, &lk, BATCH_LOCK_WAIT_MS, &e);
+	rc = lock_take(&lk, env.db, c.database_url, LOCK_JOBS,
+		       BATCH_LOCK_WAIT_MS, &e);
 	if (rc == 1) {
 		log_msg(LOG_ERROR, NULL, "batch %s: another runner still holds "
 			"the jobs lock after %d s", j->name,
@@ -100,7 +102,7 @@ int cmd_batch(int argc, char **argv)
 			e.msg);
 	} else {
 		ret = run_job(&env, j, argc - 1, argv + 1);
-		jobs_lock_release(&env, &lk);
+		lock_release(&lk, env.db, LOCK_JOBS);
 	}
 	err_release(&e);
 	env_close(&env, &c);
@@ -138,7 +140,7 @@ static int cron_tick(struct jobs_env *env, struct jobs_entry *ents, size_t n,
 		     const struct tm *tm, const char *slot, int wait_ms,
 		     bool *failed)
 {
-	struct jobs_lock lk;
+	struct lock lk = LOCK_INIT;
 	struct err e = ERR_INIT;
 	size_t i;
 	int rc;
@@ -148,7 +150,8 @@ static int cron_tick(struct jobs_env *env, struct jobs_entry *ents, size_t n,
 			break;
 	if (i == n)
 		return 0;
-	rc = jobs_lock_take(env, &lk, wait_ms, &e);
+	rc = lock_take(&lk, env->db, env->cfg->database_url, LOCK_JOBS,
+		       wait_ms, &e);
 	if (rc != 0) {
 		if (rc < 0)
 			log_msg(LOG_WARN, NULL, "cron: jobs lock: %s", e.msg);
@@ -167,7 +170,7 @@ static int cron_tick(struct jobs_env *env, struct jobs_entry *ents, size_t n,
 			log_msg(LOG_WARN, NULL, "cron: %s: %s", ents[i].name,
 				e.msg);
 			err_release(&e);
-			jobs_lock_release(env, &lk);
+			lock_release(&lk, env->db, LOCK_JOBS);
 			return 1;
 		}
 		if (rc == 0) {
@@ -181,7 +184,7 @@ static int cron_tick(struct jobs_env *env, struct jobs_entry *ents, size_t n,
 			    ents[i].argv) != 0)
 			*failed = true;
 	}
-	jobs_lock_release(env, &lk);
+	lock_release(&lk, env->db, LOCK_JOBS);
 	return 0;
 }
 

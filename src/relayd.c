@@ -11,10 +11,7 @@
  */
 #include "common.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +20,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "kafka.h"
+#include "lock.h"
 #include "log.h"
 #include "outbox.h"
 #include "sbuf.h"
@@ -33,9 +31,6 @@
 #define RELAYD_STANDBY_MS 1000	/* while another relay holds the lock */
 #define RELAYD_BACKOFF_MAX_MS 5000
 #define RELAYD_PARTITIONS 3
-/* Another constant than the jobs lock's: relaying and batch jobs do not
- * exclude each other. */
-#define RELAYD_PG_LOCK "418430399082"
 
 struct relay {
 	const struct cfg *cfg;
@@ -43,7 +38,7 @@ struct relay {
 	rd_kafka_t *rk;
 	bool listening;		/* LISTEN outbox done (PostgreSQL) */
 	time_t listen_retry;	/* not before this time */
-	int lock_fd;		/* SQLite: the lock file */
+	struct lock lock;	/* held by the active relay */
 	rd_kafka_queue_t *admin;	/* CreateTopics answers */
 	bool topics_ready, topics_asked, topics_warned;
 	time_t topics_retry;	/* not before this time */
@@ -84,66 +79,18 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 
 /* ---- one active relay ------------------------------------------------- */
 
-/* lock_path: "<database file>.relayd.lock", or NULL for a database
- * without a file (in memory). */
-static char *lock_path(const char *url)
-{
-	const char *p = url, *q;
-	size_t len;
-
-	if (!strncmp(p, "file:", 5)) {
-		p += 5;
-		if (!strncmp(p, "//", 2)) {
-			p = strchr(p + 2, '/');
-			if (!p)
-				return NULL;
-		}
-	}
-	q = strchr(p, '?');
-	if (!*p || *p == ':' || q == p)
-		return NULL;
-	len = q ? (size_t)(q - p) : strlen(p);
-	return xasprintf("%.*s.relayd.lock", (int)len, p);
-}
-
 /*
  * hold_lock: 1 when this relay is the active one, 0 when another is, -1
- * on an error. On PostgreSQL it asks every time: a session lock is gone
- * with a lost connection, and asking again in the new session takes it
- * back if nobody else has it (asking twice in one session is harmless).
+ * on an error. It asks on every round: on PostgreSQL a session lock is
+ * gone with a lost connection, and asking again in the new session takes
+ * it back if nobody else has it.
  */
 static int hold_lock(struct relay *r, struct err *e)
 {
-	struct db_res *res = NULL;
-	char *path;
-	int ok;
+	int rc = lock_take(&r->lock, r->db, r->cfg->database_url,
+			   LOCK_RELAYD, 0, e);
 
-	if (db_dialect(r->db) == DB_POSTGRES) {
-		if (db_query(r->db, &res, "SELECT pg_try_advisory_lock("
-			     RELAYD_PG_LOCK ")", DB_NOARGS, e) < 0)
-			return -1;
-		ok = db_res_str(res, 0, 0) && !strcmp(db_res_str(res, 0, 0),
-						      "t");
-		db_res_free(res);
-		return ok;
-	}
-	if (r->lock_fd >= 0)
-		return 1;
-	path = lock_path(r->cfg->database_url);
-	if (!path)
-		return 1;
-	r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (r->lock_fd < 0) {
-		err_set(e, ERR_INTERNAL, "%s: %s", path, strerror(errno));
-		free(path);
-		return -1;
-	}
-	free(path);
-	if (flock(r->lock_fd, LOCK_EX | LOCK_NB) == 0)
-		return 1;
-	close(r->lock_fd);
-	r->lock_fd = -1;
-	return 0;
+	return rc < 0 ? -1 : rc == 0;
 }
 
 /* ---- waking up -------------------------------------------------------- */
@@ -456,7 +403,7 @@ int main(int argc, char **argv)
 		return EX_CONFIG;
 	}
 	r.cfg = &c;
-	r.lock_fd = -1;
+	r.lock = (struct lock)LOCK_INIT;
 	r.crash_hook = hook && !strcmp(hook, "1");
 	r.rk = kafka_producer(&c, "relayd", on_delivery, &r, &e);
 	if (!r.rk)
@@ -471,8 +418,7 @@ int main(int argc, char **argv)
 	batch_release(&r);
 	rd_kafka_queue_destroy(r.admin);
 	rd_kafka_destroy(r.rk);
-	if (r.lock_fd >= 0)
-		close(r.lock_fd);
+	lock_release(&r.lock, r.db, LOCK_RELAYD);
 	db_free(r.db);
 	log_msg(LOG_INFO, NULL, "stopped");
 	cfg_release(&c);

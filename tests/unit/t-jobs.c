@@ -1,11 +1,8 @@
-/* t-jobs.c: the cron table, the SQLite jobs lock and the run claims. */
+/* t-jobs.c: the cron table and the run claims, on SQLite and PostgreSQL. */
 #include "common.h"
 #include "jobs.h"
-#include "migrate.h"
 #include "tap.h"
-
-#include <sys/stat.h>
-#include <unistd.h>
+#include "testdb.h"
 
 /* at: a UTC minute as struct tm, weekday filled in. */
 static struct tm at(int y, int mon, int d, int h, int m)
@@ -110,65 +107,29 @@ static void test_schedule(void)
 	err_release(&e);
 }
 
-static void test_lock(void)
+/* Claims: of several runners, one runs an entry for a minute. */
+static void claims(struct db *db, const char *url, const char *tag)
 {
-	char dir[] = "/tmp/t-jobs.XXXXXX", *url, *lockfile;
-	struct cfg c;
-	struct jobs_env a, b;
-	struct jobs_lock la, lb;
+	struct jobs_env a = { NULL, db, NULL };
 	struct err e = ERR_INIT;
-	struct stat st;
 
-	if (!mkdtemp(dir)) {
-		ok(0, "mkdtemp");
-		return;
-	}
-	url = xasprintf("file:%s/agora.db?mode=rwc", dir);
-	lockfile = xasprintf("%s/agora.db.jobs.lock", dir);
-	memset(&c, 0, sizeof(c));
-	c.database_url = url;
-	memset(&a, 0, sizeof(a));
-	a.cfg = &c;
-	ok(db_open(&a.db, url, NULL, &e) == 0, "open %s", url);
-	b = a;
-	ok(db_open(&b.db, url, NULL, &e) == 0, "open it again");
-	ok(migrate_run(a.db, NULL, &e) == 0, "migrate %s", e.msg);
-
-	is_int(jobs_lock_take(&a, &la, 0, &e), 0, "the first runner locks");
-	ok(stat(lockfile, &st) == 0, "next to the database: %s", lockfile);
-	is_int(jobs_lock_take(&b, &lb, 0, &e), 1, "the second finds it busy");
-	is_int(jobs_lock_take(&b, &lb, 300, &e), 1, "also after waiting");
-	jobs_lock_release(&a, &la);
-	is_int(jobs_lock_take(&b, &lb, 0, &e), 0, "released, the second locks");
-	is_int(jobs_lock_take(&a, &la, 0, &e), 1, "now the first waits");
-	jobs_lock_release(&b, &lb);
-	jobs_lock_release(&b, &lb);	/* twice is harmless */
-
+	(void)url;
 	is_int(jobs_claim(&a, "warm-popular", "2026-01-01T00:00", &e), 1,
-	       "a first claim for a minute wins");
-	is_int(jobs_claim(&b, "warm-popular", "2026-01-01T00:00", &e), 0,
-	       "a second one for the same minute loses");
-	is_int(jobs_claim(&b, "close-stale-issues --days 30",
-			  "2026-01-01T00:00", &e), 1, "another entry is apart");
-	is_int(jobs_claim(&b, "warm-popular", "2026-01-01T00:04", &e), 1,
-	       "the next minute is claimed again");
-	ok(!e.code, "no error: %s", e.msg);
-
+	       "%s: a first claim for a minute wins", tag);
+	is_int(jobs_claim(&a, "warm-popular", "2026-01-01T00:00", &e), 0,
+	       "%s: a second one for the same minute loses", tag);
+	is_int(jobs_claim(&a, "close-stale-issues --days 30",
+			  "2026-01-01T00:00", &e), 1,
+	       "%s: another entry is apart", tag);
+	is_int(jobs_claim(&a, "warm-popular", "2026-01-01T00:04", &e), 1,
+	       "%s: the next minute is claimed again", tag);
+	ok(!e.code, "%s: no error: %s", tag, e.msg);
 	err_release(&e);
-	db_free(a.db);
-	db_free(b.db);
-	unlink(lockfile);
-	free(lockfile);
-	lockfile = xasprintf("rm -rf '%s'", dir);
-	if (system(lockfile) != 0)
-		printf("# could not remove %s\n", dir);
-	free(lockfile);
-	free(url);
 }
 
 int main(void)
 {
 	test_schedule();
-	test_lock();
+	testdb_run("jobs", claims);
 	return done_testing();
 }
