@@ -5,6 +5,7 @@
 #include "beat.h"
 #include "kafka.h"
 #include "log.h"
+#include "outbox.h"
 #include "search.h"
 
 /* One indicator: {"status":"up"} plus details, or "down" with a message. */
@@ -132,27 +133,16 @@ static bool health_search(struct req *r, struct json_object **entry)
 static bool health_events(struct req *r, struct json_object **entry)
 {
 	struct app *app = app_of(r);
-	bool pg = db_dialect(app->db) == DB_POSTGRES;
 	bool kafka = app->cfg.kafka_brokers[0] != '\0';
-	const char *age = pg ?
-		"coalesce(extract(epoch FROM now() - min(created_at))"
-		"::bigint, 0)" :
-		"coalesce(CAST((julianday('now') - julianday(min(created_at)))"
-		" * 86400 AS integer), 0)";
-	const char *where = kafka ? "published_at IS NULL" : pg ?
-		"aggregatetype = 'order' AND (txid, seq) > coalesce((SELECT "
-		"(f.txid, f.seq) FROM outbox_offsets f WHERE consumer = "
-		"'notifyd'), ('0'::xid8, 0::bigint))" :
-		"aggregatetype = 'order' AND seq > coalesce((SELECT seq FROM "
-		"outbox_offsets WHERE consumer = 'notifyd'), 0)";
-	struct db_res *res = NULL;
+	struct outbox_backlog bl;
 	struct err e = ERR_INIT;
-	char *sql = xasprintf("SELECT count(*), %s FROM outbox WHERE %s", age,
-			      where);
 	bool up = true;
+	int rc;
 
 	*entry = json_object_new_object();
-	if (db_query(app->db, &res, sql, DB_NOARGS, &e) < 0) {
+	rc = kafka ? outbox_unpublished(app->db, &bl, &e) :
+		     outbox_lag(app->db, OUTBOX_NOTIFYD, "order", &bl, &e);
+	if (rc < 0) {
 		log_msg(LOG_WARN, r->reqid, "health: events: %s", e.msg);
 		up = false;
 		json_object_object_add(*entry, "message",
@@ -162,9 +152,9 @@ static bool health_events(struct req *r, struct json_object **entry)
 		json_object_object_add(*entry, "source", json_object_new_string(
 					       kafka ? "kafka" : "outbox"));
 		json_object_object_add(*entry, "backlog",
-			json_object_new_int64(db_res_int(res, 0, 0)));
+			json_object_new_int64(bl.events));
 		json_object_object_add(*entry, "oldestAgeSeconds",
-			json_object_new_int64(db_res_int(res, 0, 1)));
+			json_object_new_int64(bl.oldest_s));
 	}
 	err_release(&e);
 	if (kafka && up) {
@@ -181,8 +171,6 @@ static bool health_events(struct req *r, struct json_object **entry)
 	up = health_daemon(r, *entry, "notifyd") && up;
 	if (kafka)
 		up = health_daemon(r, *entry, "relayd") && up;
-	db_res_free(res);
-	free(sql);
 	return up;
 }
 

@@ -5,6 +5,7 @@
 #include "auth.h"
 #include "kafka.h"
 #include "log.h"
+#include "outbox.h"
 
 /*
  * Closed to the public: a scrape from the host itself (a loopback
@@ -30,46 +31,6 @@ static int metrics_allowed(struct req *r)
 	if (strcmp(r->user.role, "ADMIN") != 0)
 		return err_set(&r->err, ERR_FORBIDDEN, "Forbidden resource");
 	return 0;
-}
-
-/* SQL for "rows of these types past a consumer's cursor", the same
- * condition outbox_fetch() reads with. */
-static char *metrics_past(bool pg, const char *consumer, const char *type)
-{
-	return pg ? xasprintf("aggregatetype = '%s' AND (txid, seq) > "
-			      "coalesce((SELECT (f.txid, f.seq) FROM "
-			      "outbox_offsets f WHERE consumer = '%s'), "
-			      "('0'::xid8, 0::bigint))", type, consumer) :
-		    xasprintf("aggregatetype = '%s' AND seq > coalesce((SELECT "
-			      "seq FROM outbox_offsets WHERE consumer = "
-			      "'%s'), 0)", type, consumer);
-}
-
-/* count(*) and the oldest row's age in seconds of the outbox rows matching
- * where; -1 when the database cannot say. */
-static int metrics_outbox(struct app *app, const char *where, int64_t *n,
-			  int64_t *age)
-{
-	bool pg = db_dialect(app->db) == DB_POSTGRES;
-	struct db_res *res = NULL;
-	struct err e = ERR_INIT;
-	char *sql = xasprintf("SELECT count(*), %s FROM outbox WHERE %s", pg ?
-		"coalesce(extract(epoch FROM now() - min(created_at))"
-		"::bigint, 0)" :
-		"coalesce(CAST((julianday('now') - julianday(min(created_at)))"
-		" * 86400 AS integer), 0)", where);
-	int ret = db_query(app->db, &res, sql, DB_NOARGS, &e);
-
-	if (ret == 0) {
-		*n = db_res_int(res, 0, 0);
-		*age = db_res_int(res, 0, 1);
-		db_res_free(res);
-	} else {
-		log_msg(LOG_WARN, NULL, "metrics: %s", e.msg);
-	}
-	err_release(&e);
-	free(sql);
-	return ret;
 }
 
 static int metrics_count_rows(struct app *app, const char *table, int64_t *n)
@@ -98,9 +59,10 @@ static const struct {
 	const char *consumer, *type, *group, *topic;
 	bool needs_es;
 } metrics_consumers[] = {
-	{ "notifyd", "order", "notification-consumer-group",
+	{ OUTBOX_NOTIFYD, "order", "notification-consumer-group",
 	  KAFKA_TOPIC_ORDERS, false },
-	{ "indexd", "product", "agora-indexd", KAFKA_TOPIC_PRODUCTS, true },
+	{ OUTBOX_INDEXD, "product", "agora-indexd", KAFKA_TOPIC_PRODUCTS,
+	  true },
 };
 
 /* How long each Kafka request of a scrape may take. */
@@ -123,25 +85,26 @@ static bool metrics_consumer_runs(struct app *app, size_t i)
  * could not be read (and *kafka_up says whether Kafka answered). */
 static bool metrics_lag(struct app *app, struct sbuf *out, bool *kafka_up)
 {
-	bool pg = db_dialect(app->db) == DB_POSTGRES;
 	bool kafka = app->cfg.kafka_brokers[0] != '\0';
 	int64_t lag[ARRAY_SIZE(metrics_consumers)] = { 0 };
 	int64_t age[ARRAY_SIZE(metrics_consumers)] = { 0 };
+	struct outbox_backlog bl;
 	struct err e = ERR_INIT;
-	char *where;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(metrics_consumers); i++) {
 		if (!metrics_consumer_runs(app, i))
 			continue;
 		if (!kafka) {
-			where = metrics_past(pg, metrics_consumers[i].consumer,
-					     metrics_consumers[i].type);
-			if (metrics_outbox(app, where, &lag[i], &age[i]) < 0) {
-				free(where);
+			if (outbox_lag(app->db, metrics_consumers[i].consumer,
+				       metrics_consumers[i].type, &bl,
+				       &e) < 0) {
+				log_msg(LOG_WARN, NULL, "metrics: %s", e.msg);
+				err_release(&e);
 				return false;
 			}
-			free(where);
+			lag[i] = bl.events;
+			age[i] = bl.oldest_s;
 		} else if (kafka_group_lag(&app->cfg,
 					   metrics_consumers[i].group,
 					   metrics_consumers[i].topic,
@@ -183,30 +146,32 @@ static bool metrics_lag(struct app *app, struct sbuf *out, bool *kafka_up)
  * the database is not asked again: each attempt may cost a timeout. */
 static void metrics_database(struct app *app, struct sbuf *out)
 {
-	bool pg = db_dialect(app->db) == DB_POSTGRES;
 	bool kafka = app->cfg.kafka_brokers[0] != '\0';
 	bool up = true, kafka_up = true;
+	struct outbox_backlog bl;
 	struct err e = ERR_INIT;
 	int64_t n, age, dlq = 0;
-	char *where;
+	int rc;
 
 	/* As /api/health's events entry: with Kafka the rows the relay has
 	 * not published, without it the order events notifyd has not read. */
-	where = kafka ? xstrdup("published_at IS NULL") :
-			metrics_past(pg, "notifyd", "order");
-	if (metrics_outbox(app, where, &n, &age) == 0) {
+	rc = kafka ? outbox_unpublished(app->db, &bl, &e) :
+		     outbox_lag(app->db, OUTBOX_NOTIFYD, "order", &bl, &e);
+	if (rc == 0) {
 		metrics_gauge(out, "agora_outbox_backlog",
 			      "Events waiting: unpublished outbox rows with "
 			      "Kafka, else order events notifyd has not read.");
-		sbuf_addf(out, "agora_outbox_backlog %lld\n", (long long)n);
+		sbuf_addf(out, "agora_outbox_backlog %lld\n",
+			  (long long)bl.events);
 		metrics_gauge(out, "agora_outbox_oldest_event_age_seconds",
 			      "Age of the oldest waiting event (0: none).");
 		sbuf_addf(out, "agora_outbox_oldest_event_age_seconds %lld\n",
-			  (long long)age);
+			  (long long)bl.oldest_s);
 	} else {
+		log_msg(LOG_WARN, NULL, "metrics: %s", e.msg);
+		err_release(&e);
 		up = false;
 	}
-	free(where);
 	if (up && !metrics_lag(app, out, &kafka_up) && kafka_up)
 		up = false;
 

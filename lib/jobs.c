@@ -6,6 +6,7 @@
 #include "jobs.h"
 #include "log.h"
 #include "order.h"
+#include "outbox.h"
 
 /* ---- the jobs ------------------------------------------------------------ */
 
@@ -94,86 +95,36 @@ static int job_expire_orders(struct jobs_env *env, int argc, char **argv,
 	return ret;
 }
 
-/* How many outbox rows one DELETE removes: short transactions. */
-#define PRUNE_BATCH 5000
-
 /*
  * prune-outbox: delete outbox rows older than N days that nobody needs
- * any more. With Kafka a row must have been published; without it, every
- * table consumer (outbox_offsets) must have acknowledged it, and with no
- * consumer recorded nothing is deleted. A consumer's cursor past a row
- * means it has read it (PostgreSQL: cursors never pass a row that could
- * still commit). A consumer that reads one aggregate type and has seen
- * none lately holds back the rest: pruning waits, nothing is lost.
+ * any more. With Kafka a row must have been published; every table
+ * consumer must have read it, and without Kafka and with no consumer
+ * recorded nothing is deleted. A consumer that reads one aggregate type
+ * and has seen none lately holds back the rest: pruning waits, nothing
+ * is lost.
  */
 static int job_prune_outbox(struct jobs_env *env, int argc, char **argv,
 			    struct err *e)
 {
-	bool pg = db_dialect(env->db) == DB_POSTGRES;
 	bool kafka = env->cfg->kafka_brokers[0] != '\0';
-	struct db_res *res;
-	long days, total = 0, n;
-	const char *sql;
+	long days, total = 0;
 	char cutoff[32];
-	struct tm tm;
-	time_t t;
+	int rc;
 
 	if ((days = job_days(argc, argv, e)) < 0)
 		return -1;
-	if (!kafka) {
-		if (db_query(env->db, &res,
-			     "SELECT count(*) FROM outbox_offsets",
-			     DB_NOARGS, e) < 0)
-			return -1;
-		n = (long)db_res_int(res, 0, 0);
-		db_res_free(res);
-		if (!n) {
-			log_msg(LOG_INFO, NULL, "prune-outbox: no consumer has "
-				"read the outbox yet: nothing to delete");
-			return 0;
-		}
+	clock_ago(cutoff, days * 86400);
+	rc = outbox_prune(env->db, cutoff, kafka, &total, e);
+	if (rc == 1) {
+		log_msg(LOG_INFO, NULL, "prune-outbox: no consumer has "
+			"read the outbox yet: nothing to delete");
+		return 0;
 	}
-	t = time(NULL) - (time_t)days * 86400;
-	gmtime_r(&t, &tm);
-	strftime(cutoff, sizeof(cutoff), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-	/* Batches by seq, so that each DELETE is a short transaction. */
-	if (pg)
-		sql = kafka ?
-			"DELETE FROM outbox WHERE seq IN (SELECT o.seq "
-			"FROM outbox o WHERE o.created_at < $1 "
-			"AND o.published_at IS NOT NULL "
-			"AND NOT EXISTS (SELECT 1 FROM outbox_offsets f "
-			"WHERE (o.txid, o.seq) > (f.txid, f.seq)) "
-			"LIMIT $2) RETURNING seq" :
-			"DELETE FROM outbox WHERE seq IN (SELECT o.seq "
-			"FROM outbox o WHERE o.created_at < $1 "
-			"AND NOT EXISTS (SELECT 1 FROM outbox_offsets f "
-			"WHERE (o.txid, o.seq) > (f.txid, f.seq)) "
-			"LIMIT $2) RETURNING seq";
-	else
-		sql = kafka ?
-			"DELETE FROM outbox WHERE seq IN (SELECT o.seq "
-			"FROM outbox o WHERE o.created_at < $1 "
-			"AND o.published_at IS NOT NULL "
-			"AND NOT EXISTS (SELECT 1 FROM outbox_offsets f "
-			"WHERE o.seq > f.seq) LIMIT $2) RETURNING seq" :
-			"DELETE FROM outbox WHERE seq IN (SELECT o.seq "
-			"FROM outbox o WHERE o.created_at < $1 "
-			"AND NOT EXISTS (SELECT 1 FROM outbox_offsets f "
-			"WHERE o.seq > f.seq) LIMIT $2) RETURNING seq";
-	do {
-		if (db_query(env->db, &res, sql, DB_ARGS(DB_S(cutoff),
-			     DB_I(PRUNE_BATCH)), e) < 0)
-			break;
-		n = (long)db_res_rows(res);
-		total += n;
-		db_res_free(res);
-	} while (n == PRUNE_BATCH);
-	log_msg(e->code ? LOG_WARN : LOG_INFO, NULL, "prune-outbox: deleted "
+	log_msg(rc < 0 ? LOG_WARN : LOG_INFO, NULL, "prune-outbox: deleted "
 		"%ld row%s older than %ld days %s", total,
 		total == 1 ? "" : "s", days, kafka ? "published to Kafka" :
 		"every consumer has read");
-	return e->code ? -1 : 0;
+	return rc;
 }
 
 const struct job jobs_table[] = {

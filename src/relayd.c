@@ -23,7 +23,6 @@
 #include "lock.h"
 #include "log.h"
 #include "outbox.h"
-#include "sbuf.h"
 
 #define RELAYD_BATCH 500
 #define RELAYD_POLL_MS 1000	/* PostgreSQL: the safety net under NOTIFY */
@@ -178,31 +177,12 @@ static void topics_step(struct relay *r)
 
 static int fetch(struct relay *r, struct err *e)
 {
-	struct db_res *res = NULL;
-	size_t i, n;
+	static const char *const types[] = { "order", "product" };
 
-	if (db_query(r->db, &res, "SELECT seq, id, aggregatetype, "
-		     "aggregateid, type, payload FROM outbox "
-		     "WHERE published_at IS NULL AND aggregatetype IN "
-		     "('order', 'product') ORDER BY seq LIMIT $1",
-		     DB_ARGS(DB_I(RELAYD_BATCH)), e) < 0)
+	if (outbox_unpublished_fetch(r->db, types, ARRAY_SIZE(types),
+				     RELAYD_BATCH, &r->b, e) < 0)
 		return -1;
-	n = db_res_rows(res);
-	r->b.ev = n ? xcalloc(n, sizeof(*r->b.ev)) : NULL;
-	r->persisted = xcalloc(n + 1, sizeof(bool));
-	for (i = 0; i < n; i++) {
-		struct outbox_event *ev = &r->b.ev[i];
-
-		ev->seq = db_res_int(res, i, 0);
-		ev->txid = xstrdup("0");
-		ev->id = xstrdup(db_res_str(res, i, 1));
-		ev->aggregatetype = xstrdup(db_res_str(res, i, 2));
-		ev->aggregateid = xstrdup(db_res_str(res, i, 3));
-		ev->type = xstrdup(db_res_str(res, i, 4));
-		ev->payload = xstrdup(db_res_str(res, i, 5));
-		r->b.n++;
-	}
-	db_res_free(res);
+	r->persisted = xcalloc(r->b.n + 1, sizeof(bool));
 	return 0;
 }
 
@@ -265,33 +245,6 @@ static void await_reports(struct relay *r)
 		rd_kafka_flush(r->rk, KAFKA_CALL_TIMEOUT_MS);
 }
 
-/* mark: published_at for the persisted rows, in one statement. */
-static int mark(struct relay *r, struct err *e)
-{
-	struct sbuf sql = SBUF_INIT;
-	struct db_param *p = xcalloc(r->b.n + 1, sizeof(*p));
-	char now[32];
-	size_t i, n = 1;
-	int rc = 0;
-
-	db_now(now);
-	p[0] = DB_S(now);
-	sbuf_addstr(&sql, "UPDATE outbox SET published_at = $1 WHERE seq IN (");
-	for (i = 0; i < r->b.n; i++) {
-		if (!r->persisted[i])
-			continue;
-		p[n] = DB_I(r->b.ev[i].seq);
-		sbuf_addf(&sql, "%s$%zu", n > 1 ? ", " : "", n + 1);
-		n++;
-	}
-	sbuf_addstr(&sql, ")");
-	if (n > 1)
-		rc = db_query(r->db, NULL, sql.buf, p, n, e);
-	sbuf_release(&sql);
-	free(p);
-	return rc;
-}
-
 static void batch_release(struct relay *r)
 {
 	outbox_batch_release(&r->b);
@@ -317,7 +270,7 @@ static long one_round(struct relay *r, struct err *e)
 	/* What Kafka has must be marked even while the database is down,
 	 * or it goes out again. Stopping ends the retries: the rows are then
 	 * published twice, which consumers absorb. */
-	while (mark(r, e) < 0) {
+	while (outbox_mark_published(r->db, &r->b, r->persisted, e) < 0) {
 		log_msg(LOG_WARN, NULL, "marking %zu events: %s (retrying)",
 			done, e->msg);
 		err_release(e);

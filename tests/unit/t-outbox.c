@@ -1,8 +1,9 @@
-/* t-outbox.c: appending and reading outbox rows on SQLite and PostgreSQL,
- * including a transaction that commits after a later one (PostgreSQL). */
+/* t-outbox.c: every use of the outbox on SQLite and PostgreSQL: appending,
+ * consumers (a transaction that commits after a later one included), the
+ * relay, backlogs, pruning and the reindex's replay. */
 #include "common.h"
 #include "db.h"
-#include "migrate.h"
+#include "clock.h"
 #include "outbox.h"
 #include "tap.h"
 #include "testdb.h"
@@ -142,22 +143,189 @@ static void battery(struct db *db, const char *tag)
 	outbox_batch_release(&b);
 }
 
-static void test_sqlite(void)
+/* ids: the aggregateids of b, comma-separated, into out. */
+static void ids(const struct outbox_batch *b, char *out, size_t outlen)
 {
-	struct db *db = NULL;
-	struct err e = ERR_INIT;
-	char *path = testdb_sqlite_path("outbox");
-	char *url = xasprintf("file:%s", path);
+	size_t i, used = 0;
 
-	if (!db_open(&db, url, NULL, &e) && !migrate_run(db, NULL, &e))
-		battery(db, "sqlite");
-	else
-		ok(0, "sqlite: open and migrate: %s", e.msg);
+	out[0] = '\0';
+	for (i = 0; i < b->n && used < outlen; i++)
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
+					 i ? "," : "", b->ev[i].aggregateid);
+}
+
+/* The relay's side: unpublished rows, then marked published. */
+static void relay(struct db *db, const char *tag)
+{
+	static const char *const orders[] = { "order" };
+	struct outbox_batch b = { NULL, 0 };
+	struct outbox_backlog bl = { -1, -1 };
+	struct err e = ERR_INIT;
+	bool done[8] = { false };
+	char got[256];
+
+	ok(!outbox_unpublished_fetch(db, both, 2, 10, &b, &e),
+	   "%s: fetch unpublished", tag);
+	ids(&b, got, sizeof(got));
+	is_str(got, "p1,o1,p2,p3,p4", "%s: every row is unpublished, in "
+	       "seq order", tag);
+	ok(b.n == 5 && !strcmp(b.ev[0].txid, "0") &&
+	   !strcmp(b.ev[1].type, "CHANGED") &&
+	   strstr(b.ev[1].payload, "\"o1\""),
+	   "%s: with its fields, txid \"0\"", tag);
+	ok(!outbox_unpublished(db, &bl, &e) && bl.events == 5,
+	   "%s: five wait for the relay (%lld)", tag, (long long)bl.events);
+	done[0] = done[1] = done[3] = true;
+	ok(!outbox_mark_published(db, &b, done, &e), "%s: mark p1, o1, p3",
+	   tag);
+	outbox_batch_release(&b);
+	ok(!outbox_unpublished_fetch(db, both, 2, 10, &b, &e),
+	   "%s: fetch again", tag);
+	ids(&b, got, sizeof(got));
+	is_str(got, "p2,p4", "%s: only the rows not marked come back", tag);
+	outbox_batch_release(&b);
+	ok(!outbox_unpublished_fetch(db, orders, 1, 10, &b, &e) && !b.n,
+	   "%s: by type", tag);
+	outbox_batch_release(&b);
+	ok(!outbox_unpublished_fetch(db, both, 2, 1, &b, &e) && b.n == 1,
+	   "%s: the limit holds", tag);
+	memset(done, 0, sizeof(done));
+	ok(!outbox_mark_published(db, &b, done, &e),
+	   "%s: marking none runs nothing", tag);
+	outbox_batch_release(&b);
+	ok(!outbox_unpublished(db, &bl, &e) && bl.events == 2,
+	   "%s: two wait now (%lld)", tag, (long long)bl.events);
+	if (e.code)
+		printf("# %s\n", e.msg);
 	err_release(&e);
-	db_free(db);
-	testdb_sqlite_unlink(path);
-	free(url);
-	free(path);
+}
+
+/* Backlogs: what waits, and for how long. */
+static void backlog(struct db *db, const char *tag)
+{
+	struct outbox_backlog bl = { -1, -1 };
+	struct err e = ERR_INIT;
+	char old[32];
+
+	ok(!outbox_lag(db, "idx", "product", &bl, &e),
+	   "%s: lag of a consumer", tag);
+	is_int(bl.events, 1, "%s: idx has not acked p4", tag);
+	ok(bl.oldest_s >= 0 && bl.oldest_s < 60, "%s: p4 is new (%lld s)",
+	   tag, (long long)bl.oldest_s);
+	ok(!outbox_lag(db, "nobody", "product", &bl, &e) && bl.events == 4,
+	   "%s: a consumer never seen lags by every row of its type (%lld)",
+	   tag, (long long)bl.events);
+	ok(!outbox_lag(db, "nobody", "order", &bl, &e) && bl.events == 1,
+	   "%s: only rows of its type count (%lld)", tag,
+	   (long long)bl.events);
+	clock_ago(old, 120);
+	ok(!db_query(db, NULL, "UPDATE outbox SET created_at = $1 WHERE "
+		     "aggregateid = 'p2'", DB_ARGS(DB_S(old)), &e),
+	   "%s: p2 two minutes old", tag);
+	ok(!outbox_lag(db, "nobody", "product", &bl, &e) &&
+	   bl.oldest_s >= 119 && bl.oldest_s < 600,
+	   "%s: the oldest waiting row's age in seconds (%lld)", tag,
+	   (long long)bl.oldest_s);
+	ok(!outbox_unpublished(db, &bl, &e) && bl.events == 2 &&
+	   bl.oldest_s >= 119 && bl.oldest_s < 600,
+	   "%s: unpublished, p2 the oldest (%lld s)", tag,
+	   (long long)bl.oldest_s);
+	if (e.code)
+		printf("# %s\n", e.msg);
+	err_release(&e);
+}
+
+static int64_t count(struct db *db)
+{
+	struct outbox_backlog bl = { -1, -1 };
+	struct err e = ERR_INIT;
+
+	/* The product rows, whatever their state: the lag of a consumer
+	 * who has read nothing. */
+	if (outbox_lag(db, "nobody", "product", &bl, &e) < 0) {
+		printf("# %s\n", e.msg);
+		err_release(&e);
+		return -1;
+	}
+	return bl.events;
+}
+
+/* Pruning: old rows that every consumer has read (and published). */
+static void prune(struct db *db, const char *tag)
+{
+	struct outbox_batch b = { NULL, 0 };
+	struct err e = ERR_INIT;
+	char old[32], cutoff[32], got[256];
+	long n = -1;
+
+	clock_ago(old, 10 * 86400);
+	clock_ago(cutoff, 7 * 86400);
+	ok(!db_query(db, NULL, "UPDATE outbox SET created_at = $1 WHERE "
+		     "aggregateid IN ('p1', 'p2', 'p3')", DB_ARGS(DB_S(old)),
+		     &e), "%s: p1, p2, p3 ten days old", tag);
+	ok(!db_query(db, NULL, "DELETE FROM outbox_offsets WHERE consumer "
+		     "<> 'idx'", DB_NOARGS, &e), "%s: idx the one consumer",
+	   tag);
+	is_int(outbox_prune(db, cutoff, true, &n, &e), 0,
+	       "%s: prune published rows", tag);
+	is_int(n, 2, "%s: the old published rows idx has read go: p1, p3",
+	       tag);
+	is_int(count(db), 2, "%s: p2 (unpublished) and p4 (new) stay", tag);
+	ok(!db_query(db, NULL, "UPDATE outbox_offsets SET seq = 0, txid = "
+		     "'0'", DB_NOARGS, &e), "%s: rewind idx", tag);
+	is_int(outbox_prune(db, cutoff, false, &n, &e), 0,
+	       "%s: prune without Kafka", tag);
+	is_int(n, 0, "%s: a row a consumer has not read stays", tag);
+	fetch(db, "idx", products, 1, 10, &b, got, sizeof(got));
+	ok(b.n == 2 && !ack(db, "idx", &b.ev[b.n - 1]),
+	   "%s: idx reads again (%s)", tag, got);
+	is_int(outbox_prune(db, cutoff, false, &n, &e), 0,
+	       "%s: prune again", tag);
+	is_int(n, 1, "%s: now the old row goes, published or not", tag);
+	is_int(count(db), 1, "%s: p4 stays, too new", tag);
+	ok(!db_query(db, NULL, "DELETE FROM outbox_offsets", DB_NOARGS, &e),
+	   "%s: forget every consumer", tag);
+	is_int(outbox_prune(db, old, false, &n, &e), 1,
+	       "%s: no consumer: nothing to prune, said so", tag);
+	is_int(n, 0, "%s: ... and nothing deleted", tag);
+	if (e.code)
+		printf("# %s\n", e.msg);
+	err_release(&e);
+	outbox_batch_release(&b);
+}
+
+/* The reindex: a mark, then the rows of a type from it on. */
+static void replay(struct db *db, const char *tag)
+{
+	struct outbox_batch b = { NULL, 0 };
+	struct err e = ERR_INIT;
+	char *mark = NULL, got[256];
+	int64_t last;
+
+	/* Rows from before the mark may come back; once the horizon has
+	 * passed them (PostgreSQL) they do not. */
+	settle(db);
+	ok(!outbox_mark(db, &mark, &e) && mark && *mark,
+	   "%s: a mark (%s)", tag, mark ? mark : "none");
+	ok(!append(db, "product", "r1") && !append(db, "order", "r2") &&
+	   !append(db, "product", "r3") && !append(db, "product", "r4"),
+	   "%s: three product rows after it", tag);
+	ok(!outbox_since(db, mark, "product", 0, 2, &b, &e),
+	   "%s: since the mark", tag);
+	ids(&b, got, sizeof(got));
+	is_str(got, "r1,r3", "%s: its type, in seq order, up to the limit",
+	       tag);
+	last = b.n ? b.ev[b.n - 1].seq : 0;
+	outbox_batch_release(&b);
+	ok(!outbox_since(db, mark, "product", last, 2, &b, &e),
+	   "%s: after the last seq read", tag);
+	ids(&b, got, sizeof(got));
+	is_str(got, "r4", "%s: the rest", tag);
+	if (e.code)
+		printf("# %s\n", e.msg);
+	err_release(&e);
+	free(mark);
+	outbox_batch_release(&b);
 }
 
 /*
@@ -217,33 +385,20 @@ out:
 	db_free(rd);
 }
 
-static void test_pg(void)
+/* The one battery testdb_run runs on each database. */
+static void all(struct db *db, const char *url, const char *tag)
 {
-	struct db *admin = testdb_pg_admin(), *db = NULL;
-	struct err e = ERR_INIT;
-	char *url;
-
-	if (!admin)
-		return;
-	if ((url = testdb_pg_create(admin, "outbox"))) {
-		if (!db_open(&db, url, NULL, &e) &&
-		    !migrate_run(db, NULL, &e)) {
-			battery(db, "pg");
-			late_commit(url);
-		} else {
-			ok(0, "pg: open and migrate: %s", e.msg);
-		}
-		err_release(&e);
-		db_free(db);
-		free(url);
-		testdb_pg_drop(admin, "outbox");
-	}
-	db_free(admin);
+	battery(db, tag);
+	relay(db, tag);
+	backlog(db, tag);
+	prune(db, tag);
+	replay(db, tag);
+	if (!strcmp(tag, "pg"))
+		late_commit(url);
 }
 
 int main(void)
 {
-	test_sqlite();
-	test_pg();
+	testdb_run("outbox", all);
 	return done_testing();
 }
