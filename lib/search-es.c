@@ -8,6 +8,7 @@
 #include "es.h"
 #include "jsonx.h"
 #include "log.h"
+#include "outbox.h"
 #include "search-analyze.h"
 #include "search-es.h"
 #include "search-impl.h"
@@ -734,79 +735,47 @@ static int es_simple(struct es *es, const char *method, const char *path,
 }
 
 /*
- * The outbox position before the rows are read: on PostgreSQL the oldest
- * transaction still running (every older one is visible to the reads
- * that follow), on SQLite the last seq.
- */
-static int es_outbox_mark(struct db *db, char **mark, struct err *e)
-{
-	struct db_res *res = NULL;
-
-	if (db_query(db, &res, db_dialect(db) == DB_POSTGRES ?
-		     "SELECT pg_snapshot_xmin(pg_current_snapshot())::text" :
-		     "SELECT coalesce(max(seq), 0) FROM outbox",
-		     DB_NOARGS, e) < 0)
-		return -1;
-	*mark = xstrdup(db_res_str(res, 0, 0));
-	db_res_free(res);
-	return 0;
-}
-
-/*
  * Product events that may have been applied to the old index while the
  * new one was loading, applied again through the alias, now on the new
  * index. External versions make the replay harmless where it repeats.
  */
 static int es_replay(struct es_search *x, const char *mark, struct err *e)
 {
-	bool pg = db_dialect(x->db) == DB_POSTGRES;
-	struct db_res *res = NULL;
+	struct outbox_batch b = { NULL, 0 };
 	struct sbuf sb = SBUF_INIT;
 	int64_t after = 0;
-	size_t i, n;
+	size_t i;
 	int ret = -1;
 
 	for (;;) {
-		if (db_query(x->db, &res, pg ?
-			     "SELECT seq, type, payload FROM outbox WHERE "
-			     "txid >= $1::xid8 AND seq > $2 AND aggregatetype "
-			     "= 'product' ORDER BY seq LIMIT $3" :
-			     "SELECT seq, type, payload FROM outbox WHERE "
-			     "seq > $1 AND seq > $2 AND aggregatetype = "
-			     "'product' ORDER BY seq LIMIT $3",
-			     DB_ARGS(DB_S(mark), DB_I(after),
-				     DB_I(ES_REINDEX_BATCH)), e) < 0)
+		outbox_batch_release(&b);
+		if (outbox_since(x->db, mark, "product", after,
+				 ES_REINDEX_BATCH, &b, e) < 0)
 			goto out;
-		n = db_res_rows(res);
-		if (!n)
+		if (!b.n)
 			break;
 		sbuf_reset(&sb);
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < b.n; i++) {
 			struct err ee = ERR_INIT;
 
 			/* A malformed event is indexd's to record. */
-			if (search_es_bulk_event(&sb, NULL,
-						 db_res_str(res, i, 1),
-						 db_res_str(res, i, 2),
-						 &ee) < 0)
+			if (search_es_bulk_event(&sb, NULL, b.ev[i].type,
+						 b.ev[i].payload, &ee) < 0)
 				log_msg(LOG_WARN, NULL,
-					"reindex: outbox %s: %s",
-					db_res_str(res, i, 0), ee.msg);
+					"reindex: outbox %" PRId64 ": %s",
+					b.ev[i].seq, ee.msg);
 			err_release(&ee);
 		}
-		after = db_res_int(res, n - 1, 0);
-		db_res_free(res);
-		res = NULL;
+		after = b.ev[b.n - 1].seq;
 		if (sb.len && es_bulk_settle(x->es, "/_bulk?require_alias=true",
 					     &sb, e) < 0)
 			goto out;
-		if (n < ES_REINDEX_BATCH)
+		if (b.n < ES_REINDEX_BATCH)
 			break;
 	}
 	ret = 0;
 out:
-	if (res)
-		db_res_free(res);
+	outbox_batch_release(&b);
 	sbuf_release(&sb);
 	return ret;
 }
@@ -885,7 +854,7 @@ static int es_reindex(struct search *s, search_progress_fn progress,
 	if (es_alias_index(x->es, &old, e) < 0)
 		goto out;
 	next = es_next_index(old);
-	if (es_outbox_mark(x->db, &mark, e) < 0 ||
+	if (outbox_mark(x->db, &mark, e) < 0 ||
 	    es_create(x->es, next, e) < 0)
 		goto out;
 	created = true;
