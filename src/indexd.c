@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cfg.h"
+#include "consumer.h"
 #include "daemon.h"
 #include "db.h"
 #include "search-es.h"
@@ -20,63 +21,66 @@
 #include "source.h"
 
 #define INDEXD_BATCH 200
-#define INDEXD_POLL_MS 200
-#define INDEXD_BACKOFF_MIN_MS 100
-#define INDEXD_BACKOFF_MAX_MS 5000
 #define INDEXD_GROUP "agora-indexd"
 
-/* record_failure: keep an event that cannot be applied (index_failures);
- * -1 when even that failed, and the batch must not be acknowledged. */
-static int record_failure(struct db *db, const struct outbox_event *ev,
-			  int status, const char *why)
-{
-	struct err e = ERR_INIT;
-	char now[32];
-	int rc;
+struct indexd {
+	struct consumer c;	/* first: settle and dead get &c */
+	struct es *es;
+	struct db *db;
+};
 
-	log_msg(LOG_ERROR, NULL, "event %s (%s %s) not indexed: %d %s",
-		ev->id, ev->type, ev->aggregateid, status, why);
+/*
+ * index_failure: indexd's dead letters: the table index_failures, with
+ * the status Elasticsearch answered, whichever source the event came
+ * from: `agora reindex` rebuilds what they left out once the cause is
+ * fixed.
+ */
+static int index_failure(struct consumer *c, const struct outbox_batch *b,
+			 size_t i, int status, const char *why, struct err *e)
+{
+	struct indexd *x = (struct indexd *)c;
+	const struct outbox_event *ev = &b->ev[i];
+	char now[32];
+
 	db_now(now);
-	rc = db_query(db, NULL, "INSERT INTO index_failures (event_id, "
-		      "aggregateid, type, status, error, payload, created_at) "
-		      "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-		      DB_ARGS(DB_S(ev->id), DB_S(ev->aggregateid),
-			      DB_S(ev->type), DB_I(status), DB_S(why),
-			      DB_S(ev->payload), DB_S(now)), &e);
-	if (rc < 0)
-		log_msg(LOG_ERROR, NULL, "cannot record the failure of %s: %s",
-			ev->id, e.msg);
-	err_release(&e);
-	return rc;
+	return db_query(x->db, NULL, "INSERT INTO index_failures (event_id, "
+			"aggregateid, type, status, error, payload, "
+			"created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+			DB_ARGS(DB_S(ev->id), DB_S(ev->aggregateid),
+				DB_S(ev->type), DB_I(status), DB_S(why),
+				DB_S(ev->payload ? ev->payload : ""),
+				DB_S(now)), e) < 0 ? -1 : 0;
 }
 
 /*
  * apply: bring every event of b to a settled state in Elasticsearch: done,
- * already superseded (409), already gone (404 on delete), or recorded in
- * index_failures. Retries what can succeed later (no answer, 429, 5xx, an
- * index that does not exist yet) until it does or we are told to stop.
- * Returns 0 when the batch may be acknowledged, -1 when not (daemon_stopping, or
- * a failure could not be recorded).
+ * already superseded (409), already gone (404 on delete), or a dead
+ * letter (index_failures). Retries what can succeed later (no answer,
+ * 429, 5xx, an index that does not exist yet) until it does or we are
+ * told to stop. Returns b->n, or 0 when told to stop first: the cursor
+ * moves only once the whole batch is settled, and a replay is harmless
+ * (external versions).
  */
-static int apply(struct es *es, struct db *db, const struct outbox_batch *b)
+static size_t apply(struct consumer *c, const struct outbox_batch *b)
 {
+	struct indexd *x = (struct indexd *)c;
 	bool *pending = xcalloc(b->n + 1, sizeof(bool));
 	size_t *which = xcalloc(b->n + 1, sizeof(size_t));
 	struct sbuf body = SBUF_INIT;
 	struct json_object *items = NULL, *it;
 	struct err e = ERR_INIT;
 	const char *type, *result;
-	size_t i, n, left = 0;
-	long wait = INDEXD_BACKOFF_MIN_MS;
+	size_t i, n, left = 0, ret = 0;
+	long wait = CONSUMER_BACKOFF_MIN_MS;
 	bool need_index;
-	int st, ret = -1, round = 0;
+	int st, round = 0;
 
 	for (i = 0; i < b->n; i++) {
 		pending[i] = true;
 		left++;
 	}
 	while (left) {
-		if (round++ && !daemon_pause(daemon_backoff(&wait, INDEXD_BACKOFF_MAX_MS)))
+		if (round++ && !daemon_pause(consumer_backoff(&wait)))
 			goto out;
 		sbuf_reset(&body);
 		for (i = 0, n = 0; i < b->n; i++) {
@@ -85,8 +89,8 @@ static int apply(struct es *es, struct db *db, const struct outbox_batch *b)
 			err_release(&e);
 			if (!b->ev[i].payload) {
 				/* A Kafka value with a NUL byte. */
-				if (record_failure(db, &b->ev[i], 0,
-						   "unreadable payload") < 0)
+				if (consumer_dead(c, b, i, 0,
+						  "unreadable payload") < 0)
 					goto out;
 				pending[i] = false;
 				left--;
@@ -94,7 +98,7 @@ static int apply(struct es *es, struct db *db, const struct outbox_batch *b)
 			}
 			if (search_es_bulk_event(&body, NULL, b->ev[i].type,
 						 b->ev[i].payload, &e) < 0) {
-				if (record_failure(db, &b->ev[i], 0, e.msg) < 0)
+				if (consumer_dead(c, b, i, 0, e.msg) < 0)
 					goto out;
 				pending[i] = false;
 				left--;
@@ -106,7 +110,7 @@ static int apply(struct es *es, struct db *db, const struct outbox_batch *b)
 			break;
 		json_object_put(items);
 		err_release(&e);
-		if (es_bulk(es, "/_bulk?require_alias=true", &body, &items,
+		if (es_bulk(x->es, "/_bulk?require_alias=true", &body, &items,
 			    &e) < 0) {
 			log_msg(LOG_WARN, NULL, "bulk of %zu: %s (retrying)", n,
 				e.msg);
@@ -129,18 +133,18 @@ static int apply(struct es *es, struct db *db, const struct outbox_batch *b)
 				   !strcmp(type, "index_not_found_exception")) {
 				need_index = true;
 			} else {
-				if (record_failure(db, ev, st, type) < 0)
+				if (consumer_dead(c, b, which[i], st, type) < 0)
 					goto out;
 				pending[which[i]] = false;
 				left--;
 			}
 		}
 		err_release(&e);
-		if (need_index && search_es_ensure_index(es, &e) < 0)
+		if (need_index && search_es_ensure_index(x->es, &e) < 0)
 			log_msg(LOG_WARN, NULL, "cannot create the index: %s",
 				e.msg);
 	}
-	ret = 0;
+	ret = b->n;
 out:
 	err_release(&e);
 	json_object_put(items);
@@ -150,51 +154,9 @@ out:
 	return ret;
 }
 
-static int run(struct source *src, struct es *es, struct db *db)
-{
-	struct outbox_batch b = { NULL, 0 };
-	struct err e = ERR_INIT;
-	long wait = INDEXD_BACKOFF_MIN_MS;
-
-	while (!daemon_stopping) {
-		daemon_alive(NULL);
-		err_release(&e);
-		outbox_batch_release(&b);
-		if (src->fetch(src, INDEXD_BATCH, &b, &e) < 0) {
-			log_msg(LOG_WARN, NULL, "%s: fetch: %s", src->name,
-				e.msg);
-			daemon_pause(daemon_backoff(&wait, INDEXD_BACKOFF_MAX_MS));
-			continue;
-		}
-		if (!b.n) {
-			/* The Kafka source waits inside fetch. */
-			if (src->idle_ms)
-				daemon_pause(INDEXD_POLL_MS);
-			continue;
-		}
-		/* The cursor moves only once the batch is settled: a crash
-		 * in between replays it, which external versions make
-		 * harmless. */
-		if (apply(es, db, &b) < 0)
-			continue;
-		while (src->ack(src, &b, &e) < 0 && !daemon_stopping) {
-			log_msg(LOG_WARN, NULL, "%s: ack: %s", src->name,
-				e.msg);
-			err_release(&e);
-			daemon_pause(daemon_backoff(&wait, INDEXD_BACKOFF_MAX_MS));
-		}
-		wait = INDEXD_BACKOFF_MIN_MS;
-		daemon_alive_at(&b.ev[b.n - 1]);
-		log_msg(LOG_DEBUG, NULL, "indexed %zu events up to seq %"
-			PRId64, b.n, b.ev[b.n - 1].seq);
-	}
-	outbox_batch_release(&b);
-	err_release(&e);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
+	struct indexd x = { { NULL, INDEXD_BATCH, apply, index_failure } };
 	struct source *src = NULL;
 	struct err e = ERR_INIT;
 	struct cfg c;
@@ -219,7 +181,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_WARN, NULL, "elasticsearch not ready: %s", e.msg);
 	err_release(&e);
 	if (!c.kafka_brokers[0]) {
-		src = source_outbox_new(db, "indexd", "product");
+		src = source_outbox_new(db, OUTBOX_INDEXD, "product");
 		log_msg(LOG_INFO, NULL, "indexing product events from the "
 			"outbox into %s", c.elasticsearch_node);
 	} else {
@@ -230,7 +192,10 @@ int main(int argc, char **argv)
 			"%s", KAFKA_TOPIC_PRODUCTS, c.kafka_brokers,
 			INDEXD_GROUP, c.elasticsearch_node);
 	}
-	rc = run(src, es, db);
+	x.c.src = src;
+	x.es = es;
+	x.db = db;
+	rc = consumer_run(&x.c);
 	source_free(src);
 	log_msg(LOG_INFO, NULL, "stopped");
 	es_free(es);

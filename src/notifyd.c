@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "cfg.h"
+#include "consumer.h"
 #include "daemon.h"
 #include "db.h"
 #include "jsonx.h"
@@ -20,8 +21,6 @@
 #include "source.h"
 
 #define NOTIFYD_BATCH 500
-#define NOTIFYD_BACKOFF_MIN_MS 100
-#define NOTIFYD_BACKOFF_MAX_MS 5000
 #define NOTIFYD_GROUP "notification-consumer-group"
 
 /* The webhook: attempts per notification, timeouts, queue bound. */
@@ -204,12 +203,11 @@ static void hook_stop(struct hook *h)
 
 /* ---- events ------------------------------------------------------------ */
 
-static void dead_log(const struct outbox_event *ev, const char *why)
-{
-	log_msg(LOG_ERROR, NULL, "event %s (key %s, seq %" PRId64 ", txid "
-		"%s) dead-lettered: %s", ev->id[0] ? ev->id : "(no id)",
-		ev->aggregateid, ev->seq, ev->txid, why);
-}
+struct notifyd {
+	struct consumer c;	/* first: settle gets &c */
+	struct db *db;
+	struct hook *h;		/* NULL without a webhook */
+};
 
 /*
  * settle_batch: every event of b in one transaction, which is fast. Any
@@ -254,116 +252,58 @@ out:
  * error is retried, with backoff, until it passes: the stream never moves
  * past an event it could process later. 0, or -1 when told to stop first.
  */
-static int settle_one(struct source *src, struct db *db,
-		      const struct outbox_batch *b, size_t i, struct hook *h)
+static int settle_one(struct consumer *c, const struct outbox_batch *b,
+		      size_t i)
 {
+	struct notifyd *x = (struct notifyd *)c;
 	const struct outbox_event *ev = &b->ev[i];
+	long wait = CONSUMER_BACKOFF_MIN_MS;
 	struct notify_note n;
 	struct err e = ERR_INIT;
-	long wait = NOTIFYD_BACKOFF_MIN_MS;
 	enum notify_result r;
-	char why[256];
+	int rc = 0;
 
 	for (;;) {
 		err_release(&e);
-		r = notify_handle(db, ev->payload, &n, &e);
+		r = notify_handle(x->db, ev->payload, &n, &e);
 		if (r == NOTIFY_NEW)
-			hook_push(h, &n);
+			hook_push(x->h, &n);
 		notify_note_release(&n);
 		if (r != NOTIFY_RETRY)
 			break;
 		log_msg(LOG_WARN, NULL, "event %s: %s (retrying)", ev->id,
 			e.msg);
-		if (!daemon_pause(daemon_backoff(&wait, NOTIFYD_BACKOFF_MAX_MS)))
-			goto stop;
-	}
-	if (r == NOTIFY_POISON) {
-		snprintf(why, sizeof(why), "%s", e.msg);
-		dead_log(ev, why);
-		wait = NOTIFYD_BACKOFF_MIN_MS;
-		for (;;) {
-			err_release(&e);
-			if (src->dead(src, b, i, why, &e) == 0)
-				break;
-			log_msg(LOG_WARN, NULL, "event %s: dead letter: %s "
-				"(retrying)", ev->id, e.msg);
-			if (!daemon_pause(daemon_backoff(&wait, NOTIFYD_BACKOFF_MAX_MS)))
-				goto stop;
+		if (!daemon_pause(consumer_backoff(&wait))) {
+			rc = -1;
+			break;
 		}
 	}
+	if (r == NOTIFY_POISON)
+		rc = consumer_dead(c, b, i, 0, e.msg);
 	err_release(&e);
-	return 0;
-stop:
-	err_release(&e);
-	return -1;
+	return rc;
 }
 
-/* ack: b (or its first n events) settled; retried until it passes. */
-static void ack(struct source *src, const struct outbox_batch *b, size_t n)
+/* settle: the whole batch in one transaction, or, on any trouble, event
+ * by event; the events settled before a stop. */
+static size_t settle(struct consumer *c, const struct outbox_batch *b)
 {
-	struct outbox_batch part = { b->ev, n };
-	struct err e = ERR_INIT;
-	long wait = NOTIFYD_BACKOFF_MIN_MS;
-
-	if (!n)
-		return;
-	while (src->ack(src, &part, &e) < 0) {
-		log_msg(LOG_WARN, NULL, "%s: ack: %s", src->name, e.msg);
-		err_release(&e);
-		if (!daemon_pause(daemon_backoff(&wait, NOTIFYD_BACKOFF_MAX_MS)))
-			break;
-	}
-	err_release(&e);
-}
-
-static int run(struct source *src, struct db *db, struct hook *h)
-{
-	struct outbox_batch b = { NULL, 0 };
-	struct err e = ERR_INIT;
-	long wait = NOTIFYD_BACKOFF_MIN_MS;
+	struct notifyd *x = (struct notifyd *)c;
 	size_t i;
 
-	while (!daemon_stopping) {
-		daemon_alive(NULL);
-		err_release(&e);
-		outbox_batch_release(&b);
-		if (src->fetch(src, NOTIFYD_BATCH, &b, &e) < 0) {
-			log_msg(LOG_WARN, NULL, "%s: fetch: %s", src->name,
-				e.msg);
-			daemon_pause(daemon_backoff(&wait, NOTIFYD_BACKOFF_MAX_MS));
-			continue;
-		}
-		wait = NOTIFYD_BACKOFF_MIN_MS;
-		if (!b.n) {
-			daemon_pause(src->idle_ms);
-			continue;
-		}
-		/* Rows first, then the acknowledgement: a crash in between
-		 * replays events whose rows exist, and they insert nothing. */
-		if (settle_batch(db, &b, h)) {
-			for (i = 0; i < b.n; i++)
-				if (settle_one(src, db, &b, i, h) < 0)
-					break;
-			ack(src, &b, i);
-			if (i)
-				daemon_alive_at(&b.ev[i - 1]);
-			continue;
-		}
-		ack(src, &b, b.n);
-		daemon_alive_at(&b.ev[b.n - 1]);
-		log_msg(LOG_DEBUG, NULL, "%zu events up to %s", b.n,
-			b.ev[b.n - 1].id);
-	}
-	outbox_batch_release(&b);
-	err_release(&e);
-	return 0;
+	if (!settle_batch(x->db, b, x->h))
+		return b->n;
+	for (i = 0; i < b->n; i++)
+		if (settle_one(c, b, i) < 0)
+			break;
+	return i;
 }
 
 int main(int argc, char **argv)
 {
+	struct notifyd x = { { NULL, NOTIFYD_BATCH, settle, NULL } };
 	struct err e = ERR_INIT;
 	struct source *src = NULL;
-	struct hook *h = NULL;
 	struct cfg c;
 	struct db *db;
 	int rc;
@@ -381,15 +321,17 @@ int main(int argc, char **argv)
 		log_msg(LOG_INFO, NULL, "notifying from %s on %s (group %s)",
 			KAFKA_TOPIC_ORDERS, c.kafka_brokers, NOTIFYD_GROUP);
 	} else {
-		src = source_outbox_new(db, "notifyd", "order");
+		src = source_outbox_new(db, OUTBOX_NOTIFYD, "order");
 		log_msg(LOG_INFO, NULL, "notifying from the outbox table");
 	}
 	if (c.notify_webhook_url[0])
-		h = hook_start(c.notify_webhook_url);
-	rc = run(src, db, h);
+		x.h = hook_start(c.notify_webhook_url);
+	x.c.src = src;
+	x.db = db;
+	rc = consumer_run(&x.c);
 	log_msg(LOG_INFO, NULL, "stopped");
 out:
-	hook_stop(h);
+	hook_stop(x.h);
 	source_free(src);
 	db_free(db);
 	curl_global_cleanup();
