@@ -80,6 +80,21 @@ static bool metrics_consumer_runs(struct app *app, size_t i)
 	       app->cfg.elasticsearch_node[0] != '\0';
 }
 
+/* One gauge with a value per consumer that runs here. */
+static void metrics_per_consumer(struct app *app, struct sbuf *out,
+				 const char *name, const char *help,
+				 const int64_t *v)
+{
+	size_t i;
+
+	metrics_gauge(out, name, help);
+	for (i = 0; i < ARRAY_SIZE(metrics_consumers); i++)
+		if (metrics_consumer_runs(app, i))
+			sbuf_addf(out, "%s{consumer=\"%s\"} %lld\n", name,
+				  metrics_consumers[i].consumer,
+				  (long long)v[i]);
+}
+
 /* Each consumer's lag: past its cursor in the outbox table, or, with
  * Kafka, not yet committed by its group. Returns false when something
  * could not be read (and *kafka_up says whether Kafka answered). */
@@ -117,26 +132,14 @@ static bool metrics_lag(struct app *app, struct sbuf *out, bool *kafka_up)
 			return false;
 		}
 	}
-	metrics_gauge(out, "agora_consumer_lag_events",
-		      "Events each consumer has not processed yet: past its "
-		      "outbox cursor, or not committed by its Kafka group.");
-	for (i = 0; i < ARRAY_SIZE(metrics_consumers); i++)
-		if (metrics_consumer_runs(app, i))
-			sbuf_addf(out, "agora_consumer_lag_events{consumer="
-				  "\"%s\"} %lld\n",
-				  metrics_consumers[i].consumer,
-				  (long long)lag[i]);
-	if (kafka)
-		return true;
-	metrics_gauge(out, "agora_consumer_lag_seconds",
-		      "Age of the oldest event each outbox consumer has not "
-		      "read (0: none).");
-	for (i = 0; i < ARRAY_SIZE(metrics_consumers); i++)
-		if (metrics_consumer_runs(app, i))
-			sbuf_addf(out, "agora_consumer_lag_seconds{consumer="
-				  "\"%s\"} %lld\n",
-				  metrics_consumers[i].consumer,
-				  (long long)age[i]);
+	metrics_per_consumer(app, out, "agora_consumer_lag_events",
+			     "Events each consumer has not processed yet: "
+			     "past its outbox cursor, or not committed by its "
+			     "Kafka group.", lag);
+	if (!kafka)
+		metrics_per_consumer(app, out, "agora_consumer_lag_seconds",
+				     "Age of the oldest event each outbox "
+				     "consumer has not read (0: none).", age);
 	return true;
 }
 

@@ -119,6 +119,20 @@ static void outbox_read(const struct db_res *res, struct outbox_batch *b)
 	}
 }
 
+/* outbox_select: run sql (its select list OUTBOX_COLS) into *b. */
+static int outbox_select(struct db *db, const char *sql,
+			 const struct db_param *p, size_t np,
+			 struct outbox_batch *b, struct err *e)
+{
+	struct db_res *res = NULL;
+
+	if (db_query(db, &res, sql, p, np, e) < 0)
+		return -1;
+	outbox_read(res, b);
+	db_res_free(res);
+	return 0;
+}
+
 /* outbox_ints: the first row's first n columns as integers into v[] (0s
  * when there is no row). */
 static int outbox_ints(struct db *db, const char *sql,
@@ -191,11 +205,10 @@ int outbox_fetch(struct db *db, const char *consumer,
 		 struct outbox_batch *b, struct err *e)
 {
 	struct sbuf sql = SBUF_INIT;
-	struct db_param *p = NULL;
-	struct db_res *res = NULL;
+	struct db_param *p;
 	char *txid = NULL;
 	int64_t seq;
-	int rc = -1;
+	int rc;
 
 	b->ev = NULL;
 	b->n = 0;
@@ -223,12 +236,7 @@ int outbox_fetch(struct db *db, const char *consumer,
 	sbuf_addstr(&sql, db_dialect(db) == DB_POSTGRES ?
 			  ") ORDER BY txid, seq LIMIT $3" :
 			  ") ORDER BY seq LIMIT $3");
-	if (db_query(db, &res, sql.buf, p, 3 + ntypes, e) < 0)
-		goto out;
-	outbox_read(res, b);
-	rc = 0;
-out:
-	db_res_free(res);
+	rc = outbox_select(db, sql.buf, p, 3 + ntypes, b, e);
 	free(p);
 	free(txid);
 	sbuf_release(&sql);
@@ -260,8 +268,7 @@ int outbox_unpublished_fetch(struct db *db, const char *const *types,
 {
 	struct sbuf sql = SBUF_INIT;
 	struct db_param *p;
-	struct db_res *res = NULL;
-	int rc = -1;
+	int rc;
 
 	b->ev = NULL;
 	b->n = 0;
@@ -273,12 +280,7 @@ int outbox_unpublished_fetch(struct db *db, const char *const *types,
 		    "WHERE published_at IS NULL AND aggregatetype IN (");
 	outbox_types(&sql, p, 2, types, ntypes);
 	sbuf_addstr(&sql, ") ORDER BY seq LIMIT $1");
-	if (db_query(db, &res, sql.buf, p, 1 + ntypes, e) < 0)
-		goto out;
-	outbox_read(res, b);
-	rc = 0;
-out:
-	db_res_free(res);
+	rc = outbox_select(db, sql.buf, p, 1 + ntypes, b, e);
 	free(p);
 	sbuf_release(&sql);
 	return rc;
@@ -407,12 +409,9 @@ int outbox_since(struct db *db, const char *mark, const char *type,
 		 int64_t after, size_t limit, struct outbox_batch *b,
 		 struct err *e)
 {
-	struct db_res *res = NULL;
-	int rc;
-
 	b->ev = NULL;
 	b->n = 0;
-	rc = db_query(db, &res, db_dialect(db) == DB_POSTGRES ?
+	return outbox_select(db, db_dialect(db) == DB_POSTGRES ?
 		"SELECT " OUTBOX_COLS("txid::text") " FROM outbox "
 		"WHERE txid >= $1::xid8 AND seq > $2 AND aggregatetype = $3 "
 		"ORDER BY seq LIMIT $4" :
@@ -420,9 +419,5 @@ int outbox_since(struct db *db, const char *mark, const char *type,
 		"WHERE seq > $1 AND seq > $2 AND aggregatetype = $3 "
 		"ORDER BY seq LIMIT $4",
 		DB_ARGS(DB_S(mark), DB_I(after), DB_S(type),
-			DB_I((int64_t)limit)), e);
-	if (rc == 0)
-		outbox_read(res, b);
-	db_res_free(res);
-	return rc < 0 ? -1 : 0;
+			DB_I((int64_t)limit)), b, e);
 }
