@@ -35,13 +35,14 @@ static int metrics_allowed(struct req *r)
 
 static int metrics_count_rows(struct app *app, const char *table, int64_t *n)
 {
+	enum { COUNT };		/* the one column */
 	struct db_res *res = NULL;
 	struct err e = ERR_INIT;
 	char *sql = xasprintf("SELECT count(*) FROM %s", table);
 	int ret = db_query(app->db, &res, sql, DB_NOARGS, &e);
 
 	if (ret == 0) {
-		*n = db_res_int(res, 0, 0);
+		*n = db_res_int(res, 0, COUNT);
 		db_res_free(res);
 	} else {
 		log_msg(LOG_WARN, NULL, "metrics: %s", e.msg);

@@ -93,6 +93,7 @@ static time_t beat_parse(const char *s)
 int beat_age(struct db *db, const char *daemon, long *age, char **position,
 	     struct err *e)
 {
+	enum { BEAT_SEEN, BEAT_POSITION };	/* the columns read */
 	struct db_res *res = NULL;
 	const char *seen;
 	char buf[32];
@@ -107,14 +108,15 @@ int beat_age(struct db *db, const char *daemon, long *age, char **position,
 		     DB_ARGS(DB_S(daemon)), e) < 0)
 		return -1;
 	if (db_res_rows(res) == 1 &&
-	    (seen = db_res_time(res, 0, 0, buf)) &&
+	    (seen = db_res_time(res, 0, BEAT_SEEN, buf)) &&
 	    (t = beat_parse(seen)) >= 0) {
 		/* A clock a little ahead on the daemon's host is not
 		 * "seen in the future". */
 		*age = time(NULL) > t ? (long)(time(NULL) - t) : 0;
 		if (position) {
 			free(*position);
-			*position = xstrdup(db_res_str(res, 0, 1));
+			*position = xstrdup(db_res_str(res, 0,
+							 BEAT_POSITION));
 		}
 	}
 	db_res_free(res);

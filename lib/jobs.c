@@ -334,16 +334,14 @@ int jobs_claim(struct jobs_env *env, const char *name, const char *slot,
 	       struct err *e)
 {
 	struct db_res *res;
-	const char *last;
 	bool done;
 	char now[32];
 
 	if (db_query(env->db, &res,
-		     "SELECT slot FROM cron_runs WHERE name = $1",
-		     DB_ARGS(DB_S(name)), e) < 0)
+		     "SELECT 1 FROM cron_runs WHERE name = $1 AND slot = $2",
+		     DB_ARGS(DB_S(name), DB_S(slot)), e) < 0)
 		return -1;
-	last = db_res_rows(res) ? db_res_str(res, 0, 0) : NULL;
-	done = last && !strcmp(last, slot);
+	done = db_res_rows(res) == 1;
 	db_res_free(res);
 	if (done)
 		return 0;
