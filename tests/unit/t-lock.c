@@ -30,9 +30,13 @@ static int64_t held_by_pg(struct db *db, const char *key)
 	struct err e = ERR_INIT;
 	int64_t n = -1;
 
+	/* Advisory locks belong to a database: other tests' databases on
+	 * the same cluster take the same keys. */
 	if (!db_query(db, &res, "SELECT pid FROM pg_locks WHERE locktype = "
-		      "'advisory' AND granted AND (classid::bigint << 32 | "
-		      "objid::bigint) = $1::bigint", DB_ARGS(DB_S(key)), &e))
+		      "'advisory' AND granted AND database = (SELECT oid FROM "
+		      "pg_database WHERE datname = current_database()) AND "
+		      "(classid::bigint << 32 | objid::bigint) = $1::bigint",
+		      DB_ARGS(DB_S(key)), &e))
 		n = (int64_t)db_res_rows(res);
 	else
 		printf("# pg_locks: %s\n", e.msg);

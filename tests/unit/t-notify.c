@@ -197,6 +197,7 @@ static void outbox_source(struct db *db, const char *tag)
 	ok(!outbox_append(db, "product", "1", "PRODUCT_CREATED", p, NULL, &e) &&
 	   !outbox_append(db, "order", "1", "ORDER_SHIPPED", p, NULL, &e),
 	   "%s: two outbox rows", tag);
+	testdb_settle(db);
 	ok(!src->fetch(src, 10, &b, &e) && b.n == 1 &&
 	   !strcmp(b.ev[0].aggregatetype, "order"),
 	   "%s: the source reads the order row only", tag);

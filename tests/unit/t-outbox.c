@@ -51,46 +51,6 @@ static void fetch(struct db *db, const char *consumer,
 					 i ? "," : "", b->ev[i].aggregateid);
 }
 
-/*
- * settle: on PostgreSQL, wait until the rows committed so far can be read.
- * A reader holds back rows while any older transaction runs, and the
- * horizon (the snapshot's xmin) is the whole cluster's: another test's
- * transaction in another database holds our rows back too. A new
- * transaction id is newer than every row committed before it; once the
- * horizon has passed it, they are all readable. 10 s at most.
- */
-static void settle(struct db *db)
-{
-	struct db_res *res = NULL;
-	struct err e = ERR_INIT;
-	char xid[32] = "";
-	int i;
-
-	if (db_dialect(db) != DB_POSTGRES)
-		return;
-	if (!db_query(db, &res, "SELECT pg_current_xact_id()::text",
-		      DB_NOARGS, &e) && db_res_rows(res) == 1)
-		snprintf(xid, sizeof(xid), "%s", db_res_str(res, 0, 0));
-	db_res_free(res);
-	for (i = 0; xid[0] && i < 500; i++) {
-		res = NULL;
-		bool past = !db_query(db, &res,
-				      "SELECT pg_snapshot_xmin("
-				      "pg_current_snapshot()) > $1::xid8",
-				      DB_ARGS(DB_S(xid)), &e) &&
-			    db_res_rows(res) == 1 &&
-			    !strcmp(db_res_str(res, 0, 0), "t");
-
-		db_res_free(res);
-		if (past)
-			break;
-		usleep(20000);
-	}
-	if (e.code)
-		printf("# settle: %s\n", e.msg);
-	err_release(&e);
-}
-
 static int ack(struct db *db, const char *consumer,
 	       const struct outbox_event *ev)
 {
@@ -112,7 +72,7 @@ static void battery(struct db *db, const char *tag)
 	ok(!append(db, "product", "p1") && !append(db, "order", "o1") &&
 	   !append(db, "product", "p2") && !append(db, "product", "p3"),
 	   "%s: append four events", tag);
-	settle(db);
+	testdb_settle(db);
 	fetch(db, "idx", products, 1, 10, &b, got, sizeof(got));
 	is_str(got, "p1,p2,p3", "%s: a new consumer reads its type from the "
 	       "start, in order", tag);
@@ -132,7 +92,7 @@ static void battery(struct db *db, const char *tag)
 	fetch(db, "idx", products, 1, 10, &b, got, sizeof(got));
 	is_str(got, "", "%s: nothing after the last row", tag);
 	ok(!append(db, "product", "p4"), "%s: append p4", tag);
-	settle(db);
+	testdb_settle(db);
 	fetch(db, "idx", products, 1, 10, &b, got, sizeof(got));
 	is_str(got, "p4", "%s: a new row appears", tag);
 	ok(b.n == 1 && !strcmp(b.ev[0].type, "CHANGED") &&
@@ -304,7 +264,7 @@ static void replay(struct db *db, const char *tag)
 
 	/* Rows from before the mark may come back; once the horizon has
 	 * passed them (PostgreSQL) they do not. */
-	settle(db);
+	testdb_settle(db);
 	ok(!outbox_mark(db, &mark, &e) && mark && *mark,
 	   "%s: a mark (%s)", tag, mark ? mark : "none");
 	ok(!append(db, "product", "r1") && !append(db, "order", "r2") &&
@@ -350,7 +310,7 @@ static void late_commit(const char *url)
 	ok(b.n > 0 && !ack(rd, "late", &b.ev[b.n - 1]),
 	   "pg: a consumer at the end of the outbox");
 	ok(!append(rd, "product", "before"), "pg: a committed row");
-	settle(rd);
+	testdb_settle(rd);
 	ok(!db_begin(t1, &e) && !append(t1, "product", "t1"),
 	   "pg: T1 appends and stays open");
 	ok(!db_begin(t2, &e) && !append(t2, "product", "t2") &&
@@ -361,7 +321,7 @@ static void late_commit(const char *url)
 	fetch(rd, "late", products, 1, 10, &b, got, sizeof(got));
 	is_str(got, "", "pg: still nothing while T1 runs");
 	ok(!db_commit(t1, &e), "pg: T1 commits");
-	settle(rd);
+	testdb_settle(rd);
 	fetch(rd, "late", products, 1, 10, &b, got, sizeof(got));
 	is_str(got, "t1,t2", "pg: then both, none skipped, T1's first");
 	ok(b.n == 2 && !ack(rd, "late", &b.ev[1]), "pg: ack both");
@@ -372,7 +332,7 @@ static void late_commit(const char *url)
 	   "pg: T3 appends");
 	db_rollback(t1);
 	ok(!append(rd, "product", "after"), "pg: another committed row");
-	settle(rd);
+	testdb_settle(rd);
 	fetch(rd, "late", products, 1, 10, &b, got, sizeof(got));
 	is_str(got, "after", "pg: a rollback neither appears nor blocks");
 out:

@@ -106,6 +106,47 @@ static inline void testdb_pg_drop(struct db *admin, const char *tag)
 }
 
 /*
+ * testdb_settle: on PostgreSQL, wait until the rows committed so far can
+ * be read.
+ * A reader holds back rows while any older transaction runs, and the
+ * horizon (the snapshot's xmin) is the whole cluster's: another test's
+ * transaction in another database holds our rows back too. A new
+ * transaction id is newer than every row committed before it; once the
+ * horizon has passed it, they are all readable. 10 s at most.
+ */
+static inline void testdb_settle(struct db *db)
+{
+	struct db_res *res = NULL;
+	struct err e = ERR_INIT;
+	char xid[32] = "";
+	int i;
+
+	if (db_dialect(db) != DB_POSTGRES)
+		return;
+	if (!db_query(db, &res, "SELECT pg_current_xact_id()::text",
+		      DB_NOARGS, &e) && db_res_rows(res) == 1)
+		snprintf(xid, sizeof(xid), "%s", db_res_str(res, 0, 0));
+	db_res_free(res);
+	for (i = 0; xid[0] && i < 500; i++) {
+		res = NULL;
+		bool past = !db_query(db, &res,
+				      "SELECT pg_snapshot_xmin("
+				      "pg_current_snapshot()) > $1::xid8",
+				      DB_ARGS(DB_S(xid)), &e) &&
+			    db_res_rows(res) == 1 &&
+			    !strcmp(db_res_str(res, 0, 0), "t");
+
+		db_res_free(res);
+		if (past)
+			break;
+		usleep(20000);
+	}
+	if (e.code)
+		printf("# settle: %s\n", e.msg);
+	err_release(&e);
+}
+
+/*
  * testdb_run: battery(db, url, dialect) on a fresh migrated SQLite file,
  * then on a fresh migrated PostgreSQL database when AGORA_TEST_PG_URL is
  * set (testdb_pg_admin says what happens when it is not). dialect is
