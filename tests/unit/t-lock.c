@@ -45,6 +45,20 @@ static int64_t held_by_pg(struct db *db, const char *key)
 	return n;
 }
 
+/* unlink_locks: the lock files beside the SQLite file path. */
+static void unlink_locks(const char *path)
+{
+	static const char *const names[] = { "jobs", "relayd" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		char *p = xasprintf("%s.%s.lock", path, names[i]);
+
+		unlink(p);
+		free(p);
+	}
+}
+
 /* Two runners, a and b, on one database: two connections. */
 static void battery(struct db *a, const char *url, const char *tag)
 {
@@ -107,6 +121,8 @@ static void battery(struct db *a, const char *url, const char *tag)
 		printf("# %s\n", e.msg);
 	err_release(&e);
 	db_free(b);
+	if (!pg)
+		unlink_locks(url + strlen("file:"));
 }
 
 /* SQLite: the lock file beside the database; none in memory. */
@@ -139,8 +155,7 @@ out:
 	err_release(&e);
 	db_free(db);
 	db_free(mem);
-	unlink(jobs);
-	unlink(relay);
+	unlink_locks(path);
 	testdb_sqlite_unlink(path);
 	free(jobs);
 	free(relay);
