@@ -118,6 +118,36 @@ static void analyze_word(struct search_analysis *a, const uint8_t *w,
 	}
 }
 
+/*
+ * Letters and digits of ASCII and Hangul syllables are their own NFKC
+ * form, and case folding changes only the ASCII capitals among them: a
+ * run of nothing else (most of a catalogue) is folded here, without the
+ * round trip through libunistring's tables.
+ */
+static bool analyze_plain(const uint8_t *s, size_t len)
+{
+	size_t i = 0;
+	ucs4_t c;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			if (analyze_class(s[i]) != AN_WORD)
+				return false;
+			i++;
+			continue;
+		}
+		if (len - i < 3 || (s[i] & 0xf0) != 0xe0 ||
+		    (s[i + 1] & 0xc0) != 0x80 || (s[i + 2] & 0xc0) != 0x80)
+			return false;
+		c = (ucs4_t)(s[i] & 0x0f) << 12 |
+		    (ucs4_t)(s[i + 1] & 0x3f) << 6 | (s[i + 2] & 0x3f);
+		if (c < 0xac00 || c > 0xd7a3)
+			return false;
+		i += 3;
+	}
+	return true;
+}
+
 #define AN_MAX_CHARS 256
 
 /*
@@ -141,10 +171,18 @@ static size_t analyze_run(struct search_analysis *a, const uint8_t *s,
 	starts[nstarts] = end;
 	if (i < end)
 		nstarts = 0;	/* too long to map: spans are the run's */
-	norm = u8_casefold(s + start, end - start, NULL, UNINORM_NFKC, fixed,
-			   &nlen);
-	if (!norm)
-		return 0;	/* out of memory in libunistring: no words */
+	if (analyze_plain(s + start, end - start)) {
+		nlen = end - start;
+		norm = nlen <= sizeof(fixed) ? fixed : xmalloc(nlen);
+		for (i = 0; i < nlen; i++)
+			norm[i] = s[start + i] >= 'A' && s[start + i] <= 'Z' ?
+				  s[start + i] + ('a' - 'A') : s[start + i];
+	} else {
+		norm = u8_casefold(s + start, end - start, NULL,
+				   UNINORM_NFKC, fixed, &nlen);
+		if (!norm)
+			return 0; /* out of memory in libunistring: no words */
+	}
 	for (i = 0; i < nlen;) {
 		n = analyze_next(norm + i, nlen - i, &c);
 		if (analyze_class(c) == AN_NONE) {

@@ -56,6 +56,13 @@ static void test_words(void)
 	TOKS("Stra\xc3\x9f" "e \xce\xa3\xce\x9f\xce\xa6", "strasse σοφ",
 	     "case folding beyond ASCII");
 	TOKS("\xef\xac\x81le", "file", "ligature fi");
+	/* ASCII and Hangul syllables skip libunistring; what follows must
+	 * still reach it */
+	TOKS("K512 SAMSUNG 노트북", "k512 samsung 노트북[노트 트북]",
+	     "ASCII capitals folded, Hangul syllables kept");
+	TOKS("\xea\xb0\x80\xe1\x86\xa8", "각",
+	     "a syllable and a trailing jamo compose (NFKC)");
+	TOKS("CAFE\xcc\x81", "café", "an ASCII word and a combining mark");
 	TOKS("\xe2\x91\xa0 \xc2\xbd", "1 1 2", "① is 1, ½ is 1 and 2");
 	TOKS("Samsung\xe2\x84\xa2", "samsung", "™ is a symbol, not letters");
 	TOKS("a\xffz", "a z", "a bad byte separates words");
