@@ -54,6 +54,13 @@ struct db_ops {
 	int (*listen)(struct db *db, const char *channel, struct err *e);
 	int (*wait_notify)(struct db *db, int timeout_ms, struct err *e);
 
+	/* copy_begin, copy_put, copy_end: db_copy_*(); NULL where the
+	 * backend has no COPY */
+	int (*copy_begin)(struct db *db, const char *sql, struct err *e);
+	int (*copy_put)(struct db *db, const char *buf, size_t len,
+			struct err *e);
+	int (*copy_end)(struct db *db, struct err *e);
+
 	const char *(*res_str)(const struct db_res *res, size_t row,
 			       size_t col);
 	void (*res_free)(struct db_res *res);

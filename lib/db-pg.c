@@ -309,6 +309,49 @@ static int db_pg_script(struct db *db, const char *sql, struct err *e)
 	return rc;
 }
 
+static int db_pg_copy_begin(struct db *db, const char *sql, struct err *e)
+{
+	struct db_pg *p = (struct db_pg *)db;
+	PGresult *r;
+	int rc = 0;
+
+	if (db_pg_ensure(p, e))
+		return -1;
+	r = PQexec(p->conn, sql);
+	if (!r || PQresultStatus(r) != PGRES_COPY_IN)
+		rc = db_pg_fail(p, r, e);
+	PQclear(r);
+	return rc;
+}
+
+static int db_pg_copy_put(struct db *db, const char *buf, size_t len,
+			  struct err *e)
+{
+	struct db_pg *p = (struct db_pg *)db;
+
+	/* blocking connection: 1 once queued, -1 on failure, never 0 */
+	if (len > INT_MAX || PQputCopyData(p->conn, buf, (int)len) != 1)
+		return db_pg_fail(p, NULL, e);
+	return 0;
+}
+
+static int db_pg_copy_end(struct db *db, struct err *e)
+{
+	struct db_pg *p = (struct db_pg *)db;
+	PGresult *r;
+	int rc = 0;
+
+	if (PQputCopyEnd(p->conn, NULL) != 1)
+		rc = db_pg_fail(p, NULL, e);
+	/* the load's outcome, then the end of the command's results */
+	while ((r = PQgetResult(p->conn))) {
+		if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK)
+			rc = db_pg_fail(p, r, e);
+		PQclear(r);
+	}
+	return rc;
+}
+
 static bool db_pg_tx_open(struct db *db)
 {
 	struct db_pg *p = (struct db_pg *)db;
@@ -433,6 +476,9 @@ const struct db_ops db_pg_ops = {
 	.stmt_free = free,
 	.listen = db_pg_listen,
 	.wait_notify = db_pg_wait_notify,
+	.copy_begin = db_pg_copy_begin,
+	.copy_put = db_pg_copy_put,
+	.copy_end = db_pg_copy_end,
 	.res_str = db_pg_res_str,
 	.res_free = db_pg_res_free,
 };

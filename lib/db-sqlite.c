@@ -318,6 +318,9 @@ const struct db_ops db_sqlite_ops = {
 	.stmt_free = db_sqlite_stmt_free,
 	.listen = NULL,
 	.wait_notify = NULL,
+	.copy_begin = NULL,
+	.copy_put = NULL,
+	.copy_end = NULL,
 	.res_str = db_sqlite_res_str,
 	.res_free = db_sqlite_res_free,
 };

@@ -176,6 +176,34 @@ int db_exec_script(struct db *db, const char *sql, struct err *e)
 	return db_account(db, t0, db->ops->script(db, sql, e));
 }
 
+/* A COPY counts as one statement. */
+int db_copy_begin(struct db *db, const char *sql, struct err *e)
+{
+	double t0 = db_mono_ms();
+
+	if (!db->ops->copy_begin)
+		return err_set(e, ERR_INTERNAL, "COPY needs PostgreSQL");
+	return db_account(db, t0, db->ops->copy_begin(db, sql, e));
+}
+
+int db_copy_put(struct db *db, const char *buf, size_t len, struct err *e)
+{
+	int rc = db->ops->copy_put(db, buf, len, e);
+
+	if (rc && db->in_tx)
+		db->tx_failed = true;
+	return rc;
+}
+
+int db_copy_end(struct db *db, struct err *e)
+{
+	int rc = db->ops->copy_end(db, e);
+
+	if (rc && db->in_tx)
+		db->tx_failed = true;
+	return rc;
+}
+
 static int db_begin_sql(struct db *db, const char *sql, struct err *e)
 {
 	if (db->in_tx)

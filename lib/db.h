@@ -78,6 +78,18 @@ int db_query(struct db *db, struct db_res **res, const char *sql,
  * (migrations). */
 int db_exec_script(struct db *db, const char *sql, struct err *e);
 
+/*
+ * db_copy_begin, db_copy_put, db_copy_end: a bulk load through
+ * PostgreSQL's COPY (sql is a "COPY … FROM STDIN", text format): the
+ * rows travel as lines of tab-separated text, put in pieces of any
+ * size, and the server loads them while the caller makes the next ones.
+ * Nothing else may run on db between begin and end; end answers the
+ * load's outcome. ERR_INTERNAL on SQLite, which has no COPY.
+ */
+int db_copy_begin(struct db *db, const char *sql, struct err *e);
+int db_copy_put(struct db *db, const char *buf, size_t len, struct err *e);
+int db_copy_end(struct db *db, struct err *e);
+
 /* Transactions: db_begin() takes the write lock at once on SQLite
  * (BEGIN IMMEDIATE). db_rollback() is safe to call after a failure and
  * when no transaction is open. */
