@@ -6,6 +6,7 @@
 #include "sbuf.h"
 #include "search-analyze.h"
 #include "search.h"
+#include "search-impl.h"
 
 struct json_object *search_doc(const struct db_res *res, size_t i)
 {
@@ -32,22 +33,17 @@ struct json_object *search_doc(const struct db_res *res, size_t i)
 	return o;
 }
 
-/* PostgreSQL caps a lexeme at 2 KiB and positions at 16383. */
-#define DOC_LEXEME_MAX 2046
+/* PostgreSQL caps positions at 16383. */
 #define DOC_POS_MAX 16383
 
-static void doc_tsv_field(struct sbuf *sb, struct search_analysis *a,
-			  const char *text, char word, char gram, size_t *pos)
+static void doc_tsv_field(struct sbuf *sb, const struct search_analysis *a,
+			  char word, char gram, size_t *pos)
 {
 	const char *t;
 	size_t i;
 
-	if (!text)
-		return;
-	search_analysis_reset(a);
-	search_analyze(a, text, strlen(text), 0);
 	for (i = 0; i < a->ntok; i++) {
-		if (a->tok[i].len > DOC_LEXEME_MAX)
+		if (a->tok[i].len > SEARCH_LEXEME_MAX)
 			continue;
 		if (sb->len)
 			sbuf_addch(sb, ' ');
@@ -63,15 +59,28 @@ static void doc_tsv_field(struct sbuf *sb, struct search_analysis *a,
 	}
 }
 
+void search_doc_tsv(struct sbuf *sb, const struct search_analysis *name,
+		    const struct search_analysis *description)
+{
+	size_t pos = 1;
+
+	doc_tsv_field(sb, name, 'A', 'C', &pos);
+	doc_tsv_field(sb, description, 'B', 'D', &pos);
+}
+
 void search_doc_tsvector(struct sbuf *sb, const char *name,
 			 const char *description)
 {
-	struct search_analysis a = SEARCH_ANALYSIS_INIT;
-	size_t pos = 1;
+	struct search_analysis an = SEARCH_ANALYSIS_INIT;
+	struct search_analysis ad = SEARCH_ANALYSIS_INIT;
 
-	doc_tsv_field(sb, &a, name, 'A', 'C', &pos);
-	doc_tsv_field(sb, &a, description, 'B', 'D', &pos);
-	search_analysis_release(&a);
+	if (name)
+		search_analyze(&an, name, strlen(name), 0);
+	if (description)
+		search_analyze(&ad, description, strlen(description), 0);
+	search_doc_tsv(sb, &an, &ad);
+	search_analysis_release(&an);
+	search_analysis_release(&ad);
 }
 
 int search_doc_index(struct db *db, int64_t id, const char *name,

@@ -267,35 +267,172 @@ int search_vocab_weights(struct db *db, const struct search_analysis *a,
 }
 
 /*
- * A bulk load (agora seed) counts the words of its products once at the
- * end instead of row by row in the triggers, which a row in
- * search_vocab_pause turns off for the loading transaction alone: it is
- * inserted and deleted before anyone else can see it.
+ * A bulk load's counts: an open-addressing hash table of the words, at
+ * most half full. A catalogue's vocabulary is small (tens of thousands
+ * of words for a million generated products), its rows many.
  */
-int search_vocab_pause(struct db *db, struct err *e)
+struct search_load {
+	struct load_word {
+		char *term;
+		int64_t df;
+	} *slot;
+	size_t nslot, n;
+	struct search_analysis name, desc;
+	const char **words;
+	size_t nwords;
+};
+
+struct search_load *search_load_new(void)
 {
-	return db_query(db, NULL, "INSERT INTO search_vocab_pause (paused) "
-			"VALUES (1)", DB_NOARGS, e);
+	struct search_load *l = xcalloc(1, sizeof(*l));
+
+	l->nslot = 1024;
+	l->slot = xcalloc(l->nslot, sizeof(*l->slot));
+	sbuf_init(&l->name.text, 0, 0);
+	sbuf_init(&l->desc.text, 0, 0);
+	return l;
 }
 
-#define VOCAB_ADD_PG \
-	"INSERT INTO search_vocab (term, df) SELECT u.lexeme, count(*) " \
-	"FROM products p, unnest(p.search) u WHERE p.id > $1 " \
-	"AND p.status = 'ACTIVE' AND u.weights && '{A,B}'::text[] " \
-	"GROUP BY u.lexeme ORDER BY u.lexeme " \
-	"ON CONFLICT (term) DO UPDATE SET df = search_vocab.df + excluded.df"
-#define VOCAB_ADD_SQLITE \
-	"INSERT INTO search_vocab (term, df) SELECT w.value, count(*) " \
-	"FROM products p, json_each(search_words(p.name, p.description)) w " \
-	"WHERE p.id > $1 AND p.status = 'ACTIVE' GROUP BY w.value " \
-	"ON CONFLICT (term) DO UPDATE SET df = df + excluded.df"
-
-int search_vocab_resume(struct db *db, int64_t after_id, struct err *e)
+/* FNV-1a */
+static size_t load_hash(const char *s)
 {
-	if (db_query(db, NULL, "DELETE FROM search_vocab_pause", DB_NOARGS,
-		     e) < 0)
-		return -1;
-	return db_query(db, NULL, db_dialect(db) == DB_POSTGRES ?
-			VOCAB_ADD_PG : VOCAB_ADD_SQLITE,
-			DB_ARGS(DB_I(after_id)), e);
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (size_t)h;
+}
+
+static struct load_word *load_find(struct load_word *slot, size_t nslot,
+				   const char *term)
+{
+	size_t i = load_hash(term) & (nslot - 1);
+
+	while (slot[i].term && strcmp(slot[i].term, term))
+		i = (i + 1) & (nslot - 1);
+	return &slot[i];
+}
+
+static void load_count(struct search_load *l, const char *term)
+{
+	struct load_word *w, *old = l->slot;
+	size_t i, n = l->nslot;
+
+	if (2 * (l->n + 1) > l->nslot) {
+		l->nslot *= 2;
+		l->slot = xcalloc(l->nslot, sizeof(*l->slot));
+		for (i = 0; i < n; i++)
+			if (old[i].term)
+				*load_find(l->slot, l->nslot, old[i].term) =
+					old[i];
+		free(old);
+	}
+	w = load_find(l->slot, l->nslot, term);
+	if (!w->term) {
+		w->term = xstrdup(term);
+		l->n++;
+	}
+	w->df++;
+}
+
+static int load_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Each word once per product, as search_words() and the tsvector give. */
+void search_load_doc(struct search_load *l, const char *name,
+		     const char *description, bool active, struct sbuf *tsv)
+{
+	const struct search_analysis *f[2] = { &l->name, &l->desc };
+	size_t i, k, n = 0;
+
+	search_analysis_reset(&l->name);
+	search_analysis_reset(&l->desc);
+	if (name)
+		search_analyze(&l->name, name, strlen(name), 0);
+	if (description)
+		search_analyze(&l->desc, description, strlen(description), 0);
+	if (tsv) {
+		sbuf_reset(tsv);
+		search_doc_tsv(tsv, &l->name, &l->desc);
+	}
+	if (!active)
+		return;
+	if (l->nwords < l->name.nwords + l->desc.nwords) {
+		l->nwords = l->name.nwords + l->desc.nwords;
+		l->words = xrealloc(l->words, l->nwords * sizeof(*l->words));
+	}
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < f[k]->ntok; i++)
+			if (!f[k]->tok[i].gram)
+				l->words[n++] = search_token_text(f[k], i);
+	qsort(l->words, n, sizeof(*l->words), load_strcmp);
+	for (i = 0; i < n; i++)
+		if (!i || strcmp(l->words[i], l->words[i - 1]))
+			load_count(l, l->words[i]);
+}
+
+/* Rows per INSERT: few statements for PostgreSQL's round trips; SQLite
+ * binds "$N" by name, a look-up that grows with their number. */
+#define LOAD_BATCH_PG 250
+#define LOAD_BATCH_SQLITE 16
+
+int search_load_store(struct search_load *l, struct db *db, struct err *e)
+{
+	bool pg = db_dialect(db) == DB_POSTGRES;
+	size_t batch = pg ? LOAD_BATCH_PG : LOAD_BATCH_SQLITE;
+	struct load_word *w = xcalloc(l->n ? l->n : 1, sizeof(*w));
+	struct db_param *p = xcalloc(2 * batch, sizeof(*p));
+	struct sbuf sql = SBUF_INIT;
+	size_t i, j, k, n = 0, sqln = 0;
+	int ret = -1;
+
+	for (i = 0; i < l->nslot; i++)
+		if (l->slot[i].term && (!pg || strlen(l->slot[i].term) <=
+					SEARCH_LEXEME_MAX))
+			w[n++] = l->slot[i];
+	/* term first in struct load_word: sorted by it */
+	qsort(w, n, sizeof(*w), load_strcmp);
+	for (i = 0; i < n; i += k) {
+		k = n - i < batch ? n - i : batch;
+		if (k != sqln) {
+			sbuf_reset(&sql);
+			sbuf_addstr(&sql, "INSERT INTO search_vocab (term, df) "
+				    "VALUES ");
+			for (j = 0; j < k; j++)
+				sbuf_addf(&sql, "%s($%zu, $%zu)", j ? ", " : "",
+					  2 * j + 1, 2 * j + 2);
+			sbuf_addstr(&sql, " ON CONFLICT (term) DO UPDATE SET "
+				    "df = search_vocab.df + excluded.df");
+			sqln = k;
+		}
+		for (j = 0; j < k; j++) {
+			p[2 * j] = DB_S(w[i + j].term);
+			p[2 * j + 1] = DB_I(w[i + j].df);
+		}
+		if (db_query(db, NULL, sql.buf, p, 2 * k, e) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	sbuf_release(&sql);
+	free(p);
+	free(w);
+	return ret;
+}
+
+void search_load_free(struct search_load *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->nslot; i++)
+		free(l->slot[i].term);
+	free(l->slot);
+	free(l->words);
+	search_analysis_release(&l->name);
+	search_analysis_release(&l->desc);
+	free(l);
 }

@@ -69,13 +69,23 @@ int search_doc_reindex(struct db *db, bool all, int64_t *done,
 		       struct err *e);
 
 /*
- * search_vocab_pause, search_vocab_resume: around a bulk load of
- * products with ids above after_id, inside its transaction: the
- * vocabulary's triggers stand aside, then the new products' words are
- * counted in one statement (agora seed).
+ * struct search_load: the vocabulary of a bulk load of products (agora
+ * seed), counted in memory as the rows are made while the triggers that
+ * count row by row are off, then added to search_vocab in one pass.
+ *
+ * search_load_doc: count the words of one product when it is ACTIVE;
+ * tsv, when not NULL, is reset to the product's tsvector
+ * (search_doc_tsvector()) from the same analysis.
+ * search_load_store: add the counts to search_vocab, in the caller's
+ * transaction, in byte order of the words (the order the triggers take
+ * their rows in).
  */
-int search_vocab_pause(struct db *db, struct err *e);
-int search_vocab_resume(struct db *db, int64_t after_id, struct err *e);
+struct search_load;
+struct search_load *search_load_new(void);
+void search_load_doc(struct search_load *l, const char *name,
+		     const char *description, bool active, struct sbuf *tsv);
+int search_load_store(struct search_load *l, struct db *db, struct err *e);
+void search_load_free(struct search_load *l);
 
 /*
  * search_open: the backend the configuration names: Elasticsearch when

@@ -163,17 +163,9 @@ static int64_t seed_price(uint64_t *s, const struct seed_category *c)
 	return won < c->min_price ? c->min_price : won;
 }
 
-/*
- * Rows per INSERT. PostgreSQL gains from large batches (one round trip
- * each); SQLite binds "$N" by name, a lookup that grows with the number of
- * parameters, so it takes small batches of one cached statement.
- */
-#define SEED_BATCH_PG 250
-#define SEED_BATCH_SQLITE 16
-#define SEED_BATCH SEED_BATCH_PG
-#define SEED_COLS 8
-/* PostgreSQL: and the search tsvector, which agora's analyzer computes. */
-#define SEED_COLS_PG 9
+/* PostgreSQL takes the rows through COPY, sent to the server every
+ * SEED_COPY_FLUSH bytes while the next ones are made. */
+#define SEED_COPY_FLUSH (256 * 1024)
 
 struct seed_row {
 	char name[256];
@@ -181,7 +173,6 @@ struct seed_row {
 	char created[32];
 	const char *category, *brand, *status;
 	int64_t price;
-	struct sbuf tsv;
 };
 
 static void seed_make(uint64_t *s, struct seed_row *r, time_t when)
@@ -215,113 +206,226 @@ static void seed_make(uint64_t *s, struct seed_row *r, time_t when)
 		 &tm);
 }
 
-/* INSERT … VALUES ($1,…,$8), ($9,…) for n rows of cols columns; the text
- * is the same for every full batch, so the statement cache prepares it
- * once. */
-static void seed_sql(struct sbuf *sql, size_t n, size_t cols)
+/* A column of COPY's text format: backslash, tab and line ends escaped. */
+static void seed_copy_col(struct sbuf *sb, const char *s, char end)
 {
-	size_t i, j;
-
-	sbuf_reset(sql);
-	sbuf_addf(sql, "INSERT INTO products (name, description, category, "
-		  "brand, price, status, created_at, updated_at%s) VALUES ",
-		  cols == SEED_COLS_PG ? ", search" : "");
-	for (i = 0; i < n; i++) {
-		sbuf_addstr(sql, i ? ", (" : "(");
-		for (j = 1; j <= cols; j++)
-			sbuf_addf(sql, "$%zu%s%s", i * cols + j,
-				  j == SEED_COLS_PG ? "::tsvector" : "",
-				  j < cols ? ", " : ")");
+	for (; *s; s++) {
+		switch (*s) {
+		case '\\': sbuf_addstr(sb, "\\\\"); break;
+		case '\t': sbuf_addstr(sb, "\\t"); break;
+		case '\n': sbuf_addstr(sb, "\\n"); break;
+		case '\r': sbuf_addstr(sb, "\\r"); break;
+		default: sbuf_addch(sb, *s); break;
+		}
 	}
+	sbuf_addch(sb, end);
+}
+
+static void seed_copy_row(struct sbuf *sb, int64_t id,
+			  const struct seed_row *r, const char *tsv)
+{
+	char price[24];
+
+	sbuf_addf(sb, "%" PRId64 "\t", id);
+	snprintf(price, sizeof(price), "%" PRId64, r->price);
+	seed_copy_col(sb, r->name, '\t');
+	seed_copy_col(sb, r->desc, '\t');
+	seed_copy_col(sb, r->category, '\t');
+	seed_copy_col(sb, r->brand, '\t');
+	seed_copy_col(sb, price, '\t');
+	seed_copy_col(sb, r->status, '\t');
+	seed_copy_col(sb, r->created, '\t');
+	seed_copy_col(sb, r->created, '\t');
+	seed_copy_col(sb, tsv, '\n');
+}
+
+/*
+ * What a load into products sets aside: the statements that put it
+ * back (the indexes and triggers it dropped).
+ */
+struct seed_aside {
+	char **sql;
+	size_t n;
+};
+
+/*
+ * Row by row, the triggers of products (the full-text index on SQLite,
+ * the vocabulary on both) and the indexes cost more than the rows: the
+ * load turns the triggers off and does their work once at the end
+ * (seed_finish()), and into an empty catalogue it drops the secondary
+ * indexes and builds them again after the rows, from a sort. All in the
+ * load's transaction: nobody else ever sees products without them. A
+ * new trigger on products needs its bulk form in seed_finish().
+ */
+static int seed_prepare(struct db *db, bool empty, struct seed_aside *a,
+			struct err *e)
+{
+	bool pg = db_dialect(db) == DB_POSTGRES;
+	struct db_res *res = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (pg && db_query(db, NULL, "ALTER TABLE products DISABLE TRIGGER "
+			   "USER", DB_NOARGS, e) < 0)
+		return -1;
+	if (pg ? !empty ? 0 : db_query(db, &res,
+		 "SELECT format('DROP INDEX %I', c.relname), "
+		 "pg_get_indexdef(x.indexrelid) FROM pg_index x "
+		 "JOIN pg_class c ON c.oid = x.indexrelid "
+		 "WHERE x.indrelid = 'products'::regclass "
+		 "AND NOT x.indisunique", DB_NOARGS, e) :
+	    db_query(db, &res, "SELECT 'DROP ' || type || ' \"' || name || "
+		     "'\"', sql FROM sqlite_master WHERE tbl_name = "
+		     "'products' AND sql IS NOT NULL AND (type = 'trigger' "
+		     "OR (type = 'index' AND $1))",
+		     DB_ARGS(DB_I(empty)), e))
+		return -1;
+	for (i = 0; res && i < db_res_rows(res); i++) {
+		if (db_exec_script(db, db_res_str(res, i, 0), e) < 0)
+			goto out;
+		a->sql = xrealloc(a->sql, (a->n + 1) * sizeof(*a->sql));
+		a->sql[a->n++] = xstrdup(db_res_str(res, i, 1));
+	}
+	ret = 0;
+out:
+	if (res)
+		db_res_free(res);
+	return ret;
+}
+
+static int seed_finish(struct db *db, int64_t last, struct search_load *l,
+		       struct seed_aside *a, struct err *e)
+{
+	bool pg = db_dialect(db) == DB_POSTGRES;
+	size_t i;
+
+	/* what products_fts's insert trigger does, for every new row */
+	if (!pg && db_query(db, NULL, "INSERT INTO products_fts (rowid, name, "
+			    "description) SELECT id, name, description "
+			    "FROM products WHERE id > $1",
+			    DB_ARGS(DB_I(last)), e) < 0)
+		return -1;
+	if (search_load_store(l, db, e) < 0)
+		return -1;
+	/* a sort in memory rather than on disk for a million rows */
+	if (pg && a->n && db_query(db, NULL, "SET LOCAL maintenance_work_mem "
+				   "= '256MB'", DB_NOARGS, e) < 0)
+		return -1;
+	for (i = 0; i < a->n; i++) {
+		if (db_exec_script(db, a->sql[i], e) < 0)
+			return -1;}
+	return pg ? db_query(db, NULL, "ALTER TABLE products ENABLE TRIGGER "
+			     "USER", DB_NOARGS, e) : 0;
 }
 
 /* seed_products: n rows in one transaction; a progress bar on stderr
- * after each batch when tty. */
+ * every few thousand rows when tty. */
 static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 			 struct err *e)
 {
-	struct seed_row *rows = xcalloc(SEED_BATCH, sizeof(*rows));
-	struct db_param *params =
-		xcalloc(SEED_BATCH * SEED_COLS_PG, sizeof(*params));
-	struct sbuf sql = SBUF_INIT;
+	bool pg = db_dialect(db) == DB_POSTGRES;
+	struct seed_row row;
+	struct search_load *load = search_load_new();
+	struct seed_aside aside = { NULL, 0 };
+	struct sbuf copy = SBUF_INIT, tsv = SBUF_INIT;
 	time_t now = time(NULL);
-	size_t b, k, sqln = 0, batch = db_dialect(db) == DB_POSTGRES ?
-		SEED_BATCH_PG : SEED_BATCH_SQLITE;
-	size_t cols = db_dialect(db) == DB_POSTGRES ? SEED_COLS_PG : SEED_COLS;
+	size_t i;
 	struct db_res *res = NULL;
-	int64_t done = 0, last;
+	int64_t done, last, id = 0;
+	bool copying = false, empty;
 	int ret = -1;
 
-	for (b = 0; b < SEED_BATCH; b++)
-		sbuf_init(&rows[b].tsv, 0, 0);
 	/* The indexes take rows in random order: a cache that holds them
 	 * (64 MiB, this connection only) keeps the load off the disk. */
-	if ((db_dialect(db) == DB_SQLITE &&
-	     db_query(db, NULL, "PRAGMA cache_size = -65536", DB_NOARGS,
-		      e) < 0) ||
+	if ((!pg && db_query(db, NULL, "PRAGMA cache_size = -65536",
+			     DB_NOARGS, e) < 0) ||
 	    db_begin(db, e) < 0)
 		goto out;
-	/* The vocabulary counts the new products' words once, at the end
-	 * (products written meanwhile by others would be counted twice:
-	 * seed a catalogue nobody else is writing). */
-	if (db_query(db, &res, "SELECT coalesce(max(id), 0) FROM products",
-		     DB_NOARGS, e) < 0 || search_vocab_pause(db, e) < 0)
-		goto out;
-	/* A bulk load is no request: counting a million products' words
+	/* A bulk load is no request: building a million products' indexes
 	 * takes longer than a request's statement timeout. */
-	if (db_dialect(db) == DB_POSTGRES &&
-	    db_query(db, NULL, "SET LOCAL statement_timeout = 0", DB_NOARGS,
-		     e) < 0)
+	if (pg && db_query(db, NULL, "SET LOCAL statement_timeout = 0",
+			   DB_NOARGS, e) < 0)
+		goto out;
+	if (db_query(db, &res, "SELECT coalesce(max(id), 0), CASE WHEN "
+		     "EXISTS (SELECT 1 FROM products) THEN 0 ELSE 1 END "
+		     "FROM products", DB_NOARGS, e) < 0)
 		goto out;
 	last = db_res_int(res, 0, 0);
-	while (done < n) {
-		b = n - done < (int64_t)batch ? (size_t)(n - done) : batch;
-		/* one product a minute up to now: ids and created_at agree */
-		for (k = 0; k < b; k++) {
-			struct seed_row *r = &rows[k];
-			struct db_param *p = &params[k * cols];
-
-			seed_make(&seed, r,
-				  now - (time_t)(n - done - (int64_t)k) * 60);
-			p[0] = DB_S(r->name);
-			p[1] = DB_S(r->desc);
-			p[2] = DB_S(r->category);
-			p[3] = DB_S(r->brand);
-			p[4] = DB_I(r->price);
-			p[5] = DB_S(r->status);
-			p[6] = DB_S(r->created);
-			p[7] = DB_S(r->created);
-			if (cols == SEED_COLS_PG) {
-				sbuf_reset(&r->tsv);
-				search_doc_tsvector(&r->tsv, r->name, r->desc);
-				p[8] = DB_S(r->tsv.buf);
-			}
-		}
-		if (b != sqln) {
-			seed_sql(&sql, b, cols);
-			sqln = b;
-		}
-		if (db_query(db, NULL, sql.buf, params, b * cols, e) < 0)
+	empty = db_res_int(res, 0, 1);
+	if (seed_prepare(db, empty, &aside, e) < 0)
+		goto out;
+	if (pg) {
+		/* The ids the identity would give, taken at once: a default
+		 * per row costs the load a third of its time. */
+		db_res_free(res);
+		if (db_query(db, &res, "SELECT setval(s, nextval(s) + $1 - 1) "
+			     "- $1 + 1 FROM pg_get_serial_sequence('products', "
+			     "'id') s", DB_ARGS(DB_I(n)), e) < 0)
 			goto out;
-		done += (int64_t)b;
-		if (tty)
-			cmd_progress("seed", done, n);
+		id = db_res_int(res, 0, 0);
+		if (db_copy_begin(db, "COPY products (id, name, description, "
+				  "category, brand, price, status, "
+				  "created_at, updated_at, search) FROM STDIN",
+				  e) < 0)
+			goto out;
+		copying = true;
+	}
+	/* One product a minute up to now: ids and created_at agree. On
+	 * SQLite one row per statement: it binds "$N" by name, a look-up
+	 * that grows with the number of parameters. */
+	for (done = 0; done < n; done++) {
+		seed_make(&seed, &row, now - (time_t)(n - done) * 60);
+		search_load_doc(load, row.name, row.desc,
+				!strcmp(row.status, "ACTIVE"), pg ? &tsv : NULL);
+		if (pg) {
+			seed_copy_row(&copy, id++, &row, tsv.buf);
+			if (copy.len >= SEED_COPY_FLUSH || done + 1 == n) {
+				if (db_copy_put(db, copy.buf, copy.len, e) < 0)
+					goto out;
+				sbuf_reset(&copy);
+			}
+		} else if (db_query(db, NULL, "INSERT INTO products (name, "
+				    "description, category, brand, price, "
+				    "status, created_at, updated_at) VALUES "
+				    "($1, $2, $3, $4, $5, $6, $7, $8)",
+				    DB_ARGS(DB_S(row.name), DB_S(row.desc),
+					    DB_S(row.category),
+					    DB_S(row.brand), DB_I(row.price),
+					    DB_S(row.status),
+					    DB_S(row.created),
+					    DB_S(row.created)), e) < 0) {
+			goto out;
+		}
+		if (tty && ((done + 1) % 4096 == 0 || done + 1 == n))
+			cmd_progress("seed", done + 1, n);
 	}
 	if (tty)
 		fputs("\n", stderr);
-	if (search_vocab_resume(db, last, e) < 0 || db_commit(db, e) < 0)
+	if (copying) {
+		copying = false;
+		if (db_copy_end(db, e) < 0)
+			goto out;
+	}
+	if (seed_finish(db, last, load, &aside, e) < 0 || db_commit(db, e) < 0)
 		goto out;
 	ret = 0;
 out:
+	if (copying) {
+		struct err ignored = ERR_INIT;
+
+		db_copy_end(db, &ignored);
+		err_release(&ignored);
+	}
 	if (ret < 0)
 		db_rollback(db);
 	if (res)
 		db_res_free(res);
-	sbuf_release(&sql);
-	free(params);
-	for (b = 0; b < SEED_BATCH; b++)
-		sbuf_release(&rows[b].tsv);
-	free(rows);
+	for (i = 0; i < aside.n; i++)
+		free(aside.sql[i]);
+	free(aside.sql);
+	search_load_free(load);
+	sbuf_release(&copy);
+	sbuf_release(&tsv);
 	return ret;
 }
 
