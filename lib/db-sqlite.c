@@ -57,9 +57,13 @@ static void db_sqlite_close(struct db *db)
 
 static int db_sqlite_connect(struct db *db, struct err *e)
 {
+	/* mmap: pages are read from the page cache in place, not copied
+	 * by a read(2) each (what a search of thousands of rows spent
+	 * most of its time on); the mapping is shared by the processes. */
 	static const char pragmas[] = "PRAGMA journal_mode=WAL;"
 				      "PRAGMA synchronous=NORMAL;"
-				      "PRAGMA foreign_keys=ON;";
+				      "PRAGMA foreign_keys=ON;"
+				      "PRAGMA mmap_size=1073741824;";
 	struct db_sqlite *l = (struct db_sqlite *)db;
 	double t0;
 	int rc;
