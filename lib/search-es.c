@@ -432,8 +432,9 @@ static struct json_object *es_search_body(const struct search_query *q,
 	json_object_object_add(body, "from", json_object_new_int64(
 				       (q->page - 1) * q->size));
 	json_object_object_add(body, "size", json_object_new_int64(q->size));
+	/* exact up to SEARCH_TOTAL_MAX, then "gte", as the database says */
 	json_object_object_add(body, "track_total_hits",
-			       json_object_new_boolean(true));
+			       json_object_new_int(SEARCH_TOTAL_MAX));
 	return body;
 }
 
@@ -493,6 +494,7 @@ static int es_products(struct search *s, const struct search_query *q,
 	struct search_analysis a = SEARCH_ANALYSIS_INIT;
 	struct json_object *req = NULL, *resp = NULL;
 	struct json_object *hits, *arr, *total, *aggs, *items, *facets, *src;
+	struct json_object *rel;
 	struct err ce = ERR_INIT;
 	const char *body;
 	int64_t n = 0, wt[SEARCH_MAX_WORDS];
@@ -519,6 +521,8 @@ static int es_products(struct search *s, const struct search_query *q,
 	facets = json_object_new_object();
 	*out = json_object_new_object();
 	json_object_object_add(*out, "total", NULL);
+	json_object_object_add(*out, "totalRelation",
+			       json_object_new_string("eq"));
 	json_object_object_add(*out, "items", items);
 	json_object_object_add(*out, "facets", facets);
 	if (status == 404 &&
@@ -549,6 +553,11 @@ static int es_products(struct search *s, const struct search_query *q,
 		goto fail;
 	}
 	json_object_object_add(*out, "total", json_object_new_int64(n));
+	if (json_object_object_get_ex(total, "relation", &rel) &&
+	    json_object_is_type(rel, json_type_string) &&
+	    !strcmp(json_object_get_string(rel), "gte"))
+		json_object_object_add(*out, "totalRelation",
+				       json_object_new_string("gte"));
 	for (i = 0; i < json_object_array_length(arr); i++)
 		if (json_object_object_get_ex(json_object_array_get_idx(arr, i),
 					      "_source", &src))

@@ -177,12 +177,17 @@ static void fts_where_sqlite(struct fts_where *w,
 /*
  * The FROM and WHERE shared by the page and the facet query: the matches
  * of a (when has_q), ACTIVE, within the price range. Room is left for
- * four more parameters.
+ * four more parameters. walk: the price range must not choose the index.
  */
 static void fts_where(struct fts_where *w, bool pg,
 		      const struct search_query *q, bool has_q,
-		      const struct search_analysis *a, const int64_t *wt)
+		      const struct search_analysis *a, const int64_t *wt,
+		      bool walk)
 {
+	/* SQLite plans without statistics: "+" keeps it off the price
+	 * index when the caller knows another one is the better walk. */
+	const char *price = walk ? "+p.price" : "p.price";
+
 	size_t room = 2 * a->ntok + 8;
 
 	w->params = xcalloc(room, sizeof(*w->params));
@@ -198,11 +203,11 @@ static void fts_where(struct fts_where *w, bool pg,
 	sbuf_addstr(&w->sql, " p.status = 'ACTIVE'");
 	if (q->min_price >= 0) {
 		w->params[w->np++] = DB_I(q->min_price);
-		sbuf_addf(&w->sql, " AND p.price >= $%zu", w->np);
+		sbuf_addf(&w->sql, " AND %s >= $%zu", price, w->np);
 	}
 	if (q->max_price >= 0) {
 		w->params[w->np++] = DB_I(q->max_price);
-		sbuf_addf(&w->sql, " AND p.price <= $%zu", w->np);
+		sbuf_addf(&w->sql, " AND %s <= $%zu", price, w->np);
 	}
 }
 
@@ -254,13 +259,69 @@ static struct json_object *fts_facet(struct fts_bucket *b, size_t n)
 	return arr;
 }
 
+/* total and totalRelation: exact below SEARCH_TOTAL_MAX, else "gte". */
+static void fts_total(struct json_object *out, int64_t total)
+{
+	bool capped = total >= SEARCH_TOTAL_MAX;
+
+	json_object_object_add(out, "total", json_object_new_int64(
+				       capped ? SEARCH_TOTAL_MAX : total));
+	json_object_object_add(out, "totalRelation", json_object_new_string(
+				       capped ? "gte" : "eq"));
+}
+
 /*
- * Facets and total from one GROUP BY category, brand over the matches
+ * The matches that pass the category and brand filters, counted up to
+ * SEARCH_TOTAL_MAX: when the facets' scan stopped there, those it saw
+ * tell nothing of them.
+ */
+static int fts_count(struct fts *f, const struct search_query *q,
+		     const struct fts_where *w, int64_t *n, struct err *e)
+{
+	struct db_param *p = xcalloc(w->np + 3, sizeof(*p));
+	struct sbuf sql = SBUF_INIT;
+	struct db_res *res = NULL;
+	size_t np = w->np;
+	int ret = -1;
+
+	memcpy(p, w->params, w->np * sizeof(*p));
+	sbuf_addf(&sql, "SELECT count(*) FROM (SELECT 1%s", w->sql.buf);
+	if (q->category) {
+		p[np++] = DB_S(q->category);
+		sbuf_addf(&sql, " AND p.category = $%zu", np);
+	}
+	if (q->brand) {
+		p[np++] = DB_S(q->brand);
+		sbuf_addf(&sql, " AND p.brand = $%zu", np);
+	}
+	p[np++] = DB_I(SEARCH_TOTAL_MAX);
+	sbuf_addf(&sql, " LIMIT $%zu) AS c", np);
+	if (db_query(f->db, &res, sql.buf, p, np, e) == 0) {
+		*n = db_res_int(res, 0, 0);
+		ret = 0;
+	}
+	if (res)
+		db_res_free(res);
+	sbuf_release(&sql);
+	free(p);
+	return ret;
+}
+
+/*
+ * Facets and total from (category, brand, count) rows of the matches
  * before the category and brand filters: each facet sums over the other
- * column, the total sums the pairs the filters keep.
+ * column, *total sums the pairs the filters keep, *seen all of them.
+ *
+ * Without q or a price range, the matches are every ACTIVE product, and
+ * product_facets holds their counts (kept by triggers): exact, and read
+ * at once. Otherwise the matches are counted as a scan meets them, and
+ * the scan stops after SEARCH_TOTAL_MAX of them: a broad search pays
+ * for ten thousand rows, not a million, and its facets count the ones
+ * it saw (docs/api.md, Search); *total then needs fts_count().
  */
 static int fts_facets(struct fts *f, const struct search_query *q,
-		      const struct fts_where *w, struct json_object *out,
+		      const struct fts_where *w, bool every,
+		      struct json_object *out, int64_t *seen, int64_t *total,
 		      struct err *e)
 {
 	struct sbuf sql = SBUF_INIT;
@@ -268,13 +329,20 @@ static int fts_facets(struct fts *f, const struct search_query *q,
 	struct db_res *res = NULL;
 	struct json_object *facets;
 	size_t ncat = 0, nbrand = 0, i, rows;
-	int64_t total = 0, cnt;
+	int64_t cnt;
 	const char *c, *b;
 	int ret = -1;
 
-	sbuf_addf(&sql, "SELECT p.category, p.brand, count(*)%s "
-		  "GROUP BY p.category, p.brand", w->sql.buf);
-	if (db_query(f->db, &res, sql.buf, w->params, w->np, e) < 0)
+	if (every)
+		sbuf_addstr(&sql, "SELECT category, brand, n FROM "
+			    "product_facets WHERE n > 0");
+	else
+		sbuf_addf(&sql, "SELECT category, brand, count(*) FROM "
+			  "(SELECT p.category, p.brand%s LIMIT %d) AS p "
+			  "GROUP BY category, brand", w->sql.buf,
+			  SEARCH_TOTAL_MAX);
+	if (db_query(f->db, &res, sql.buf, every ? NULL : w->params,
+		     every ? 0 : w->np, e) < 0)
 		goto out;
 	rows = db_res_rows(res);
 	cats = xcalloc(rows + 1, sizeof(*cats));
@@ -285,14 +353,14 @@ static int fts_facets(struct fts *f, const struct search_query *q,
 		cnt = db_res_int(res, i, 2);
 		fts_bucket_add(cats, &ncat, c, cnt);
 		fts_bucket_add(brands, &nbrand, b, cnt);
+		*seen += cnt;
 		if ((!q->category || !strcmp(q->category, c)) &&
 		    (!q->brand || !strcmp(q->brand, b)))
-			total += cnt;
+			*total += cnt;
 	}
 	facets = json_object_new_object();
 	json_object_object_add(facets, "category", fts_facet(cats, ncat));
 	json_object_object_add(facets, "brand", fts_facet(brands, nbrand));
-	json_object_object_add(out, "total", json_object_new_int64(total));
 	json_object_object_add(out, "facets", facets);
 	ret = 0;
 out:
@@ -334,8 +402,9 @@ static int fts_products(struct search *s, const struct search_query *q,
 	struct sbuf sql = SBUF_INIT;
 	struct db_res *res = NULL;
 	struct json_object *o = json_object_new_object(), *items;
-	int64_t wt[SEARCH_MAX_WORDS];
+	int64_t wt[SEARCH_MAX_WORDS], seen = 0, total = 0;
 	size_t i;
+	bool every;
 	int ret = -1;
 
 	if (has_q) {
@@ -343,9 +412,24 @@ static int fts_products(struct search *s, const struct search_query *q,
 		if (search_vocab_weights(f->db, &a, wt, e) < 0)
 			goto out;
 	}
-	fts_where(&w, pg, q, has_q, &a, wt);
-	if (fts_facets(f, q, &w, o, e) < 0)
+	json_object_object_add(o, "total", NULL);
+	json_object_object_add(o, "totalRelation", NULL);
+	fts_where(&w, pg, q, has_q, &a, wt, false);
+	every = !has_q && q->min_price < 0 && q->max_price < 0;
+	if (fts_facets(f, q, &w, every, o, &seen, &total, e) < 0)
 		goto out;
+	/* A broad price range without q: its page is found walking the
+	 * newest first, not sorting the whole range. */
+	if (!pg && !has_q && seen >= SEARCH_TOTAL_MAX &&
+	    (q->sort == SEARCH_RELEVANCE || q->sort == SEARCH_NEWEST)) {
+		fts_where_release(&w);
+		w = (struct fts_where){ SBUF_INIT, NULL, 0, NULL, 0 };
+		fts_where(&w, pg, q, has_q, &a, wt, true);
+	}
+	if (!every && seen >= SEARCH_TOTAL_MAX && (q->category || q->brand) &&
+	    fts_count(f, q, &w, &total, e) < 0)
+		goto out;
+	fts_total(o, total);
 	sbuf_addf(&sql, "SELECT p.id, p.name, p.description, p.category, "
 		  "p.brand, p.price, p.status, p.created_at%s", w.sql.buf);
 	if (q->category) {
@@ -418,6 +502,12 @@ static double fts_ms(void)
 	"FROM products p, json_each(search_words(p.name, p.description)) w " \
 	"WHERE p.status = 'ACTIVE' GROUP BY w.value"
 
+/* and the facet counts (db/<dialect>/0015_product_facets.sql) */
+#define FTS_FACETS \
+	"INSERT INTO product_facets (category, brand, n) SELECT category, " \
+	"brand, count(*) FROM products WHERE status = 'ACTIVE' " \
+	"GROUP BY category, brand"
+
 static int fts_vocab(struct db *db, bool pg, struct err *e)
 {
 	if (db_begin(db, e) < 0)
@@ -425,6 +515,9 @@ static int fts_vocab(struct db *db, bool pg, struct err *e)
 	if (db_query(db, NULL, "DELETE FROM search_vocab", DB_NOARGS, e) < 0 ||
 	    db_query(db, NULL, pg ? FTS_VOCAB_PG : FTS_VOCAB_SQLITE,
 		     DB_NOARGS, e) < 0 ||
+	    db_query(db, NULL, "DELETE FROM product_facets", DB_NOARGS,
+		     e) < 0 ||
+	    db_query(db, NULL, FTS_FACETS, DB_NOARGS, e) < 0 ||
 	    db_commit(db, e) < 0) {
 		db_rollback(db);
 		return -1;
@@ -442,7 +535,7 @@ static int fts_vocab(struct db *db, bool pg, struct err *e)
  * short leaves an invalid "_ccnew" index behind, dropped first.
  * Rebuilding a large index takes longer than the request statement
  * timeout, so the rebuild gets its own (ten minutes). Then the
- * vocabulary.
+ * vocabulary and the facet counts.
  */
 static int fts_reindex(struct search *s, search_progress_fn progress,
 		       void *ctx, struct json_object **out, struct err *e)

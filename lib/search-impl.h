@@ -34,6 +34,12 @@ struct search {
  */
 #define SEARCH_FACET_MAX 20
 
+/*
+ * total counts the matches exactly up to this many, then says "at
+ * least" (totalRelation "gte"), as Elasticsearch's default
+ * track_total_hits does; page * size is capped at it too.
+ */
+#define SEARCH_TOTAL_MAX 10000
 /* The words of q a search uses; the rest is ignored (q is at most 200
  * characters). */
 #define SEARCH_MAX_WORDS 32

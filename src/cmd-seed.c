@@ -250,7 +250,8 @@ struct seed_aside {
 
 /*
  * Row by row, the triggers of products (the full-text index on SQLite,
- * the vocabulary on both) and the indexes cost more than the rows: the
+ * the vocabulary and the facet counts on both) and the indexes cost more
+ * than the rows: the
  * load turns the triggers off and does their work once at the end
  * (seed_finish()), and into an empty catalogue it drops the secondary
  * indexes and builds them again after the rows, from a sort. All in the
@@ -304,6 +305,14 @@ static int seed_finish(struct db *db, int64_t last, struct search_load *l,
 			    "description) SELECT id, name, description "
 			    "FROM products WHERE id > $1",
 			    DB_ARGS(DB_I(last)), e) < 0)
+		return -1;
+	/* what product_facets's triggers do */
+	if (db_query(db, NULL, "INSERT INTO product_facets (category, brand, "
+		     "n) SELECT category, brand, count(*) FROM products "
+		     "WHERE id > $1 AND status = 'ACTIVE' "
+		     "GROUP BY category, brand ON CONFLICT (category, brand) "
+		     "DO UPDATE SET n = product_facets.n + excluded.n",
+		     DB_ARGS(DB_I(last)), e) < 0)
 		return -1;
 	if (search_load_store(l, db, e) < 0)
 		return -1;

@@ -54,8 +54,8 @@ settle
 s21_get "q=$s21"
 expect_status 200 "a search answers 200"
 expect_ours
-expect_json_raw keys '["facets","items","total"]' \
-	"the answer is {total, items, facets}"
+expect_json_raw keys '["facets","items","total","totalRelation"]' \
+	"the answer is {total, totalRelation, items, facets}"
 expect_json .total 5 "q finds the active products, not the inactive or deleted"
 expect_json "[.items[].id] | sort | map(tostring) | join(\" \")" \
 	"$(printf '%s\n' "$p1" "$p2" "$p3" "$p6" "$p7" | sort -n | tr '\n' ' ' |

@@ -1,0 +1,189 @@
+# 24-search-counts.sh: what search counts. The counts per category and
+# brand the database keeps as products are created, changed and deleted
+# (product_facets), which answer the total and facets of a search
+# without q or a price range; and, on a catalogue of more than 10 000
+# ACTIVE products seeded into a database of its own, a total counted
+# exactly up to 10 000 and then "at least" (totalRelation gte) on the
+# database and on Elasticsearch alike, facets from the counts or from
+# the first 10 000 matches.
+# shellcheck shell=bash disable=SC2016,SC2034
+
+TOKEN=
+s24=cnt$$$RANDOM
+s24_cat="Counts $s24"
+s24_admin=$(login "$ADMIN_EMAIL" "$ADMIN_PASSWORD") || s24_admin=
+ok '[ -n "$s24_admin" ]' "the admin logs in"
+
+# s24_new BRAND [STATUS]: a product of $s24_cat; prints its id.
+s24_new() {
+	TOKEN=$s24_admin api POST /api/products "$(jq -nc --arg c "$s24_cat" \
+		--arg b "$1" --arg s "${2:-ACTIVE}" '{name: "Counted thing",
+		category: $c, brand: $b, price: 100, status: $s}')"
+	[ "$STATUS" = 201 ] || echo "# create failed: $(_last)" >&2
+	json .id
+}
+
+# s24_patch ID JSON
+s24_patch() {
+	TOKEN=$s24_admin api PATCH "/api/products/$1" "$2"
+}
+
+# s24_counts: "brand|n …" of the category as kept, and as counted.
+s24_counts() {
+	db_sql "SELECT brand || '|' || n FROM product_facets WHERE
+		category = '$s24_cat' AND n > 0 ORDER BY brand" | tr '\n' ' '
+}
+s24_recount() {
+	db_sql "SELECT brand || '|' || count(*) FROM products WHERE
+		category = '$s24_cat' AND status = 'ACTIVE' GROUP BY brand
+		ORDER BY brand" | tr '\n' ' '
+}
+
+# s24_check WANT DESC: the kept counts are WANT and a recount's.
+s24_check() {
+	s24_want=$1 s24_kept=$(s24_counts)
+	ok '[ "$s24_kept" = "$s24_want" ] &&
+		[ "$s24_kept" = "$(s24_recount)" ]' "$2"
+}
+
+a=$(s24_new Xeno)
+b=$(s24_new Yarn)
+c=$(s24_new Xeno INACTIVE)
+s24_check "Xeno|1 Yarn|1 " "each ACTIVE product created is counted, an INACTIVE one not"
+s24_patch "$c" '{"status":"ACTIVE"}'
+s24_check "Xeno|2 Yarn|1 " "made ACTIVE, it is counted"
+s24_patch "$b" '{"brand":"Xeno"}'
+s24_check "Xeno|3 " "a new brand moves the count"
+s24_patch "$a" "$(jq -nc --arg c "$s24_cat 2" '{category: $c}')"
+s24_check "Xeno|2 " "a new category moves it out"
+s24_patch "$c" '{"name":"Renamed thing","price":200}'
+s24_check "Xeno|2 " "a change of name or price leaves the counts"
+s24_patch "$c" '{"status":"INACTIVE"}'
+s24_check "Xeno|1 " "made INACTIVE, it is not counted"
+TOKEN=$s24_admin api DELETE "/api/products/$b"
+s24_check "" "deleted, it is not counted"
+TOKEN=$s24_admin api DELETE "/api/products/$a"
+TOKEN=$s24_admin api DELETE "/api/products/$c"
+settle
+
+# Without q or a price range the facets come from the counts, with a
+# price range from the matches themselves: the same products.
+TOKEN='' api GET "/api/search/products"
+s24_all=$(json .facets)
+TOKEN='' api GET "/api/search/products?minPrice=0"
+ok '[ -n "$s24_all" ] && [ "$(json .facets)" = "$s24_all" ]' \
+	"the facets kept and the facets counted agree" \
+	"kept: $s24_all; counted: $(json .facets)"
+
+# --- more than 10 000 matches -------------------------------------------------
+s24_dir=$API_STATE/s24
+mkdir -p "$s24_dir"
+s24_pg=
+case $DATABASE_URL in
+postgres://* | postgresql://*)
+	s24_pg=agora_cnt_$$
+	psql "$AGORA_TEST_PG_URL" -qc "CREATE DATABASE $s24_pg" \
+		>"$s24_dir/psql.log" 2>&1
+	s24_base=${AGORA_TEST_PG_URL%%\?*}
+	s24_url=${s24_base%/*}/$s24_pg
+	;;
+*) s24_url=file:$s24_dir/catalogue.db ;;
+esac
+s24_stub_pid=
+trap '[ -z "$s24_stub_pid" ] || kill -TERM "$s24_stub_pid" 2>/dev/null
+	[ -z "$s24_pg" ] || psql "$AGORA_TEST_PG_URL" -qc \
+		"DROP DATABASE IF EXISTS $s24_pg WITH (FORCE)" >/dev/null 2>&1' EXIT
+s24_env=(PATH="$PATH" DATABASE_URL="$s24_url" JWT_SECRET="$JWT_SECRET"
+	LOG_LEVEL=warn ES_TIMEOUT_MS=30000)
+for s24_v in TMPDIR ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+	[ -z "${!s24_v+set}" ] || s24_env+=("$s24_v=${!s24_v}")
+done
+s24_sql() {
+	if [ -n "$s24_pg" ]; then
+		psql "$s24_url" -AtqX -c "$1"
+	else
+		sqlite3 "${s24_url#file:}" "$1"
+	fi
+}
+
+env -i "${s24_env[@]}" "$AGORA_BUILDDIR/src/agora" migrate \
+	>"$s24_dir/seed.log" 2>&1 &&
+	env -i "${s24_env[@]}" "$AGORA_BUILDDIR/src/agora" seed \
+		--products 11000 --seed 24 >>"$s24_dir/seed.log" 2>&1
+s24_rc=$?
+s24_active=$(s24_sql "SELECT count(*) FROM products WHERE status = 'ACTIVE'")
+ok '[ $s24_rc -eq 0 ] && [ "$s24_active" -gt 10000 ]' \
+	"a catalogue of more than 10 000 ACTIVE products ($s24_active)"
+"$AGORA_BUILDDIR/tests/helpers/es-stub" >"$s24_dir/stub.url" \
+	2>"$s24_dir/stub.log" &
+s24_stub_pid=$!
+for _ in $(seq 50); do
+	[ -s "$s24_dir/stub.url" ] && break
+	sleep 0.1
+done
+read -r s24_node _ <"$s24_dir/stub.url"
+env -i "${s24_env[@]}" ELASTICSEARCH_NODE="$s24_node" \
+	"$AGORA_BUILDDIR/src/agora" reindex >"$s24_dir/reindex.log" 2>&1
+s24_rc=$?
+ok '[ $s24_rc -eq 0 ]' "agora reindex loads it into an Elasticsearch stub"
+
+# s24_search QUERY [NAME=value…]: the search responder's answer, run as
+# CGI on the catalogue (on Elasticsearch with its node).
+s24_search() {
+	local uri=/api/search/products?$1
+	shift
+	env -i "${s24_env[@]}" "$@" GATEWAY_INTERFACE=CGI/1.1 \
+		SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET REQUEST_URI="$uri" \
+		"$AGORA_BUILDDIR/cgi-bin/search" </dev/null 2>>"$s24_dir/cgi.err" |
+		awk 'body { print } /^\r?$/ { body = 1 }'
+}
+
+# s24_total QUERY: "total relation" on the database and on ES.
+s24_both() {
+	local db es
+	db=$(s24_search "$1" | jq -r '"\(.total) \(.totalRelation)"')
+	es=$(s24_search "$1" ELASTICSEARCH_NODE="$s24_node" |
+		jq -r '"\(.total) \(.totalRelation)"')
+	echo "$db/$es"
+}
+
+s24_books=$(s24_sql "SELECT count(*) FROM products WHERE status = 'ACTIVE'
+	AND category = 'Books'")
+for s24_case in \
+	"|10000 gte" "minPrice=0|10000 gte" "q=the+의|10000 gte" \
+	"category=Books|$s24_books eq" "minPrice=0&category=Books|$s24_books eq"
+do
+	s24_q=${s24_case%%|*}
+	s24_want=${s24_case#*|}
+	s24_got=$(s24_both "$s24_q")
+	ok '[ "$s24_got" = "$s24_want/$s24_want" ]' \
+		"?$s24_q: total and totalRelation are $s24_want on both backends" \
+		"database/elasticsearch: $s24_got"
+done
+
+# Facets: exact from the counts without q or a price range, the first
+# 10 000 matches otherwise (each no more than its exact count).
+s24_exact=$(s24_sql "SELECT category || ':' || count(*) FROM products
+	WHERE status = 'ACTIVE' GROUP BY category
+	ORDER BY count(*) DESC, category LIMIT 20")
+s24_list='.facets.category[] | "\(.value):\(.count)"'
+s24_got=$(s24_search "" | jq -r "$s24_list")
+ok '[ -n "$s24_got" ] && [ "$s24_got" = "$s24_exact" ]' \
+	"without q or a price range the facets count every ACTIVE product" \
+	"got: $s24_got; counted: $s24_exact"
+s24_got=$(s24_search "minPrice=0" | jq -r "$s24_list")
+s24_over=$(while IFS= read -r s24_x; do
+	s24_n=$(s24_sql "SELECT count(*) FROM products WHERE status =
+		'ACTIVE' AND category = '${s24_x%:*}'")
+	[ "${s24_x##*:}" -le "$s24_n" ] || echo "$s24_x > $s24_n"
+done <<<"$s24_got")
+s24_n=$(awk -F: '{ s += $NF } END { print s + 0 }' <<<"$s24_got")
+ok '[ -z "$s24_over" ] && [ "$s24_n" -gt 0 ] && [ "$s24_n" -le 10000 ]' \
+	"with a price range they count at most 10 000 matches ($s24_n)" \
+	"$s24_got $s24_over"
+s24_search "q=the+의&minPrice=0&page=500&size=20" >"$s24_dir/deep.json"
+ok '[ "$(jq ".items | length" "$s24_dir/deep.json")" = 20 ]' \
+	"the 500th page of 20 is there"
+ok '! grep -q -e Sanitizer -e "runtime error:" "$s24_dir/cgi.err" \
+	"$s24_dir/stub.log" "$s24_dir/seed.log" "$s24_dir/reindex.log"' \
+	"no sanitizer report" "$(cat "$s24_dir/cgi.err")"
