@@ -134,9 +134,12 @@ static void fts_where_pg(struct fts_where *w, const struct search_analysis *a,
 	}
 	w->owned[w->nowned++] = sbuf_detach(&any, NULL);
 	w->params[0] = DB_S(w->owned[w->nowned - 1]);
+	/* OFFSET 0 keeps the matches as the outer loop, as on SQLite: the
+	 * filters pushed into the scan would have the planner AND the
+	 * category index's thirty thousand entries to the few matches. */
 	sbuf_addf(&w->sql, " FROM (SELECT p.*, %s AS score FROM products p "
-		  "WHERE p.search @@ $1::tsquery) AS p WHERE p.score > 0 AND",
-		  score.buf);
+		  "WHERE p.search @@ $1::tsquery OFFSET 0) AS p "
+		  "WHERE p.score > 0 AND", score.buf);
 	sbuf_release(&score);
 }
 
