@@ -72,13 +72,15 @@ static char *email_of(struct db *db, int64_t id)
 	return s;
 }
 
-static void battery(struct db *db, const char *dialect)
+static void battery(struct db *db, const char *dialect, const char *url)
 {
 	struct sbuf report = SBUF_INIT;
 	struct err e = ERR_INIT;
 	int64_t a, b, c, d;
 	long n = -1;
 	char *s;
+
+	(void)url;
 
 	a = add(db, "\xc3\x84@example.com");		/* Ä */
 	b = add(db, "\xc3\xa4@example.com");		/* ä */
@@ -112,50 +114,9 @@ static void battery(struct db *db, const char *dialect)
 	sbuf_release(&report);
 }
 
-static void test_sqlite(void)
-{
-	struct db *db = NULL;
-	struct err e = ERR_INIT;
-	char *path = testdb_sqlite_path("user");
-	char *url = xasprintf("file:%s", path);
-
-	if (!db_open(&db, url, NULL, &e) && !migrate_run(db, NULL, &e))
-		battery(db, "sqlite");
-	else
-		ok(0, "sqlite: open and migrate: %s", e.msg);
-	err_release(&e);
-	db_free(db);
-	testdb_sqlite_unlink(path);
-	free(url);
-	free(path);
-}
-
-static void test_pg(void)
-{
-	struct db *admin = testdb_pg_admin(), *db = NULL;
-	struct err e = ERR_INIT;
-	char *url;
-
-	if (!admin)
-		return;
-	if ((url = testdb_pg_create(admin, "user"))) {
-		if (!db_open(&db, url, NULL, &e) &&
-		    !migrate_run(db, NULL, &e))
-			battery(db, "pg");
-		else
-			ok(0, "pg: open and migrate: %s", e.msg);
-		err_release(&e);
-		db_free(db);
-		free(url);
-		testdb_pg_drop(admin, "user");
-	}
-	db_free(admin);
-}
-
 int main(void)
 {
 	test_fold();
-	test_sqlite();
-	test_pg();
+	testdb_each("user", battery);
 	return done_testing();
 }
