@@ -14,9 +14,14 @@ static int users_me(struct req *r)
 
 static int users_list(struct req *r)
 {
-	return page_list(r, 20, "SELECT count(*) FROM users",
-			 "SELECT " USER_COLUMNS " FROM users ORDER BY id "
-			 "LIMIT $1 OFFSET $2", user_json);
+	struct sbuf sql = SBUF_INIT;
+	int ret;
+
+	ret = page_list(r, 20, "SELECT count(*) FROM users",
+			col_sql(&sql, "SELECT ", user_cols, " FROM users "
+				"ORDER BY id LIMIT $1 OFFSET $2"), user_json);
+	sbuf_release(&sql);
+	return ret;
 }
 
 static const char *const roles[] = { "USER", "ADMIN", NULL };

@@ -29,20 +29,18 @@ int auth_require(struct req *r)
 		err_set(&r->err, ERR_UNAUTHORIZED, NULL);
 		goto out;
 	}
-	if (db_query(r->env->db, &res,
-		     "SELECT " USER_COLUMNS " FROM users WHERE id = $1",
-		     DB_ARGS(DB_I(c.sub)), &r->err) < 0)
+	if (user_find(r->env->db, c.sub, &res, &r->err) < 0)
 		goto out;
 	if (db_res_rows(res) != 1) {
 		/* A valid token for a deleted account. */
 		err_set(&r->err, ERR_UNAUTHORIZED, NULL);
 		goto out;
 	}
-	r->user.id = db_res_int(res, 0, 0);
+	r->user.id = db_res_int(res, 0, USER_ID);
 	snprintf(r->user.email, sizeof(r->user.email), "%s",
-		 db_res_str(res, 0, 1));
+		 db_res_str(res, 0, USER_EMAIL));
 	snprintf(r->user.role, sizeof(r->user.role), "%s",
-		 db_res_str(res, 0, 3));
+		 db_res_str(res, 0, USER_ROLE));
 	r->authed = true;
 	r->user_row = res;
 	res = NULL;

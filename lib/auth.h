@@ -7,7 +7,7 @@
 /*
  * auth_require: verify "Authorization: Bearer <jwt>" and load the token's
  * user from the database, so a demoted or deleted account loses access at
- * once. Fills r->user, keeps the row (USER_COLUMNS) in r->user_row and
+ * once. Fills r->user, keeps the row (user_cols) in r->user_row and
  * sets r->authed. Errors: 401 (no, bad or expired
  * token, unknown user), 503 (database down).
  */

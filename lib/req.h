@@ -69,7 +69,7 @@ struct req {
 
 	bool authed;
 	struct req_user user;
-	struct db_res *user_row;	/* the user's row (USER_COLUMNS), owned */
+	struct db_res *user_row;	/* the user's row (user_cols), owned */
 
 	struct err err;			/* what a failing handler set */
 	struct json_object *body;	/* parsed body, owned */

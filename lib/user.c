@@ -25,24 +25,31 @@ int user_valid_new(struct json_object *body, struct err *e)
 	return 0;
 }
 
+const struct col user_cols[] = {
+	[USER_ID] = { "id", "id", COL_INT },
+	[USER_EMAIL] = { "email", "email", COL_TEXT },
+	[USER_NAME] = { "name", "name", COL_TEXT },
+	[USER_ROLE] = { "role", "role", COL_TEXT },
+	[USER_CREATED] = { "created_at", "createdAt", COL_TIME },
+	[USER_UPDATED] = { "updated_at", "updatedAt", COL_TIME },
+	{ NULL }
+};
+
 struct json_object *user_json(const struct db_res *res, size_t row)
 {
-	struct json_object *o = json_object_new_object();
-	char t[32];
+	return col_json(user_cols, res, row);
+}
 
-	json_object_object_add(o, "id",
-			       json_object_new_int64(db_res_int(res, row, 0)));
-	json_object_object_add(o, "email",
-			       json_object_new_string(db_res_str(res, row, 1)));
-	json_object_object_add(o, "name",
-			       json_object_new_string(db_res_str(res, row, 2)));
-	json_object_object_add(o, "role",
-			       json_object_new_string(db_res_str(res, row, 3)));
-	json_object_object_add(o, "createdAt",
-			       json_object_new_string(db_res_time(res, row, 4, t)));
-	json_object_object_add(o, "updatedAt",
-			       json_object_new_string(db_res_time(res, row, 5, t)));
-	return o;
+int user_find(struct db *db, int64_t id, struct db_res **out, struct err *e)
+{
+	struct sbuf sql = SBUF_INIT;
+	int ret;
+
+	ret = db_query(db, out, col_sql(&sql, "SELECT ", user_cols,
+					" FROM users WHERE id = $1"),
+		       DB_ARGS(DB_I(id)), e);
+	sbuf_release(&sql);
+	return ret;
 }
 
 char *user_email_fold(const char *email)
@@ -72,6 +79,7 @@ int user_create(struct db *db, const char *email, const char *password,
 {
 	char hash[PASSWD_HASH_MAX], now[32];
 	char *folded = user_email_fold(email);
+	struct sbuf sql = SBUF_INIT;
 	struct db_res *res = NULL;
 	struct err dberr = ERR_INIT;
 	int ret = -1;
@@ -79,10 +87,10 @@ int user_create(struct db *db, const char *email, const char *password,
 	if (passwd_hash(password, cost, hash, e) < 0)
 		goto out;
 	db_now(now);
-	if (db_query(db, &res,
-		     "INSERT INTO users (email, password_hash, name, role, "
-		     "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) "
-		     "RETURNING " USER_COLUMNS,
+	col_sql(&sql, "INSERT INTO users (email, password_hash, name, role, "
+		"created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) "
+		"RETURNING ", user_cols, "");
+	if (db_query(db, &res, sql.buf,
 		     DB_ARGS(DB_S(folded), DB_S(hash), DB_S(name), DB_S(role),
 			     DB_S(now)), &dberr) < 0) {
 		if (dberr.code == ERR_CONFLICT)
@@ -100,6 +108,7 @@ out:
 	if (res)
 		db_res_free(res);
 	err_release(&dberr);
+	sbuf_release(&sql);
 	free(folded);
 	return ret;
 }
@@ -108,7 +117,9 @@ int user_set_role(struct db *db, int64_t id, const char *role,
 		  struct db_res **out, struct err *e)
 {
 	struct db_res *res = NULL, *admins = NULL;
+	struct sbuf sql = SBUF_INIT;
 	char now[32];
+	int ret = -1;
 
 	*out = NULL;
 	db_now(now);
@@ -124,8 +135,8 @@ int user_set_role(struct db *db, int64_t id, const char *role,
 		     "ORDER BY id FOR UPDATE", DB_NOARGS, e) < 0)
 		goto fail;
 	if (db_query(db, &res,
-		     "UPDATE users SET role = $1, updated_at = $2 "
-		     "WHERE id = $3 RETURNING " USER_COLUMNS,
+		     col_sql(&sql, "UPDATE users SET role = $1, updated_at = $2 "
+			     "WHERE id = $3 RETURNING ", user_cols, ""),
 		     DB_ARGS(DB_S(role), DB_S(now), DB_I(id)), e) < 0)
 		goto fail;
 	if (db_res_rows(res) != 1) {
@@ -135,22 +146,25 @@ int user_set_role(struct db *db, int64_t id, const char *role,
 	if (db_query(db, &admins, "SELECT count(*) FROM users "
 		     "WHERE role = 'ADMIN'", DB_NOARGS, e) < 0)
 		goto fail;
-	if (db_res_int(admins, 0, 0) == 0) {
+	if (col_one_int(admins) == 0) {
 		err_set(e, ERR_CONFLICT, "Cannot demote the last ADMIN");
 		goto fail;
 	}
 	if (db_commit(db, e) < 0)
 		goto fail;
-	db_res_free(admins);
 	*out = res;
-	return 0;
+	res = NULL;
+	ret = 0;
+	goto out;
 fail:
 	db_rollback(db);
+out:
 	if (admins)
 		db_res_free(admins);
 	if (res)
 		db_res_free(res);
-	return -1;
+	sbuf_release(&sql);
+	return ret;
 }
 
 /* One account whose stored email folds to something else. */
@@ -172,6 +186,7 @@ int user_fold_emails(struct db *db, long *folded, struct sbuf *report,
 {
 	struct db_res *res = NULL, *other = NULL;
 	struct user_fold *f = NULL;
+	struct sbuf sql = SBUF_INIT;
 	size_t i, n = 0, rows, bad = 0;
 	char now[32];
 	int ret = -1;
@@ -179,23 +194,26 @@ int user_fold_emails(struct db *db, long *folded, struct sbuf *report,
 	*folded = 0;
 	/* Only addresses with a byte outside printable ASCII can change:
 	 * ASCII was always folded. */
-	if (db_query(db, &res, db_dialect(db) == DB_POSTGRES ?
-		     "SELECT id, email FROM users WHERE email ~ '[^ -~]' "
-		     "ORDER BY id" :
-		     "SELECT id, email FROM users WHERE email GLOB '*[^ -~]*' "
-		     "ORDER BY id", DB_NOARGS, e) < 0)
+	col_sql(&sql, "SELECT ", user_cols, db_dialect(db) == DB_POSTGRES ?
+		" FROM users WHERE email ~ '[^ -~]' ORDER BY id" :
+		" FROM users WHERE email GLOB '*[^ -~]*' ORDER BY id");
+	ret = db_query(db, &res, sql.buf, DB_NOARGS, e);
+	sbuf_release(&sql);
+	if (ret < 0)
 		return -1;
+	ret = -1;
 	rows = db_res_rows(res);
 	f = xcalloc(rows ? rows : 1, sizeof(*f));
 	for (i = 0; i < rows; i++) {
-		char *low = user_email_fold(db_res_str(res, i, 1));
+		const char *email = db_res_str(res, i, USER_EMAIL);
+		char *low = user_email_fold(email);
 
-		if (!strcmp(low, db_res_str(res, i, 1))) {
+		if (!strcmp(low, email)) {
 			free(low);
 			continue;
 		}
-		f[n].id = db_res_int(res, i, 0);
-		f[n].email = xstrdup(db_res_str(res, i, 1));
+		f[n].id = db_res_int(res, i, USER_ID);
+		f[n].email = xstrdup(email);
 		f[n].folded = low;
 		n++;
 	}
@@ -218,7 +236,7 @@ int user_fold_emails(struct db *db, long *folded, struct sbuf *report,
 			sbuf_addf(report, "account %" PRId64 " (%s) folds to "
 				  "%s, the email of account %" PRId64 "\n",
 				  f[i].id, f[i].email, f[i].folded,
-				  db_res_int(other, 0, 0));
+				  col_one_int(other));
 			bad++;
 		}
 		db_res_free(other);
@@ -270,7 +288,7 @@ int user_password_is(struct db *db, const char *email, const char *password,
 		     "email = $1", DB_ARGS(DB_S(folded)), e) < 0)
 		goto out;
 	ret = db_res_rows(res) > 0 &&
-	      passwd_verify(password, db_res_str(res, 0, 0), 4);
+	      passwd_verify(password, col_one_str(res), 4);
 	db_res_free(res);
 out:
 	free(folded);
@@ -289,7 +307,7 @@ int user_role_of(struct db *db, const char *email, char role[16],
 		goto out;
 	ret = db_res_rows(res) > 0;
 	if (ret)
-		snprintf(role, 16, "%s", db_res_str(res, 0, 0));
+		snprintf(role, 16, "%s", col_one_str(res));
 	db_res_free(res);
 out:
 	free(folded);

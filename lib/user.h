@@ -4,18 +4,30 @@
 
 #include <json-c/json.h>
 
+#include "col.h"
 #include "db.h"
 #include "err.h"
 #include "sbuf.h"
 #include "valid.h"
 
-/* The columns user_json() expects, in this order. */
-#define USER_COLUMNS "id, email, name, role, created_at, updated_at"
+/* The columns of an account as the API shows it (never the hash), and
+ * their positions in a row selected with them. */
+enum user_col {
+	USER_ID, USER_EMAIL, USER_NAME, USER_ROLE, USER_CREATED, USER_UPDATED
+};
+extern const struct col user_cols[];
 
-/* user_json: row `row` of a result selected with USER_COLUMNS as the API's
- * user object {id, email, name, role, createdAt, updatedAt} (never the
- * hash). The caller owns the new object. */
+/* user_json: row `row` of a result selected with user_cols as the API's
+ * user object {id, email, name, role, createdAt, updatedAt}. The caller
+ * owns the new object. */
 struct json_object *user_json(const struct db_res *res, size_t row);
+
+/*
+ * user_find: the account id, selected with user_cols, in *out (caller
+ * frees): one row, or none when there is no such account.
+ * Errors: those of db_query().
+ */
+int user_find(struct db *db, int64_t id, struct db_res **out, struct err *e);
 
 /*
  * user_email_fold: email lower-cased as JavaScript's toLowerCase() does
@@ -50,7 +62,7 @@ int user_valid_new(struct json_object *body, struct err *e);
 /*
  * user_create: hash password at `cost` and insert the account with a
  * folded email and role "USER" or "ADMIN". *out (may be NULL) receives the
- * new row selected with USER_COLUMNS; the caller frees it.
+ * new row selected with user_cols; the caller frees it.
  * Errors: 409 "Email already exists", 400 for a password bcrypt cannot
  * take, 503/500 from the database.
  */
@@ -60,7 +72,7 @@ int user_create(struct db *db, const char *email, const char *password,
 
 /*
  * user_set_role: set the role of user id to "USER" or "ADMIN". *out
- * receives the updated row (USER_COLUMNS; the caller frees it). Demoting
+ * receives the updated row (user_cols; the caller frees it). Demoting
  * the last ADMIN would leave nobody able to make another: it is refused.
  * Errors: 404 "User 7 not found", 409 "Cannot demote the last ADMIN",
  * 503/500 from the database.
