@@ -58,7 +58,9 @@ static int issues_list(struct req *r)
 	    db_query(r->env->db, &cnt, sql.buf, params, n, &r->err) < 0)
 		goto out;
 	sbuf_reset(&sql);
-	sbuf_addf(&sql, "SELECT " ISSUE_COLUMNS " FROM issues%s "
+	sbuf_addstr(&sql, "SELECT ");
+	col_list(&sql, issue_cols, NULL);
+	sbuf_addf(&sql, " FROM issues%s "
 		  "ORDER BY created_at DESC, id DESC LIMIT $%zu OFFSET $%zu",
 		  where.buf, n + 1, n + 2);
 	params[n] = DB_I(p.size);
@@ -114,23 +116,27 @@ static int issues_popular(struct req *r)
  * list: its TTL bounds how stale the counts in it are. */
 static int issues_get(struct req *r)
 {
-	struct db_res *res;
+	struct sbuf sql = SBUF_INIT;
+	struct db_res *res = NULL;
 	int64_t id;
+	int ret = -1;
 
 	if (req_param_id(r, "id", &id) < 0)
 		return -1;
 	if (db_query(r->env->db, &res,
-		     "UPDATE issues SET view_count = view_count + 1 "
-		     "WHERE id = $1 RETURNING " ISSUE_COLUMNS,
+		     col_sql(&sql, "UPDATE issues SET view_count = view_count "
+			     "+ 1 WHERE id = $1 RETURNING ", issue_cols, ""),
 		     DB_ARGS(DB_I(id)), &r->err) < 0)
-		return -1;
-	if (db_res_rows(res) != 1) {
+		goto out;
+	if (db_res_rows(res) != 1)
+		ret = issue_not_found(r, id);
+	else
+		ret = req_json(r, 200, issue_json(res, 0));
+out:
+	if (res)
 		db_res_free(res);
-		return issue_not_found(r, id);
-	}
-	req_json(r, 200, issue_json(res, 0));
-	db_res_free(res);
-	return 0;
+	sbuf_release(&sql);
+	return ret;
 }
 
 /* ---- writes: each forgets the popular list once committed ---------------- */
@@ -145,23 +151,28 @@ static const struct valid_field create_fields[] = {
 static int issues_create(struct req *r)
 {
 	struct json_object *body;
+	struct sbuf sql = SBUF_INIT;
 	struct db_res *res;
 	const char *desc, *prio;
 	char now[32];
+	int rc;
 
 	if (req_body_valid(r, create_fields, &body) < 0)
 		return -1;
 	desc = jsonx_get_str(body, "description");
 	prio = jsonx_get_str(body, "priority");
 	db_now(now);
-	if (db_query(r->env->db, &res,
-		     "INSERT INTO issues (title, description, priority, "
-		     "author_id, created_at, updated_at) "
-		     "VALUES ($1, $2, $3, $4, $5, $5) RETURNING " ISSUE_COLUMNS,
-		     DB_ARGS(DB_S(jsonx_get_str(body, "title")),
-			     desc ? DB_S(desc) : DB_NUL,
-			     DB_S(prio ? prio : "MEDIUM"), DB_I(r->user.id),
-			     DB_S(now)), &r->err) < 0)
+	rc = db_query(r->env->db, &res,
+		      col_sql(&sql, "INSERT INTO issues (title, description, "
+			      "priority, author_id, created_at, updated_at) "
+			      "VALUES ($1, $2, $3, $4, $5, $5) RETURNING ",
+			      issue_cols, ""),
+		      DB_ARGS(DB_S(jsonx_get_str(body, "title")),
+			      desc ? DB_S(desc) : DB_NUL,
+			      DB_S(prio ? prio : "MEDIUM"), DB_I(r->user.id),
+			      DB_S(now)), &r->err);
+	sbuf_release(&sql);
+	if (rc < 0)
 		return -1;
 	issue_popular_forget(r->env->cache, r->reqid);
 	req_json(r, 201, issue_json(res, 0));
@@ -202,7 +213,7 @@ static int issues_update(struct req *r)
 		db_res_free(res);
 		return issue_not_found(r, id);
 	}
-	if (db_res_int(res, 0, 0) != r->user.id &&
+	if (col_one_int(res) != r->user.id &&
 	    strcmp(r->user.role, "ADMIN") != 0) {
 		db_res_free(res);
 		return err_set(&r->err, ERR_FORBIDDEN, "Forbidden resource");
@@ -229,7 +240,8 @@ static int issues_update(struct req *r)
 	} else if (jsonx_has(body, "description")) {
 		sbuf_addstr(&sql, ", description = NULL");
 	}
-	sbuf_addstr(&sql, " WHERE id = $1 RETURNING " ISSUE_COLUMNS);
+	sbuf_addstr(&sql, " WHERE id = $1 RETURNING ");
+	col_list(&sql, issue_cols, NULL);
 	if (db_query(r->env->db, &res, sql.buf, params, n, &r->err) < 0)
 		goto out;
 	if (db_res_rows(res) != 1) {

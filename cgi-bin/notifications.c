@@ -3,36 +3,10 @@
 #include "common.h"
 
 #include "app.h"
+#include "notify.h"
 
 /* How many GET /api/notifications answers: the newest. */
 #define NOTIFICATIONS_LIST 20
-
-#define NOTIFICATION_COLUMNS "id, user_id, type, message, event_id, " \
-	"created_at, read_at"
-
-/* {id, userId, type, message, eventId, createdAt, readAt} of row i. */
-static struct json_object *notifications_json(const struct db_res *res,
-					      size_t i)
-{
-	struct json_object *o = json_object_new_object();
-	char t[32];
-
-	json_object_object_add(o, "id",
-			       json_object_new_int64(db_res_int(res, i, 0)));
-	json_object_object_add(o, "userId",
-			       json_object_new_int64(db_res_int(res, i, 1)));
-	json_object_object_add(o, "type",
-			       json_object_new_string(db_res_str(res, i, 2)));
-	json_object_object_add(o, "message",
-			       json_object_new_string(db_res_str(res, i, 3)));
-	json_object_object_add(o, "eventId",
-			       json_object_new_string(db_res_str(res, i, 4)));
-	json_object_object_add(o, "createdAt",
-			       json_object_new_string(db_res_time(res, i, 5, t)));
-	json_object_object_add(o, "readAt", db_res_isnull(res, i, 6) ? NULL :
-			       json_object_new_string(db_res_time(res, i, 6, t)));
-	return o;
-}
 
 static const struct valid_field no_fields[] = {
 	{ NULL }
@@ -43,21 +17,25 @@ static const struct valid_field no_fields[] = {
 static int notifications_list(struct req *r)
 {
 	struct json_object *list;
+	struct sbuf sql = SBUF_INIT;
 	struct db_res *res;
 	size_t i;
+	int rc;
 
 	/* Query parameters are ignored (no query DTO), cache busters
 	 * included. */
-	if (db_query(r->env->db, &res,
-		     "SELECT " NOTIFICATION_COLUMNS " FROM notifications "
-		     "WHERE user_id = $1 ORDER BY created_at DESC, id DESC "
-		     "LIMIT $2",
-		     DB_ARGS(DB_I(r->user.id), DB_I(NOTIFICATIONS_LIST)),
-		     &r->err) < 0)
+	rc = db_query(r->env->db, &res,
+		      col_sql(&sql, "SELECT ", notify_cols, " FROM "
+			      "notifications WHERE user_id = $1 "
+			      "ORDER BY created_at DESC, id DESC LIMIT $2"),
+		      DB_ARGS(DB_I(r->user.id), DB_I(NOTIFICATIONS_LIST)),
+		      &r->err);
+	sbuf_release(&sql);
+	if (rc < 0)
 		return -1;
 	list = json_object_new_array();
 	for (i = 0; i < db_res_rows(res); i++)
-		json_object_array_add(list, notifications_json(res, i));
+		json_object_array_add(list, notify_row_json(res, i));
 	db_res_free(res);
 	return req_json(r, 200, list);
 }
@@ -70,29 +48,33 @@ static int notifications_list(struct req *r)
 static int notifications_read(struct req *r)
 {
 	struct json_object *body;
-	struct db_res *res;
+	struct sbuf sql = SBUF_INIT;
+	struct db_res *res = NULL;
 	char now[32];
 	int64_t id;
+	int ret = -1;
 
 	if (req_param_id(r, "id", &id) < 0 ||
 	    req_body_valid(r, no_fields, &body) < 0)
 		return -1;
 	db_now(now);
 	if (db_query(r->env->db, &res,
-		     "UPDATE notifications SET read_at = COALESCE(read_at, $3) "
-		     "WHERE id = $1 AND user_id = $2 "
-		     "RETURNING " NOTIFICATION_COLUMNS,
+		     col_sql(&sql, "UPDATE notifications SET read_at = "
+			     "COALESCE(read_at, $3) WHERE id = $1 AND "
+			     "user_id = $2 RETURNING ", notify_cols, ""),
 		     DB_ARGS(DB_I(id), DB_I(r->user.id), DB_S(now)),
 		     &r->err) < 0)
-		return -1;
-	if (db_res_rows(res) != 1) {
+		goto out;
+	if (db_res_rows(res) != 1)
+		ret = err_set(&r->err, ERR_NOT_FOUND,
+			      "Notification %" PRId64 " not found", id);
+	else
+		ret = req_json(r, 200, notify_row_json(res, 0));
+out:
+	if (res)
 		db_res_free(res);
-		return err_set(&r->err, ERR_NOT_FOUND,
-			       "Notification %" PRId64 " not found", id);
-	}
-	req_json(r, 200, notifications_json(res, 0));
-	db_res_free(res);
-	return 0;
+	sbuf_release(&sql);
+	return ret;
 }
 
 static const struct route routes[] = {

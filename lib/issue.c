@@ -7,46 +7,40 @@
 #include "jsonx.h"
 #include "log.h"
 
+const struct col issue_cols[] = {
+	[ISSUE_ID] = { "id", "id", COL_INT },
+	[ISSUE_TITLE] = { "title", "title", COL_TEXT },
+	[ISSUE_DESCRIPTION] = { "description", "description", COL_TEXT },
+	[ISSUE_STATUS] = { "status", "status", COL_TEXT },
+	[ISSUE_PRIORITY] = { "priority", "priority", COL_TEXT },
+	[ISSUE_VIEWS] = { "view_count", "viewCount", COL_INT },
+	[ISSUE_AUTHOR] = { "author_id", "authorId", COL_INT },
+	[ISSUE_CREATED] = { "created_at", "createdAt", COL_TIME },
+	[ISSUE_UPDATED] = { "updated_at", "updatedAt", COL_TIME },
+	{ NULL }
+};
+
 struct json_object *issue_json(const struct db_res *res, size_t row)
 {
-	struct json_object *o = json_object_new_object();
-	const char *desc = db_res_str(res, row, 2);
-	char t[32];
-
-	json_object_object_add(o, "id",
-			       json_object_new_int64(db_res_int(res, row, 0)));
-	json_object_object_add(o, "title",
-			       json_object_new_string(db_res_str(res, row, 1)));
-	json_object_object_add(o, "description",
-			       desc ? json_object_new_string(desc) : NULL);
-	json_object_object_add(o, "status",
-			       json_object_new_string(db_res_str(res, row, 3)));
-	json_object_object_add(o, "priority",
-			       json_object_new_string(db_res_str(res, row, 4)));
-	json_object_object_add(o, "viewCount",
-			       json_object_new_int64(db_res_int(res, row, 5)));
-	json_object_object_add(o, "authorId",
-			       json_object_new_int64(db_res_int(res, row, 6)));
-	json_object_object_add(o, "createdAt", json_object_new_string(
-					db_res_time(res, row, 7, t)));
-	json_object_object_add(o, "updatedAt", json_object_new_string(
-					db_res_time(res, row, 8, t)));
-	return o;
+	return col_json(issue_cols, res, row);
 }
 
 int issue_popular_load(struct db *db, struct sbuf *out, size_t *count,
 		       struct err *e)
 {
 	struct json_object *arr;
+	struct sbuf sql = SBUF_INIT;
 	struct db_res *res;
 	const char *s;
 	size_t i, len;
+	int rc;
 
-	if (db_query(db, &res,
-		     "SELECT " ISSUE_COLUMNS " FROM issues "
-		     "WHERE status <> 'CLOSED' "
-		     "ORDER BY view_count DESC, id LIMIT $1",
-		     DB_ARGS(DB_I(ISSUE_POPULAR_SIZE)), e) < 0)
+	rc = db_query(db, &res, col_sql(&sql, "SELECT ", issue_cols,
+					" FROM issues WHERE status <> 'CLOSED' "
+					"ORDER BY view_count DESC, id LIMIT $1"),
+		      DB_ARGS(DB_I(ISSUE_POPULAR_SIZE)), e);
+	sbuf_release(&sql);
+	if (rc < 0)
 		return -1;
 	arr = json_object_new_array();
 	for (i = 0; i < db_res_rows(res); i++)

@@ -5,19 +5,24 @@
 #include <json-c/json.h>
 
 #include "cache.h"
+#include "col.h"
 #include "db.h"
 #include "err.h"
 #include "sbuf.h"
 
-/* The columns issue_json() expects, in this order. */
-#define ISSUE_COLUMNS "id, title, description, status, priority, " \
-	"view_count, author_id, created_at, updated_at"
+/* The columns of an issue as the API shows it, and their positions in a
+ * row selected with them. */
+enum issue_col {
+	ISSUE_ID, ISSUE_TITLE, ISSUE_DESCRIPTION, ISSUE_STATUS, ISSUE_PRIORITY,
+	ISSUE_VIEWS, ISSUE_AUTHOR, ISSUE_CREATED, ISSUE_UPDATED
+};
+extern const struct col issue_cols[];
 
 /* Where the popular list is cached, and how many issues it holds. */
 #define ISSUE_POPULAR_KEY "popular_issues:v1"
 #define ISSUE_POPULAR_SIZE 10
 
-/* issue_json: row `row` of a result selected with ISSUE_COLUMNS as the
+/* issue_json: row `row` of a result selected with issue_cols as the
  * API's issue object {id, title, description, status, priority,
  * viewCount, authorId, createdAt, updatedAt}. The caller owns it. */
 struct json_object *issue_json(const struct db_res *res, size_t row);

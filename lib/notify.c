@@ -6,6 +6,22 @@
 
 #define NOTIFY_EVENT_ID_MAX 100
 
+const struct col notify_cols[] = {
+	[NOTIFY_ID] = { "id", "id", COL_INT },
+	[NOTIFY_USER] = { "user_id", "userId", COL_INT },
+	[NOTIFY_TYPE] = { "type", "type", COL_TEXT },
+	[NOTIFY_MESSAGE] = { "message", "message", COL_TEXT },
+	[NOTIFY_EVENT] = { "event_id", "eventId", COL_TEXT },
+	[NOTIFY_CREATED] = { "created_at", "createdAt", COL_TIME },
+	[NOTIFY_READ] = { "read_at", "readAt", COL_TIME },
+	{ NULL }
+};
+
+struct json_object *notify_row_json(const struct db_res *res, size_t row)
+{
+	return col_json(notify_cols, res, row);
+}
+
 void notify_note_release(struct notify_note *n)
 {
 	free(n->type);
@@ -113,7 +129,7 @@ enum notify_result notify_handle(struct db *db, const char *payload,
 		return e->code == ERR_BAD_REQUEST || e->code == ERR_CONFLICT ?
 		       NOTIFY_POISON : NOTIFY_RETRY;
 	if (db_res_rows(res) == 1) {
-		n->id = db_res_int(res, 0, 0);
+		n->id = col_one_int(res);
 		r = NOTIFY_NEW;
 	} else {
 		r = NOTIFY_DUPLICATE;

@@ -5,8 +5,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "col.h"
 #include "db.h"
 #include "err.h"
+
+/* The columns of a notification as GET /api/notifications shows it, and
+ * their positions in a row selected with them. */
+enum notify_col {
+	NOTIFY_ID, NOTIFY_USER, NOTIFY_TYPE, NOTIFY_MESSAGE, NOTIFY_EVENT,
+	NOTIFY_CREATED, NOTIFY_READ
+};
+extern const struct col notify_cols[];
+
+/* notify_row_json: row `row` of a result selected with notify_cols:
+ * {id, userId, type, message, eventId, createdAt, readAt}. The caller
+ * owns the new object. */
+struct json_object *notify_row_json(const struct db_res *res, size_t row);
 
 /* One notification, as stored. Strings are owned (notify_note_release). */
 struct notify_note {
