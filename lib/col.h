@@ -32,6 +32,11 @@ struct col {
 	enum col_type type;
 };
 
+/* The columns most tables share, as the API names them. */
+#define COL_ID { "id", "id", COL_INT }
+#define COL_CREATED_AT { "created_at", "createdAt", COL_TIME }
+#define COL_UPDATED_AT { "updated_at", "updatedAt", COL_TIME }
+
 /* col_list: append "id, email, …" to sb, each name prefixed by "alias."
  * when alias is non-NULL. */
 void col_list(struct sbuf *sb, const struct col *cols, const char *alias);

@@ -8,15 +8,15 @@
 #include "log.h"
 
 const struct col issue_cols[] = {
-	[ISSUE_ID] = { "id", "id", COL_INT },
+	[ISSUE_ID] = COL_ID,
 	[ISSUE_TITLE] = { "title", "title", COL_TEXT },
 	[ISSUE_DESCRIPTION] = { "description", "description", COL_TEXT },
 	[ISSUE_STATUS] = { "status", "status", COL_TEXT },
 	[ISSUE_PRIORITY] = { "priority", "priority", COL_TEXT },
 	[ISSUE_VIEWS] = { "view_count", "viewCount", COL_INT },
 	[ISSUE_AUTHOR] = { "author_id", "authorId", COL_INT },
-	[ISSUE_CREATED] = { "created_at", "createdAt", COL_TIME },
-	[ISSUE_UPDATED] = { "updated_at", "updatedAt", COL_TIME },
+	[ISSUE_CREATED] = COL_CREATED_AT,
+	[ISSUE_UPDATED] = COL_UPDATED_AT,
 	{ NULL }
 };
 
@@ -35,9 +35,10 @@ int issue_popular_load(struct db *db, struct sbuf *out, size_t *count,
 	size_t i, len;
 	int rc;
 
-	rc = db_query(db, &res, col_sql(&sql, "SELECT ", issue_cols,
-					" FROM issues WHERE status <> 'CLOSED' "
-					"ORDER BY view_count DESC, id LIMIT $1"),
+	rc = db_query(db, &res,
+		      col_sql(&sql, "SELECT ", issue_cols, " FROM issues "
+			      "WHERE status <> 'CLOSED' "
+			      "ORDER BY view_count DESC, id LIMIT $1"),
 		      DB_ARGS(DB_I(ISSUE_POPULAR_SIZE)), e);
 	sbuf_release(&sql);
 	if (rc < 0)

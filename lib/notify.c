@@ -7,12 +7,12 @@
 #define NOTIFY_EVENT_ID_MAX 100
 
 const struct col notify_cols[] = {
-	[NOTIFY_ID] = { "id", "id", COL_INT },
+	[NOTIFY_ID] = COL_ID,
 	[NOTIFY_USER] = { "user_id", "userId", COL_INT },
 	[NOTIFY_TYPE] = { "type", "type", COL_TEXT },
 	[NOTIFY_MESSAGE] = { "message", "message", COL_TEXT },
 	[NOTIFY_EVENT] = { "event_id", "eventId", COL_TEXT },
-	[NOTIFY_CREATED] = { "created_at", "createdAt", COL_TIME },
+	[NOTIFY_CREATED] = COL_CREATED_AT,
 	[NOTIFY_READ] = { "read_at", "readAt", COL_TIME },
 	{ NULL }
 };

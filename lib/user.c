@@ -26,12 +26,12 @@ int user_valid_new(struct json_object *body, struct err *e)
 }
 
 const struct col user_cols[] = {
-	[USER_ID] = { "id", "id", COL_INT },
+	[USER_ID] = COL_ID,
 	[USER_EMAIL] = { "email", "email", COL_TEXT },
 	[USER_NAME] = { "name", "name", COL_TEXT },
 	[USER_ROLE] = { "role", "role", COL_TEXT },
-	[USER_CREATED] = { "created_at", "createdAt", COL_TIME },
-	[USER_UPDATED] = { "updated_at", "updatedAt", COL_TIME },
+	[USER_CREATED] = COL_CREATED_AT,
+	[USER_UPDATED] = COL_UPDATED_AT,
 	{ NULL }
 };
 
