@@ -9,6 +9,7 @@
 #include "jsonx.h"
 #include "log.h"
 #include "outbox.h"
+#include "product.h"
 #include "search-analyze.h"
 #include "search-es.h"
 #include "search-impl.h"
@@ -796,7 +797,7 @@ static int es_load(struct es_search *x, const char *index,
 		   struct err *e)
 {
 	struct db_res *res = NULL;
-	struct sbuf sb = SBUF_INIT;
+	struct sbuf sb = SBUF_INIT, sql = SBUF_INIT;
 	struct json_object *doc;
 	char *path = xasprintf("/%s/_bulk", index);
 	int64_t total, after = 0;
@@ -811,9 +812,10 @@ static int es_load(struct es_search *x, const char *index,
 	db_res_free(res);
 	res = NULL;
 	for (;;) {
-		if (db_query(x->db, &res, "SELECT " SEARCH_DOC_COLUMNS
-			     ", version FROM products WHERE status = 'ACTIVE' "
-			     "AND id > $1 ORDER BY id LIMIT $2",
+		if (db_query(x->db, &res,
+			     col_sql(&sql, "SELECT ", product_cols,
+				     " FROM products WHERE status = 'ACTIVE' "
+				     "AND id > $1 ORDER BY id LIMIT $2"),
 			     DB_ARGS(DB_I(after), DB_I(ES_REINDEX_BATCH)),
 			     e) < 0)
 			goto out;
@@ -822,12 +824,13 @@ static int es_load(struct es_search *x, const char *index,
 			break;
 		sbuf_reset(&sb);
 		for (i = 0; i < n; i++) {
-			doc = search_doc(res, i);
-			es_bulk_index(&sb, index, db_res_int(res, i, 0),
-				      db_res_int(res, i, 8), doc);
+			doc = product_doc(res, i);
+			es_bulk_index(&sb, index,
+				      db_res_int(res, i, PRODUCT_ID),
+				      db_res_int(res, i, PRODUCT_VERSION), doc);
 			json_object_put(doc);
 		}
-		after = db_res_int(res, n - 1, 0);
+		after = db_res_int(res, n - 1, PRODUCT_ID);
 		db_res_free(res);
 		res = NULL;
 		if (es_bulk_settle(x->es, path, &sb, e) < 0)
@@ -842,6 +845,7 @@ static int es_load(struct es_search *x, const char *index,
 out:
 	db_res_free(res);
 	sbuf_release(&sb);
+	sbuf_release(&sql);
 	free(path);
 	return ret;
 }

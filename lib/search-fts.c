@@ -5,6 +5,7 @@
 
 #include <time.h>
 
+#include "product.h"
 #include "sbuf.h"
 #include "search-analyze.h"
 #include "search-impl.h"
@@ -433,8 +434,9 @@ static int fts_products(struct search *s, const struct search_query *q,
 	    fts_count(f, q, &w, &total, e) < 0)
 		goto out;
 	fts_total(o, total);
-	sbuf_addf(&sql, "SELECT p.id, p.name, p.description, p.category, "
-		  "p.brand, p.price, p.status, p.created_at%s", w.sql.buf);
+	sbuf_addstr(&sql, "SELECT ");
+	col_list(&sql, product_cols, "p");
+	sbuf_addstr(&sql, w.sql.buf);
 	if (q->category) {
 		w.params[w.np++] = DB_S(q->category);
 		sbuf_addf(&sql, " AND p.category = $%zu", w.np);
@@ -451,7 +453,7 @@ static int fts_products(struct search *s, const struct search_query *q,
 		goto out;
 	items = json_object_new_array();
 	for (i = 0; i < db_res_rows(res); i++)
-		json_object_array_add(items, search_doc(res, i));
+		json_object_array_add(items, product_doc(res, i));
 	json_object_object_add(o, "items", items);
 	*out = o;
 	o = NULL;
@@ -533,8 +535,8 @@ static int fts_vocab(struct db *db, bool pg, struct err *e)
  * products already there. SQLite: 'rebuild' rereads every row into
  * products_fts in one transaction; readers keep their snapshot (WAL) and
  * keep answering. PostgreSQL: every tsvector is computed again, a
- * thousand rows per transaction (search_doc_reindex()), then the GIN index
- * is rebuilt CONCURRENTLY so that reads and writes go on. A rebuild cut
+ * thousand rows per transaction (product_tsvector_fill()), then the GIN
+ * index is rebuilt CONCURRENTLY so that reads and writes go on. A rebuild cut
  * short leaves an invalid "_ccnew" index behind, dropped first.
  * Rebuilding a large index takes longer than the request statement
  * timeout, so the rebuild gets its own (ten minutes). Then the
@@ -551,7 +553,7 @@ static int fts_reindex(struct search *s, search_progress_fn progress,
 	int rc;
 
 	if (pg) {
-		if (search_doc_reindex(f->db, true, &n, e) < 0 ||
+		if (product_tsvector_fill(f->db, true, &n, e) < 0 ||
 		    db_query(f->db, NULL, "SET statement_timeout = '10min'",
 			     DB_NOARGS, e) < 0)
 			return -1;

@@ -73,14 +73,6 @@ int search_vocab_weights(struct db *db, const struct search_analysis *a,
 /* PostgreSQL caps a lexeme at 2 KiB: longer words are left out. */
 #define SEARCH_LEXEME_MAX 2046
 
-/*
- * search_doc_tsv: append the tsvector text of a product whose name and
- * description (empty when NULL) were analyzed into name and description
- * (search_doc_tsvector(), for one analysis shared with other work).
- */
-void search_doc_tsv(struct sbuf *sb, const struct search_analysis *name,
-		    const struct search_analysis *description);
-
 /* The constructors search_open() chooses between. */
 int search_fts_open(struct search **out, const struct cfg *c, struct db *db,
 		    struct err *e);

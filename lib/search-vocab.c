@@ -5,6 +5,7 @@
 #include <math.h>
 #include <unistr.h>
 
+#include "product.h"
 #include "search-analyze.h"
 #include "search-impl.h"
 
@@ -355,7 +356,7 @@ void search_load_doc(struct search_load *l, const char *name,
 		search_analyze(&l->desc, description, strlen(description), 0);
 	if (tsv) {
 		sbuf_reset(tsv);
-		search_doc_tsv(tsv, &l->name, &l->desc);
+		product_tsv(tsv, &l->name, &l->desc);
 	}
 	if (!active)
 		return;

@@ -32,42 +32,6 @@ struct search_query {
 
 struct search;
 
-/* The columns search_doc() reads, in this order (prefix them as needed). */
-#define SEARCH_DOC_COLUMNS \
-	"id, name, description, category, brand, price, status, created_at"
-
-/*
- * search_doc: the document of row `row` of a result whose first columns
- * are SEARCH_DOC_COLUMNS: {id, name, description, category, brand, price,
- * status, created_at} — the shape search answers and Elasticsearch
- * stores. The caller owns the new object.
- */
-struct json_object *search_doc(const struct db_res *res, size_t row);
-
-/*
- * search_doc_tsvector: append to sb the PostgreSQL tsvector text of a
- * product: the analyzer's whole words of the name with weight A, of the
- * description B, their bigrams C and D (description may be NULL).
- */
-void search_doc_tsvector(struct sbuf *sb, const char *name,
-			 const char *description);
-
-/*
- * search_doc_index: after a write of product id with this name and
- * description, in the writer's transaction: store its tsvector on
- * PostgreSQL; nothing on SQLite, whose triggers run the analyzer.
- */
-int search_doc_index(struct db *db, int64_t id, const char *name,
-		     const char *description, struct err *e);
-
-/*
- * search_doc_reindex: on PostgreSQL, compute the tsvector of every
- * product (all) or of those without one (after a migration), 500 rows
- * per transaction and statement; *done is how many. Nothing on SQLite.
- */
-int search_doc_reindex(struct db *db, bool all, int64_t *done,
-		       struct err *e);
-
 /*
  * struct search_load: the vocabulary of a bulk load of products (agora
  * seed), counted in memory as the rows are made while the triggers that
@@ -75,7 +39,7 @@ int search_doc_reindex(struct db *db, bool all, int64_t *done,
  *
  * search_load_doc: count the words of one product when it is ACTIVE;
  * tsv, when not NULL, is reset to the product's tsvector
- * (search_doc_tsvector()) from the same analysis.
+ * (product_tsvector()) from the same analysis.
  * search_load_store: add the counts to search_vocab, in the caller's
  * transaction, in byte order of the words (the order the triggers take
  * their rows in).

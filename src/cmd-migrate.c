@@ -7,8 +7,8 @@
 #include "jsonx.h"
 #include "log.h"
 #include "migrate.h"
+#include "product.h"
 #include "sbuf.h"
-#include "search.h"
 #include "user.h"
 
 static const char migrate_usage[] =
@@ -184,7 +184,7 @@ int cmd_migrate(int argc, char **argv)
 			applied, applied == 1 ? "" : "s");
 	/* Products a migration left without a search entry (PostgreSQL:
 	 * the analyzer runs in agora, not in SQL). */
-	if (search_doc_reindex(db, false, &indexed, &e) < 0) {
+	if (product_tsvector_fill(db, false, &indexed, &e) < 0) {
 		log_msg(LOG_ERROR, NULL, "migrate: search: %s", e.msg);
 		goto out;
 	}

@@ -1,9 +1,10 @@
 /* t-search-migrate.c: products written before the analyzer's migration
  * are found with it once `agora migrate` has run (the migration, then
- * search_doc_reindex() on PostgreSQL), vocabulary included. */
+ * product_tsvector_fill() on PostgreSQL), vocabulary included. */
 #include "common.h"
 #include "db.h"
 #include "migrate.h"
+#include "product.h"
 #include "search.h"
 #include "tap.h"
 #include "testdb.h"
@@ -83,11 +84,11 @@ static void check(struct db *db, const char *tag,
 	   "%s: two products written the old way", tag);
 	ok(migrate_run(db, &applied, &e) == 0 && applied >= 1,
 	   "%s: the analyzer's migration applies", tag);
-	ok(search_doc_reindex(db, false, &n, &e) == 0,
+	ok(product_tsvector_fill(db, false, &n, &e) == 0,
 	   "%s: agora migrate's search step", tag);
 	is_int(n, db_dialect(db) == DB_POSTGRES ? 2 : 0,
 	       "%s: it computes the missing tsvectors (PostgreSQL only)", tag);
-	ok(search_doc_reindex(db, false, &n, &e) == 0 && n == 0,
+	ok(product_tsvector_fill(db, false, &n, &e) == 0 && n == 0,
 	   "%s: and none is left", tag);
 	if (search_open(&s, &c, db, &e) < 0) {
 		ok(0, "%s: search_open: %s", tag, e.msg);

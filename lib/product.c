@@ -1,0 +1,335 @@
+/* product.c: the products table: rows as the API and search show them,
+ * writes that commit with their outbox event, the PostgreSQL tsvector. */
+#include "common.h"
+
+#include "outbox.h"
+#include "product.h"
+#include "search-analyze.h"
+#include "search-impl.h"
+
+const struct col product_cols[] = {
+	[PRODUCT_ID] = COL_ID,
+	[PRODUCT_NAME] = { "name", "name", COL_TEXT },
+	[PRODUCT_DESCRIPTION] = { "description", "description", COL_TEXT },
+	[PRODUCT_CATEGORY] = { "category", "category", COL_TEXT },
+	[PRODUCT_BRAND] = { "brand", "brand", COL_TEXT },
+	[PRODUCT_PRICE] = { "price", "price", COL_INT },
+	[PRODUCT_STATUS] = { "status", "status", COL_TEXT },
+	[PRODUCT_VERSION] = { "version", "version", COL_INT },
+	[PRODUCT_CREATED] = COL_CREATED_AT,
+	[PRODUCT_UPDATED] = COL_UPDATED_AT,
+	{ NULL }
+};
+
+struct json_object *product_json(const struct db_res *res, size_t row)
+{
+	return col_json(product_cols, res, row);
+}
+
+/* The API's product less what Elasticsearch's mapping does not hold
+ * (version, updatedAt), the creation time named as it names it. */
+struct json_object *product_doc(const struct db_res *res, size_t row)
+{
+	struct json_object *o = product_json(res, row), *t = NULL;
+
+	/* Added last, as createdAt stands last once the others are gone. */
+	json_object_object_get_ex(o, "createdAt", &t);
+	json_object_object_add(o, "created_at", json_object_get(t));
+	json_object_object_del(o, "version");
+	json_object_object_del(o, "createdAt");
+	json_object_object_del(o, "updatedAt");
+	return o;
+}
+
+const char *product_event_type(enum product_event ev)
+{
+	return ev == PRODUCT_DELETED ? "PRODUCT_DELETED" : "PRODUCT_UPSERTED";
+}
+
+/*
+ * The event of row 0 of res: PRODUCT_UPSERTED carries the document and
+ * its version, which orders the events of one product (Elasticsearch's
+ * external version); a delete outranks every earlier version.
+ */
+static struct json_object *product_payload(enum product_event ev,
+					   const struct db_res *res)
+{
+	struct json_object *o;
+	int64_t version = db_res_int(res, 0, PRODUCT_VERSION);
+
+	if (ev == PRODUCT_DELETED) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_int64(
+					       db_res_int(res, 0, PRODUCT_ID)));
+		version++;
+	} else {
+		o = product_doc(res, 0);
+	}
+	json_object_object_add(o, "version", json_object_new_int64(version));
+	return o;
+}
+
+/* product_index: store the tsvector of product id on PostgreSQL, in the
+ * writer's transaction; nothing on SQLite, whose triggers run the
+ * analyzer. */
+static int product_index(struct db *db, const struct db_res *res,
+			 struct err *e)
+{
+	struct sbuf tsv = SBUF_INIT;
+	int rc;
+
+	if (db_dialect(db) != DB_POSTGRES)
+		return 0;
+	product_tsvector(&tsv, db_res_str(res, 0, PRODUCT_NAME),
+			 db_res_str(res, 0, PRODUCT_DESCRIPTION));
+	rc = db_query(db, NULL, "UPDATE products SET search = $1::tsvector "
+		      "WHERE id = $2", DB_ARGS(DB_S(tsv.buf),
+		      DB_I(db_res_int(res, 0, PRODUCT_ID))), e);
+	sbuf_release(&tsv);
+	return rc;
+}
+
+/*
+ * Run head + the SELECT list (a statement ending in RETURNING) and
+ * append the event of the row it returns, in one transaction. A
+ * statement that touches no row is 404.
+ */
+static int product_write(struct db *db, int64_t id, enum product_event ev,
+			 const char *head, const struct db_param *params,
+			 size_t n, struct db_res **out, struct err *e)
+{
+	struct json_object *payload = NULL;
+	struct sbuf sql = SBUF_INIT;
+	struct db_res *res = NULL;
+	char aggid[24];
+	int ret = -1;
+
+	if (db_begin(db, e) < 0)
+		goto out;
+	if (db_query(db, &res, col_sql(&sql, head, product_cols, ""), params,
+		     n, e) < 0)
+		goto fail;
+	if (db_res_rows(res) != 1) {
+		err_set(e, ERR_NOT_FOUND, "Product %" PRId64 " not found", id);
+		goto fail;
+	}
+	if (ev == PRODUCT_UPSERTED && product_index(db, res, e) < 0)
+		goto fail;
+	payload = product_payload(ev, res);
+	snprintf(aggid, sizeof(aggid), "%" PRId64,
+		 db_res_int(res, 0, PRODUCT_ID));
+	if (outbox_append(db, "product", aggid, product_event_type(ev),
+			  payload, NULL, e) < 0 ||
+	    db_commit(db, e) < 0)
+		goto fail;
+	if (out) {
+		*out = res;
+		res = NULL;
+	}
+	ret = 0;
+	goto out;
+fail:
+	db_rollback(db);
+out:
+	json_object_put(payload);
+	if (res)
+		db_res_free(res);
+	sbuf_release(&sql);
+	return ret;
+}
+
+int product_create(struct db *db, const struct product_input *in,
+		   struct db_res **out, struct err *e)
+{
+	char now[32];
+
+	db_now(now);
+	return product_write(db, 0, PRODUCT_UPSERTED,
+			     "INSERT INTO products (name, description, "
+			     "category, brand, price, status, created_at, "
+			     "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+			     "$7) RETURNING ",
+			     DB_ARGS(DB_S(in->name), DB_S(in->description),
+				     DB_S(in->category), DB_S(in->brand),
+				     DB_I(in->price),
+				     DB_S(in->status ? in->status : "ACTIVE"),
+				     DB_S(now)), out, e);
+}
+
+int product_update(struct db *db, int64_t id, const struct product_input *in,
+		   struct db_res **out, struct err *e)
+{
+	char now[32];
+
+	db_now(now);
+	return product_write(db, id, PRODUCT_UPSERTED,
+			     "UPDATE products SET name = COALESCE($1, name), "
+			     "description = CASE WHEN $2 = 1 THEN $3 "
+			     "ELSE description END, "
+			     "category = COALESCE($4, category), "
+			     "brand = COALESCE($5, brand), "
+			     "price = COALESCE($6, price), "
+			     "status = COALESCE($7, status), "
+			     "version = version + 1, updated_at = $8 "
+			     "WHERE id = $9 RETURNING ",
+			     DB_ARGS(DB_S(in->name), DB_I(in->has_description),
+				     DB_S(in->description), DB_S(in->category),
+				     DB_S(in->brand),
+				     in->has_price ? DB_I(in->price) : DB_NUL,
+				     DB_S(in->status), DB_S(now), DB_I(id)),
+			     out, e);
+}
+
+int product_delete(struct db *db, int64_t id, struct db_res **out,
+		   struct err *e)
+{
+	return product_write(db, id, PRODUCT_DELETED,
+			     "DELETE FROM products WHERE id = $1 RETURNING ",
+			     DB_ARGS(DB_I(id)), out, e);
+}
+
+int product_price(struct db *db, int64_t id, int64_t *price, struct err *e)
+{
+	struct sbuf sql = SBUF_INIT;
+	struct db_res *res = NULL;
+	int ret;
+
+	if (db_query(db, &res, col_sql(&sql, "SELECT ", product_cols,
+				       " FROM products WHERE id = $1"),
+		     DB_ARGS(DB_I(id)), e) < 0) {
+		ret = -1;
+	} else {
+		ret = db_res_rows(res) == 1 &&
+		      !strcmp(db_res_str(res, 0, PRODUCT_STATUS), "ACTIVE");
+		if (ret)
+			*price = db_res_int(res, 0, PRODUCT_PRICE);
+	}
+	if (res)
+		db_res_free(res);
+	sbuf_release(&sql);
+	return ret;
+}
+/* PostgreSQL caps positions at 16383. */
+#define DOC_POS_MAX 16383
+
+static void doc_tsv_field(struct sbuf *sb, const struct search_analysis *a,
+			  char word, char gram, size_t *pos)
+{
+	const char *t;
+	size_t i;
+
+	for (i = 0; i < a->ntok; i++) {
+		if (a->tok[i].len > SEARCH_LEXEME_MAX)
+			continue;
+		if (sb->len)
+			sbuf_addch(sb, ' ');
+		sbuf_addch(sb, '\'');
+		for (t = search_token_text(a, i); *t; t++) {
+			if (*t == '\'' || *t == '\\')
+				sbuf_addch(sb, *t);
+			sbuf_addch(sb, *t);
+		}
+		sbuf_addf(sb, "':%zu%c", *pos, a->tok[i].gram ? gram : word);
+		if (*pos < DOC_POS_MAX)
+			(*pos)++;
+	}
+}
+
+void product_tsv(struct sbuf *sb, const struct search_analysis *name,
+		 const struct search_analysis *description)
+{
+	size_t pos = 1;
+
+	doc_tsv_field(sb, name, 'A', 'C', &pos);
+	doc_tsv_field(sb, description, 'B', 'D', &pos);
+}
+
+void product_tsvector(struct sbuf *sb, const char *name,
+		      const char *description)
+{
+	struct search_analysis an = SEARCH_ANALYSIS_INIT;
+	struct search_analysis ad = SEARCH_ANALYSIS_INIT;
+
+	if (name)
+		search_analyze(&an, name, strlen(name), 0);
+	if (description)
+		search_analyze(&ad, description, strlen(description), 0);
+	product_tsv(sb, &an, &ad);
+	search_analysis_release(&an);
+	search_analysis_release(&ad);
+}
+
+/* Rows per transaction and UPDATE: short locks, few round trips, and
+ * progress a reader can see. */
+#define DOC_BATCH 500
+
+/* UPDATE … FROM (VALUES ($1::bigint, $2), …) for n rows. */
+static void doc_batch_sql(struct sbuf *sql, size_t n)
+{
+	size_t i;
+
+	sbuf_addstr(sql, "UPDATE products p SET search = v.t::tsvector FROM "
+		    "(VALUES ");
+	for (i = 0; i < n; i++)
+		sbuf_addf(sql, "%s($%zu::bigint, $%zu)", i ? ", " : "",
+			  2 * i + 1, 2 * i + 2);
+	sbuf_addstr(sql, ") AS v(id, t) WHERE p.id = v.id");
+}
+
+int product_tsvector_fill(struct db *db, bool all, int64_t *done,
+		       struct err *e)
+{
+	struct db_res *res = NULL;
+	struct db_param params[2 * DOC_BATCH];
+	struct sbuf tsv[DOC_BATCH], sql = SBUF_INIT;
+	int64_t last = 0;
+	size_t i, n;
+	int ret = -1;
+
+	*done = 0;
+	if (db_dialect(db) != DB_POSTGRES)
+		return 0;
+	for (i = 0; i < DOC_BATCH; i++)
+		sbuf_init(&tsv[i], 0, 0);
+	do {
+		if (db_begin(db, e) < 0)
+			goto out;
+		col_sql(&sql, "SELECT ", product_cols, all ?
+			" FROM products WHERE id > $1 ORDER BY id LIMIT $2" :
+			" FROM products WHERE id > $1 AND search IS NULL "
+			"ORDER BY id LIMIT $2");
+		if (db_query(db, &res, sql.buf,
+			     DB_ARGS(DB_I(last), DB_I(DOC_BATCH)), e) < 0)
+			goto fail;
+		n = db_res_rows(res);
+		for (i = 0; i < n; i++) {
+			last = db_res_int(res, i, PRODUCT_ID);
+			sbuf_reset(&tsv[i]);
+			product_tsvector(&tsv[i],
+				db_res_str(res, i, PRODUCT_NAME),
+				db_res_str(res, i, PRODUCT_DESCRIPTION));
+			params[2 * i] = DB_I(last);
+			params[2 * i + 1] = DB_S(tsv[i].buf);
+		}
+		sbuf_reset(&sql);
+		doc_batch_sql(&sql, n);
+		if (n && db_query(db, NULL, sql.buf, params, 2 * n, e) < 0)
+			goto fail;
+		db_res_free(res);
+		res = NULL;
+		if (db_commit(db, e) < 0)
+			goto fail;
+		*done += (int64_t)n;
+	} while (n == DOC_BATCH);
+	ret = 0;
+	goto out;
+fail:
+	db_rollback(db);
+out:
+	if (res)
+		db_res_free(res);
+	for (i = 0; i < DOC_BATCH; i++)
+		sbuf_release(&tsv[i]);
+	sbuf_release(&sql);
+	return ret;
+}

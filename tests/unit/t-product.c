@@ -1,0 +1,183 @@
+/* t-product.c: product writes with their outbox events, the API's and the
+ * search's JSON of a row, on SQLite and PostgreSQL. */
+#include "common.h"
+
+#include "col.h"
+#include "jsonx.h"
+#include "product.h"
+#include "tap.h"
+#include "testdb.h"
+
+/* last_event: "TYPE aggregateid payload" of the newest outbox row, with
+ * the payload's created_at blanked (a clock), into out. */
+static void last_event(struct db *db, char *out, size_t len)
+{
+	struct db_res *res = NULL;
+	struct json_object *p = NULL;
+	struct err e = ERR_INIT;
+
+	snprintf(out, len, "none");
+	if (db_query(db, &res, "SELECT type, aggregateid, payload "
+		     "FROM outbox ORDER BY seq DESC LIMIT 1", DB_NOARGS,
+		     &e) == 0 && db_res_rows(res) == 1 &&
+	    jsonx_parse(db_res_str(res, 0, 2), strlen(db_res_str(res, 0, 2)),
+			&p, &e) == 0) {
+		if (json_object_object_get_ex(p, "created_at", NULL))
+			json_object_object_add(p, "created_at",
+					       json_object_new_string("T"));
+		snprintf(out, len, "%s %s %s", db_res_str(res, 0, 0),
+			 db_res_str(res, 0, 1), jsonx_str(p, NULL));
+	}
+	json_object_put(p);
+	if (res)
+		db_res_free(res);
+	err_release(&e);
+}
+
+/* json_of: row 0 of res through fn, with its times blanked, into out. */
+static void json_of(struct json_object *(*fn)(const struct db_res *, size_t),
+		    const struct db_res *res, char *out, size_t len)
+{
+	struct json_object *o = fn(res, 0);
+	static const char *const times[] = { "createdAt", "updatedAt",
+					     "created_at" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(times); i++)
+		if (json_object_object_get_ex(o, times[i], NULL))
+			json_object_object_add(o, times[i],
+					       json_object_new_string("T"));
+	snprintf(out, len, "%s", jsonx_str(o, NULL));
+	json_object_put(o);
+}
+
+static int64_t count_events(struct db *db)
+{
+	struct db_res *res = NULL;
+	struct err e = ERR_INIT;
+	int64_t n = -1;
+
+	if (!db_query(db, &res, "SELECT count(*) FROM outbox", DB_NOARGS, &e))
+		n = col_one_int(res);
+	if (res)
+		db_res_free(res);
+	err_release(&e);
+	return n;
+}
+
+static void battery(struct db *db, const char *tag, const char *url)
+{
+	struct product_input in = { "Laptop", NULL, false, "Computers",
+				    "Acme", 1500, true, NULL };
+	struct db_res *res = NULL;
+	struct err e = ERR_INIT;
+	char got[1024];
+	int64_t id, price = -1, n;
+
+	(void)url;
+	ok(!product_create(db, &in, &res, &e), "%s: create %s", tag, e.msg);
+	if (!res)
+		goto out;
+	id = db_res_int(res, 0, PRODUCT_ID);
+	json_of(product_json, res, got, sizeof(got));
+	is_str(got, "{\"id\":1,\"name\":\"Laptop\",\"description\":null,"
+	       "\"category\":\"Computers\",\"brand\":\"Acme\",\"price\":1500,"
+	       "\"status\":\"ACTIVE\",\"version\":1,\"createdAt\":\"T\","
+	       "\"updatedAt\":\"T\"}", "%s: the API's product", tag);
+	json_of(product_doc, res, got, sizeof(got));
+	is_str(got, "{\"id\":1,\"name\":\"Laptop\",\"description\":null,"
+	       "\"category\":\"Computers\",\"brand\":\"Acme\",\"price\":1500,"
+	       "\"status\":\"ACTIVE\",\"created_at\":\"T\"}",
+	       "%s: the search document", tag);
+	last_event(db, got, sizeof(got));
+	is_str(got, "PRODUCT_UPSERTED 1 {\"id\":1,\"name\":\"Laptop\","
+	       "\"description\":null,\"category\":\"Computers\",\"brand\":"
+	       "\"Acme\",\"price\":1500,\"status\":\"ACTIVE\",\"created_at\":"
+	       "\"T\",\"version\":1}", "%s: its event, in the same commit",
+	       tag);
+	db_res_free(res);
+	res = NULL;
+
+	ok(product_price(db, id, &price, &e) == 1 && price == 1500,
+	   "%s: an ACTIVE product has a price", tag);
+
+	/* Only what is given changes; null description clears. */
+	memset(&in, 0, sizeof(in));
+	in.description = "Light";
+	in.has_description = true;
+	in.status = "INACTIVE";
+	ok(!product_update(db, id, &in, &res, &e), "%s: update %s", tag,
+	   e.msg);
+	if (!res)
+		goto out;
+	json_of(product_json, res, got, sizeof(got));
+	is_str(got, "{\"id\":1,\"name\":\"Laptop\",\"description\":\"Light\","
+	       "\"category\":\"Computers\",\"brand\":\"Acme\",\"price\":1500,"
+	       "\"status\":\"INACTIVE\",\"version\":2,\"createdAt\":\"T\","
+	       "\"updatedAt\":\"T\"}", "%s: an update keeps what it is not "
+	       "given, version + 1", tag);
+	db_res_free(res);
+	res = NULL;
+	last_event(db, got, sizeof(got));
+	ok(strstr(got, "PRODUCT_UPSERTED 1 ") == got &&
+	   strstr(got, "\"version\":2}"), "%s: the update's event: %s", tag,
+	   got);
+	ok(product_price(db, id, &price, &e) == 0,
+	   "%s: an INACTIVE product cannot be ordered", tag);
+
+	n = count_events(db);
+	ok(product_update(db, 99, &in, NULL, &e) < 0 &&
+	   e.code == ERR_NOT_FOUND && !strcmp(e.msg, "Product 99 not found"),
+	   "%s: an update of no product is 404", tag);
+	err_release(&e);
+	is_int(count_events(db), n, "%s: ... and appends no event", tag);
+
+	ok(!product_delete(db, id, NULL, &e), "%s: delete %s", tag, e.msg);
+	last_event(db, got, sizeof(got));
+	is_str(got, "PRODUCT_DELETED 1 {\"id\":1,\"version\":3}",
+	       "%s: a delete's event outranks the last version", tag);
+	ok(product_delete(db, id, NULL, &e) < 0 && e.code == ERR_NOT_FOUND,
+	   "%s: deleting it again is 404", tag);
+	err_release(&e);
+	ok(product_price(db, id, &price, &e) == 0,
+	   "%s: a deleted product cannot be ordered", tag);
+
+	/* A write that fails commits nothing: no row, no event. */
+	memset(&in, 0, sizeof(in));
+	in.name = "Broken";
+	in.category = "C";
+	in.brand = "B";
+	in.price = -1;
+	n = count_events(db);
+	ok(product_create(db, &in, NULL, &e) < 0, "%s: a negative price is "
+	   "refused by the schema", tag);
+	err_release(&e);
+	is_int(count_events(db), n, "%s: ... and leaves no event", tag);
+out:
+	if (res)
+		db_res_free(res);
+	err_release(&e);
+}
+
+/* The tsvector of a product, the same on every machine. */
+static void test_tsvector(void)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	product_tsvector(&sb, "Wireless 이어폰", NULL);
+	is_str(sb.buf, "'wireless':1A '이어폰':2A '이어':3C '어폰':4C",
+	       "tsvector: the name's words A, their bigrams C");
+	sbuf_reset(&sb);
+	product_tsvector(&sb, "it's", "a\\b 이어폰");
+	is_str(sb.buf, "'it':1A 's':2A 'a':3B 'b':4B '이어폰':5B '이어':6D "
+	       "'어폰':7D", "tsvector: the description's words B, bigrams D, "
+	       "positions running on");
+	sbuf_release(&sb);
+}
+
+int main(void)
+{
+	test_tsvector();
+	testdb_each("product", battery);
+	return done_testing();
+}
