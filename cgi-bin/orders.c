@@ -1,5 +1,5 @@
 /* orders.c: a user's orders: made at the catalogue's prices, read, paid,
- * cancelled. Every change commits together with its outbox event. */
+ * cancelled; each change commits with its outbox event (lib/order.c). */
 #include "common.h"
 
 #include "app.h"
@@ -11,104 +11,34 @@
 #define ORDER_MAX_QUANTITY 1000
 #define ORDER_KEY_MAX 255
 
-/* The columns orders_item_json() expects, in order. */
-#define ITEM_COLUMNS "order_id, id, product_id, quantity, price"
-
-/* One line of a new order. */
-struct orders_line {
-	int64_t product;
-	int64_t quantity;
-	int64_t price;
-};
-
-static int orders_not_found(struct req *r, int64_t id)
-{
-	return err_set(&r->err, ERR_NOT_FOUND, "Order %" PRId64 " not found",
-		       id);
-}
-
-/* {id, productId, quantity, price} of row i (ITEM_COLUMNS). */
-static struct json_object *orders_item_json(const struct db_res *res,
-					    size_t i)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "id",
-			       json_object_new_int64(db_res_int(res, i, 1)));
-	json_object_object_add(o, "productId",
-			       json_object_new_int64(db_res_int(res, i, 2)));
-	json_object_object_add(o, "quantity",
-			       json_object_new_int64(db_res_int(res, i, 3)));
-	json_object_object_add(o, "price",
-			       json_object_new_int64(db_res_int(res, i, 4)));
-	return o;
-}
-
-/*
- * The API's order: row i of an ORDER_COLUMNS result, with the rows of
- * items (ITEM_COLUMNS) that belong to it. The caller owns the object.
- */
-static struct json_object *orders_json(const struct db_res *res, size_t i,
-				       const struct db_res *items)
-{
-	struct json_object *o = json_object_new_object();
-	struct json_object *list = json_object_new_array();
-	int64_t id = db_res_int(res, i, 0);
-	char t[32];
-	size_t j;
-
-	json_object_object_add(o, "id", json_object_new_int64(id));
-	json_object_object_add(o, "userId",
-			       json_object_new_int64(db_res_int(res, i, 1)));
-	json_object_object_add(o, "status",
-			       json_object_new_string(db_res_str(res, i, 2)));
-	json_object_object_add(o, "totalAmount",
-			       json_object_new_int64(db_res_int(res, i, 3)));
-	json_object_object_add(o, "createdAt",
-			       json_object_new_string(db_res_time(res, i, 4, t)));
-	json_object_object_add(o, "updatedAt",
-			       json_object_new_string(db_res_time(res, i, 5, t)));
-	for (j = 0; items && j < db_res_rows(items); j++)
-		if (db_res_int(items, j, 0) == id)
-			json_object_array_add(list, orders_item_json(items, j));
-	json_object_object_add(o, "items", list);
-	return o;
-}
-
 /* orders_answer: answer status with row 0 of res and its items, read
  * now. Returns 0, or -1 with r->err set. */
 static int orders_answer(struct req *r, int status, const struct db_res *res)
 {
-	struct db_res *items = NULL;
+	struct json_object *o;
 
-	if (db_query(r->env->db, &items,
-		     "SELECT " ITEM_COLUMNS " FROM order_items "
-		     "WHERE order_id = $1 ORDER BY id",
-		     DB_ARGS(DB_I(db_res_int(res, 0, 0))), &r->err) < 0)
+	if (order_json(r->env->db, res, 0, &o, &r->err) < 0)
 		return -1;
-	req_json(r, status, orders_json(res, 0, items));
-	db_res_free(items);
-	return 0;
+	return req_json(r, status, o);
 }
 
 /*
  * orders_find: the order id as the caller may see it: theirs, or any for
  * an ADMIN; anyone else's is 404 as if it did not exist. *out (caller
- * frees) is its ORDER_COLUMNS row.
+ * frees) is its row (order_cols).
  */
 static int orders_find(struct req *r, int64_t id, struct db_res **out)
 {
 	struct db_res *res;
 
-	if (db_query(r->env->db, &res,
-		     "SELECT " ORDER_COLUMNS " FROM orders WHERE id = $1",
-		     DB_ARGS(DB_I(id)), &r->err) < 0)
+	if (order_find(r->env->db, id, &res, &r->err) < 0)
 		return -1;
 	if (db_res_rows(res) != 1 ||
-	    (db_res_int(res, 0, 1) != r->user.id &&
+	    (db_res_int(res, 0, ORDER_USER) != r->user.id &&
 	     strcmp(r->user.role, "ADMIN") != 0)) {
 		db_res_free(res);
-		return orders_not_found(r, id);
+		return err_set(&r->err, ERR_NOT_FOUND,
+			       "Order %" PRId64 " not found", id);
 	}
 	*out = res;
 	return 0;
@@ -124,61 +54,15 @@ static const struct valid_field list_fields[] = {
 /* GET /api/orders: the caller's own orders, newest first, with items. */
 static int orders_list(struct req *r)
 {
-	struct db_res *cnt = NULL, *res = NULL, *items = NULL;
-	struct json_object *q, *o, *list;
+	struct json_object *q, *o;
 	struct page p;
-	size_t i;
-	int ret = -1;
 
 	if (req_query_valid(r, list_fields, &q) < 0 ||
-	    page_get(r, q, 20, &p) < 0)
+	    page_get(r, q, 20, &p) < 0 ||
+	    order_list(r->env->db, r->user.id, p.size, p.offset, &o,
+		       &r->err) < 0)
 		return -1;
-	/*
-	 * total, the page and its items from one snapshot: read apart, an
-	 * order committed between the statements shows with no items, or
-	 * shifts the page under the items read for it.
-	 */
-	if (db_begin_read(r->env->db, &r->err) < 0)
-		return -1;
-	if (db_query(r->env->db, &cnt,
-		     "SELECT count(*) FROM orders WHERE user_id = $1",
-		     DB_ARGS(DB_I(r->user.id)), &r->err) < 0 ||
-	    db_query(r->env->db, &res,
-		     "SELECT " ORDER_COLUMNS " FROM orders WHERE user_id = $1 "
-		     "ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
-		     DB_ARGS(DB_I(r->user.id), DB_I(p.size), DB_I(p.offset)),
-		     &r->err) < 0)
-		goto out;
-	/* The items of the same page in one statement, whatever its size. */
-	if (db_res_rows(res) &&
-	    db_query(r->env->db, &items,
-		     "SELECT i.order_id, i.id, i.product_id, i.quantity, "
-		     "i.price FROM order_items i JOIN (SELECT id FROM orders "
-		     "WHERE user_id = $1 ORDER BY created_at DESC, id DESC "
-		     "LIMIT $2 OFFSET $3) o ON o.id = i.order_id "
-		     "ORDER BY i.order_id, i.id",
-		     DB_ARGS(DB_I(r->user.id), DB_I(p.size), DB_I(p.offset)),
-		     &r->err) < 0)
-		goto out;
-	if (db_commit(r->env->db, &r->err) < 0)
-		goto out;
-	list = json_object_new_array();
-	for (i = 0; i < db_res_rows(res); i++)
-		json_object_array_add(list, orders_json(res, i, items));
-	o = json_object_new_object();
-	json_object_object_add(o, "total",
-			       json_object_new_int64(db_res_int(cnt, 0, 0)));
-	json_object_object_add(o, "items", list);
-	ret = req_json(r, 200, o);
-out:
-	db_rollback(r->env->db);
-	if (items)
-		db_res_free(items);
-	if (res)
-		db_res_free(res);
-	if (cnt)
-		db_res_free(cnt);
-	return ret;
+	return req_json(r, 200, o);
 }
 
 static int orders_get(struct req *r)
@@ -209,7 +93,7 @@ static const struct valid_field item_fields[] = {
  * that an order's lines are the request's lines.
  */
 static int orders_parse(struct req *r, struct json_object *body,
-			struct orders_line *lines, size_t *n)
+			struct order_line *lines, size_t *n)
 {
 	struct json_object *items = NULL, *v;
 	struct err *e = &r->err;
@@ -298,14 +182,11 @@ static int orders_replay(struct req *r, const char *key, const char *request)
 	struct db_res *res;
 	int ret;
 
-	if (db_query(r->env->db, &res,
-		     "SELECT " ORDER_COLUMNS ", idempotency_request "
-		     "FROM orders WHERE user_id = $1 AND idempotency_key = $2",
-		     DB_ARGS(DB_I(r->user.id), DB_S(key)), &r->err) < 0)
+	if (order_by_key(r->env->db, r->user.id, key, &res, &r->err) < 0)
 		return -1;
 	if (db_res_rows(res) != 1) {
 		ret = 1;
-	} else if (strcmp(db_res_str(res, 0, 6), request) != 0) {
+	} else if (strcmp(db_res_str(res, 0, ORDER_REQUEST), request) != 0) {
 		ret = err_set(&r->err, ERR_CONFLICT, "Idempotency-Key was "
 			      "already used with a different request");
 	} else {
@@ -316,101 +197,13 @@ static int orders_replay(struct req *r, const char *key, const char *request)
 	return ret;
 }
 
-/* orders_price: each line's price from the catalogue; only ACTIVE
- * products may be ordered. *total receives the order's amount. */
-static int orders_price(struct req *r, struct orders_line *lines, size_t n,
-			int64_t *total)
-{
-	struct db_res *res;
-	int64_t sum = 0, line;
-	bool ok;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (db_query(r->env->db, &res,
-			     "SELECT price, status FROM products WHERE id = $1",
-			     DB_ARGS(DB_I(lines[i].product)), &r->err) < 0)
-			return -1;
-		ok = db_res_rows(res) == 1 &&
-		     !strcmp(db_res_str(res, 0, 1), "ACTIVE");
-		if (ok)
-			lines[i].price = db_res_int(res, 0, 0);
-		db_res_free(res);
-		if (!ok)
-			return err_set(&r->err, ERR_BAD_REQUEST, "Product %"
-				       PRId64 " is not available",
-				       lines[i].product);
-		if (__builtin_mul_overflow(lines[i].price, lines[i].quantity,
-					   &line) ||
-		    __builtin_add_overflow(sum, line, &sum))
-			return err_add(&r->err, "totalAmount must not be "
-				       "greater than %" PRId64, INT64_MAX);
-	}
-	*total = sum;
-	return 0;
-}
-
-/*
- * orders_insert: the order, its items and its ORDER_CREATED event in one
- * transaction; *out (caller frees) is the order's row. A concurrent
- * request with the same Idempotency-Key makes the insert a conflict:
- * *raced is set, and the caller replays the order that won.
- */
-static int orders_insert(struct req *r, const struct orders_line *lines,
-			 size_t n, int64_t total, const char *key,
-			 const char *request, struct db_res **out, bool *raced)
-{
-	struct db *db = r->env->db;
-	struct db_res *res = NULL;
-	char now[32];
-	int64_t id;
-	size_t i;
-
-	*raced = false;
-	db_now(now);
-	if (db_begin(db, &r->err) < 0)
-		return -1;
-	if (db_query(db, &res,
-		     "INSERT INTO orders (user_id, status, total_amount, "
-		     "idempotency_key, idempotency_request, created_at, "
-		     "updated_at) VALUES ($1, 'PENDING', $2, $3, $4, $5, $5) "
-		     "RETURNING " ORDER_COLUMNS,
-		     DB_ARGS(DB_I(r->user.id), DB_I(total), DB_S(key),
-			     key ? DB_S(request) : DB_NUL, DB_S(now)),
-		     &r->err) < 0) {
-		*raced = key && r->err.code == ERR_CONFLICT;
-		goto fail;
-	}
-	id = db_res_int(res, 0, 0);
-	for (i = 0; i < n; i++)
-		if (db_query(db, NULL,
-			     "INSERT INTO order_items (order_id, product_id, "
-			     "quantity, price) VALUES ($1, $2, $3, $4)",
-			     DB_ARGS(DB_I(id), DB_I(lines[i].product),
-				     DB_I(lines[i].quantity),
-				     DB_I(lines[i].price)), &r->err) < 0)
-			goto fail;
-	if (order_event(db, "ORDER_CREATED", id, r->user.id, total,
-			&r->err) < 0 ||
-	    db_commit(db, &r->err) < 0)
-		goto fail;
-	*out = res;
-	return 0;
-fail:
-	db_rollback(db);
-	if (res)
-		db_res_free(res);
-	return -1;
-}
-
 static int orders_create(struct req *r)
 {
-	struct orders_line lines[ORDER_MAX_ITEMS];
+	struct order_line lines[ORDER_MAX_ITEMS];
 	struct json_object *body;
 	struct db_res *res = NULL;
 	struct sbuf request;
 	const char *key;
-	int64_t total = 0;
 	size_t n, i;
 	bool raced;
 	int ret = -1;
@@ -426,10 +219,8 @@ static int orders_create(struct req *r)
 	if (key && (ret = orders_replay(r, key, request.buf)) != 1)
 		goto out;
 	ret = -1;
-	if (orders_price(r, lines, n, &total) < 0)
-		goto out;
-	if (orders_insert(r, lines, n, total, key, request.buf, &res,
-			  &raced) < 0) {
+	if (order_create(r->env->db, r->user.id, lines, n, key, request.buf,
+			 &res, &raced, &r->err) < 0) {
 		if (raced) {
 			err_release(&r->err);
 			ret = orders_replay(r, key, request.buf);
@@ -454,17 +245,12 @@ static const struct valid_field no_fields[] = {
 	{ NULL }
 };
 
-/*
- * orders_move: PENDING -> to, with its event, in one transaction. Only a
- * PENDING order moves: anything else is 409 "Order 5 is PAID". The
- * UPDATE itself checks the status, so of two concurrent moves one wins.
- */
-static int orders_move(struct req *r, const char *to, const char *type)
+/* orders_move: PENDING -> to (order_move()): anything else is 409
+ * "Order 5 is PAID". */
+static int orders_move(struct req *r, enum order_status to)
 {
-	struct db *db = r->env->db;
-	struct db_res *res = NULL, *upd = NULL;
+	struct db_res *res = NULL, *moved = NULL;
 	struct json_object *body;
-	char now[32];
 	int64_t id;
 	int ret = -1;
 
@@ -472,54 +258,22 @@ static int orders_move(struct req *r, const char *to, const char *type)
 	    req_body_valid(r, no_fields, &body) < 0 ||
 	    orders_find(r, id, &res) < 0)
 		return -1;
-	if (strcmp(db_res_str(res, 0, 2), "PENDING") != 0) {
-		err_set(&r->err, ERR_CONFLICT, "Order %" PRId64 " is %s", id,
-			db_res_str(res, 0, 2));
-		goto out;
-	}
-	db_now(now);
-	if (db_begin(db, &r->err) < 0)
-		goto out;
-	if (db_query(db, &upd,
-		     "UPDATE orders SET status = $2, updated_at = $3 "
-		     "WHERE id = $1 AND status = 'PENDING' "
-		     "RETURNING " ORDER_COLUMNS,
-		     DB_ARGS(DB_I(id), DB_S(to), DB_S(now)), &r->err) < 0)
-		goto fail;
-	if (db_res_rows(upd) != 1) {
-		/* Moved by someone else since we read it. */
-		db_rollback(db);
-		db_res_free(res);
-		res = NULL;
-		if (orders_find(r, id, &res) == 0)
-			err_set(&r->err, ERR_CONFLICT, "Order %" PRId64
-				" is %s", id, db_res_str(res, 0, 2));
-		goto out;
-	}
-	if (order_event(db, type, id, db_res_int(upd, 0, 1),
-			db_res_int(upd, 0, 3), &r->err) < 0 ||
-	    db_commit(db, &r->err) < 0)
-		goto fail;
-	ret = orders_answer(r, 201, upd);
-	goto out;
-fail:
-	db_rollback(db);
-out:
-	if (upd)
-		db_res_free(upd);
-	if (res)
-		db_res_free(res);
+	if (order_move(r->env->db, id, to, &moved, &r->err) == 0)
+		ret = orders_answer(r, 201, moved);
+	if (moved)
+		db_res_free(moved);
+	db_res_free(res);
 	return ret;
 }
 
 static int orders_pay(struct req *r)
 {
-	return orders_move(r, "PAID", "ORDER_PAID");
+	return orders_move(r, ORDER_PAID);
 }
 
 static int orders_cancel(struct req *r)
 {
-	return orders_move(r, "CANCELLED", "ORDER_CANCELLED");
+	return orders_move(r, ORDER_CANCELLED);
 }
 
 static const struct route routes[] = {
