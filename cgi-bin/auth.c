@@ -6,7 +6,6 @@
 #include "app.h"
 #include "jsonx.h"
 #include "log.h"
-#include "passwd.h"
 #include "throttle.h"
 #include "token.h"
 #include "user.h"
@@ -77,7 +76,6 @@ static int auth_login(struct req *r)
 	struct token_claims c;
 	struct err te = ERR_INIT;
 	char *email = NULL, *tok = NULL, *akey = NULL, *ekey = NULL;
-	const char *hash = NULL;
 	int ret = -1, rc;
 
 	/*
@@ -98,17 +96,12 @@ static int auth_login(struct req *r)
 	ekey = xasprintf("acct:%s", email);
 	if ((rc = auth_take(r, &t, ekey, cfg->login_limit_account)))
 		goto throttled;
-	if (db_query(r->env->db, &res,
-		     "SELECT id, email, role, password_hash FROM users "
-		     "WHERE email = $1",
-		     DB_ARGS(DB_S(email)), &r->err) < 0)
+	/* An unknown email costs one bcrypt too (user_login), so the timing
+	 * does not tell which accounts exist. */
+	if ((rc = user_login(r->env->db, email, jsonx_get_str(body, "password"),
+			     cfg->bcrypt_cost, &res, &r->err)) < 0)
 		goto out;
-	if (db_res_rows(res) == 1)
-		hash = db_res_str(res, 0, 3);
-	/* An unknown email costs one bcrypt too (passwd_verify with NULL), so
-	 * the timing does not tell which accounts exist. */
-	if (!passwd_verify(jsonx_get_str(body, "password"), hash,
-			   cfg->bcrypt_cost) || !hash) {
+	if (!rc) {
 		err_set(&r->err, ERR_UNAUTHORIZED, "Invalid credentials");
 		goto out;
 	}
@@ -118,9 +111,10 @@ static int auth_login(struct req *r)
 	if (throttle_give(&t, ekey, &te) < 0 || rc < 0)
 		log_msg(LOG_WARN, r->reqid, "login throttle: %s", te.msg);
 	memset(&c, 0, sizeof(c));
-	c.sub = db_res_int(res, 0, 0);
-	snprintf(c.email, sizeof(c.email), "%s", db_res_str(res, 0, 1));
-	snprintf(c.role, sizeof(c.role), "%s", db_res_str(res, 0, 2));
+	c.sub = db_res_int(res, 0, USER_ID);
+	snprintf(c.email, sizeof(c.email), "%s",
+		 db_res_str(res, 0, USER_EMAIL));
+	snprintf(c.role, sizeof(c.role), "%s", db_res_str(res, 0, USER_ROLE));
 	c.iat = (int64_t)time(NULL);
 	c.exp = c.iat + cfg->jwt_expires_in;
 	if (token_sign(cfg->jwt_secret, &c, &tok, &r->err) < 0)

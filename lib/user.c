@@ -135,8 +135,9 @@ int user_set_role(struct db *db, int64_t id, const char *role,
 		     "ORDER BY id FOR UPDATE", DB_NOARGS, e) < 0)
 		goto fail;
 	if (db_query(db, &res,
-		     col_sql(&sql, "UPDATE users SET role = $1, updated_at = $2 "
-			     "WHERE id = $3 RETURNING ", user_cols, ""),
+		     col_sql(&sql, "UPDATE users SET role = $1, "
+			     "updated_at = $2 WHERE id = $3 RETURNING ",
+			     user_cols, ""),
 		     DB_ARGS(DB_S(role), DB_S(now), DB_I(id)), e) < 0)
 		goto fail;
 	if (db_res_rows(res) != 1) {
@@ -274,6 +275,38 @@ out:
 	if (other)
 		db_res_free(other);
 	db_res_free(res);
+	return ret;
+}
+
+/* The password hash, selected after user_cols by user_login() alone. */
+#define USER_HASH (USER_UPDATED + 1)
+
+int user_login(struct db *db, const char *folded, const char *password,
+	       int cost, struct db_res **out, struct err *e)
+{
+	struct sbuf sql = SBUF_INIT;
+	struct db_res *res = NULL;
+	const char *hash = NULL;
+	int ret = -1;
+
+	*out = NULL;
+	if (db_query(db, &res, col_sql(&sql, "SELECT ", user_cols,
+				       ", password_hash FROM users "
+				       "WHERE email = $1"),
+		     DB_ARGS(DB_S(folded)), e) < 0)
+		goto out;
+	if (db_res_rows(res) == 1)
+		hash = db_res_str(res, 0, USER_HASH);
+	/* passwd_verify() with NULL checks a dummy hash at cost. */
+	ret = passwd_verify(password, hash, cost) && hash;
+	if (ret) {
+		*out = res;
+		res = NULL;
+	}
+out:
+	if (res)
+		db_res_free(res);
+	sbuf_release(&sql);
 	return ret;
 }
 

@@ -88,6 +88,16 @@ int user_role_of(struct db *db, const char *email, char role[16],
 		 struct err *e);
 
 /*
+ * user_login: the account with email `folded` (as user_email_fold()
+ * gives it) when password is its password: 1 and *out (caller frees) its
+ * row (user_cols); 0 when the account or the password is not it. An
+ * unknown email costs one bcrypt at `cost` too, so that the time taken
+ * does not tell which accounts exist. Errors (-1): those of db_query().
+ */
+int user_login(struct db *db, const char *folded, const char *password,
+	       int cost, struct db_res **out, struct err *e);
+
+/*
  * user_password_is: whether password is that of the account with this
  * email (folded here). Returns 1 yes, 0 no (or no such account), -1 with
  * e set.

@@ -2,6 +2,7 @@
  * migration step that folds stored emails or refuses collisions. */
 #include "common.h"
 
+#include "jsonx.h"
 #include "migrate.h"
 #include "tap.h"
 #include "testdb.h"
@@ -72,6 +73,49 @@ static char *email_of(struct db *db, int64_t id)
 	return s;
 }
 
+/* An account made as the API makes it, then shown and logged into. */
+static void logins(struct db *db, const char *dialect)
+{
+	struct db_res *res = NULL;
+	struct err e = ERR_INIT;
+	struct json_object *o;
+	char *want;
+	int64_t id;
+
+	ok(!user_create(db, "Lee@Example.com", "correct horse", "Lee", "USER",
+			4, &res, &e), "%s: create %s", dialect, e.msg);
+	if (!res)
+		return;
+	id = db_res_int(res, 0, USER_ID);
+	o = user_json(res, 0);
+	json_object_object_del(o, "createdAt");
+	json_object_object_del(o, "updatedAt");
+	want = xasprintf("{\"id\":%" PRId64 ",\"email\":\"lee@example.com\","
+			 "\"name\":\"Lee\",\"role\":\"USER\"}", id);
+	is_str(jsonx_str(o, NULL), want,
+	       "%s: the API's user, email folded, no hash", dialect);
+	free(want);
+	json_object_put(o);
+	db_res_free(res);
+	res = NULL;
+	ok(user_login(db, "lee@example.com", "correct horse", 4, &res,
+		      &e) == 1 && res && db_res_int(res, 0, USER_ID) == id &&
+	   !strcmp(db_res_str(res, 0, USER_ROLE), "USER"),
+	   "%s: the right password logs in, with the account's row", dialect);
+	if (res)
+		db_res_free(res);
+	ok(user_login(db, "lee@example.com", "wrong horse", 4, &res, &e) == 0 &&
+	   !res, "%s: a wrong password does not", dialect);
+	ok(user_login(db, "nobody@example.com", "correct horse", 4, &res,
+		      &e) == 0 && !res, "%s: nor an unknown email", dialect);
+	ok(!user_find(db, id, &res, &e) && db_res_rows(res) == 1 &&
+	   !strcmp(db_res_str(res, 0, USER_NAME), "Lee"),
+	   "%s: user_find", dialect);
+	if (res)
+		db_res_free(res);
+	err_release(&e);
+}
+
 static void battery(struct db *db, const char *dialect, const char *url)
 {
 	struct sbuf report = SBUF_INIT;
@@ -112,6 +156,7 @@ static void battery(struct db *db, const char *dialect, const char *url)
 	   "%s: a second run folds nothing", dialect);
 	err_release(&e);
 	sbuf_release(&report);
+	logins(db, dialect);
 }
 
 int main(void)
