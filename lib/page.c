@@ -1,6 +1,7 @@
 /* page.c: paging of list routes, and the {total, items} they answer. */
 #include "common.h"
 
+#include "col.h"
 #include "jsonx.h"
 #include "page.h"
 
@@ -29,7 +30,7 @@ int page_answer(struct req *r, const struct db_res *count,
 	for (i = 0; i < db_res_rows(rows); i++)
 		json_object_array_add(items, item(rows, i));
 	json_object_object_add(o, "total",
-			       json_object_new_int64(db_res_int(count, 0, 0)));
+			       json_object_new_int64(col_one_int(count)));
 	json_object_object_add(o, "items", items);
 	return req_json(r, 200, o);
 }
