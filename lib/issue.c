@@ -25,6 +25,190 @@ struct json_object *issue_json(const struct db_res *res, size_t row)
 	return col_json(issue_cols, res, row);
 }
 
+static int issue_not_found(struct err *e, int64_t id)
+{
+	return err_set(e, ERR_NOT_FOUND, "Issue %" PRId64 " not found", id);
+}
+
+int issue_list(struct db *db, const char *status, int64_t author,
+	       int64_t limit, int64_t offset, struct json_object **out,
+	       struct err *e)
+{
+	struct db_res *res = NULL, *cnt = NULL;
+	struct sbuf where = SBUF_INIT, sql = SBUF_INIT;
+	struct db_param params[4];
+	struct json_object *items;
+	size_t i, n = 0;
+	int ret = -1;
+
+	/* One SQL text per filter combination: four at most, each prepared
+	 * once per connection. */
+	sbuf_addstr(&where, " WHERE 1 = 1");
+	if (status) {
+		params[n++] = DB_S(status);
+		sbuf_addf(&where, " AND status = $%zu", n);
+	}
+	if (author) {
+		params[n++] = DB_I(author);
+		sbuf_addf(&where, " AND author_id = $%zu", n);
+	}
+	sbuf_addf(&sql, "SELECT count(*) FROM issues%s", where.buf);
+	/* total and items from one snapshot. */
+	if (db_begin_read(db, e) < 0 ||
+	    db_query(db, &cnt, sql.buf, params, n, e) < 0)
+		goto out;
+	sbuf_reset(&sql);
+	sbuf_addstr(&sql, "SELECT ");
+	col_list(&sql, issue_cols, NULL);
+	sbuf_addf(&sql, " FROM issues%s "
+		  "ORDER BY created_at DESC, id DESC LIMIT $%zu OFFSET $%zu",
+		  where.buf, n + 1, n + 2);
+	params[n] = DB_I(limit);
+	params[n + 1] = DB_I(offset);
+	if (db_query(db, &res, sql.buf, params, n + 2, e) < 0 ||
+	    db_commit(db, e) < 0)
+		goto out;
+	items = json_object_new_array();
+	for (i = 0; i < db_res_rows(res); i++)
+		json_object_array_add(items, issue_json(res, i));
+	*out = json_object_new_object();
+	json_object_object_add(*out, "total",
+			       json_object_new_int64(col_one_int(cnt)));
+	json_object_object_add(*out, "items", items);
+	ret = 0;
+out:
+	db_rollback(db);
+	if (res)
+		db_res_free(res);
+	if (cnt)
+		db_res_free(cnt);
+	sbuf_release(&where);
+	sbuf_release(&sql);
+	return ret;
+}
+
+/* issue_one: run sql (… RETURNING issue_cols) and give its one row as
+ * JSON in *out; no row is 404. */
+static int issue_one(struct db *db, int64_t id, const char *sql,
+		     const struct db_param *params, size_t n,
+		     struct json_object **out, struct err *e)
+{
+	struct db_res *res = NULL;
+	int ret = -1;
+
+	if (db_query(db, &res, sql, params, n, e) < 0)
+		goto out;
+	if (db_res_rows(res) != 1) {
+		issue_not_found(e, id);
+		goto out;
+	}
+	*out = issue_json(res, 0);
+	ret = 0;
+out:
+	if (res)
+		db_res_free(res);
+	return ret;
+}
+
+int issue_view(struct db *db, int64_t id, struct json_object **out,
+	       struct err *e)
+{
+	struct sbuf sql = SBUF_INIT;
+	int ret;
+
+	ret = issue_one(db, id, col_sql(&sql, "UPDATE issues SET view_count "
+					"= view_count + 1 WHERE id = $1 "
+					"RETURNING ", issue_cols, ""),
+			DB_ARGS(DB_I(id)), out, e);
+	sbuf_release(&sql);
+	return ret;
+}
+
+int issue_create(struct db *db, int64_t author, const struct issue_input *in,
+		 struct json_object **out, struct err *e)
+{
+	struct sbuf sql = SBUF_INIT;
+	char now[32];
+	int ret;
+
+	db_now(now);
+	ret = issue_one(db, 0, col_sql(&sql, "INSERT INTO issues (title, "
+				       "description, priority, author_id, "
+				       "created_at, updated_at) VALUES ($1, "
+				       "$2, $3, $4, $5, $5) RETURNING ",
+				       issue_cols, ""),
+			DB_ARGS(DB_S(in->title), in->description ?
+				DB_S(in->description) : DB_NUL,
+				DB_S(in->priority ? in->priority : "MEDIUM"),
+				DB_I(author), DB_S(now)), out, e);
+	sbuf_release(&sql);
+	return ret;
+}
+
+int issue_update(struct db *db, int64_t id, int64_t by, bool admin,
+		 const struct issue_input *in, struct json_object **out,
+		 struct err *e)
+{
+	const char *const cols[] = { "title", "status", "priority" };
+	const char *const vals[] = { in->title, in->status, in->priority };
+	struct sbuf sql = SBUF_INIT;
+	struct db_res *res = NULL;
+	struct db_param params[6];
+	char now[32];
+	size_t i, n, rows;
+	bool allowed;
+	int ret;
+
+	if (db_query(db, &res, "SELECT author_id FROM issues WHERE id = $1",
+		     DB_ARGS(DB_I(id)), e) < 0)
+		return -1;
+	rows = db_res_rows(res);
+	allowed = admin || col_one_int(res) == by;
+	db_res_free(res);
+	if (rows != 1)
+		return issue_not_found(e, id);
+	if (!allowed)
+		return err_set(e, ERR_FORBIDDEN, "Forbidden resource");
+
+	db_now(now);
+	params[0] = DB_I(id);
+	params[1] = DB_S(now);
+	n = 2;
+	sbuf_addstr(&sql, "UPDATE issues SET updated_at = $2");
+	for (i = 0; i < ARRAY_SIZE(cols); i++) {
+		if (!vals[i])
+			continue;
+		params[n++] = DB_S(vals[i]);
+		sbuf_addf(&sql, ", %s = $%zu", cols[i], n);
+	}
+	/* description alone may be cleared with null */
+	if (in->description) {
+		params[n++] = DB_S(in->description);
+		sbuf_addf(&sql, ", description = $%zu", n);
+	} else if (in->has_description) {
+		sbuf_addstr(&sql, ", description = NULL");
+	}
+	sbuf_addstr(&sql, " WHERE id = $1 RETURNING ");
+	col_list(&sql, issue_cols, NULL);
+	/* No row: deleted meanwhile, 404. */
+	ret = issue_one(db, id, sql.buf, params, n, out, e);
+	sbuf_release(&sql);
+	return ret;
+}
+
+int issue_delete(struct db *db, int64_t id, struct err *e)
+{
+	struct db_res *res;
+	size_t rows;
+
+	if (db_query(db, &res, "DELETE FROM issues WHERE id = $1 RETURNING id",
+		     DB_ARGS(DB_I(id)), e) < 0)
+		return -1;
+	rows = db_res_rows(res);
+	db_res_free(res);
+	return rows == 1 ? 0 : issue_not_found(e, id);
+}
+
 int issue_popular_load(struct db *db, struct sbuf *out, size_t *count,
 		       struct err *e)
 {

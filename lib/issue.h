@@ -2,6 +2,8 @@
 #ifndef AGORA_ISSUE_H
 #define AGORA_ISSUE_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
 #include "cache.h"
@@ -26,6 +28,54 @@ extern const struct col issue_cols[];
  * API's issue object {id, title, description, status, priority,
  * viewCount, authorId, createdAt, updatedAt}. The caller owns it. */
 struct json_object *issue_json(const struct db_res *res, size_t row);
+
+/*
+ * issue_list: a page of issues, newest first, with status status (NULL:
+ * any) and author author (0: any), as the API's {total, items}: total and
+ * items from one snapshot. *out (caller owns). Errors: those of
+ * db_query().
+ */
+int issue_list(struct db *db, const char *status, int64_t author,
+	       int64_t limit, int64_t offset, struct json_object **out,
+	       struct err *e);
+
+/*
+ * issue_view: count a view of issue id and give it, in *out (caller
+ * owns). Errors: 404 "Issue 5 not found", those of db_query().
+ */
+int issue_view(struct db *db, int64_t id, struct json_object **out,
+	       struct err *e);
+
+/* What an issue write sets: a NULL string keeps the value (an update) or
+ * takes the default (create: priority MEDIUM), except description, which
+ * has_description with NULL clears. A new issue is OPEN whatever status
+ * says. */
+struct issue_input {
+	const char *title;
+	const char *description;
+	bool has_description;
+	const char *status;
+	const char *priority;
+};
+
+/* issue_create: author's new issue, in *out (caller owns). Errors: those
+ * of db_query(). */
+int issue_create(struct db *db, int64_t author, const struct issue_input *in,
+		 struct json_object **out, struct err *e);
+
+/*
+ * issue_update: change issue id as user `by` asks (the author, or anyone
+ * when admin); its status moves freely between values. *out (caller
+ * owns) is the issue after. Errors: 404 "Issue 5 not found", 403
+ * "Forbidden resource", those of db_query().
+ */
+int issue_update(struct db *db, int64_t id, int64_t by, bool admin,
+		 const struct issue_input *in, struct json_object **out,
+		 struct err *e);
+
+/* issue_delete: delete issue id. Errors: 404 "Issue 5 not found", those
+ * of db_query(). */
+int issue_delete(struct db *db, int64_t id, struct err *e);
 
 /*
  * issue_popular_load: the popular list from the database (the
