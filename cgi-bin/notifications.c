@@ -17,26 +17,12 @@ static const struct valid_field no_fields[] = {
 static int notifications_list(struct req *r)
 {
 	struct json_object *list;
-	struct sbuf sql = SBUF_INIT;
-	struct db_res *res;
-	size_t i;
-	int rc;
 
 	/* Query parameters are ignored (no query DTO), cache busters
 	 * included. */
-	rc = db_query(r->env->db, &res,
-		      col_sql(&sql, "SELECT ", notify_cols, " FROM "
-			      "notifications WHERE user_id = $1 "
-			      "ORDER BY created_at DESC, id DESC LIMIT $2"),
-		      DB_ARGS(DB_I(r->user.id), DB_I(NOTIFICATIONS_LIST)),
-		      &r->err);
-	sbuf_release(&sql);
-	if (rc < 0)
+	if (notify_list(r->env->db, r->user.id, NOTIFICATIONS_LIST, &list,
+			&r->err) < 0)
 		return -1;
-	list = json_object_new_array();
-	for (i = 0; i < db_res_rows(res); i++)
-		json_object_array_add(list, notify_row_json(res, i));
-	db_res_free(res);
 	return req_json(r, 200, list);
 }
 
@@ -47,34 +33,14 @@ static int notifications_list(struct req *r)
  */
 static int notifications_read(struct req *r)
 {
-	struct json_object *body;
-	struct sbuf sql = SBUF_INIT;
-	struct db_res *res = NULL;
-	char now[32];
+	struct json_object *body, *o;
 	int64_t id;
-	int ret = -1;
 
 	if (req_param_id(r, "id", &id) < 0 ||
-	    req_body_valid(r, no_fields, &body) < 0)
+	    req_body_valid(r, no_fields, &body) < 0 ||
+	    notify_read(r->env->db, id, r->user.id, &o, &r->err) < 0)
 		return -1;
-	db_now(now);
-	if (db_query(r->env->db, &res,
-		     col_sql(&sql, "UPDATE notifications SET read_at = "
-			     "COALESCE(read_at, $3) WHERE id = $1 AND "
-			     "user_id = $2 RETURNING ", notify_cols, ""),
-		     DB_ARGS(DB_I(id), DB_I(r->user.id), DB_S(now)),
-		     &r->err) < 0)
-		goto out;
-	if (db_res_rows(res) != 1)
-		ret = err_set(&r->err, ERR_NOT_FOUND,
-			      "Notification %" PRId64 " not found", id);
-	else
-		ret = req_json(r, 200, notify_row_json(res, 0));
-out:
-	if (res)
-		db_res_free(res);
-	sbuf_release(&sql);
-	return ret;
+	return req_json(r, 200, o);
 }
 
 static const struct route routes[] = {

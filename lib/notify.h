@@ -22,6 +22,23 @@ extern const struct col notify_cols[];
  * owns the new object. */
 struct json_object *notify_row_json(const struct db_res *res, size_t row);
 
+/*
+ * notify_list: the newest `limit` notifications of user_id, newest first,
+ * as an array of notify_row_json() objects in *out (caller owns).
+ * Errors: those of db_query().
+ */
+int notify_list(struct db *db, int64_t user_id, int64_t limit,
+		struct json_object **out, struct err *e);
+
+/*
+ * notify_read: mark notification id of user_id read, once (reading it
+ * again keeps the first time); *out (caller owns) is its
+ * notify_row_json(). Errors: 404 "Notification 5 not found", also for
+ * another user's; those of db_query().
+ */
+int notify_read(struct db *db, int64_t id, int64_t user_id,
+		struct json_object **out, struct err *e);
+
 /* One notification, as stored. Strings are owned (notify_note_release). */
 struct notify_note {
 	int64_t id;		/* 0 until inserted */

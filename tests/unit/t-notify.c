@@ -2,6 +2,7 @@
  * a database that fails, dead letters; on SQLite and PostgreSQL. */
 #include "common.h"
 #include "db.h"
+#include "jsonx.h"
 #include "migrate.h"
 #include "notify.h"
 #include "outbox.h"
@@ -218,6 +219,45 @@ static void outbox_source(struct db *db, const char *tag)
 	source_free(src);
 }
 
+/* What GET /api/notifications and PATCH …/read answer. */
+static void reads(struct db *db, const char *tag)
+{
+	struct json_object *o = NULL, *first;
+	struct err e = ERR_INIT;
+	char at[64] = "";
+	int64_t id;
+
+	ok(!notify_list(db, 1, 2, &o, &e) && json_object_array_length(o) == 2,
+	   "%s: the newest two", tag);
+	first = json_object_array_get_idx(o, 0);
+	id = json_object_get_int64(json_object_object_get(first, "id"));
+	ok(id > json_object_get_int64(json_object_object_get(
+		   json_object_array_get_idx(o, 1), "id")) &&
+	   json_object_object_get_ex(first, "readAt", NULL) &&
+	   !json_object_object_get(first, "readAt"),
+	   "%s: newest first, unread: readAt null", tag);
+	json_object_put(o);
+	o = NULL;
+	ok(!notify_read(db, id, 1, &o, &e) && jsonx_get_str(o, "readAt"),
+	   "%s: read: readAt set", tag);
+	if (o)
+		snprintf(at, sizeof(at), "%s", jsonx_get_str(o, "readAt"));
+	json_object_put(o);
+	o = NULL;
+	ok(!notify_read(db, id, 1, &o, &e) && o &&
+	   !strcmp(jsonx_get_str(o, "readAt"), at),
+	   "%s: read again: the first time kept", tag);
+	json_object_put(o);
+	o = NULL;
+	ok(notify_read(db, id, 2, &o, &e) < 0 && e.code == ERR_NOT_FOUND,
+	   "%s: another user's: 404", tag);
+	err_release(&e);
+	ok(notify_read(db, 99999, 1, &o, &e) < 0 && e.code == ERR_NOT_FOUND &&
+	   !strcmp(e.msg, "Notification 99999 not found"),
+	   "%s: no such notification: 404", tag);
+	err_release(&e);
+}
+
 static void battery(struct db *db, struct db *other, const char *tag)
 {
 	struct err e = ERR_INIT;
@@ -228,6 +268,7 @@ static void battery(struct db *db, struct db *other, const char *tag)
 	err_release(&e);
 	texts(db, tag);
 	duplicates(db, tag);
+	reads(db, tag);
 	poison(db, tag);
 	retry(db, other, tag);
 	outbox_source(db, tag);
