@@ -22,26 +22,13 @@ static int products_list(struct req *r)
 
 static int products_get(struct req *r)
 {
-	struct sbuf sql = SBUF_INIT;
-	struct db_res *res = NULL;
+	struct json_object *o;
 	int64_t id;
-	int ret = -1;
 
 	if (req_param_id(r, "id", &id) < 0 ||
-	    db_query(r->env->db, &res, col_sql(&sql, "SELECT ", product_cols,
-					       " FROM products WHERE id = $1"),
-		     DB_ARGS(DB_I(id)), &r->err) < 0)
-		goto out;
-	if (db_res_rows(res) != 1)
-		ret = err_set(&r->err, ERR_NOT_FOUND,
-			      "Product %" PRId64 " not found", id);
-	else
-		ret = req_json(r, 200, product_json(res, 0));
-out:
-	if (res)
-		db_res_free(res);
-	sbuf_release(&sql);
-	return ret;
+	    product_get(r->env->db, id, &o, &r->err) < 0)
+		return -1;
+	return req_json(r, 200, o);
 }
 
 /* products_input: a validated body as a write's input. */

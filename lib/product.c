@@ -41,6 +41,30 @@ struct json_object *product_doc(const struct db_res *res, size_t row)
 	return o;
 }
 
+int product_get(struct db *db, int64_t id, struct json_object **out,
+		struct err *e)
+{
+	struct sbuf sql = SBUF_INIT;
+	struct db_res *res = NULL;
+	int ret = -1;
+
+	if (db_query(db, &res, col_sql(&sql, "SELECT ", product_cols,
+				       " FROM products WHERE id = $1"),
+		     DB_ARGS(DB_I(id)), e) < 0)
+		goto out;
+	if (db_res_rows(res) != 1) {
+		err_set(e, ERR_NOT_FOUND, "Product %" PRId64 " not found", id);
+		goto out;
+	}
+	*out = product_json(res, 0);
+	ret = 0;
+out:
+	if (res)
+		db_res_free(res);
+	sbuf_release(&sql);
+	return ret;
+}
+
 const char *product_event_type(enum product_event ev)
 {
 	return ev == PRODUCT_DELETED ? "PRODUCT_DELETED" : "PRODUCT_UPSERTED";

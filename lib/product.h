@@ -33,6 +33,13 @@ struct json_object *product_json(const struct db_res *res, size_t row);
  */
 struct json_object *product_doc(const struct db_res *res, size_t row);
 
+/*
+ * product_get: product id as the API shows it, in *out (caller owns).
+ * Errors: 404 "Product 5 not found", those of db_query().
+ */
+int product_get(struct db *db, int64_t id, struct json_object **out,
+		struct err *e);
+
 /* The events a product write appends to the outbox (aggregatetype
  * "product", aggregateid the id). */
 enum product_event {
