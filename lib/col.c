@@ -22,6 +22,34 @@ const char *col_sql(struct sbuf *sb, const char *head, const struct col *cols,
 	return sb->buf;
 }
 
+int col_query(struct db *db, struct db_res **res, const char *head,
+	      const struct col *cols, const char *tail,
+	      const struct db_param *params, size_t n, struct err *e)
+{
+	struct sbuf sql = SBUF_INIT;
+	int rc;
+
+	rc = db_query(db, res, col_sql(&sql, head, cols, tail), params, n, e);
+	sbuf_release(&sql);
+	return rc;
+}
+
+int col_query_one(struct db *db, struct json_object **out, const char *head,
+		  const struct col *cols, const char *tail,
+		  const struct db_param *params, size_t n, struct err *e)
+{
+	struct db_res *res = NULL;
+	int rc;
+
+	if (col_query(db, &res, head, cols, tail, params, n, e) < 0)
+		return -1;
+	rc = db_res_rows(res) == 1;
+	if (rc)
+		*out = col_json(cols, res, 0);
+	db_res_free(res);
+	return rc;
+}
+
 struct json_object *col_json(const struct col *cols, const struct db_res *res,
 			     size_t row)
 {

@@ -49,6 +49,24 @@ void col_list(struct sbuf *sb, const struct col *cols, const char *alias);
 const char *col_sql(struct sbuf *sb, const char *head, const struct col *cols,
 		    const char *tail);
 
+/*
+ * col_query: db_query() of the statement head + the SELECT list of cols +
+ * tail: col_query(db, &res, "SELECT ", user_cols, " FROM users WHERE id
+ * = $1", DB_ARGS(DB_I(id)), e). res as db_query()'s.
+ */
+int col_query(struct db *db, struct db_res **res, const char *head,
+	      const struct col *cols, const char *tail,
+	      const struct db_param *params, size_t n, struct err *e);
+
+/*
+ * col_query_one: col_query() of a statement that gives one row or none:
+ * 1 and the row's col_json() in *out (caller owns), or 0 when there is
+ * no row. Errors (-1): those of db_query().
+ */
+int col_query_one(struct db *db, struct json_object **out, const char *head,
+		  const struct col *cols, const char *tail,
+		  const struct db_param *params, size_t n, struct err *e);
+
 /* col_json: row `row` of a result selected with col_list(cols) as an
  * object whose keys are the columns' keys in table order. The caller owns
  * the new object. */

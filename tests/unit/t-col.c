@@ -81,6 +81,25 @@ static void battery(struct db *db, const char *tag, const char *url)
 	ok(!db_query(db, &res, "SELECT name FROM t WHERE id = 0", DB_NOARGS,
 		     &e) && !col_one_str(res) && !col_one_int(res),
 	   "%s: col_one_* of no row: NULL and 0", tag);
+	db_res_free(res);
+	res = NULL;
+	ok(!col_query(db, &res, "SELECT ", cols, " FROM t WHERE id = $1",
+		      DB_ARGS(DB_I(7)), &e) && db_res_rows(res) == 1 &&
+	   !strcmp(db_res_str(res, 0, T_SECRET), "x"),
+	   "%s: col_query: head, list, tail, parameters", tag);
+	o = NULL;
+	ok(col_query_one(db, &o, "SELECT ", cols, " FROM t WHERE id = $1",
+			 DB_ARGS(DB_I(7)), &e) == 1 && o &&
+	   !strcmp(jsonx_get_str(o, "name"), "Kim \"K\""),
+	   "%s: col_query_one: 1 and the row's JSON", tag);
+	json_object_put(o);
+	o = NULL;
+	ok(col_query_one(db, &o, "SELECT ", cols, " FROM t WHERE id = $1",
+			 DB_ARGS(DB_I(8)), &e) == 0 && !o,
+	   "%s: col_query_one: 0 and nothing for no row", tag);
+	ok(col_query_one(db, &o, "SELECT ", cols, " FROM nowhere",
+			 DB_NOARGS, &e) < 0 && e.code,
+	   "%s: col_query_one: -1 and the error", tag);
 out:
 	if (res)
 		db_res_free(res);
