@@ -87,62 +87,41 @@ out:
 	return ret;
 }
 
-/* issue_one: run sql (… RETURNING issue_cols) and give its one row as
- * JSON in *out; no row is 404. */
-static int issue_one(struct db *db, int64_t id, const char *sql,
-		     const struct db_param *params, size_t n,
-		     struct json_object **out, struct err *e)
+/* issue_found: col_query_one()'s answer rc for issue id: 0 when it gave
+ * the issue, -1 with e set when not (none is 404). */
+static int issue_found(int rc, int64_t id, struct err *e)
 {
-	struct db_res *res = NULL;
-	int ret = -1;
-
-	if (db_query(db, &res, sql, params, n, e) < 0)
-		goto out;
-	if (db_res_rows(res) != 1) {
-		issue_not_found(e, id);
-		goto out;
-	}
-	*out = issue_json(res, 0);
-	ret = 0;
-out:
-	if (res)
-		db_res_free(res);
-	return ret;
+	if (rc < 0)
+		return -1;
+	return rc ? 0 : issue_not_found(e, id);
 }
 
 int issue_view(struct db *db, int64_t id, struct json_object **out,
 	       struct err *e)
 {
-	struct sbuf sql = SBUF_INIT;
-	int ret;
-
-	ret = issue_one(db, id, col_sql(&sql, "UPDATE issues SET view_count "
-					"= view_count + 1 WHERE id = $1 "
-					"RETURNING ", issue_cols, ""),
-			DB_ARGS(DB_I(id)), out, e);
-	sbuf_release(&sql);
-	return ret;
+	return issue_found(col_query_one(db, out, "UPDATE issues SET "
+					 "view_count = view_count + 1 WHERE "
+					 "id = $1 RETURNING ", issue_cols, "",
+					 DB_ARGS(DB_I(id)), e), id, e);
 }
 
 int issue_create(struct db *db, int64_t author, const struct issue_input *in,
 		 struct json_object **out, struct err *e)
 {
-	struct sbuf sql = SBUF_INIT;
 	char now[32];
-	int ret;
 
 	db_now(now);
-	ret = issue_one(db, 0, col_sql(&sql, "INSERT INTO issues (title, "
-				       "description, priority, author_id, "
-				       "created_at, updated_at) VALUES ($1, "
-				       "$2, $3, $4, $5, $5) RETURNING ",
-				       issue_cols, ""),
-			DB_ARGS(DB_S(in->title), in->description ?
-				DB_S(in->description) : DB_NUL,
-				DB_S(in->priority ? in->priority : "MEDIUM"),
-				DB_I(author), DB_S(now)), out, e);
-	sbuf_release(&sql);
-	return ret;
+	return issue_found(col_query_one(db, out, "INSERT INTO issues (title, "
+					 "description, priority, author_id, "
+					 "created_at, updated_at) VALUES ($1, "
+					 "$2, $3, $4, $5, $5) RETURNING ",
+					 issue_cols, "",
+					 DB_ARGS(DB_S(in->title),
+						 DB_S(in->description),
+						 DB_S(in->priority ?
+						      in->priority : "MEDIUM"),
+						 DB_I(author), DB_S(now)), e),
+			   0, e);
 }
 
 int issue_update(struct db *db, int64_t id, int64_t by, bool admin,
@@ -189,9 +168,9 @@ int issue_update(struct db *db, int64_t id, int64_t by, bool admin,
 		sbuf_addstr(&sql, ", description = NULL");
 	}
 	sbuf_addstr(&sql, " WHERE id = $1 RETURNING ");
-	col_list(&sql, issue_cols, NULL);
 	/* No row: deleted meanwhile, 404. */
-	ret = issue_one(db, id, sql.buf, params, n, out, e);
+	ret = issue_found(col_query_one(db, out, sql.buf, issue_cols, "",
+					params, n, e), id, e);
 	sbuf_release(&sql);
 	return ret;
 }
@@ -213,19 +192,13 @@ int issue_popular_load(struct db *db, struct sbuf *out, size_t *count,
 		       struct err *e)
 {
 	struct json_object *arr;
-	struct sbuf sql = SBUF_INIT;
 	struct db_res *res;
 	const char *s;
 	size_t i, len;
-	int rc;
 
-	rc = db_query(db, &res,
-		      col_sql(&sql, "SELECT ", issue_cols, " FROM issues "
-			      "WHERE status <> 'CLOSED' "
-			      "ORDER BY view_count DESC, id LIMIT $1"),
-		      DB_ARGS(DB_I(ISSUE_POPULAR_SIZE)), e);
-	sbuf_release(&sql);
-	if (rc < 0)
+	if (col_query(db, &res, "SELECT ", issue_cols, " FROM issues WHERE "
+		      "status <> 'CLOSED' ORDER BY view_count DESC, id "
+		      "LIMIT $1", DB_ARGS(DB_I(ISSUE_POPULAR_SIZE)), e) < 0)
 		return -1;
 	arr = json_object_new_array();
 	for (i = 0; i < db_res_rows(res); i++)

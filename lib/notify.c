@@ -25,18 +25,12 @@ struct json_object *notify_row_json(const struct db_res *res, size_t row)
 int notify_list(struct db *db, int64_t user_id, int64_t limit,
 		struct json_object **out, struct err *e)
 {
-	struct sbuf sql = SBUF_INIT;
 	struct db_res *res = NULL;
 	size_t i;
-	int rc;
 
-	rc = db_query(db, &res,
-		      col_sql(&sql, "SELECT ", notify_cols, " FROM "
-			      "notifications WHERE user_id = $1 "
-			      "ORDER BY created_at DESC, id DESC LIMIT $2"),
-		      DB_ARGS(DB_I(user_id), DB_I(limit)), e);
-	sbuf_release(&sql);
-	if (rc < 0)
+	if (col_query(db, &res, "SELECT ", notify_cols, " FROM notifications "
+		      "WHERE user_id = $1 ORDER BY created_at DESC, id DESC "
+		      "LIMIT $2", DB_ARGS(DB_I(user_id), DB_I(limit)), e) < 0)
 		return -1;
 	*out = json_object_new_array();
 	for (i = 0; i < db_res_rows(res); i++)
@@ -48,30 +42,18 @@ int notify_list(struct db *db, int64_t user_id, int64_t limit,
 int notify_read(struct db *db, int64_t id, int64_t user_id,
 		struct json_object **out, struct err *e)
 {
-	struct sbuf sql = SBUF_INIT;
-	struct db_res *res = NULL;
 	char now[32];
-	int ret = -1;
+	int rc;
 
 	db_now(now);
-	if (db_query(db, &res,
-		     col_sql(&sql, "UPDATE notifications SET read_at = "
-			     "COALESCE(read_at, $3) WHERE id = $1 AND "
-			     "user_id = $2 RETURNING ", notify_cols, ""),
-		     DB_ARGS(DB_I(id), DB_I(user_id), DB_S(now)), e) < 0)
-		goto out;
-	if (db_res_rows(res) != 1) {
-		err_set(e, ERR_NOT_FOUND, "Notification %" PRId64 " not found",
-			id);
-		goto out;
-	}
-	*out = notify_row_json(res, 0);
-	ret = 0;
-out:
-	if (res)
-		db_res_free(res);
-	sbuf_release(&sql);
-	return ret;
+	rc = col_query_one(db, out, "UPDATE notifications SET read_at = "
+			   "COALESCE(read_at, $3) WHERE id = $1 AND "
+			   "user_id = $2 RETURNING ", notify_cols, "",
+			   DB_ARGS(DB_I(id), DB_I(user_id), DB_S(now)), e);
+	if (rc == 0)
+		return err_set(e, ERR_NOT_FOUND, "Notification %" PRId64
+			       " not found", id);
+	return rc < 0 ? -1 : 0;
 }
 
 void notify_note_release(struct notify_note *n)

@@ -53,32 +53,18 @@ static int order_not_found(struct err *e, int64_t id)
 	return err_set(e, ERR_NOT_FOUND, "Order %" PRId64 " not found", id);
 }
 
-/* order_query: head, order_cols, tail with params, into *out. */
-static int order_query(struct db *db, const char *head, const char *tail,
-		       const struct db_param *params, size_t n,
-		       struct db_res **out, struct err *e)
-{
-	struct sbuf sql = SBUF_INIT;
-	int rc;
-
-	rc = db_query(db, out, col_sql(&sql, head, order_cols, tail), params,
-		      n, e);
-	sbuf_release(&sql);
-	return rc;
-}
-
 int order_find(struct db *db, int64_t id, struct db_res **out, struct err *e)
 {
-	return order_query(db, "SELECT ", " FROM orders WHERE id = $1",
-			   DB_ARGS(DB_I(id)), out, e);
+	return col_query(db, out, "SELECT ", order_cols,
+			 " FROM orders WHERE id = $1", DB_ARGS(DB_I(id)), e);
 }
 
 int order_by_key(struct db *db, int64_t user_id, const char *key,
 		 struct db_res **out, struct err *e)
 {
-	return order_query(db, "SELECT ", " FROM orders WHERE user_id = $1 "
-			   "AND idempotency_key = $2",
-			   DB_ARGS(DB_I(user_id), DB_S(key)), out, e);
+	return col_query(db, out, "SELECT ", order_cols, " FROM orders "
+			 "WHERE user_id = $1 AND idempotency_key = $2",
+			 DB_ARGS(DB_I(user_id), DB_S(key)), e);
 }
 
 /*
@@ -104,16 +90,11 @@ static struct json_object *order_obj(const struct db_res *res, size_t i,
 int order_json(struct db *db, const struct db_res *res, size_t row,
 	       struct json_object **out, struct err *e)
 {
-	struct sbuf sql = SBUF_INIT;
 	struct db_res *items = NULL;
-	int rc;
 
-	rc = db_query(db, &items, col_sql(&sql, "SELECT ", item_cols,
-					  " FROM order_items WHERE "
-					  "order_id = $1 ORDER BY id"),
-		      DB_ARGS(DB_I(db_res_int(res, row, ORDER_ID))), e);
-	sbuf_release(&sql);
-	if (rc < 0)
+	if (col_query(db, &items, "SELECT ", item_cols, " FROM order_items "
+		      "WHERE order_id = $1 ORDER BY id",
+		      DB_ARGS(DB_I(db_res_int(res, row, ORDER_ID))), e) < 0)
 		return -1;
 	*out = order_obj(res, row, items);
 	db_res_free(items);
@@ -138,10 +119,11 @@ int order_list(struct db *db, int64_t user_id, int64_t limit, int64_t offset,
 		return -1;
 	if (db_query(db, &cnt, "SELECT count(*) FROM orders WHERE "
 		     "user_id = $1", DB_ARGS(DB_I(user_id)), e) < 0 ||
-	    order_query(db, "SELECT ", " FROM orders WHERE user_id = $1 "
-			"ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
-			DB_ARGS(DB_I(user_id), DB_I(limit), DB_I(offset)),
-			&res, e) < 0)
+	    col_query(db, &res, "SELECT ", order_cols, " FROM orders "
+		      "WHERE user_id = $1 ORDER BY created_at DESC, id DESC "
+		      "LIMIT $2 OFFSET $3",
+		      DB_ARGS(DB_I(user_id), DB_I(limit), DB_I(offset)),
+		      e) < 0)
 		goto out;
 	/* The items of the same page in one statement, whatever its size. */
 	sbuf_addstr(&sql, "SELECT ");
@@ -250,13 +232,13 @@ int order_create(struct db *db, int64_t user_id, struct order_line *lines,
 	db_now(now);
 	if (db_begin(db, e) < 0)
 		return -1;
-	if (order_query(db, "INSERT INTO orders (user_id, status, "
-			"total_amount, idempotency_key, idempotency_request, "
-			"created_at, updated_at) VALUES ($1, 'PENDING', $2, "
-			"$3, $4, $5, $5) RETURNING ", "",
-			DB_ARGS(DB_I(user_id), DB_I(total), DB_S(key),
-				key ? DB_S(request) : DB_NUL, DB_S(now)),
-			&res, e) < 0) {
+	if (col_query(db, &res, "INSERT INTO orders (user_id, status, "
+		      "total_amount, idempotency_key, idempotency_request, "
+		      "created_at, updated_at) VALUES ($1, 'PENDING', $2, $3, "
+		      "$4, $5, $5) RETURNING ", order_cols, "",
+		      DB_ARGS(DB_I(user_id), DB_I(total), DB_S(key),
+			      key ? DB_S(request) : DB_NUL, DB_S(now)),
+		      e) < 0) {
 		*raced = key && e->code == ERR_CONFLICT;
 		goto fail;
 	}
@@ -291,10 +273,11 @@ int order_move(struct db *db, int64_t id, enum order_status to,
 	db_now(now);
 	if (db_begin(db, e) < 0)
 		return -1;
-	if (order_query(db, "UPDATE orders SET status = $2, updated_at = $3 "
-			"WHERE id = $1 AND status = 'PENDING' RETURNING ", "",
-			DB_ARGS(DB_I(id), DB_S(status_names[to]), DB_S(now)),
-			&res, e) < 0)
+	if (col_query(db, &res, "UPDATE orders SET status = $2, updated_at = "
+		      "$3 WHERE id = $1 AND status = 'PENDING' RETURNING ",
+		      order_cols, "",
+		      DB_ARGS(DB_I(id), DB_S(status_names[to]), DB_S(now)),
+		      e) < 0)
 		goto fail;
 	if (db_res_rows(res) != 1) {
 		/* Not PENDING (or moved by someone else since the caller
@@ -346,11 +329,11 @@ int order_expire(struct db *db, int minutes, long *cancelled, struct err *e)
 	do {
 		/* Keyset by id: an order that could not be cancelled (paid
 		 * meanwhile) is not picked again. */
-		if (order_query(db, "SELECT ", " FROM orders WHERE status = "
-				"'PENDING' AND created_at < $1 AND id > $2 "
-				"ORDER BY id LIMIT $3",
-				DB_ARGS(DB_S(cutoff), DB_I(after),
-					DB_I(ORDER_EXPIRE_BATCH)), &res, e) < 0)
+		if (col_query(db, &res, "SELECT ", order_cols, " FROM orders "
+			      "WHERE status = 'PENDING' AND created_at < $1 "
+			      "AND id > $2 ORDER BY id LIMIT $3",
+			      DB_ARGS(DB_S(cutoff), DB_I(after),
+				      DB_I(ORDER_EXPIRE_BATCH)), e) < 0)
 			return -1;
 		n = db_res_rows(res);
 		for (i = 0; i < n; i++) {

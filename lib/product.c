@@ -44,25 +44,14 @@ struct json_object *product_doc(const struct db_res *res, size_t row)
 int product_get(struct db *db, int64_t id, struct json_object **out,
 		struct err *e)
 {
-	struct sbuf sql = SBUF_INIT;
-	struct db_res *res = NULL;
-	int ret = -1;
+	int rc = col_query_one(db, out, "SELECT ", product_cols,
+			       " FROM products WHERE id = $1",
+			       DB_ARGS(DB_I(id)), e);
 
-	if (db_query(db, &res, col_sql(&sql, "SELECT ", product_cols,
-				       " FROM products WHERE id = $1"),
-		     DB_ARGS(DB_I(id)), e) < 0)
-		goto out;
-	if (db_res_rows(res) != 1) {
-		err_set(e, ERR_NOT_FOUND, "Product %" PRId64 " not found", id);
-		goto out;
-	}
-	*out = product_json(res, 0);
-	ret = 0;
-out:
-	if (res)
-		db_res_free(res);
-	sbuf_release(&sql);
-	return ret;
+	if (rc == 0)
+		return err_set(e, ERR_NOT_FOUND, "Product %" PRId64
+			       " not found", id);
+	return rc < 0 ? -1 : 0;
 }
 
 const char *product_event_type(enum product_event ev)
@@ -123,15 +112,13 @@ static int product_write(struct db *db, int64_t id, enum product_event ev,
 			 size_t n, struct db_res **out, struct err *e)
 {
 	struct json_object *payload = NULL;
-	struct sbuf sql = SBUF_INIT;
 	struct db_res *res = NULL;
 	char aggid[24];
 	int ret = -1;
 
 	if (db_begin(db, e) < 0)
 		goto out;
-	if (db_query(db, &res, col_sql(&sql, head, product_cols, ""), params,
-		     n, e) < 0)
+	if (col_query(db, &res, head, product_cols, "", params, n, e) < 0)
 		goto fail;
 	if (db_res_rows(res) != 1) {
 		err_set(e, ERR_NOT_FOUND, "Product %" PRId64 " not found", id);
@@ -158,7 +145,6 @@ out:
 	json_object_put(payload);
 	if (res)
 		db_res_free(res);
-	sbuf_release(&sql);
 	return ret;
 }
 
@@ -214,23 +200,17 @@ int product_delete(struct db *db, int64_t id, struct db_res **out,
 
 int product_price(struct db *db, int64_t id, int64_t *price, struct err *e)
 {
-	struct sbuf sql = SBUF_INIT;
 	struct db_res *res = NULL;
 	int ret;
 
-	if (db_query(db, &res, col_sql(&sql, "SELECT ", product_cols,
-				       " FROM products WHERE id = $1"),
-		     DB_ARGS(DB_I(id)), e) < 0) {
-		ret = -1;
-	} else {
-		ret = db_res_rows(res) == 1 &&
-		      !strcmp(db_res_str(res, 0, PRODUCT_STATUS), "ACTIVE");
-		if (ret)
-			*price = db_res_int(res, 0, PRODUCT_PRICE);
-	}
-	if (res)
-		db_res_free(res);
-	sbuf_release(&sql);
+	if (col_query(db, &res, "SELECT ", product_cols,
+		      " FROM products WHERE id = $1", DB_ARGS(DB_I(id)), e) < 0)
+		return -1;
+	ret = db_res_rows(res) == 1 &&
+	      !strcmp(db_res_str(res, 0, PRODUCT_STATUS), "ACTIVE");
+	if (ret)
+		*price = db_res_int(res, 0, PRODUCT_PRICE);
+	db_res_free(res);
 	return ret;
 }
 /* PostgreSQL caps positions at 16383. */
@@ -318,12 +298,12 @@ int product_tsvector_fill(struct db *db, bool all, int64_t *done,
 	do {
 		if (db_begin(db, e) < 0)
 			goto out;
-		col_sql(&sql, "SELECT ", product_cols, all ?
-			" FROM products WHERE id > $1 ORDER BY id LIMIT $2" :
-			" FROM products WHERE id > $1 AND search IS NULL "
-			"ORDER BY id LIMIT $2");
-		if (db_query(db, &res, sql.buf,
-			     DB_ARGS(DB_I(last), DB_I(DOC_BATCH)), e) < 0)
+		if (col_query(db, &res, "SELECT ", product_cols, all ?
+			      " FROM products WHERE id > $1 ORDER BY id "
+			      "LIMIT $2" :
+			      " FROM products WHERE id > $1 AND search IS NULL "
+			      "ORDER BY id LIMIT $2",
+			      DB_ARGS(DB_I(last), DB_I(DOC_BATCH)), e) < 0)
 			goto fail;
 		n = db_res_rows(res);
 		for (i = 0; i < n; i++) {

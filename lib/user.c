@@ -42,14 +42,8 @@ struct json_object *user_json(const struct db_res *res, size_t row)
 
 int user_find(struct db *db, int64_t id, struct db_res **out, struct err *e)
 {
-	struct sbuf sql = SBUF_INIT;
-	int ret;
-
-	ret = db_query(db, out, col_sql(&sql, "SELECT ", user_cols,
-					" FROM users WHERE id = $1"),
-		       DB_ARGS(DB_I(id)), e);
-	sbuf_release(&sql);
-	return ret;
+	return col_query(db, out, "SELECT ", user_cols,
+			 " FROM users WHERE id = $1", DB_ARGS(DB_I(id)), e);
 }
 
 char *user_email_fold(const char *email)
@@ -79,7 +73,6 @@ int user_create(struct db *db, const char *email, const char *password,
 {
 	char hash[PASSWD_HASH_MAX], now[32];
 	char *folded = user_email_fold(email);
-	struct sbuf sql = SBUF_INIT;
 	struct db_res *res = NULL;
 	struct err dberr = ERR_INIT;
 	int ret = -1;
@@ -87,12 +80,11 @@ int user_create(struct db *db, const char *email, const char *password,
 	if (passwd_hash(password, cost, hash, e) < 0)
 		goto out;
 	db_now(now);
-	col_sql(&sql, "INSERT INTO users (email, password_hash, name, role, "
-		"created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) "
-		"RETURNING ", user_cols, "");
-	if (db_query(db, &res, sql.buf,
-		     DB_ARGS(DB_S(folded), DB_S(hash), DB_S(name), DB_S(role),
-			     DB_S(now)), &dberr) < 0) {
+	if (col_query(db, &res, "INSERT INTO users (email, password_hash, "
+		      "name, role, created_at, updated_at) VALUES ($1, $2, $3, "
+		      "$4, $5, $5) RETURNING ", user_cols, "",
+		      DB_ARGS(DB_S(folded), DB_S(hash), DB_S(name), DB_S(role),
+			      DB_S(now)), &dberr) < 0) {
 		if (dberr.code == ERR_CONFLICT)
 			err_set(e, ERR_CONFLICT, "Email already exists");
 		else
@@ -108,7 +100,6 @@ out:
 	if (res)
 		db_res_free(res);
 	err_release(&dberr);
-	sbuf_release(&sql);
 	free(folded);
 	return ret;
 }
@@ -117,9 +108,7 @@ int user_set_role(struct db *db, int64_t id, const char *role,
 		  struct db_res **out, struct err *e)
 {
 	struct db_res *res = NULL, *admins = NULL;
-	struct sbuf sql = SBUF_INIT;
 	char now[32];
-	int ret = -1;
 
 	*out = NULL;
 	db_now(now);
@@ -134,11 +123,9 @@ int user_set_role(struct db *db, int64_t id, const char *role,
 	    db_query(db, NULL, "SELECT id FROM users WHERE role = 'ADMIN' "
 		     "ORDER BY id FOR UPDATE", DB_NOARGS, e) < 0)
 		goto fail;
-	if (db_query(db, &res,
-		     col_sql(&sql, "UPDATE users SET role = $1, "
-			     "updated_at = $2 WHERE id = $3 RETURNING ",
-			     user_cols, ""),
-		     DB_ARGS(DB_S(role), DB_S(now), DB_I(id)), e) < 0)
+	if (col_query(db, &res, "UPDATE users SET role = $1, updated_at = $2 "
+		      "WHERE id = $3 RETURNING ", user_cols, "",
+		      DB_ARGS(DB_S(role), DB_S(now), DB_I(id)), e) < 0)
 		goto fail;
 	if (db_res_rows(res) != 1) {
 		err_set(e, ERR_NOT_FOUND, "User %" PRId64 " not found", id);
@@ -153,19 +140,16 @@ int user_set_role(struct db *db, int64_t id, const char *role,
 	}
 	if (db_commit(db, e) < 0)
 		goto fail;
+	db_res_free(admins);
 	*out = res;
-	res = NULL;
-	ret = 0;
-	goto out;
+	return 0;
 fail:
 	db_rollback(db);
-out:
 	if (admins)
 		db_res_free(admins);
 	if (res)
 		db_res_free(res);
-	sbuf_release(&sql);
-	return ret;
+	return -1;
 }
 
 /* One account whose stored email folds to something else. */
@@ -187,7 +171,6 @@ int user_fold_emails(struct db *db, long *folded, struct sbuf *report,
 {
 	struct db_res *res = NULL, *other = NULL;
 	struct user_fold *f = NULL;
-	struct sbuf sql = SBUF_INIT;
 	size_t i, n = 0, rows, bad = 0;
 	char now[32];
 	int ret = -1;
@@ -195,14 +178,12 @@ int user_fold_emails(struct db *db, long *folded, struct sbuf *report,
 	*folded = 0;
 	/* Only addresses with a byte outside printable ASCII can change:
 	 * ASCII was always folded. */
-	col_sql(&sql, "SELECT ", user_cols, db_dialect(db) == DB_POSTGRES ?
-		" FROM users WHERE email ~ '[^ -~]' ORDER BY id" :
-		" FROM users WHERE email GLOB '*[^ -~]*' ORDER BY id");
-	ret = db_query(db, &res, sql.buf, DB_NOARGS, e);
-	sbuf_release(&sql);
-	if (ret < 0)
+	if (col_query(db, &res, "SELECT ", user_cols,
+		      db_dialect(db) == DB_POSTGRES ?
+		      " FROM users WHERE email ~ '[^ -~]' ORDER BY id" :
+		      " FROM users WHERE email GLOB '*[^ -~]*' ORDER BY id",
+		      DB_NOARGS, e) < 0)
 		return -1;
-	ret = -1;
 	rows = db_res_rows(res);
 	f = xcalloc(rows ? rows : 1, sizeof(*f));
 	for (i = 0; i < rows; i++) {
@@ -284,29 +265,22 @@ out:
 int user_login(struct db *db, const char *folded, const char *password,
 	       int cost, struct db_res **out, struct err *e)
 {
-	struct sbuf sql = SBUF_INIT;
 	struct db_res *res = NULL;
 	const char *hash = NULL;
-	int ret = -1;
+	int ret;
 
 	*out = NULL;
-	if (db_query(db, &res, col_sql(&sql, "SELECT ", user_cols,
-				       ", password_hash FROM users "
-				       "WHERE email = $1"),
-		     DB_ARGS(DB_S(folded)), e) < 0)
-		goto out;
+	if (col_query(db, &res, "SELECT ", user_cols, ", password_hash FROM "
+		      "users WHERE email = $1", DB_ARGS(DB_S(folded)), e) < 0)
+		return -1;
 	if (db_res_rows(res) == 1)
 		hash = db_res_str(res, 0, USER_HASH);
 	/* passwd_verify() with NULL checks a dummy hash at cost. */
 	ret = passwd_verify(password, hash, cost) && hash;
-	if (ret) {
+	if (ret)
 		*out = res;
-		res = NULL;
-	}
-out:
-	if (res)
+	else
 		db_res_free(res);
-	sbuf_release(&sql);
 	return ret;
 }
 
