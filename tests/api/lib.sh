@@ -274,7 +274,8 @@ db_sql() {
 		psql "$DATABASE_URL" -AtqX -v ON_ERROR_STOP=1 -c "$1"
 		;;
 	*)
-		sqlite3 "${DATABASE_URL#file:}" "$1"
+		# a writer (a daemon's heartbeat) may hold the lock a moment
+		sqlite3 -cmd ".timeout 5000" "${DATABASE_URL#file:}" "$1"
 		;;
 	esac
 }
