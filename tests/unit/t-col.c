@@ -35,7 +35,7 @@ static void test_list(void)
 	sbuf_release(&sb);
 }
 
-static void battery(struct db *db, const char *tag, const char *url)
+static void battery(struct db *db, const char *url, const char *tag)
 {
 	struct sbuf sql = SBUF_INIT;
 	struct db_res *res = NULL;
@@ -110,6 +110,6 @@ out:
 int main(void)
 {
 	test_list();
-	testdb_each("col", battery);
+	testdb_run("col", battery);
 	return done_testing();
 }

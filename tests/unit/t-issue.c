@@ -34,7 +34,7 @@ static const char *ids(struct json_object *list, char *out, size_t len)
 	return out;
 }
 
-static void battery(struct db *db, const char *tag, const char *url)
+static void battery(struct db *db, const char *url, const char *tag)
 {
 	struct issue_input in = { "First", NULL, false, NULL, NULL };
 	struct sbuf pop = SBUF_INIT;
@@ -125,6 +125,6 @@ static void battery(struct db *db, const char *tag, const char *url)
 
 int main(void)
 {
-	testdb_each("issue", battery);
+	testdb_run("issue", battery);
 	return done_testing();
 }

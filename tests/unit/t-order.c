@@ -93,7 +93,7 @@ static void json_of(struct db *db, const struct db_res *res, char *out,
 	err_release(&e);
 }
 
-static void battery(struct db *db, const char *tag, const char *url)
+static void battery(struct db *db, const char *url, const char *tag)
 {
 	struct order_line lines[2];
 	struct db_res *res = NULL;
@@ -224,6 +224,6 @@ out:
 
 int main(void)
 {
-	testdb_each("order", battery);
+	testdb_run("order", battery);
 	return done_testing();
 }

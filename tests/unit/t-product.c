@@ -65,7 +65,7 @@ static int64_t count_events(struct db *db)
 	return n;
 }
 
-static void battery(struct db *db, const char *tag, const char *url)
+static void battery(struct db *db, const char *url, const char *tag)
 {
 	struct product_input in = { "Laptop", NULL, false, "Computers",
 				    "Acme", 1500, true, NULL };
@@ -178,6 +178,6 @@ static void test_tsvector(void)
 int main(void)
 {
 	test_tsvector();
-	testdb_each("product", battery);
+	testdb_run("product", battery);
 	return done_testing();
 }

@@ -116,7 +116,7 @@ static void logins(struct db *db, const char *dialect)
 	err_release(&e);
 }
 
-static void battery(struct db *db, const char *dialect, const char *url)
+static void battery(struct db *db, const char *url, const char *dialect)
 {
 	struct sbuf report = SBUF_INIT;
 	struct err e = ERR_INIT;
@@ -162,6 +162,6 @@ static void battery(struct db *db, const char *dialect, const char *url)
 int main(void)
 {
 	test_fold();
-	testdb_each("user", battery);
+	testdb_run("user", battery);
 	return done_testing();
 }

@@ -190,47 +190,4 @@ static inline void testdb_run(const char *tag,
 	db_free(admin);
 }
 
-/*
- * testdb_each: fn on a fresh SQLite database (tag "sqlite"), then on a
- * fresh PostgreSQL database (tag "pg") when testdb_pg_admin() gives one,
- * each migrated and removed afterwards; name names the files and
- * databases. url is the database's, for a test that opens more
- * connections to it.
- */
-static inline void testdb_each(const char *name,
-			       void (*fn)(struct db *db, const char *tag,
-					  const char *url))
-{
-	struct err e = ERR_INIT;
-	struct db *admin, *db = NULL;
-	char *path = testdb_sqlite_path(name);
-	char *url = xasprintf("file:%s", path);
-
-	if (!db_open(&db, url, NULL, &e) && !migrate_run(db, NULL, &e))
-		fn(db, "sqlite", url);
-	else
-		ok(0, "sqlite: open and migrate: %s", e.msg);
-	err_release(&e);
-	db_free(db);
-	db = NULL;
-	testdb_sqlite_unlink(path);
-	free(url);
-	free(path);
-
-	if (!(admin = testdb_pg_admin()))
-		return;
-	if ((url = testdb_pg_create(admin, name))) {
-		if (!db_open(&db, url, NULL, &e) &&
-		    !migrate_run(db, NULL, &e))
-			fn(db, "pg", url);
-		else
-			ok(0, "pg: open and migrate: %s", e.msg);
-		err_release(&e);
-		db_free(db);
-		free(url);
-		testdb_pg_drop(admin, name);
-	}
-	db_free(admin);
-}
-
 #endif
