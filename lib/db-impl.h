@@ -107,7 +107,5 @@ struct db_stmt *db_stmt_add(struct db *db, const char *sql);
 /* db_stmt_clear: empty the cache (a new connection). */
 void db_stmt_clear(struct db *db);
 
-/* db_mono_ms: a monotonic clock in milliseconds. */
-double db_mono_ms(void);
 
 #endif

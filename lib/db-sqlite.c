@@ -1,5 +1,6 @@
 /* db-sqlite.c: the SQLite backend of db. */
 #include "common.h"
+#include "clock.h"
 #include "db-impl.h"
 
 #include <unistd.h>
@@ -89,10 +90,10 @@ static int db_sqlite_connect(struct db *db, struct err *e)
 	 * without the busy handler being asked (it would deadlock): retry
 	 * within the busy timeout. An existing WAL file makes this a no-op.
 	 */
-	t0 = db_mono_ms();
+	t0 = clock_ms();
 	while ((rc = sqlite3_exec(l->conn, pragmas, NULL, NULL, NULL)) != 0 &&
 	       db_sqlite_code(rc) == ERR_UNAVAILABLE &&
-	       db_mono_ms() - t0 < db->opts.busy_timeout)
+	       clock_ms() - t0 < db->opts.busy_timeout)
 		usleep(5000);
 	/* The search analyzer: products_fts's tokenizer and what the
 	 * search queries call. */

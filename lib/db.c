@@ -2,18 +2,11 @@
  * db-sqlite.c, behind db-impl.h's ops): opening by URL, the statement
  * cache, statement accounting, transactions' bookkeeping, results. */
 #include "common.h"
+#include "clock.h"
 #include "db-impl.h"
 #include "log.h"
 
 #include <time.h>
-
-double db_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /*
  * A 5xx keeps the driver's text (the sink only logs it). A constraint
@@ -152,7 +145,7 @@ enum db_dialect db_dialect(const struct db *db)
 static int db_account(struct db *db, double t0, int rc)
 {
 	db->stats_count++;
-	db->stats_ms += db_mono_ms() - t0;
+	db->stats_ms += clock_ms() - t0;
 	if (rc && db->in_tx)
 		db->tx_failed = true;
 	return rc;
@@ -161,7 +154,7 @@ static int db_account(struct db *db, double t0, int rc)
 int db_query(struct db *db, struct db_res **res, const char *sql,
 	     const struct db_param *params, size_t nparams, struct err *e)
 {
-	double t0 = db_mono_ms();
+	double t0 = clock_ms();
 
 	if (res)
 		*res = NULL;
@@ -171,7 +164,7 @@ int db_query(struct db *db, struct db_res **res, const char *sql,
 
 int db_exec_script(struct db *db, const char *sql, struct err *e)
 {
-	double t0 = db_mono_ms();
+	double t0 = clock_ms();
 
 	return db_account(db, t0, db->ops->script(db, sql, e));
 }
@@ -179,7 +172,7 @@ int db_exec_script(struct db *db, const char *sql, struct err *e)
 /* A COPY counts as one statement. */
 int db_copy_begin(struct db *db, const char *sql, struct err *e)
 {
-	double t0 = db_mono_ms();
+	double t0 = clock_ms();
 
 	if (!db->ops->copy_begin)
 		return err_set(e, ERR_INTERNAL, "COPY needs PostgreSQL");

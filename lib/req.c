@@ -3,6 +3,7 @@
 
 #include <time.h>
 
+#include "clock.h"
 #include "db.h"
 #include "jsonx.h"
 #include "log.h"
@@ -39,7 +40,7 @@ int req_init(struct req *r, const struct req_env *env, char **envp,
 	r->env = env ? env : &req_env_none;
 	r->envp = envp;
 	r->io = *io;
-	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	r->start_ms = clock_ms();
 	err_init(&r->err);
 	sbuf_init(&r->headers, 0, 0);
 	sbuf_init(&r->out, 0, 0);
@@ -306,11 +307,7 @@ int req_send_error(struct req *r, const struct err *e)
 
 double req_elapsed_ms(const struct req *r)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - r->start.tv_sec) * 1e3 +
-	       (double)(now.tv_nsec - r->start.tv_nsec) / 1e6;
+	return clock_ms() - r->start_ms;
 }
 
 int req_write(struct req *r)

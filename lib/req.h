@@ -55,7 +55,7 @@ struct req {
 	const struct req_env *env;	/* never NULL after req_init() */
 	char **envp;
 	struct req_io io;
-	struct timespec start;
+	double start_ms;		/* clock_ms() at req_init() */
 
 	const char *method;		/* REQUEST_METHOD */
 	const char *uri;		/* REQUEST_URI, raw, with query */

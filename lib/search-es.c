@@ -5,6 +5,7 @@
 
 #include <time.h>
 
+#include "clock.h"
 #include "es.h"
 #include "jsonx.h"
 #include "log.h"
@@ -235,14 +236,6 @@ struct es_search {
 	struct db *db;
 	long timeout_ms;
 };
-
-static double es_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static struct json_object *es_term(const char *field, const char *value)
 {
@@ -856,7 +849,7 @@ static int es_reindex(struct search *s, search_progress_fn progress,
 	struct es_search *x = (struct es_search *)s;
 	struct sbuf sb = SBUF_INIT;
 	char *old = NULL, *next = NULL, *mark = NULL, *path = NULL;
-	double t0 = es_ms();
+	double t0 = clock_ms();
 	int64_t done = 0;
 	bool created = false;
 	int ret = -1;
@@ -905,7 +898,7 @@ static int es_reindex(struct search *s, search_progress_fn progress,
 	json_object_object_add(*out, "indexed", json_object_new_int64(done));
 	json_object_object_add(*out, "index", json_object_new_string(next));
 	json_object_object_add(*out, "tookMs", json_object_new_int64(
-				       (int64_t)(es_ms() - t0)));
+				       (int64_t)(clock_ms() - t0)));
 	ret = 0;
 out:
 	if (created) {

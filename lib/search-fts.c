@@ -5,6 +5,7 @@
 
 #include <time.h>
 
+#include "clock.h"
 #include "product.h"
 #include "sbuf.h"
 #include "search-analyze.h"
@@ -488,14 +489,6 @@ static bool fts_health(struct search *s, struct json_object **entry)
 	return up;
 }
 
-static double fts_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* The vocabulary counted again from the products (search-vocab.c): it
  * forgets the words no product holds any more. */
 #define FTS_VOCAB_PG \
@@ -548,7 +541,7 @@ static int fts_reindex(struct search *s, search_progress_fn progress,
 	struct fts *f = (struct fts *)s;
 	bool pg = db_dialect(f->db) == DB_POSTGRES;
 	struct db_res *res = NULL;
-	double t0 = fts_ms();
+	double t0 = clock_ms();
 	int64_t n;
 	int rc;
 
@@ -595,7 +588,7 @@ static int fts_reindex(struct search *s, search_progress_fn progress,
 				       pg ? "products_search_idx"
 					  : "products_fts"));
 	json_object_object_add(*out, "tookMs",
-			       json_object_new_int64((int64_t)(fts_ms() - t0)));
+			       json_object_new_int64((int64_t)(clock_ms() - t0)));
 	return 0;
 }
 
