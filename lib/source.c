@@ -77,18 +77,19 @@ static void outbox_src_free(struct source *src)
 	free(o);
 }
 
+/* A cheap indexed query, asked again after 20 ms: the commit-to-row
+ * latency. */
+static const struct source outbox_src = {
+	"outbox", 20, outbox_src_fetch, outbox_src_ack, outbox_src_dead,
+	outbox_src_free
+};
+
 struct source *source_outbox_new(struct db *db, const char *consumer,
 				 const char *type)
 {
 	struct source_outbox *o = xcalloc(1, sizeof(*o));
 
-	o->base.name = "outbox";
-	/* A cheap indexed query; short, for the commit-to-row latency. */
-	o->base.idle_ms = 20;
-	o->base.fetch = outbox_src_fetch;
-	o->base.ack = outbox_src_ack;
-	o->base.dead = outbox_src_dead;
-	o->base.free = outbox_src_free;
+	o->base = outbox_src;
 	o->db = db;
 	o->consumer = xstrdup(consumer);
 	o->type = xstrdup(type);
@@ -325,6 +326,12 @@ static void kafka_src_free(struct source *src)
 	free(k);
 }
 
+/* The consumer waits inside fetch: no idle time. */
+static const struct source kafka_src = {
+	"kafka", 0, kafka_src_fetch, kafka_src_ack, kafka_src_dead,
+	kafka_src_free
+};
+
 int source_kafka_new(struct source **out, const struct cfg *c,
 		     const char *role, const char *group, const char *topic,
 		     struct err *e)
@@ -376,12 +383,7 @@ int source_kafka_new(struct source **out, const struct cfg *c,
 		return err_set(e, ERR_INTERNAL, "kafka: subscribe to %s: %s",
 			       topic, rd_kafka_err2str(rc));
 	}
-	k->base.name = "kafka";
-	k->base.idle_ms = 0;
-	k->base.fetch = kafka_src_fetch;
-	k->base.ack = kafka_src_ack;
-	k->base.dead = kafka_src_dead;
-	k->base.free = kafka_src_free;
+	k->base = kafka_src;
 	k->cfg = c;
 	k->role = xstrdup(role);
 	k->topic = xstrdup(topic);
