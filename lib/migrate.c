@@ -1,5 +1,6 @@
 /* migrate.c: apply the embedded SQL migrations in order, once each. */
 #include "common.h"
+#include "col.h"
 #include "lock.h"
 #include "migrate.h"
 
@@ -147,7 +148,7 @@ int migrate_pending(struct db *db, struct err *e)
 		err_release(&qe);
 		return n;
 	}
-	seen = (int)db_res_int(res, 0, 0);
+	seen = (int)col_one_int(res);
 	db_res_free(res);
 	return seen >= n ? 0 : n - seen;
 }

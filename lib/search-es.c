@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "col.h"
 #include "es.h"
 #include "jsonx.h"
 #include "log.h"
@@ -801,7 +802,7 @@ static int es_load(struct es_search *x, const char *index,
 	if (db_query(x->db, &res, "SELECT count(*) FROM products WHERE "
 		     "status = 'ACTIVE'", DB_NOARGS, e) < 0)
 		goto out;
-	total = db_res_int(res, 0, 0);
+	total = col_one_int(res);
 	db_res_free(res);
 	res = NULL;
 	for (;;) {

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "col.h"
 #include "product.h"
 #include "sbuf.h"
 #include "search-analyze.h"
@@ -302,7 +303,7 @@ static int fts_count(struct fts *f, const struct search_query *q,
 	p[np++] = DB_I(SEARCH_TOTAL_MAX);
 	sbuf_addf(&sql, " LIMIT $%zu) AS c", np);
 	if (db_query(f->db, &res, sql.buf, p, np, e) == 0) {
-		*n = db_res_int(res, 0, 0);
+		*n = col_one_int(res);
 		ret = 0;
 	}
 	if (res)
@@ -578,7 +579,7 @@ static int fts_reindex(struct search *s, search_progress_fn progress,
 	    db_query(f->db, &res, "SELECT count(*) FROM products "
 		     "WHERE status = 'ACTIVE'", DB_NOARGS, e) < 0)
 		return -1;
-	n = db_res_int(res, 0, 0);
+	n = col_one_int(res);
 	db_res_free(res);
 	if (progress)
 		progress(ctx, n, n);

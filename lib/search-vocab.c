@@ -5,6 +5,7 @@
 #include <math.h>
 #include <unistr.h>
 
+#include "col.h"
 #include "product.h"
 #include "search-analyze.h"
 #include "search-impl.h"
@@ -245,8 +246,8 @@ int search_vocab_weights(struct db *db, const struct search_analysis *a,
 	if (db_query(db, &res, "SELECT max(df) FROM search_vocab", DB_NOARGS,
 		     e) < 0)
 		return -1;
-	if (db_res_rows(res) && !db_res_isnull(res, 0, 0))
-		top = db_res_int(res, 0, 0);
+	if (col_one_int(res) > 0)
+		top = col_one_int(res);
 	db_res_free(res);
 	for (i = 0; i < a->ntok; i++) {
 		if (a->tok[i].gram)
@@ -255,7 +256,7 @@ int search_vocab_weights(struct db *db, const struct search_analysis *a,
 			     "WHERE term = $1", DB_ARGS(DB_S(
 				     search_token_text(a, i))), e) < 0)
 			return -1;
-		df = db_res_rows(res) ? db_res_int(res, 0, 0) : 0;
+		df = col_one_int(res);
 		db_res_free(res);
 		if (df < 1)
 			df = 1;

@@ -37,7 +37,8 @@ static int redis_counter(struct throttle *t, const char *key, long delta,
 }
 
 /* One statement: a window that has ended restarts at one, so concurrent
- * attempts all count. */
+ * attempts all count. It returns these columns: */
+enum { TAKE_COUNT, TAKE_EXPIRES };
 static int db_take(struct throttle *t, const char *key, long window_s,
 		   long *count, long *left_ms, struct err *e)
 {
@@ -55,8 +56,8 @@ static int db_take(struct throttle *t, const char *key, long window_s,
 		     DB_ARGS(DB_S(key), DB_I(now + window_s * 1000),
 			     DB_I(now)), e) < 0)
 		return -1;
-	*count = (long)db_res_int(res, 0, 0);
-	*left_ms = (long)(db_res_int(res, 0, 1) - now);
+	*count = (long)db_res_int(res, 0, TAKE_COUNT);
+	*left_ms = (long)(db_res_int(res, 0, TAKE_EXPIRES) - now);
 	db_res_free(res);
 	/* Ended windows are kept no longer than the next attempt. */
 	return db_query(t->db, NULL,

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "col.h"
 #include "clock.h"
 #include "cmd.h"
 #include "sbuf.h"
@@ -355,12 +356,14 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 	if (pg && db_query(db, NULL, "SET LOCAL statement_timeout = 0",
 			   DB_NOARGS, e) < 0)
 		goto out;
+	/* The last id so far, and whether the catalogue is empty. */
+	enum { SEED_LAST, SEED_EMPTY };
 	if (db_query(db, &res, "SELECT coalesce(max(id), 0), CASE WHEN "
 		     "EXISTS (SELECT 1 FROM products) THEN 0 ELSE 1 END "
 		     "FROM products", DB_NOARGS, e) < 0)
 		goto out;
-	last = db_res_int(res, 0, 0);
-	empty = db_res_int(res, 0, 1);
+	last = db_res_int(res, 0, SEED_LAST);
+	empty = db_res_int(res, 0, SEED_EMPTY);
 	if (seed_prepare(db, empty, &aside, e) < 0)
 		goto out;
 	if (pg) {
@@ -371,7 +374,7 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 			     "- $1 + 1 FROM pg_get_serial_sequence('products', "
 			     "'id') s", DB_ARGS(DB_I(n)), e) < 0)
 			goto out;
-		id = db_res_int(res, 0, 0);
+		id = col_one_int(res);
 		if (db_copy_begin(db, "COPY products (id, name, description, "
 				  "category, brand, price, status, "
 				  "created_at, updated_at, search) FROM STDIN",
