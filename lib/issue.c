@@ -1,8 +1,7 @@
 /* issue.c: showing issues, the popular list, and closing stale ones. */
 #include "common.h"
 
-#include <time.h>
-
+#include "clock.h"
 #include "issue.h"
 #include "jsonx.h"
 #include "log.h"
@@ -226,13 +225,8 @@ int issue_close_stale(struct db *db, int days, long *closed, struct err *e)
 {
 	struct db_res *res;
 	char cutoff[32], now[32];
-	time_t t = time(NULL) - (time_t)days * 86400;
-	struct tm tm;
 
-	/* The same text form as db_now(), which both backends compare as
-	 * time (SQLite: as text of one fixed width). */
-	gmtime_r(&t, &tm);
-	strftime(cutoff, sizeof(cutoff), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+	clock_ago(cutoff, (long)days * 86400);
 	db_now(now);
 	if (db_query(db, &res,
 		     "UPDATE issues SET status = 'CLOSED', updated_at = $2 "

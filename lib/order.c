@@ -2,8 +2,7 @@
  * transition with its event, the expiry of unpaid orders. */
 #include "common.h"
 
-#include <time.h>
-
+#include "clock.h"
 #include "order.h"
 #include "outbox.h"
 #include "product.h"
@@ -317,15 +316,11 @@ int order_expire(struct db *db, int minutes, long *cancelled, struct err *e)
 {
 	struct db_res *res = NULL;
 	char cutoff[32];
-	time_t t = time(NULL) - (time_t)minutes * 60;
 	int64_t after = 0;
-	struct tm tm;
 	size_t i, n;
 
 	*cancelled = 0;
-	/* The text form of db_now(), which both backends compare as time. */
-	gmtime_r(&t, &tm);
-	strftime(cutoff, sizeof(cutoff), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+	clock_ago(cutoff, (long)minutes * 60);
 	do {
 		/* Keyset by id: an order that could not be cancelled (paid
 		 * meanwhile) is not picked again. */
