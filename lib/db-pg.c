@@ -294,7 +294,11 @@ static int db_pg_query(struct db *db, struct db_res **res, const char *sql,
 	return rc;
 }
 
-static int db_pg_script(struct db *db, const char *sql, struct err *e)
+/* One statement without parameters, PQexec's way: ok when its result
+ * has status want (a COPY), or any success when want is
+ * PGRES_COMMAND_OK. */
+static int db_pg_exec(struct db *db, const char *sql, ExecStatusType want,
+		      struct err *e)
 {
 	struct db_pg *p = (struct db_pg *)db;
 	PGresult *r;
@@ -303,25 +307,21 @@ static int db_pg_script(struct db *db, const char *sql, struct err *e)
 	if (db_pg_ensure(p, e))
 		return -1;
 	r = PQexec(p->conn, sql);
-	if (!db_pg_ok(r))
+	if (want == PGRES_COMMAND_OK ? !db_pg_ok(r) :
+	    !r || PQresultStatus(r) != want)
 		rc = db_pg_fail(p, r, e);
 	PQclear(r);
 	return rc;
 }
 
+static int db_pg_script(struct db *db, const char *sql, struct err *e)
+{
+	return db_pg_exec(db, sql, PGRES_COMMAND_OK, e);
+}
+
 static int db_pg_copy_begin(struct db *db, const char *sql, struct err *e)
 {
-	struct db_pg *p = (struct db_pg *)db;
-	PGresult *r;
-	int rc = 0;
-
-	if (db_pg_ensure(p, e))
-		return -1;
-	r = PQexec(p->conn, sql);
-	if (!r || PQresultStatus(r) != PGRES_COPY_IN)
-		rc = db_pg_fail(p, r, e);
-	PQclear(r);
-	return rc;
+	return db_pg_exec(db, sql, PGRES_COPY_IN, e);
 }
 
 static int db_pg_copy_put(struct db *db, const char *buf, size_t len,

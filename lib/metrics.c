@@ -285,6 +285,24 @@ static void metrics_family(struct sbuf *out, const char *name,
 	sbuf_addf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* One counter family by route group: the uint64_t at offset off of each
+ * row. */
+static void metrics_group_counter(struct sbuf *out, const char *name,
+				  const char *help,
+				  const struct metrics_row *rows, size_t n,
+				  size_t off)
+{
+	size_t i;
+	uint64_t v;
+
+	metrics_family(out, name, "counter", help);
+	for (i = 0; i < n; i++) {
+		memcpy(&v, (const char *)&rows[i] + off, sizeof(v));
+		sbuf_addf(out, "%s{group=\"%s\"} %llu\n", name, rows[i].group,
+			  (unsigned long long)v);
+	}
+}
+
 void metrics_render(struct metrics *m, struct sbuf *out)
 {
 	struct metrics_row *keys, *groups;
@@ -335,22 +353,18 @@ void metrics_render(struct metrics *m, struct sbuf *out)
 			  groups[i].group, (unsigned long long)groups[i].count);
 	}
 
-	metrics_family(out, "agora_sql_statements_total", "counter",
-		       "SQL statements run by requests, by route group.");
-	for (i = 0; i < ng; i++)
-		sbuf_addf(out, "agora_sql_statements_total{group=\"%s\"} %llu\n",
-			  groups[i].group, (unsigned long long)groups[i].sql);
-	metrics_family(out, "agora_cache_hits_total", "counter",
-		       "Requests answered from the cache, by route group.");
-	for (i = 0; i < ng; i++)
-		sbuf_addf(out, "agora_cache_hits_total{group=\"%s\"} %llu\n",
-			  groups[i].group, (unsigned long long)groups[i].hit);
-	metrics_family(out, "agora_cache_misses_total", "counter",
-		       "Requests that looked in the cache and computed the "
-		       "answer, by route group.");
-	for (i = 0; i < ng; i++)
-		sbuf_addf(out, "agora_cache_misses_total{group=\"%s\"} %llu\n",
-			  groups[i].group, (unsigned long long)groups[i].miss);
+	metrics_group_counter(out, "agora_sql_statements_total",
+			      "SQL statements run by requests, by route "
+			      "group.", groups, ng,
+			      offsetof(struct metrics_row, sql));
+	metrics_group_counter(out, "agora_cache_hits_total",
+			      "Requests answered from the cache, by route "
+			      "group.", groups, ng,
+			      offsetof(struct metrics_row, hit));
+	metrics_group_counter(out, "agora_cache_misses_total",
+			      "Requests that looked in the cache and computed "
+			      "the answer, by route group.", groups, ng,
+			      offsetof(struct metrics_row, miss));
 	metrics_family(out, "agora_metrics_dropped_total", "counter",
 		       "Requests not counted because the scoreboard was full.");
 	sbuf_addf(out, "agora_metrics_dropped_total %llu\n",
