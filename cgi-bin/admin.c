@@ -6,7 +6,7 @@
 
 /* The reindex takes no body properties: {} or an empty body. */
 static const struct valid_field no_fields[] = {
-	{ NULL }
+	{ NULL },
 };
 
 static int admin_reindex_products(struct req *r)
@@ -27,7 +27,7 @@ static int admin_reindex_products(struct req *r)
 static const struct route routes[] = {
 	{ "POST", "/api/admin/reindex/products", admin_reindex_products,
 	  ROUTE_ADMIN },
-	{ NULL }
+	{ NULL },
 };
 
 int main(void)

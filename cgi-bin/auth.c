@@ -30,7 +30,7 @@ static int auth_signup(struct req *r)
 static const struct valid_field login_fields[] = {
 	{ "email", VALID_EMAIL, VALID_REQUIRED },
 	{ "password", VALID_STRING, VALID_REQUIRED },
-	{ NULL }
+	{ NULL },
 };
 
 /*
@@ -45,8 +45,9 @@ static int auth_throttled(struct req *r, long retry_s)
 	snprintf(v, sizeof(v), "%ld", retry_s);
 	req_header(r, "Retry-After", v);
 	json_object_object_add(o, "statusCode", json_object_new_int(429));
-	json_object_object_add(o, "message", json_object_new_string(
-		"ThrottlerException: Too Many Requests"));
+	json_object_object_add(o, "message",
+			       json_object_new_string(
+				       "ThrottlerException: Too Many Requests"));
 	return req_json(r, 429, o);
 }
 
@@ -121,7 +122,8 @@ static int auth_login(struct req *r)
 		goto out;
 	o = json_object_new_object();
 	json_object_object_add(o, "accessToken", json_object_new_string(tok));
-	json_object_object_add(o, "tokenType", json_object_new_string("Bearer"));
+	json_object_object_add(o, "tokenType",
+			       json_object_new_string("Bearer"));
 	json_object_object_add(o, "expiresIn",
 			       json_object_new_int64(cfg->jwt_expires_in));
 	ret = req_json(r, 200, o);
@@ -143,7 +145,7 @@ out:
 static const struct route routes[] = {
 	{ "POST", "/api/auth/signup", auth_signup, 0 },
 	{ "POST", "/api/auth/login", auth_login, 0 },
-	{ NULL }
+	{ NULL },
 };
 
 int main(void)

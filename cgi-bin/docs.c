@@ -132,7 +132,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/docs-json", docs_json, 0 },
 	{ "GET", "/api/docs", docs_page, 0 },
 	{ "GET", "/api/docs/:file", docs_asset, 0 },
-	{ NULL }
+	{ NULL },
 };
 
 int main(void)

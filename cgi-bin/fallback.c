@@ -4,7 +4,7 @@
 #include "app.h"
 
 static const struct route routes[] = {
-	{ NULL }
+	{ NULL },
 };
 
 int main(void)

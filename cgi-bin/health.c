@@ -149,12 +149,13 @@ static bool health_events(struct req *r, struct json_object **entry)
 				       json_object_new_string("outbox "
 							      "unreadable"));
 	} else {
-		json_object_object_add(*entry, "source", json_object_new_string(
+		json_object_object_add(*entry, "source",
+				       json_object_new_string(
 					       kafka ? "kafka" : "outbox"));
 		json_object_object_add(*entry, "backlog",
-			json_object_new_int64(bl.events));
+				       json_object_new_int64(bl.events));
 		json_object_object_add(*entry, "oldestAgeSeconds",
-			json_object_new_int64(bl.oldest_s));
+				       json_object_new_int64(bl.oldest_s));
 	}
 	err_release(&e);
 	if (kafka && up) {
@@ -162,8 +163,9 @@ static bool health_events(struct req *r, struct json_object **entry)
 		if (!up)
 			log_msg(LOG_WARN, r->reqid, "health: events: %s",
 				e.msg);
-		json_object_object_add(*entry, "kafka", json_object_new_string(
-					       up ? "up" : "down"));
+		json_object_object_add(*entry, "kafka",
+				       json_object_new_string(up ? "up" :
+								   "down"));
 		err_release(&e);
 	}
 	json_object_object_add(*entry, "status",
@@ -225,7 +227,7 @@ static int health_live(struct req *r)
 static const struct route routes[] = {
 	{ "GET", "/api/health", health_ready, 0 },
 	{ "GET", "/api/health/live", health_live, 0 },
-	{ NULL }
+	{ NULL },
 };
 
 int main(void)

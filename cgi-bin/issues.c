@@ -15,7 +15,7 @@ static const struct valid_field list_fields[] = {
 	{ "status", VALID_ENUM, 0, 0, 0, statuses },
 	{ "authorId", VALID_INT, 0, 1, INT64_MAX },
 	PAGE_FIELDS,
-	{ NULL }
+	{ NULL },
 };
 
 static int issues_list(struct req *r)
@@ -85,7 +85,7 @@ static const struct valid_field create_fields[] = {
 	{ "title", VALID_STRING, VALID_REQUIRED, 1, 200 },
 	{ "description", VALID_STRING, 0, 0, 10000 },
 	{ "priority", VALID_ENUM, 0, 0, 0, priorities },
-	{ NULL }
+	{ NULL },
 };
 
 /* issues_input: a validated body as a write's input. */
@@ -117,7 +117,7 @@ static const struct valid_field update_fields[] = {
 	{ "description", VALID_STRING, 0, 0, 10000 },
 	{ "status", VALID_ENUM, 0, 0, 0, statuses },
 	{ "priority", VALID_ENUM, 0, 0, 0, priorities },
-	{ NULL }
+	{ NULL },
 };
 
 /* The author or an ADMIN may edit (issue_update). */
@@ -132,8 +132,7 @@ static int issues_update(struct req *r)
 		return -1;
 	issues_input(body, &in);
 	if (issue_update(r->env->db, id, r->user.id,
-			 !strcmp(r->user.role, "ADMIN"), &in, &o,
-			 &r->err) < 0)
+			 !strcmp(r->user.role, "ADMIN"), &in, &o, &r->err) < 0)
 		return -1;
 	issue_popular_forget(r->env->cache, r->reqid);
 	return req_json(r, 200, o);
@@ -158,7 +157,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/issues", issues_create, ROUTE_AUTH },
 	{ "PATCH", "/api/issues/:id", issues_update, ROUTE_AUTH },
 	{ "DELETE", "/api/issues/:id", issues_delete, ROUTE_ADMIN },
-	{ NULL }
+	{ NULL },
 };
 
 int main(void)

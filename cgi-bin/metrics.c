@@ -35,7 +35,7 @@ static int metrics_allowed(struct req *r)
 
 static int metrics_count_rows(struct app *app, const char *table, int64_t *n)
 {
-	enum { COUNT };		/* the one column */
+	enum { COUNT }; /* the one column */
 	struct db_res *res = NULL;
 	struct err e = ERR_INIT;
 	char *sql = xasprintf("SELECT count(*) FROM %s", table);
@@ -69,8 +69,7 @@ static const struct {
 /* How long each Kafka request of a scrape may take. */
 #define METRICS_KAFKA_TIMEOUT_MS 2000
 
-static void metrics_gauge(struct sbuf *out, const char *name,
-			  const char *help)
+static void metrics_gauge(struct sbuf *out, const char *name, const char *help)
 {
 	sbuf_addf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
@@ -136,11 +135,13 @@ static bool metrics_lag(struct app *app, struct sbuf *out, bool *kafka_up)
 	metrics_per_consumer(app, out, "agora_consumer_lag_events",
 			     "Events each consumer has not processed yet: "
 			     "past its outbox cursor, or not committed by its "
-			     "Kafka group.", lag);
+			     "Kafka group.",
+			     lag);
 	if (!kafka)
 		metrics_per_consumer(app, out, "agora_consumer_lag_seconds",
 				     "Age of the oldest event each outbox "
-				     "consumer has not read (0: none).", age);
+				     "consumer has not read (0: none).",
+				     age);
 	return true;
 }
 
@@ -193,8 +194,10 @@ static void metrics_database(struct app *app, struct sbuf *out)
 		sbuf_addf(out, "agora_dead_letters{store=\"table\"} %lld\n",
 			  (long long)n);
 		if (kafka && kafka_up)
-			sbuf_addf(out, "agora_dead_letters{store=\"kafka\"} "
-				  "%lld\n", (long long)dlq);
+			sbuf_addf(out,
+				  "agora_dead_letters{store=\"kafka\"} "
+				  "%lld\n",
+				  (long long)dlq);
 	} else {
 		up = false;
 	}
@@ -235,7 +238,7 @@ static int metrics_get(struct req *r)
 
 static const struct route routes[] = {
 	{ "GET", "/metrics", metrics_get, 0 },
-	{ NULL }
+	{ NULL },
 };
 
 int main(void)

@@ -9,7 +9,7 @@
 #define NOTIFICATIONS_LIST 20
 
 static const struct valid_field no_fields[] = {
-	{ NULL }
+	{ NULL },
 };
 
 /* GET /api/notifications: the caller's newest, as a bare array (the
@@ -47,7 +47,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/notifications", notifications_list, ROUTE_AUTH },
 	{ "PATCH", "/api/notifications/:id/read", notifications_read,
 	  ROUTE_AUTH },
-	{ NULL }
+	{ NULL },
 };
 
 int main(void)

@@ -7,9 +7,9 @@
 #include "order.h"
 #include "page.h"
 
-#define ORDER_MAX_ITEMS 100
+#define ORDER_MAX_ITEMS	   100
 #define ORDER_MAX_QUANTITY 1000
-#define ORDER_KEY_MAX 255
+#define ORDER_KEY_MAX	   255
 
 /* orders_answer: answer status with row 0 of res and its items, read
  * now. Returns 0, or -1 with r->err set. */
@@ -48,7 +48,7 @@ static int orders_find(struct req *r, int64_t id, struct db_res **out)
 
 static const struct valid_field list_fields[] = {
 	PAGE_FIELDS,
-	{ NULL }
+	{ NULL },
 };
 
 /* GET /api/orders: the caller's own orders, newest first, with items. */
@@ -59,8 +59,8 @@ static int orders_list(struct req *r)
 
 	if (req_query_valid(r, list_fields, &q) < 0 ||
 	    page_get(r, q, 20, &p) < 0 ||
-	    order_list(r->env->db, r->user.id, p.size, p.offset, &o,
-		       &r->err) < 0)
+	    order_list(r->env->db, r->user.id, p.size, p.offset, &o, &r->err) <
+		    0)
 		return -1;
 	return req_json(r, 200, o);
 }
@@ -83,7 +83,7 @@ static int orders_get(struct req *r)
 static const struct valid_field item_fields[] = {
 	{ "productId", VALID_INT, VALID_REQUIRED, 1, INT64_MAX },
 	{ "quantity", VALID_INT, VALID_REQUIRED, 1, ORDER_MAX_QUANTITY },
-	{ NULL }
+	{ NULL },
 };
 
 /*
@@ -134,7 +134,7 @@ static int orders_parse(struct req *r, struct json_object *body,
 			jsonx_get_int(v, "productId", &lines[i].product);
 			jsonx_get_int(v, "quantity", &lines[i].quantity);
 		}
-	json_object_object_foreach(body, key, val) {
+	json_object_object_foreach (body, key, val) {
 		(void)val;
 		if (strcmp(key, "items") != 0)
 			err_add(e, "property %s should not exist", key);
@@ -144,9 +144,10 @@ static int orders_parse(struct req *r, struct json_object *body,
 	for (i = 0; i < len; i++)
 		for (j = 0; j < i; j++)
 			if (lines[i].product == lines[j].product)
-				return err_add(e, "items.%zu.productId %" PRId64
-					       " appears more than once", i,
-					       lines[i].product);
+				return err_add(e,
+					       "items.%zu.productId %" PRId64
+					       " appears more than once",
+					       i, lines[i].product);
 	*n = len;
 	return 0;
 }
@@ -166,8 +167,10 @@ static int orders_key(struct req *r, const char **key)
 		if (k[i] < 0x21 || k[i] > 0x7e)
 			break;
 	if (len < 1 || len > ORDER_KEY_MAX || i < len)
-		return err_add(&r->err, "Idempotency-Key must be 1 to %d "
-			       "visible ASCII characters", ORDER_KEY_MAX);
+		return err_add(&r->err,
+			       "Idempotency-Key must be 1 to %d "
+			       "visible ASCII characters",
+			       ORDER_KEY_MAX);
 	return 0;
 }
 
@@ -187,7 +190,8 @@ static int orders_replay(struct req *r, const char *key, const char *request)
 	if (db_res_rows(res) != 1) {
 		ret = 1;
 	} else if (strcmp(db_res_str(res, 0, ORDER_REQUEST), request) != 0) {
-		ret = err_set(&r->err, ERR_CONFLICT, "Idempotency-Key was "
+		ret = err_set(&r->err, ERR_CONFLICT,
+			      "Idempotency-Key was "
 			      "already used with a different request");
 	} else {
 		req_header(r, "Idempotent-Replayed", "true");
@@ -224,7 +228,7 @@ static int orders_create(struct req *r)
 		if (raced) {
 			err_release(&r->err);
 			ret = orders_replay(r, key, request.buf);
-			if (ret == 1)	/* the winner is gone: cannot be */
+			if (ret == 1) /* the winner is gone: cannot be */
 				ret = err_set(&r->err, ERR_INTERNAL,
 					      "idempotency race: no order");
 		}
@@ -242,7 +246,7 @@ out:
 
 /* Their body, when there is one, is {}. */
 static const struct valid_field no_fields[] = {
-	{ NULL }
+	{ NULL },
 };
 
 /* orders_move: PENDING -> to (order_move()): anything else is 409
@@ -282,7 +286,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/orders", orders_create, ROUTE_AUTH },
 	{ "POST", "/api/orders/:id/pay", orders_pay, ROUTE_AUTH },
 	{ "POST", "/api/orders/:id/cancel", orders_cancel, ROUTE_AUTH },
-	{ NULL }
+	{ NULL },
 };
 
 int main(void)

@@ -13,7 +13,8 @@ static int products_list(struct req *r)
 	int ret;
 
 	ret = page_list(r, 10, "SELECT count(*) FROM products",
-			col_sql(&sql, "SELECT ", product_cols, " FROM products "
+			col_sql(&sql, "SELECT ", product_cols,
+				" FROM products "
 				"ORDER BY id LIMIT $1 OFFSET $2"),
 			product_json);
 	sbuf_release(&sql);
@@ -53,7 +54,7 @@ static const struct valid_field create_fields[] = {
 	{ "brand", VALID_STRING, VALID_REQUIRED, 1, 100 },
 	{ "price", VALID_INT, VALID_REQUIRED, 0, INT64_MAX },
 	{ "status", VALID_ENUM, 0, 0, 0, statuses },
-	{ NULL }
+	{ NULL },
 };
 
 static int products_create(struct req *r)
@@ -79,7 +80,7 @@ static const struct valid_field update_fields[] = {
 	{ "brand", VALID_STRING, 0, 1, 100 },
 	{ "price", VALID_INT, 0, 0, INT64_MAX },
 	{ "status", VALID_ENUM, 0, 0, 0, statuses },
-	{ NULL }
+	{ NULL },
 };
 
 /* A property that is absent or null keeps its value, except description,
@@ -118,7 +119,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/products", products_create, ROUTE_ADMIN },
 	{ "PATCH", "/api/products/:id", products_update, ROUTE_ADMIN },
 	{ "DELETE", "/api/products/:id", products_delete, ROUTE_ADMIN },
-	{ NULL }
+	{ NULL },
 };
 
 int main(void)

@@ -6,9 +6,8 @@
 #include "jsonx.h"
 #include "search.h"
 
-static const char *const sorts[] = {
-	"relevance", "price_asc", "price_desc", "newest", NULL
-};
+static const char *const sorts[] = { "relevance", "price_asc", "price_desc",
+				     "newest", NULL };
 
 static const struct valid_field search_fields[] = {
 	{ "q", VALID_STRING, 0, 0, 200 },
@@ -19,7 +18,7 @@ static const struct valid_field search_fields[] = {
 	{ "page", VALID_INT, 0, 1, INT64_MAX },
 	{ "size", VALID_INT, 0, 1, 100 },
 	{ "sort", VALID_ENUM, 0, 0, 0, sorts },
-	{ NULL }
+	{ NULL },
 };
 
 /* Deep pages cost as much as Elasticsearch's max_result_window allows. */
@@ -66,7 +65,7 @@ static int search_products_route(struct req *r)
 static const struct valid_field suggest_fields[] = {
 	{ "q", VALID_STRING, VALID_REQUIRED, 1, 100 },
 	{ "size", VALID_INT, 0, 1, 10 },
-	{ NULL }
+	{ NULL },
 };
 
 static int search_suggest_route(struct req *r)
@@ -87,7 +86,7 @@ static int search_suggest_route(struct req *r)
 static const struct route routes[] = {
 	{ "GET", "/api/search/products", search_products_route, 0 },
 	{ "GET", "/api/search/suggest", search_suggest_route, 0 },
-	{ NULL }
+	{ NULL },
 };
 
 int main(void)

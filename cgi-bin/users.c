@@ -18,8 +18,10 @@ static int users_list(struct req *r)
 	int ret;
 
 	ret = page_list(r, 20, "SELECT count(*) FROM users",
-			col_sql(&sql, "SELECT ", user_cols, " FROM users "
-				"ORDER BY id LIMIT $1 OFFSET $2"), user_json);
+			col_sql(&sql, "SELECT ", user_cols,
+				" FROM users "
+				"ORDER BY id LIMIT $1 OFFSET $2"),
+			user_json);
 	sbuf_release(&sql);
 	return ret;
 }
@@ -28,7 +30,7 @@ static const char *const roles[] = { "USER", "ADMIN", NULL };
 
 static const struct valid_field role_fields[] = {
 	{ "role", VALID_ENUM, VALID_REQUIRED, 0, 0, roles },
-	{ NULL }
+	{ NULL },
 };
 
 static int users_set_role(struct req *r)
@@ -51,7 +53,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/users/me", users_me, ROUTE_AUTH },
 	{ "GET", "/api/users", users_list, ROUTE_ADMIN },
 	{ "PATCH", "/api/users/:id/role", users_set_role, ROUTE_ADMIN },
-	{ NULL }
+	{ NULL },
 };
 
 int main(void)

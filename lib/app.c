@@ -55,7 +55,8 @@ void app_init(struct app *app, const char *name, unsigned cfg_flags)
 	if (db_open(&app->db, app->cfg.database_url, &opts, &e) < 0) {
 		if (e.code != ERR_UNAVAILABLE || !app->db)
 			die("%s: DATABASE_URL: %s", name, e.msg);
-		/* Start anyway: requests answer 503 until the database is back. */
+		/* Start anyway: requests answer 503 until the database is back.
+		 */
 		log_msg(LOG_WARN, NULL, "database unavailable at start: %s",
 			e.msg);
 	}
@@ -102,9 +103,9 @@ static void app_account(struct app *app, struct req *r)
 		.status = r->status,
 		.seconds = req_elapsed_ms(r) / 1e3,
 		.sql = app->db ? db_stats_count(app->db) : 0,
-		.cache = strstr(t, "cache;desc=hit") ? METRICS_CACHE_HIT :
+		.cache = strstr(t, "cache;desc=hit")  ? METRICS_CACHE_HIT :
 			 strstr(t, "cache;desc=miss") ? METRICS_CACHE_MISS :
-			 METRICS_CACHE_NONE,
+							METRICS_CACHE_NONE,
 	};
 	struct log_access a = {
 		.reqid = r->reqid,
@@ -124,8 +125,8 @@ static void app_account(struct app *app, struct req *r)
 }
 
 /* Run one request through the routes and write its response. */
-static void app_handle(struct app *app, const struct route *routes,
-		       char **envp, const struct req_io *io)
+static void app_handle(struct app *app, const struct route *routes, char **envp,
+		       const struct req_io *io)
 {
 	struct req r;
 	int init;
@@ -146,7 +147,8 @@ static void app_handle(struct app *app, const struct route *routes,
 		route_dispatch(routes, &r);
 	}
 	if (req_write(&r) < 0)
-		log_msg(LOG_WARN, r.reqid, "client went away before the response");
+		log_msg(LOG_WARN, r.reqid,
+			"client went away before the response");
 	app_account(app, &r);
 	log_request_end();
 	req_release(&r);

@@ -13,10 +13,10 @@
 #include "search.h"
 
 struct app {
-	const char *name;	/* "auth", "users", ... for logs */
+	const char *name; /* "auth", "users", ... for logs */
 	struct cfg cfg;
 	struct db *db;
-	struct cache *cache;	/* REDIS_HOST, or memory; never NULL */
+	struct cache *cache; /* REDIS_HOST, or memory; never NULL */
 	/* The scoreboard every responder adds its requests to (METRICS_FILE);
 	 * NULL when it cannot be opened, and for a plain CGI run without
 	 * METRICS_FILE (one request is nobody's traffic). */

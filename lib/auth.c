@@ -23,8 +23,8 @@ int auth_require(struct req *r)
 	h += 7;
 	while (*h == ' ')
 		h++;
-	if (token_verify(r->env->jwt_secret, h, (int64_t)time(NULL), &c,
-			 &e) < 0) {
+	if (token_verify(r->env->jwt_secret, h, (int64_t)time(NULL), &c, &e) <
+	    0) {
 		log_msg(LOG_INFO, r->reqid, "token rejected: %s", e.msg);
 		err_set(&r->err, ERR_UNAUTHORIZED, NULL);
 		goto out;

@@ -64,8 +64,10 @@ void beat_tick(struct beat *b)
 	b->last = now;
 	if (beat_write(b, &e) < 0) {
 		if (!b->failing)
-			log_msg(LOG_WARN, NULL, "heartbeat: %s (retrying every "
-				"%d ms)", e.msg, BEAT_INTERVAL_MS);
+			log_msg(LOG_WARN, NULL,
+				"heartbeat: %s (retrying every "
+				"%d ms)",
+				e.msg, BEAT_INTERVAL_MS);
 		b->failing = true;
 	} else {
 		if (b->failing)
@@ -93,7 +95,7 @@ static time_t beat_parse(const char *s)
 int beat_age(struct db *db, const char *daemon, long *age, char **position,
 	     struct err *e)
 {
-	enum { BEAT_SEEN, BEAT_POSITION };	/* the columns read */
+	enum { BEAT_SEEN, BEAT_POSITION }; /* the columns read */
 	struct db_res *res = NULL;
 	const char *seen;
 	char buf[32];
@@ -115,8 +117,7 @@ int beat_age(struct db *db, const char *daemon, long *age, char **position,
 		*age = time(NULL) > t ? (long)(time(NULL) - t) : 0;
 		if (position) {
 			free(*position);
-			*position = xstrdup(db_res_str(res, 0,
-							 BEAT_POSITION));
+			*position = xstrdup(db_res_str(res, 0, BEAT_POSITION));
 		}
 	}
 	db_res_free(res);

@@ -26,9 +26,9 @@ struct beat {
 	char instance[96];
 	char position[160];
 	char started[32];
-	double last;		/* last write attempt, clock_ms(); 0: none */
-	bool written;		/* one write done since beat_init */
-	bool failing;		/* the last write failed (logged once) */
+	double last; /* last write attempt, clock_ms(); 0: none */
+	bool written; /* one write done since beat_init */
+	bool failing; /* the last write failed (logged once) */
 };
 
 /* beat_init: b for daemon ("notifyd") on db; the first beat_tick writes. */

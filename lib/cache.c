@@ -20,16 +20,16 @@ struct cache_entry {
 	char *key;
 	char *val;
 	size_t len;
-	double expires;			/* monotonic ms */
-	uint64_t gen;			/* the generation it was read under */
+	double expires; /* monotonic ms */
+	uint64_t gen; /* the generation it was read under */
 	struct cache_entry *hnext;
 	struct cache_entry *prev, *next;
 };
 
 struct cache {
 	bool redis;
-	_Atomic uint64_t *gen;		/* GEN_SLOTS shared with the host */
-	int near_ms;			/* Redis: life of a near entry; 0: off */
+	_Atomic uint64_t *gen; /* GEN_SLOTS shared with the host */
+	int near_ms; /* Redis: life of a near entry; 0: off */
 	/* The generation and key of the last cache_get, so that the value
 	 * a miss leads to is stored under the generation it was read in. */
 	uint64_t seen_gen;
@@ -39,12 +39,12 @@ struct cache {
 	char *host;
 	int port;
 	int timeout_ms;
-	redisContext *rc;		/* NULL: not connected */
-	double retry_at;		/* monotonic ms: skip Redis until */
+	redisContext *rc; /* NULL: not connected */
+	double retry_at; /* monotonic ms: skip Redis until */
 
 	/* memory, and the near tier over Redis */
 	struct cache_entry **buckets;
-	size_t nbuckets;		/* a power of two */
+	size_t nbuckets; /* a power of two */
 	size_t count, max;
 	struct cache_entry *head, *tail;
 };
@@ -58,7 +58,7 @@ struct cache {
  * it outlives them, so that a process started later sees the counts.
  */
 #define GEN_SLOTS 64
-#define GEN_SIZE (GEN_SLOTS * sizeof(uint64_t))
+#define GEN_SIZE  (GEN_SLOTS * sizeof(uint64_t))
 
 static uint32_t key_hash(const char *key)
 {
@@ -94,15 +94,16 @@ static _Atomic uint64_t *gen_map(const char *backend, const char *scope)
 		close(fd);
 		goto fail;
 	}
-	map = mmap(NULL, GEN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fd, 0);
+	map = mmap(NULL, GEN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED)
 		goto fail;
 	return map;
 fail:
-	log_msg(LOG_WARN, NULL, "cache: no shared generation %s: %s; a delete "
-		"reaches only this process", name, strerror(errno));
+	log_msg(LOG_WARN, NULL,
+		"cache: no shared generation %s: %s; a delete "
+		"reaches only this process",
+		name, strerror(errno));
 	return NULL;
 }
 
@@ -306,8 +307,8 @@ static int redis_fail(struct cache *c, const char *what, struct err *e)
 	}
 	c->retry_at = clock_ms() + CACHE_RETRY_MS;
 	/* Once per failure, not once per skipped call. */
-	log_msg(LOG_WARN, NULL, "cache: %s; Redis left alone for %d ms",
-		e->msg, CACHE_RETRY_MS);
+	log_msg(LOG_WARN, NULL, "cache: %s; Redis left alone for %d ms", e->msg,
+		CACHE_RETRY_MS);
 	return -1;
 }
 
@@ -372,8 +373,7 @@ static uint64_t set_gen(const struct cache *c, const char *key)
 	return gen_now(c, key);
 }
 
-int cache_get(struct cache *c, const char *key, struct sbuf *out,
-	      struct err *e)
+int cache_get(struct cache *c, const char *key, struct sbuf *out, struct err *e)
 {
 	redisReply *reply;
 	uint64_t gen = gen_now(c, key);
@@ -421,8 +421,7 @@ int cache_set(struct cache *c, const char *key, const void *val, size_t len,
 		mem_set(c, key, val, len, ttl * 1e3, set_gen(c, key));
 		return 0;
 	}
-	reply = redis_cmd(c, e, "SET", "SET %s %b EX %d", key, val, len,
-			  ttl);
+	reply = redis_cmd(c, e, "SET", "SET %s %b EX %d", key, val, len, ttl);
 	if (!reply)
 		return -1;
 	freeReplyObject(reply);
@@ -481,8 +480,8 @@ static const char counter_lua[] =
 	"n = redis.call('DECRBY', KEYS[1], math.min(-d, n)) end "
 	"return {n, redis.call('PTTL', KEYS[1])}";
 
-int cache_counter(struct cache *c, const char *key, long delta,
-		  long window_ms, long *count, long *left_ms, struct err *e)
+int cache_counter(struct cache *c, const char *key, long delta, long window_ms,
+		  long *count, long *left_ms, struct err *e)
 {
 	redisReply *reply;
 	int ret;
@@ -503,7 +502,8 @@ int cache_counter(struct cache *c, const char *key, long delta,
 		*count = (long)reply->element[0]->integer;
 		/* -2: no key, -1: no expiry (cannot happen here). */
 		*left_ms = reply->element[1]->integer > 0 ?
-			   (long)reply->element[1]->integer : 0;
+				   (long)reply->element[1]->integer :
+				   0;
 		if (*left_ms == 0)
 			*count = 0;
 		ret = 0;

@@ -25,27 +25,27 @@
  * at most opts.near_ms, so that a hit costs no round trip. Both tables are
  * kept honest across the processes of one host by generation counters in
  * shared memory (per opts.scope, and per key): cache_del bumps the key's,
- * and an entry stored under an older generation is a miss. A delete is therefore seen
- * by every process of the host at once, and by other hosts (through Redis)
- * within near_ms. Reading the counter is a load from a shared page: a hit
- * makes no system call. Without shared memory (none mapped: logged once),
- * the near tier is off and the memory backend is per process, as before.
+ * and an entry stored under an older generation is a miss. A delete is
+ * therefore seen by every process of the host at once, and by other hosts
+ * (through Redis) within near_ms. Reading the counter is a load from a shared
+ * page: a hit makes no system call. Without shared memory (none mapped: logged
+ * once), the near tier is off and the memory backend is per process, as before.
  *
  * A cache is a performance aid, never the truth: callers treat every
  * failure as a miss and carry on with the database.
  */
 
-#define CACHE_RETRY_MS 2000	/* Redis left alone after a failure */
-#define CACHE_TIMEOUT_MS 100	/* default connect/command timeout */
-#define CACHE_MAX_ENTRIES 1024	/* default memory bound */
-#define CACHE_NEAR_MS 1000	/* default life of a near entry over Redis */
+#define CACHE_RETRY_MS	  2000 /* Redis left alone after a failure */
+#define CACHE_TIMEOUT_MS  100 /* default connect/command timeout */
+#define CACHE_MAX_ENTRIES 1024 /* default memory bound */
+#define CACHE_NEAR_MS	  1000 /* default life of a near entry over Redis */
 
 struct cache_opts {
-	const char *redis_host;	/* NULL or "": the memory backend */
-	int redis_port;		/* 0: 6379 */
-	int timeout_ms;		/* 0: CACHE_TIMEOUT_MS */
-	size_t max_entries;	/* 0: CACHE_MAX_ENTRIES */
-	int near_ms;		/* Redis only; 0: CACHE_NEAR_MS, < 0: no tier */
+	const char *redis_host; /* NULL or "": the memory backend */
+	int redis_port; /* 0: 6379 */
+	int timeout_ms; /* 0: CACHE_TIMEOUT_MS */
+	size_t max_entries; /* 0: CACHE_MAX_ENTRIES */
+	int near_ms; /* Redis only; 0: CACHE_NEAR_MS, < 0: no tier */
 	/* What the cached data derives from (DATABASE_URL): processes with
 	 * the same scope and backend share one generation. NULL: "". */
 	const char *scope;
@@ -94,8 +94,8 @@ int cache_ping(struct cache *c, struct err *e);
  * e set (the memory backend too, which would count per process: callers
  * keep such counts elsewhere).
  */
-int cache_counter(struct cache *c, const char *key, long delta,
-		  long window_ms, long *count, long *left_ms, struct err *e);
+int cache_counter(struct cache *c, const char *key, long delta, long window_ms,
+		  long *count, long *left_ms, struct err *e);
 
 /* cache_count: entries held in this process (the memory backend, or the
  * near tier over Redis). For tests. */

@@ -9,8 +9,8 @@ struct cfg_var {
 	const char *name;
 	enum cfg_kind kind;
 	size_t off;
-	const char *def;	/* default, written as in the file */
-	long min, max;		/* integers only */
+	const char *def; /* default, written as in the file */
+	long min, max; /* integers only */
 	/* strings only: run on a non-empty value, returns why it is bad */
 	const char *(*check)(const char *v);
 };
@@ -79,10 +79,14 @@ static const char *check_abs_path(const char *v)
 	return v[0] == '/' ? NULL : "must be an absolute path";
 }
 
-#define STR(name, field, def, check) \
-	{ name, CFG_STR, offsetof(struct cfg, field), def, 0, 0, check }
-#define NUM(name, kind, field, def, min, max) \
-	{ name, kind, offsetof(struct cfg, field), def, min, max, NULL }
+#define STR(name, field, def, check)                                         \
+	{                                                                    \
+		name, CFG_STR, offsetof(struct cfg, field), def, 0, 0, check \
+	}
+#define NUM(name, kind, field, def, min, max)                                \
+	{                                                                    \
+		name, kind, offsetof(struct cfg, field), def, min, max, NULL \
+	}
 
 static const struct cfg_var cfg_vars[] = {
 	STR("DATABASE_URL", database_url, "file:./var/dev.db",
@@ -121,14 +125,13 @@ static const struct cfg_var cfg_vars[] = {
 
 /* Where a value came from, so a bad one in the file names its line. */
 struct cfg_src {
-	char *val[CFG_NVARS];		/* NULL = not in the file */
+	char *val[CFG_NVARS]; /* NULL = not in the file */
 	unsigned line[CFG_NVARS];
 	const char *path;
-	bool optional;			/* the default file: may be absent */
+	bool optional; /* the default file: may be absent */
 };
 
-static const struct cfg_var *cfg_find(const char *name, size_t len,
-				      size_t *idx)
+static const struct cfg_var *cfg_find(const char *name, size_t len, size_t *idx)
 {
 	size_t i;
 
@@ -199,8 +202,8 @@ static int cfg_parse_line(struct cfg_src *src, char *p, unsigned lineno,
 		if (*p && *p != '#')
 			return err_set(e, ERR_BAD_REQUEST,
 				       "%s:%u: text after the quoted value "
-				       "of %s", src->path, lineno,
-				       cfg_vars[idx].name);
+				       "of %s",
+				       src->path, lineno, cfg_vars[idx].name);
 	} else {
 		val = p;
 		vlen = strlen(p);
@@ -389,8 +392,7 @@ const char *cfg_var_name(size_t i)
 	return i < CFG_NVARS ? cfg_vars[i].name : NULL;
 }
 
-int cfg_format(const struct cfg *c, const char *name, char *buf,
-	       size_t len)
+int cfg_format(const struct cfg *c, const char *name, char *buf, size_t len)
 {
 	const struct cfg_var *v;
 	const char *field;

@@ -10,10 +10,10 @@
 #include "sbuf.h"
 
 enum col_type {
-	COL_INT,	/* a JSON integer */
-	COL_TEXT,	/* a JSON string */
-	COL_TIME,	/* a string, ISO 8601 UTC with milliseconds
-			 * (db_res_time()), whichever backend stored it */
+	COL_INT, /* a JSON integer */
+	COL_TEXT, /* a JSON string */
+	COL_TIME, /* a string, ISO 8601 UTC with milliseconds
+		   * (db_res_time()), whichever backend stored it */
 };
 
 /*
@@ -27,15 +27,24 @@ enum col_type {
  * SQL NULL is JSON null in every column: the schema says which may be.
  */
 struct col {
-	const char *sql;	/* the column's name in SQL */
-	const char *key;	/* its JSON key; NULL: selected, not shown */
+	const char *sql; /* the column's name in SQL */
+	const char *key; /* its JSON key; NULL: selected, not shown */
 	enum col_type type;
 };
 
 /* The columns most tables share, as the API names them. */
-#define COL_ID { "id", "id", COL_INT }
-#define COL_CREATED_AT { "created_at", "createdAt", COL_TIME }
-#define COL_UPDATED_AT { "updated_at", "updatedAt", COL_TIME }
+#define COL_ID                      \
+	{                           \
+		"id", "id", COL_INT \
+	}
+#define COL_CREATED_AT                              \
+	{                                           \
+		"created_at", "createdAt", COL_TIME \
+	}
+#define COL_UPDATED_AT                              \
+	{                                           \
+		"updated_at", "updatedAt", COL_TIME \
+	}
 
 /* col_list: append "id, email, …" to sb, each name prefixed by "alias."
  * when alias is non-NULL. */

@@ -22,7 +22,7 @@
 
 #if defined(__GNUC__)
 #define ATTR_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#define ATTR_NORETURN __attribute__((noreturn))
+#define ATTR_NORETURN	  __attribute__((noreturn))
 #else
 #define ATTR_PRINTF(f, a)
 #define ATTR_NORETURN

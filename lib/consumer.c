@@ -22,9 +22,11 @@ int consumer_dead(struct consumer *c, const struct outbox_batch *b, size_t i,
 
 	if (status)
 		snprintf(code, sizeof(code), "%d ", status);
-	log_msg(LOG_ERROR, NULL, "event %s (key %s, seq %" PRId64 ", txid "
-		"%s) dead-lettered: %s%s", ev->id[0] ? ev->id : "(no id)",
-		ev->aggregateid, ev->seq, ev->txid, code, why);
+	log_msg(LOG_ERROR, NULL,
+		"event %s (key %s, seq %" PRId64 ", txid "
+		"%s) dead-lettered: %s%s",
+		ev->id[0] ? ev->id : "(no id)", ev->aggregateid, ev->seq,
+		ev->txid, code, why);
 	for (;;) {
 		rc = c->dead ? c->dead(c, b, i, status, why, &e) :
 			       c->src->dead(c->src, b, i, why, &e);
@@ -89,8 +91,9 @@ int consumer_run(struct consumer *c)
 		consumer_ack(c, &b, n);
 		if (n) {
 			daemon_alive_at(&b.ev[n - 1]);
-			log_msg(LOG_DEBUG, NULL, "%zu events up to seq %" PRId64,
-				n, b.ev[n - 1].seq);
+			log_msg(LOG_DEBUG, NULL,
+				"%zu events up to seq %" PRId64, n,
+				b.ev[n - 1].seq);
 		}
 	}
 	outbox_batch_release(&b);

@@ -6,9 +6,11 @@
 /* What NestJS's enableCors() allows by default, and the headers an
  * agora client needs beyond the CORS-safelisted ones. */
 #define CORS_METHODS "GET,HEAD,PUT,PATCH,POST,DELETE"
-#define CORS_ALLOW_HEADERS "Authorization,Content-Type,Idempotency-Key," \
+#define CORS_ALLOW_HEADERS                            \
+	"Authorization,Content-Type,Idempotency-Key," \
 	"X-Request-Id"
-#define CORS_EXPOSE_HEADERS "X-Request-Id,Server-Timing,Idempotent-Replayed," \
+#define CORS_EXPOSE_HEADERS                               \
+	"X-Request-Id,Server-Timing,Idempotent-Replayed," \
 	"Retry-After"
 /* Seconds a browser may reuse a preflight's answer (Chromium caps it at
  * two hours). */

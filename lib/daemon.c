@@ -44,12 +44,12 @@ static void daemon_args(int argc, char **argv, const char *name)
 	fprintf(help ? stdout : stderr,
 		"usage: %s [-h | --help | -V | --version]\n\n"
 		"Runs until SIGTERM or SIGINT, configured by the environment "
-		"(and\nAGORA_ENV_FILE); see %s(8).\n", name, name);
+		"(and\nAGORA_ENV_FILE); see %s(8).\n",
+		name, name);
 	exit(help ? 0 : 2);
 }
 
-struct db *daemon_start(int argc, char **argv, const char *name,
-			struct cfg *c)
+struct db *daemon_start(int argc, char **argv, const char *name, struct cfg *c)
 {
 	struct db_opts opts = { 0 };
 	struct err e = ERR_INIT;

@@ -24,8 +24,7 @@ extern volatile sig_atomic_t daemon_stopping;
  * (cfg_release). The heartbeat's daemon name is name without "agora-";
  * its first beat is the first daemon_alive or daemon_pause.
  */
-struct db *daemon_start(int argc, char **argv, const char *name,
-			struct cfg *c);
+struct db *daemon_start(int argc, char **argv, const char *name, struct cfg *c);
 
 /*
  * daemon_alive: the heartbeat (lib/beat.h): the row of this daemon in

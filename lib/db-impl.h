@@ -20,8 +20,8 @@
 struct db_stmt {
 	char *sql;
 	uint32_t hash;
-	void *impl;	/* the backend's: a sqlite3_stmt, a statement name */
-	bool unnamed;	/* PostgreSQL: run it as an unnamed statement */
+	void *impl; /* the backend's: a sqlite3_stmt, a statement name */
+	bool unnamed; /* PostgreSQL: run it as an unnamed statement */
 };
 
 /*
@@ -32,10 +32,10 @@ struct db_stmt {
  */
 struct db_ops {
 	enum db_dialect dialect;
-	size_t size;		/* of the backend's struct, embedding db */
-	const char *begin;	/* the SQL of db_begin(), db_begin_read() */
+	size_t size; /* of the backend's struct, embedding db */
+	const char *begin; /* the SQL of db_begin(), db_begin_read() */
 	const char *begin_read;
-	bool evict;		/* a full cache reuses slots round robin */
+	bool evict; /* a full cache reuses slots round robin */
 
 	/* connect: (re)open the connection, clearing the cache; sets or
 	 * clears db->down. */
@@ -70,13 +70,13 @@ struct db {
 	const struct db_ops *ops;
 	char *url;
 	struct db_opts opts;
-	bool down;	/* not connected: reconnect before the next query */
-	bool in_tx;	/* db_begin() succeeded, no commit/rollback yet */
+	bool down; /* not connected: reconnect before the next query */
+	bool in_tx; /* db_begin() succeeded, no commit/rollback yet */
 	bool tx_failed; /* a statement failed inside that transaction */
 
 	struct db_stmt cache[DB_CACHE_MAX];
 	size_t ncache;
-	size_t evict;	/* the next slot to reuse when full (ops->evict) */
+	size_t evict; /* the next slot to reuse when full (ops->evict) */
 
 	unsigned stats_count;
 	double stats_ms;
@@ -106,6 +106,5 @@ struct db_stmt *db_stmt_find(struct db *db, const char *sql);
 struct db_stmt *db_stmt_add(struct db *db, const char *sql);
 /* db_stmt_clear: empty the cache (a new connection). */
 void db_stmt_clear(struct db *db);
-
 
 #endif

@@ -10,14 +10,14 @@
 #include <libpq-fe.h>
 
 struct db_pg {
-	struct db base;		/* first: a struct db * is a struct db_pg * */
+	struct db base; /* first: a struct db * is a struct db_pg * */
 	PGconn *conn;
-	unsigned stmt_seq;	/* statement names */
-	char *listen;		/* "LISTEN x;" per channel, or NULL */
+	unsigned stmt_seq; /* statement names */
+	char *listen; /* "LISTEN x;" per channel, or NULL */
 };
 
 struct db_pg_res {
-	struct db_res base;	/* first, as above */
+	struct db_res base; /* first, as above */
 	PGresult *r;
 };
 
@@ -94,11 +94,11 @@ static int db_pg_connect(struct db *db, struct err *e)
 {
 	struct db_pg *p = (struct db_pg *)db;
 	char timeout[16], options[96];
-	const char *keys[] = {"dbname",		  "connect_timeout",
-			      "options",	  "application_name",
-			      "client_encoding",  "keepalives",
-			      "keepalives_idle",  "keepalives_interval",
-			      "keepalives_count", NULL};
+	const char *keys[] = { "dbname",	   "connect_timeout",
+			       "options",	   "application_name",
+			       "client_encoding",  "keepalives",
+			       "keepalives_idle",  "keepalives_interval",
+			       "keepalives_count", NULL };
 	const char *vals[ARRAY_SIZE(keys)];
 	PGresult *r;
 
@@ -266,13 +266,17 @@ static int db_pg_query(struct db *db, struct db_res **res, const char *sql,
 	/* Everything travels as text; PostgreSQL casts to the column. */
 	for (i = 0; i < nparams; i++) {
 		switch (params[i].type) {
-		case DB_TEXT: vals[i] = params[i].s; break;
+		case DB_TEXT:
+			vals[i] = params[i].s;
+			break;
 		case DB_INT:
 			snprintf(ints[i], sizeof(ints[i]), "%" PRId64,
 				 params[i].i);
 			vals[i] = ints[i];
 			break;
-		case DB_NULL: vals[i] = NULL; break;
+		case DB_NULL:
+			vals[i] = NULL;
+			break;
 		}
 	}
 	r = db_pg_run(p, sql, vals, (int)nparams);
@@ -308,7 +312,7 @@ static int db_pg_exec(struct db *db, const char *sql, ExecStatusType want,
 		return -1;
 	r = PQexec(p->conn, sql);
 	if (want == PGRES_COMMAND_OK ? !db_pg_ok(r) :
-	    !r || PQresultStatus(r) != want)
+				       !r || PQresultStatus(r) != want)
 		rc = db_pg_fail(p, r, e);
 	PQclear(r);
 	return rc;
@@ -449,9 +453,9 @@ static const char *db_pg_res_str(const struct db_res *res, size_t row,
 {
 	const PGresult *r = ((const struct db_pg_res *)res)->r;
 
-	return PQgetisnull(r, (int)row, (int)col)
-		       ? NULL
-		       : PQgetvalue(r, (int)row, (int)col);
+	return PQgetisnull(r, (int)row, (int)col) ?
+		       NULL :
+		       PQgetvalue(r, (int)row, (int)col);
 }
 
 static void db_pg_res_free(struct db_res *res)

@@ -10,7 +10,7 @@
 #include "search-sqlite.h"
 
 struct db_sqlite {
-	struct db base;		/* first: a struct db * is one of these */
+	struct db base; /* first: a struct db * is one of these */
 	sqlite3 *conn;
 };
 
@@ -19,9 +19,9 @@ struct db_sqlite {
  * reset at once.
  */
 struct db_sqlite_res {
-	struct db_res base;	/* first, as above */
-	char **cells;		/* rows * cols, NULL for SQL NULL */
-	size_t alloc;		/* cells allocated, in rows */
+	struct db_res base; /* first, as above */
+	char **cells; /* rows * cols, NULL for SQL NULL */
+	size_t alloc; /* cells allocated, in rows */
 };
 
 static int db_sqlite_code(int rc)
@@ -30,10 +30,13 @@ static int db_sqlite_code(int rc)
 	    rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 		return ERR_CONFLICT;
 	switch (rc & 0xff) {
-	case SQLITE_CONSTRAINT: return ERR_BAD_REQUEST;
+	case SQLITE_CONSTRAINT:
+		return ERR_BAD_REQUEST;
 	case SQLITE_BUSY:
-	case SQLITE_LOCKED: return ERR_UNAVAILABLE;
-	default: return ERR_INTERNAL;
+	case SQLITE_LOCKED:
+		return ERR_UNAVAILABLE;
+	default:
+		return ERR_INTERNAL;
 	}
 }
 
@@ -183,15 +186,17 @@ static int db_sqlite_bind(struct db_sqlite *l, sqlite3_stmt *stmt,
 		case DB_TEXT:
 			/* static: bindings are cleared before db_query
 			 * returns */
-			rc = params[i].s
-				     ? sqlite3_bind_text(stmt, idx, params[i].s,
-							 -1, SQLITE_STATIC)
-				     : sqlite3_bind_null(stmt, idx);
+			rc = params[i].s ?
+				     sqlite3_bind_text(stmt, idx, params[i].s,
+						       -1, SQLITE_STATIC) :
+				     sqlite3_bind_null(stmt, idx);
 			break;
 		case DB_INT:
 			rc = sqlite3_bind_int64(stmt, idx, params[i].i);
 			break;
-		case DB_NULL: rc = sqlite3_bind_null(stmt, idx); break;
+		case DB_NULL:
+			rc = sqlite3_bind_null(stmt, idx);
+			break;
 		}
 		if (rc != SQLITE_OK)
 			return db_sqlite_fail(l, rc, e);
@@ -234,9 +239,9 @@ static void db_sqlite_res_free(struct db_res *res)
 	free(r);
 }
 
-static int db_sqlite_query(struct db *db, struct db_res **res,
-			   const char *sql, const struct db_param *params,
-			   size_t nparams, struct err *e)
+static int db_sqlite_query(struct db *db, struct db_res **res, const char *sql,
+			   const struct db_param *params, size_t nparams,
+			   struct err *e)
 {
 	struct db_sqlite *l = (struct db_sqlite *)db;
 	struct db_sqlite_res *r = NULL;

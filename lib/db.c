@@ -22,9 +22,10 @@ int db_fail(struct err *e, int code, const char *driver)
 	if (code >= 500)
 		return err_set(e, code, "%s", driver);
 	log_msg(LOG_DEBUG, NULL, "constraint: %s", driver);
-	return err_set(e, code, code == ERR_CONFLICT ?
-		       "Conflict with an existing record" :
-		       "The data violates a constraint");
+	return err_set(e, code,
+		       code == ERR_CONFLICT ?
+			       "Conflict with an existing record" :
+			       "The data violates a constraint");
 }
 
 /* ---- the statement cache ------------------------------------------------ */
@@ -158,8 +159,8 @@ int db_query(struct db *db, struct db_res **res, const char *sql,
 
 	if (res)
 		*res = NULL;
-	return db_account(db, t0, db->ops->query(db, res, sql, params,
-						 nparams, e));
+	return db_account(db, t0,
+			  db->ops->query(db, res, sql, params, nparams, e));
 }
 
 int db_exec_script(struct db *db, const char *sql, struct err *e)

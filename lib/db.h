@@ -34,19 +34,21 @@ struct db_param {
 
 #define DB_S(x) ((struct db_param){ DB_TEXT, (x), 0 })
 #define DB_I(x) ((struct db_param){ DB_INT, NULL, (x) })
-#define DB_NUL ((struct db_param){ DB_NULL, NULL, 0 })
+#define DB_NUL	((struct db_param){ DB_NULL, NULL, 0 })
 /* DB_ARGS(DB_I(id), DB_S(name)) expands to the (params, count) pair. */
-#define DB_ARGS(...) (const struct db_param[]){ __VA_ARGS__ }, \
-	(sizeof((const struct db_param[]){ __VA_ARGS__ }) / sizeof(struct db_param))
+#define DB_ARGS(...)                                                \
+	(const struct db_param[]){ __VA_ARGS__ },                   \
+		(sizeof((const struct db_param[]){ __VA_ARGS__ }) / \
+		 sizeof(struct db_param))
 #define DB_NOARGS NULL, 0
 
 struct db;
 struct db_res;
 
 struct db_opts {
-	int connect_timeout;		/* seconds, PostgreSQL; 0 = 3 */
-	int statement_timeout;		/* milliseconds, PostgreSQL; 0 = 5000 */
-	int busy_timeout;		/* milliseconds, SQLite; 0 = 5000 */
+	int connect_timeout; /* seconds, PostgreSQL; 0 = 3 */
+	int statement_timeout; /* milliseconds, PostgreSQL; 0 = 5000 */
+	int busy_timeout; /* milliseconds, SQLite; 0 = 5000 */
 };
 
 /*

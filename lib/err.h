@@ -40,11 +40,14 @@ struct err {
 	char msg[256];
 	char **list;
 	size_t nlist;
-	bool shown;	/* msg is for the client even on a 5xx (err_show) */
-	size_t more;	/* validation messages beyond ERR_LIST_MAX */
+	bool shown; /* msg is for the client even on a 5xx (err_show) */
+	size_t more; /* validation messages beyond ERR_LIST_MAX */
 };
 
-#define ERR_INIT { 0, "", NULL, 0, false, 0 }
+#define ERR_INIT                         \
+	{                                \
+		0, "", NULL, 0, false, 0 \
+	}
 
 void err_init(struct err *e);
 /* err_release: free the message list; e is reset to ERR_NONE. */

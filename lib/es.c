@@ -9,7 +9,7 @@
 
 /* A response larger than this is not one agora asked for. */
 #define ES_RESPONSE_CAP (64u << 20)
-#define ES_CONNECT_MS 1000L
+#define ES_CONNECT_MS	1000L
 
 struct es {
 	CURL *curl;
@@ -28,8 +28,7 @@ static size_t es_write_cb(char *ptr, size_t size, size_t n, void *ctx)
 	return sbuf_add(sb, ptr, size * n) < 0 ? 0 : size * n;
 }
 
-int es_open(struct es **out, const char *node, long timeout_ms,
-	    struct err *e)
+int es_open(struct es **out, const char *node, long timeout_ms, struct err *e)
 {
 	static bool global_done;
 	struct es *es;
@@ -53,11 +52,11 @@ int es_open(struct es **out, const char *node, long timeout_ms,
 		return err_set(e, ERR_INTERNAL, "curl_easy_init");
 	}
 	/* Expect: 100-continue would cost a round trip on bulk bodies. */
-	es->json_hdr = curl_slist_append(NULL,
-					 "Content-Type: application/json");
+	es->json_hdr =
+		curl_slist_append(NULL, "Content-Type: application/json");
 	es->json_hdr = curl_slist_append(es->json_hdr, "Expect:");
-	es->ndjson_hdr = curl_slist_append(
-		NULL, "Content-Type: application/x-ndjson");
+	es->ndjson_hdr =
+		curl_slist_append(NULL, "Content-Type: application/x-ndjson");
 	es->ndjson_hdr = curl_slist_append(es->ndjson_hdr, "Expect:");
 	if (!es->json_hdr || !es->ndjson_hdr)
 		die("out of memory");
@@ -124,16 +123,17 @@ int es_call(struct es *es, const char *method, const char *path,
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
 		err_set(e, ERR_UNAVAILABLE, "elasticsearch: %s %s: %s", method,
-			path, es->errbuf[0] ? es->errbuf :
-					      curl_easy_strerror(rc));
+			path,
+			es->errbuf[0] ? es->errbuf : curl_easy_strerror(rc));
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	if (es->resp.len &&
 	    jsonx_parse(es->resp.buf, es->resp.len, out, &pe) < 0) {
-		err_set(e, ERR_UNAVAILABLE, "elasticsearch: %s %s: %ld with "
-			"a body that is not JSON: %s", method, path, *status,
-			pe.msg);
+		err_set(e, ERR_UNAVAILABLE,
+			"elasticsearch: %s %s: %ld with "
+			"a body that is not JSON: %s",
+			method, path, *status, pe.msg);
 		goto out;
 	}
 	ret = 0;
@@ -155,21 +155,24 @@ const char *es_error_type(struct json_object *body)
 }
 
 int es_fail(struct err *e, const char *what, long status,
-		   struct json_object *body)
+	    struct json_object *body)
 {
-	return err_set(e, status == 429 || status >= 500 ? ERR_UNAVAILABLE :
-							   ERR_INTERNAL,
+	return err_set(e,
+		       status == 429 || status >= 500 ? ERR_UNAVAILABLE :
+							ERR_INTERNAL,
 		       "elasticsearch: %s: %ld %s", what, status,
 		       es_error_type(body));
 }
 
-static void es_bulk_meta(struct sbuf *sb, const char *action,
-			 const char *index, int64_t id, int64_t version)
+static void es_bulk_meta(struct sbuf *sb, const char *action, const char *index,
+			 int64_t id, int64_t version)
 {
 	sbuf_addf(sb, "{\"%s\":{\"_index\":", action);
 	sbuf_add_json_str(sb, index);
-	sbuf_addf(sb, ",\"_id\":\"%" PRId64 "\",\"version\":%" PRId64
-		  ",\"version_type\":\"external\"}}\n", id, version);
+	sbuf_addf(sb,
+		  ",\"_id\":\"%" PRId64 "\",\"version\":%" PRId64
+		  ",\"version_type\":\"external\"}}\n",
+		  id, version);
 }
 
 void es_bulk_index(struct sbuf *sb, const char *index, int64_t id,
@@ -203,8 +206,7 @@ int es_bulk(struct es *es, const char *path, const struct sbuf *body,
 	if (es_call(es, "POST", path, body->buf, body->len, true, &status,
 		    &resp, e) < 0)
 		return -1;
-	if (status != 200 ||
-	    !json_object_object_get_ex(resp, "items", &arr) ||
+	if (status != 200 || !json_object_object_get_ex(resp, "items", &arr) ||
 	    !json_object_is_type(arr, json_type_array)) {
 		es_fail(e, "_bulk", status, resp);
 		goto out;
@@ -225,7 +227,7 @@ int es_item_status(struct json_object *item, const char **type,
 
 	*type = "";
 	*result = "";
-	json_object_object_foreach(item, action, v) {
+	json_object_object_foreach (item, action, v) {
 		(void)action;
 		jsonx_get_int(v, "status", &status);
 		r = jsonx_get_str(v, "result");

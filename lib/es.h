@@ -19,8 +19,7 @@ struct es;
  * total timeout of timeout_ms. No I/O happens here. The caller owns *out:
  * es_free(), which does nothing with NULL.
  */
-int es_open(struct es **out, const char *node, long timeout_ms,
-	    struct err *e);
+int es_open(struct es **out, const char *node, long timeout_ms, struct err *e);
 void es_free(struct es *es);
 /* es_set_timeout: the total timeout of the following calls. */
 void es_set_timeout(struct es *es, long timeout_ms);

@@ -115,8 +115,8 @@ int http_parse_query(const char *qs, struct http_kvs *kvs, struct err *e)
 		if (klen == 0)
 			continue;
 		key = http_percent_decode(p, klen, true);
-		val = eq ? http_percent_decode(eq + 1, plen - klen - 1, true)
-			 : xstrdup("");
+		val = eq ? http_percent_decode(eq + 1, plen - klen - 1, true) :
+			   xstrdup("");
 		if (!key || !val) {
 			free(key);
 			free(val);

@@ -20,7 +20,10 @@ struct http_kvs {
 	size_t alloc;
 };
 
-#define HTTP_KVS_INIT { NULL, 0, 0 }
+#define HTTP_KVS_INIT      \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 void http_kvs_release(struct http_kvs *kvs);
 void http_kvs_add(struct http_kvs *kvs, const char *key, const char *val);

@@ -16,7 +16,7 @@ const struct col issue_cols[] = {
 	[ISSUE_AUTHOR] = { "author_id", "authorId", COL_INT },
 	[ISSUE_CREATED] = COL_CREATED_AT,
 	[ISSUE_UPDATED] = COL_UPDATED_AT,
-	{ NULL }
+	{ NULL },
 };
 
 struct json_object *issue_json(const struct db_res *res, size_t row)
@@ -29,9 +29,8 @@ static int issue_not_found(struct err *e, int64_t id)
 	return err_set(e, ERR_NOT_FOUND, "Issue %" PRId64 " not found", id);
 }
 
-int issue_list(struct db *db, const char *status, int64_t author,
-	       int64_t limit, int64_t offset, struct json_object **out,
-	       struct err *e)
+int issue_list(struct db *db, const char *status, int64_t author, int64_t limit,
+	       int64_t offset, struct json_object **out, struct err *e)
 {
 	struct db_res *res = NULL, *cnt = NULL;
 	struct sbuf where = SBUF_INIT, sql = SBUF_INIT;
@@ -59,7 +58,8 @@ int issue_list(struct db *db, const char *status, int64_t author,
 	sbuf_reset(&sql);
 	sbuf_addstr(&sql, "SELECT ");
 	col_list(&sql, issue_cols, NULL);
-	sbuf_addf(&sql, " FROM issues%s "
+	sbuf_addf(&sql,
+		  " FROM issues%s "
 		  "ORDER BY created_at DESC, id DESC LIMIT $%zu OFFSET $%zu",
 		  where.buf, n + 1, n + 2);
 	params[n] = DB_I(limit);
@@ -98,10 +98,12 @@ static int issue_found(int rc, int64_t id, struct err *e)
 int issue_view(struct db *db, int64_t id, struct json_object **out,
 	       struct err *e)
 {
-	return issue_found(col_query_one(db, out, "UPDATE issues SET "
+	return issue_found(col_query_one(db, out,
+					 "UPDATE issues SET "
 					 "view_count = view_count + 1 WHERE "
-					 "id = $1 RETURNING ", issue_cols, "",
-					 DB_ARGS(DB_I(id)), e), id, e);
+					 "id = $1 RETURNING ",
+					 issue_cols, "", DB_ARGS(DB_I(id)), e),
+			   id, e);
 }
 
 int issue_create(struct db *db, int64_t author, const struct issue_input *in,
@@ -110,7 +112,8 @@ int issue_create(struct db *db, int64_t author, const struct issue_input *in,
 	char now[32];
 
 	db_now(now);
-	return issue_found(col_query_one(db, out, "INSERT INTO issues (title, "
+	return issue_found(col_query_one(db, out,
+					 "INSERT INTO issues (title, "
 					 "description, priority, author_id, "
 					 "created_at, updated_at) VALUES ($1, "
 					 "$2, $3, $4, $5, $5) RETURNING ",
@@ -118,8 +121,10 @@ int issue_create(struct db *db, int64_t author, const struct issue_input *in,
 					 DB_ARGS(DB_S(in->title),
 						 DB_S(in->description),
 						 DB_S(in->priority ?
-						      in->priority : "MEDIUM"),
-						 DB_I(author), DB_S(now)), e),
+							      in->priority :
+							      "MEDIUM"),
+						 DB_I(author), DB_S(now)),
+					 e),
 			   0, e);
 }
 
@@ -169,7 +174,8 @@ int issue_update(struct db *db, int64_t id, int64_t by, bool admin,
 	sbuf_addstr(&sql, " WHERE id = $1 RETURNING ");
 	/* No row: deleted meanwhile, 404. */
 	ret = issue_found(col_query_one(db, out, sql.buf, issue_cols, "",
-					params, n, e), id, e);
+					params, n, e),
+			  id, e);
 	sbuf_release(&sql);
 	return ret;
 }
@@ -195,9 +201,11 @@ int issue_popular_load(struct db *db, struct sbuf *out, size_t *count,
 	const char *s;
 	size_t i, len;
 
-	if (col_query(db, &res, "SELECT ", issue_cols, " FROM issues WHERE "
+	if (col_query(db, &res, "SELECT ", issue_cols,
+		      " FROM issues WHERE "
 		      "status <> 'CLOSED' ORDER BY view_count DESC, id "
-		      "LIMIT $1", DB_ARGS(DB_I(ISSUE_POPULAR_SIZE)), e) < 0)
+		      "LIMIT $1",
+		      DB_ARGS(DB_I(ISSUE_POPULAR_SIZE)), e) < 0)
 		return -1;
 	arr = json_object_new_array();
 	for (i = 0; i < db_res_rows(res); i++)

@@ -15,13 +15,20 @@
 /* The columns of an issue as the API shows it, and their positions in a
  * row selected with them. */
 enum issue_col {
-	ISSUE_ID, ISSUE_TITLE, ISSUE_DESCRIPTION, ISSUE_STATUS, ISSUE_PRIORITY,
-	ISSUE_VIEWS, ISSUE_AUTHOR, ISSUE_CREATED, ISSUE_UPDATED
+	ISSUE_ID,
+	ISSUE_TITLE,
+	ISSUE_DESCRIPTION,
+	ISSUE_STATUS,
+	ISSUE_PRIORITY,
+	ISSUE_VIEWS,
+	ISSUE_AUTHOR,
+	ISSUE_CREATED,
+	ISSUE_UPDATED
 };
 extern const struct col issue_cols[];
 
 /* Where the popular list is cached, and how many issues it holds. */
-#define ISSUE_POPULAR_KEY "popular_issues:v1"
+#define ISSUE_POPULAR_KEY  "popular_issues:v1"
 #define ISSUE_POPULAR_SIZE 10
 
 /* issue_json: row `row` of a result selected with issue_cols as the
@@ -35,9 +42,8 @@ struct json_object *issue_json(const struct db_res *res, size_t row);
  * items from one snapshot. *out (caller owns). Errors: those of
  * db_query().
  */
-int issue_list(struct db *db, const char *status, int64_t author,
-	       int64_t limit, int64_t offset, struct json_object **out,
-	       struct err *e);
+int issue_list(struct db *db, const char *status, int64_t author, int64_t limit,
+	       int64_t offset, struct json_object **out, struct err *e);
 
 /*
  * issue_view: count a view of issue id and give it, in *out (caller

@@ -26,16 +26,20 @@ static int job_warm_popular(struct jobs_env *env, int argc, char **argv,
 	if (strcmp(cache_type(env->cache), "redis") != 0) {
 		/* Each responder keeps its own memory cache: this process
 		 * cannot fill theirs. */
-		log_msg(LOG_INFO, NULL, "warm-popular: %zu issues; the cache "
-			"is in memory, per process: nothing to warm", n);
+		log_msg(LOG_INFO, NULL,
+			"warm-popular: %zu issues; the cache "
+			"is in memory, per process: nothing to warm",
+			n);
 		ret = 0;
 		goto out;
 	}
 	if (cache_set(env->cache, ISSUE_POPULAR_KEY, val.buf, val.len,
 		      env->cfg->cache_ttl, e) < 0)
 		goto out;
-	log_msg(LOG_INFO, NULL, "warm-popular: %zu issues cached under %s "
-		"for %d s", n, ISSUE_POPULAR_KEY, env->cfg->cache_ttl);
+	log_msg(LOG_INFO, NULL,
+		"warm-popular: %zu issues cached under %s "
+		"for %d s",
+		n, ISSUE_POPULAR_KEY, env->cfg->cache_ttl);
 	ret = 0;
 out:
 	sbuf_release(&val);
@@ -57,8 +61,10 @@ static long job_days(int argc, char **argv, struct err *e)
 			days = -1;
 	}
 	if (days < 1)
-		err_set(e, ERR_BAD_REQUEST, "usage: %s --days N (N from 1 to "
-			"36500)", argv[0]);
+		err_set(e, ERR_BAD_REQUEST,
+			"usage: %s --days N (N from 1 to "
+			"36500)",
+			argv[0]);
 	return days < 1 ? -1 : days;
 }
 
@@ -73,8 +79,10 @@ static int job_close_stale(struct jobs_env *env, int argc, char **argv,
 		return -1;
 	if (closed)
 		issue_popular_forget(env->cache, NULL);
-	log_msg(LOG_INFO, NULL, "close-stale-issues: closed %ld issue%s "
-		"untouched for %ld days", closed, closed == 1 ? "" : "s", days);
+	log_msg(LOG_INFO, NULL,
+		"close-stale-issues: closed %ld issue%s "
+		"untouched for %ld days",
+		closed, closed == 1 ? "" : "s", days);
 	return 0;
 }
 
@@ -89,9 +97,10 @@ static int job_expire_orders(struct jobs_env *env, int argc, char **argv,
 		return err_set(e, ERR_BAD_REQUEST,
 			       "expire-orders takes no arguments");
 	ret = order_expire(env->db, env->cfg->order_payment_timeout, &n, e);
-	log_msg(ret < 0 ? LOG_WARN : LOG_INFO, NULL, "expire-orders: "
-		"cancelled %ld order%s unpaid for %d minutes", n,
-		n == 1 ? "" : "s", env->cfg->order_payment_timeout);
+	log_msg(ret < 0 ? LOG_WARN : LOG_INFO, NULL,
+		"expire-orders: "
+		"cancelled %ld order%s unpaid for %d minutes",
+		n, n == 1 ? "" : "s", env->cfg->order_payment_timeout);
 	return ret;
 }
 
@@ -116,14 +125,16 @@ static int job_prune_outbox(struct jobs_env *env, int argc, char **argv,
 	clock_ago(cutoff, days * 86400);
 	rc = outbox_prune(env->db, cutoff, kafka, &total, e);
 	if (rc == 1) {
-		log_msg(LOG_INFO, NULL, "prune-outbox: no consumer has "
+		log_msg(LOG_INFO, NULL,
+			"prune-outbox: no consumer has "
 			"read the outbox yet: nothing to delete");
 		return 0;
 	}
-	log_msg(rc < 0 ? LOG_WARN : LOG_INFO, NULL, "prune-outbox: deleted "
-		"%ld row%s older than %ld days %s", total,
-		total == 1 ? "" : "s", days, kafka ? "published to Kafka" :
-		"every consumer has read");
+	log_msg(rc < 0 ? LOG_WARN : LOG_INFO, NULL,
+		"prune-outbox: deleted "
+		"%ld row%s older than %ld days %s",
+		total, total == 1 ? "" : "s", days,
+		kafka ? "published to Kafka" : "every consumer has read");
 	return rc;
 }
 
@@ -140,18 +151,15 @@ const struct job jobs_table[] = {
 	{ "prune-outbox", "--days N",
 	  "delete outbox rows older than N days that no consumer needs",
 	  job_prune_outbox },
-	{ NULL }
+	{ NULL },
 };
 
 /* Warmed every 4 minutes, the popular list (TTL 300 s by default) is
  * recomputed before it expires. */
 const char *const jobs_schedule[] = {
-	"*/4 * * * * warm-popular",
-	"17 3 * * * close-stale-issues --days 30",
+	"*/4 * * * * warm-popular", "17 3 * * * close-stale-issues --days 30",
 	/* An unpaid order is cancelled within a minute of its timeout. */
-	"* * * * * expire-orders",
-	"43 4 * * * prune-outbox --days 7",
-	NULL
+	"* * * * * expire-orders", "43 4 * * * prune-outbox --days 7", NULL
 };
 
 const struct job *jobs_find(const char *name)
@@ -254,8 +262,8 @@ static char **split_words(const char *s, int *n)
 
 int jobs_entry_parse(struct jobs_entry *en, const char *line, struct err *e)
 {
-	static const char *const names[] = { "minute", "hour",
-		"day of month", "month", "day of week" };
+	static const char *const names[] = { "minute", "hour", "day of month",
+					     "month", "day of week" };
 	static const int lo[] = { 0, 0, 1, 1, 0 }, hi[] = { 59, 23, 31, 12, 7 };
 	uint64_t bits[5];
 	bool any[5];
@@ -267,13 +275,17 @@ int jobs_entry_parse(struct jobs_entry *en, const char *line, struct err *e)
 	w = split_words(line, &n);
 	if (n < 6) {
 		free_words(w, n);
-		return err_set(e, ERR_BAD_REQUEST, "schedule '%s': expected "
-			       "MIN HOUR MDAY MON WDAY job [args]", line);
+		return err_set(e, ERR_BAD_REQUEST,
+			       "schedule '%s': expected "
+			       "MIN HOUR MDAY MON WDAY job [args]",
+			       line);
 	}
 	for (i = 0; i < 5; i++)
 		if (!parse_field(w[i], lo[i], hi[i], &bits[i], &any[i])) {
-			err_set(e, ERR_BAD_REQUEST, "schedule '%s': bad %s "
-				"field '%s'", line, names[i], w[i]);
+			err_set(e, ERR_BAD_REQUEST,
+				"schedule '%s': bad %s "
+				"field '%s'",
+				line, names[i], w[i]);
 			free_words(w, n);
 			return -1;
 		}

@@ -26,8 +26,8 @@ struct jobs_env {
  */
 struct job {
 	const char *name;
-	const char *args;	/* its arguments, for usage lines */
-	const char *help;	/* one line */
+	const char *args; /* its arguments, for usage lines */
+	const char *help; /* one line */
 	int (*run)(struct jobs_env *env, int argc, char **argv, struct err *e);
 };
 
@@ -45,13 +45,13 @@ const struct job *jobs_find(const char *name);
 extern const char *const jobs_schedule[];
 
 struct jobs_entry {
-	uint64_t min;		/* bit n: minute n */
-	uint32_t hour, mday, mon;	/* bits 0-23, 1-31, 1-12 */
-	uint32_t wday;		/* bits 0-6, Sunday = 0 */
+	uint64_t min; /* bit n: minute n */
+	uint32_t hour, mday, mon; /* bits 0-23, 1-31, 1-12 */
+	uint32_t wday; /* bits 0-6, Sunday = 0 */
 	bool mday_any, wday_any;
-	char *name;		/* "job args", one space apart: its key */
+	char *name; /* "job args", one space apart: its key */
 	int argc;
-	char **argv;		/* the job and its arguments, NULL-ended */
+	char **argv; /* the job and its arguments, NULL-ended */
 };
 
 /* jobs_entry_parse: one schedule line into *en (release it with

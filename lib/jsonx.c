@@ -30,7 +30,7 @@ struct scan {
 	size_t len;
 	size_t pos;
 	int depth;
-	struct sbuf key;	/* the decoded key being checked */
+	struct sbuf key; /* the decoded key being checked */
 	struct err *e;
 };
 
@@ -93,8 +93,8 @@ static int unexpected_at(struct scan *sc, size_t pos, bool bare)
 	while (pos + n < sc->len &&
 	       ((unsigned char)sc->s[pos + n] & 0xc0) == 0x80)
 		n++;
-	return fail(sc, "Unexpected token %.*s in JSON at position %zu",
-		    (int)n, sc->s + pos, pos);
+	return fail(sc, "Unexpected token %.*s in JSON at position %zu", (int)n,
+		    sc->s + pos, pos);
 }
 
 static int unexpected(struct scan *sc)
@@ -280,7 +280,8 @@ static int scan_string(struct scan *sc, struct sbuf *out)
 			return 0;
 		}
 		if (c < 0x20)
-			return fail(sc, "Bad control character in string "
+			return fail(sc,
+				    "Bad control character in string "
 				    "literal in JSON at position %zu",
 				    sc->pos);
 		if (c != '\\') {
@@ -302,13 +303,25 @@ static int scan_string(struct scan *sc, struct sbuf *out)
 		}
 		sc->pos++;
 		switch (c) {
-		case '"': case '\\': case '/':
+		case '"':
+		case '\\':
+		case '/':
 			break;
-		case 'b': c = '\b'; break;
-		case 'f': c = '\f'; break;
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 't': c = '\t'; break;
+		case 'b':
+			c = '\b';
+			break;
+		case 'f':
+			c = '\f';
+			break;
+		case 'n':
+			c = '\n';
+			break;
+		case 'r':
+			c = '\r';
+			break;
+		case 't':
+			c = '\t';
+			break;
 		default:
 			return bad_token(sc);
 		}
@@ -386,7 +399,8 @@ static int scan_object(struct scan *sc)
 		if (scan_string(sc, &sc->key) < 0)
 			goto out;
 		if (json_object_object_get_ex(seen, sc->key.buf, NULL)) {
-			fail(sc, "Duplicate key \"%.*s\" in JSON at "
+			fail(sc,
+			     "Duplicate key \"%.*s\" in JSON at "
 			     "position %zu",
 			     shown_len(sc->key.buf, sc->key.len), sc->key.buf,
 			     kpos);
@@ -456,8 +470,7 @@ static int scan(const char *buf, size_t len, struct err *e)
 	if (!ret) {
 		skip_ws(&sc);
 		if (sc.pos < len)
-			ret = err_set(e, ERR_BAD_REQUEST, MSG_TRAILING,
-				      sc.pos);
+			ret = err_set(e, ERR_BAD_REQUEST, MSG_TRAILING, sc.pos);
 	}
 	sbuf_release(&sc.key);
 	return ret;
@@ -481,7 +494,7 @@ static int build(const char *buf, size_t len, struct json_object **out,
 	if (!tok)
 		die("out of memory creating a JSON tokener");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-				    JSON_TOKENER_VALIDATE_UTF8);
+					    JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
 	if (!obj && jerr == json_tokener_continue) {
@@ -547,9 +560,9 @@ const char *jsonx_str(struct json_object *obj, size_t *len)
 	const char *s;
 	size_t n;
 
-	s = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN |
-					      JSON_C_TO_STRING_NOSLASHESCAPE,
-					      &n);
+	s = json_object_to_json_string_length(
+		obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		&n);
 	if (len)
 		*len = n;
 	return s;
@@ -595,7 +608,8 @@ const char *jsonx_get_str(struct json_object *obj, const char *key)
 	struct json_object *v = member(obj, key);
 
 	return json_object_is_type(v, json_type_string) ?
-		json_object_get_string(v) : NULL;
+		       json_object_get_string(v) :
+		       NULL;
 }
 
 bool jsonx_get_int(struct json_object *obj, const char *key, int64_t *out)

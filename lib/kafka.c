@@ -20,8 +20,10 @@ const char *kafka_topic_for(const char *aggregatetype)
 static void kafka_log(const rd_kafka_t *rk, int level, const char *fac,
 		      const char *buf)
 {
-	enum log_level lvl = level <= 3 ? LOG_ERROR : level == 4 ? LOG_WARN :
-			     level <= 6 ? LOG_INFO : LOG_DEBUG;
+	enum log_level lvl = level <= 3 ? LOG_ERROR :
+			     level == 4 ? LOG_WARN :
+			     level <= 6 ? LOG_INFO :
+					  LOG_DEBUG;
 
 	log_msg(lvl, NULL, "kafka %s %s: %s", rd_kafka_name(rk), fac, buf);
 }
@@ -38,7 +40,7 @@ static void kafka_error(rd_kafka_t *rk, int err, const char *reason,
 }
 
 int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
-	      struct err *e)
+		   struct err *e)
 {
 	char errstr[256];
 
@@ -58,12 +60,12 @@ rd_kafka_conf_t *kafka_conf(const struct cfg *c, const char *role)
 	snprintf(id, sizeof(id), "%s-%s", c->kafka_client_id, role);
 	/* These names and values are all valid: a failure is a bug that the
 	 * log shows. */
-	if (kafka_conf_set(conf, "bootstrap.servers", c->kafka_brokers,
-			   &e) < 0 ||
+	if (kafka_conf_set(conf, "bootstrap.servers", c->kafka_brokers, &e) <
+		    0 ||
 	    kafka_conf_set(conf, "client.id", id, &e) < 0 ||
 	    kafka_conf_set(conf, "socket.timeout.ms", "10000", &e) < 0 ||
 	    kafka_conf_set(conf, "socket.connection.setup.timeout.ms", "5000",
-		      &e) < 0 ||
+			   &e) < 0 ||
 	    kafka_conf_set(conf, "reconnect.backoff.max.ms", "1000", &e) < 0 ||
 	    kafka_conf_set(conf, "log.connection.close", "false", &e) < 0)
 		log_msg(LOG_ERROR, NULL, "%s", e.msg);
@@ -80,7 +82,7 @@ static rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
 	rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
 
 	if (!rk) {
-		rd_kafka_conf_destroy(conf);	/* not taken on failure */
+		rd_kafka_conf_destroy(conf); /* not taken on failure */
 		err_set(e, ERR_INTERNAL, "kafka: %s", errstr);
 	}
 	return rk;
@@ -145,16 +147,19 @@ int kafka_topics_result(rd_kafka_event_t *ev, struct err *e)
 			       rd_kafka_event_error_string(ev));
 	res = rd_kafka_event_CreateTopics_result(ev);
 	if (!res)
-		return err_set(e, ERR_INTERNAL, "kafka: not a CreateTopics "
-			       "result: %s", rd_kafka_event_name(ev));
+		return err_set(e, ERR_INTERNAL,
+			       "kafka: not a CreateTopics "
+			       "result: %s",
+			       rd_kafka_event_name(ev));
 	tr = rd_kafka_CreateTopics_result_topics(res, &got);
 	for (i = 0; i < got; i++) {
 		rd_kafka_resp_err_t err = rd_kafka_topic_result_error(tr[i]);
 
 		if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
 			return err_set(e, ERR_UNAVAILABLE, "kafka topic %s: %s",
-				rd_kafka_topic_result_name(tr[i]),
-				rd_kafka_topic_result_error_string(tr[i]));
+				       rd_kafka_topic_result_name(tr[i]),
+				       rd_kafka_topic_result_error_string(
+					       tr[i]));
 	}
 	return 0;
 }
@@ -210,9 +215,11 @@ int kafka_group_lag(const struct cfg *c, const char *group, const char *topic,
 	err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
 	if (err || md->topic_cnt != 1 || md->topics[0].err) {
 		err_set(e, ERR_UNAVAILABLE, "kafka: metadata of %s: %s", topic,
-			rd_kafka_err2str(err ? err : md->topic_cnt == 1 ?
-					 md->topics[0].err :
-					 RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
+			rd_kafka_err2str(
+				err ? err :
+				md->topic_cnt == 1 ?
+				      md->topics[0].err :
+				      RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
 		goto out;
 	}
 	parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
@@ -233,8 +240,10 @@ int kafka_group_lag(const struct cfg *c, const char *group, const char *topic,
 		err = rd_kafka_query_watermark_offsets(rk, topic, id, &lo, &hi,
 						       timeout_ms);
 		if (err) {
-			err_set(e, ERR_UNAVAILABLE, "kafka: watermarks of "
-				"%s: %s", topic, rd_kafka_err2str(err));
+			err_set(e, ERR_UNAVAILABLE,
+				"kafka: watermarks of "
+				"%s: %s",
+				topic, rd_kafka_err2str(err));
 			goto out;
 		}
 		total += hi;

@@ -13,12 +13,12 @@
 #include "err.h"
 
 /* Topics, by the aggregatetype of the outbox rows they carry. */
-#define KAFKA_TOPIC_ORDERS "order-events"
-#define KAFKA_TOPIC_PRODUCTS "product-events"
+#define KAFKA_TOPIC_ORDERS     "order-events"
+#define KAFKA_TOPIC_PRODUCTS   "product-events"
 #define KAFKA_TOPIC_ORDERS_DLQ "order-events.DLQ"
 /* The header that carries the outbox event id; "type" carries its type. */
 #define KAFKA_HDR_EVENT_ID "eventId"
-#define KAFKA_HDR_TYPE "type"
+#define KAFKA_HDR_TYPE	   "type"
 
 /* How long a call that talks to the broker may block (admin, metadata,
  * flush on exit). */
@@ -36,7 +36,7 @@ const char *kafka_topic_for(const char *aggregatetype);
 rd_kafka_conf_t *kafka_conf(const struct cfg *c, const char *role);
 /* kafka_conf_set: one setting. Errors: ERR_INTERNAL with librdkafka's text. */
 int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
-	      struct err *e);
+		   struct err *e);
 
 /*
  * kafka_producer: an idempotent producer (enable.idempotence, acks=all)

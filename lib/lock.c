@@ -76,7 +76,8 @@ static int lock_pg_try(struct db *db, const char *key, struct err *e)
 			      "pid = pg_backend_pid() AND granted AND "
 			      "objsubid = 1 AND (classid::bigint << 32 | "
 			      "objid::bigint) = %s) THEN true ELSE "
-			      "pg_try_advisory_lock(%s) END", key, key);
+			      "pg_try_advisory_lock(%s) END",
+			      key, key);
 	int rc = db_query(db, &res, sql, DB_NOARGS, e);
 
 	free(sql);

@@ -12,9 +12,9 @@
  * others (batch jobs and relaying run side by side).
  */
 enum lock_key {
-	LOCK_JOBS,	/* agora batch and agora cron */
-	LOCK_RELAYD,	/* the active agora-relayd */
-	LOCK_MIGRATE,	/* agora migrate (a transaction's lock) */
+	LOCK_JOBS, /* agora batch and agora cron */
+	LOCK_RELAYD, /* the active agora-relayd */
+	LOCK_MIGRATE, /* agora migrate (a transaction's lock) */
 };
 
 /*
@@ -26,11 +26,14 @@ enum lock_key {
  * whole state; start it with LOCK_INIT.
  */
 struct lock {
-	int fd;			/* SQLite: the lock file; -1: none */
+	int fd; /* SQLite: the lock file; -1: none */
 	bool held;
 };
 
-#define LOCK_INIT { -1, false }
+#define LOCK_INIT         \
+	{                 \
+		-1, false \
+	}
 
 /*
  * lock_take: try to hold key for db, whose URL is url (it names the

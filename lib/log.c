@@ -75,8 +75,9 @@ static void log_head(struct sbuf *sb, enum log_level lvl, const char *reqid,
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	sbuf_addf(sb, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"prog\":",
-		  stamp, ts.tv_nsec / 1000000L, log_names[lvl]);
+	sbuf_addf(sb,
+		  "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"prog\":", stamp,
+		  ts.tv_nsec / 1000000L, log_names[lvl]);
 	log_add_str(sb, log_prog);
 	if (!reqid && log_reqid[0])
 		reqid = log_reqid;
@@ -119,7 +120,7 @@ void log_msg(enum log_level lvl, const char *reqid, const char *fmt, ...)
 {
 	struct sbuf msg, line;
 	va_list ap;
-	int saved = errno;	/* callers may log and then look at errno */
+	int saved = errno; /* callers may log and then look at errno */
 
 	if (!log_enabled(lvl))
 		return;
@@ -228,8 +229,10 @@ void log_access(const struct log_access *a)
 		sbuf_addstr(&line, ",\"query\":");
 		log_add_query(&line, a->query);
 	}
-	sbuf_addf(&line, ",\"status\":%d,\"bytes\":%zu,\"ms\":%.3f,"
-		  "\"sql\":%u}\n", a->status, a->bytes, ms, a->sql);
+	sbuf_addf(&line,
+		  ",\"status\":%d,\"bytes\":%zu,\"ms\":%.3f,"
+		  "\"sql\":%u}\n",
+		  a->status, a->bytes, ms, a->sql);
 	log_write(&line);
 	sbuf_release(&line);
 	errno = saved;

@@ -26,15 +26,15 @@ void log_request_end(void);
 /* What the per-request line says; strings may be NULL. */
 struct log_access {
 	const char *reqid;
-	const char *client;	/* REMOTE_ADDR */
-	long long user_id;	/* 0 when not authenticated */
+	const char *client; /* REMOTE_ADDR */
+	long long user_id; /* 0 when not authenticated */
 	const char *method;
-	const char *path;	/* decoded, without the query */
-	const char *query;	/* raw, as sent; secrets are masked here */
+	const char *path; /* decoded, without the query */
+	const char *query; /* raw, as sent; secrets are masked here */
 	int status;
-	size_t bytes;		/* response body */
+	size_t bytes; /* response body */
 	double ms;
-	unsigned sql;		/* SQL statements run */
+	unsigned sql; /* SQL statements run */
 };
 
 /*

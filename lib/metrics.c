@@ -35,16 +35,16 @@ struct metrics_slot {
 	char group[24];
 	char method[8];
 	uint64_t count;
-	uint64_t usec;		/* summed durations */
+	uint64_t usec; /* summed durations */
 	uint64_t sql;
 	uint64_t cache_hit;
 	uint64_t cache_miss;
-	uint64_t bucket[METRICS_NBOUNDS];	/* not cumulative here */
+	uint64_t bucket[METRICS_NBOUNDS]; /* not cumulative here */
 };
 
 struct metrics_file {
 	uint64_t magic;
-	uint64_t dropped;	/* requests that found no free slot */
+	uint64_t dropped; /* requests that found no free slot */
 	struct metrics_slot slot[METRICS_SLOTS];
 };
 
@@ -89,30 +89,34 @@ int metrics_open(struct metrics **out, const char *path, struct err *e)
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_uid != geteuid()) {
 		close(fd);
-		return err_set(e, ERR_INTERNAL, "metrics: %s: not a file of "
-			       "this user", path);
+		return err_set(e, ERR_INTERNAL,
+			       "metrics: %s: not a file of "
+			       "this user",
+			       path);
 	}
 	/* Every process sizes it the same: growing it twice is harmless,
 	 * and the zeros it adds are free slots. */
 	if (st.st_size != (off_t)sizeof(*f) &&
 	    (st.st_size != 0 || ftruncate(fd, sizeof(*f)) < 0)) {
 		close(fd);
-		return err_set(e, ERR_INTERNAL, "metrics: %s: size %lld is not "
-			       "this version's scoreboard", path,
-			       (long long)st.st_size);
+		return err_set(e, ERR_INTERNAL,
+			       "metrics: %s: size %lld is not "
+			       "this version's scoreboard",
+			       path, (long long)st.st_size);
 	}
 	f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (f == MAP_FAILED)
 		return err_set(e, ERR_INTERNAL, "metrics: mmap %s: %s", path,
 			       strerror(errno));
-	if (!__atomic_compare_exchange_n(&f->magic, &zero, METRICS_MAGIC,
-					 false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE) &&
+	if (!__atomic_compare_exchange_n(&f->magic, &zero, METRICS_MAGIC, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) &&
 	    zero != METRICS_MAGIC) {
 		munmap(f, sizeof(*f));
-		return err_set(e, ERR_INTERNAL, "metrics: %s holds something "
-			       "else", path);
+		return err_set(e, ERR_INTERNAL,
+			       "metrics: %s holds something "
+			       "else",
+			       path);
 	}
 	m = xcalloc(1, sizeof(*m));
 	m->f = f;
@@ -275,12 +279,13 @@ static size_t metrics_merge(struct metrics_row *rows, size_t n,
 	r->hit += __atomic_load_n(&s->cache_hit, __ATOMIC_RELAXED);
 	r->miss += __atomic_load_n(&s->cache_miss, __ATOMIC_RELAXED);
 	for (i = 0; i < METRICS_NBOUNDS; i++)
-		r->bucket[i] += __atomic_load_n(&s->bucket[i], __ATOMIC_RELAXED);
+		r->bucket[i] +=
+			__atomic_load_n(&s->bucket[i], __ATOMIC_RELAXED);
 	return n;
 }
 
-static void metrics_family(struct sbuf *out, const char *name,
-			   const char *type, const char *help)
+static void metrics_family(struct sbuf *out, const char *name, const char *type,
+			   const char *help)
 {
 	sbuf_addf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -326,9 +331,11 @@ void metrics_render(struct metrics *m, struct sbuf *out)
 		       "Requests answered by the responders, by route group, "
 		       "method and status.");
 	for (i = 0; i < nk; i++)
-		sbuf_addf(out, "agora_http_requests_total{group=\"%s\","
-			  "method=\"%s\",status=\"%u\"} %llu\n", keys[i].group,
-			  keys[i].method, (unsigned)keys[i].status,
+		sbuf_addf(out,
+			  "agora_http_requests_total{group=\"%s\","
+			  "method=\"%s\",status=\"%u\"} %llu\n",
+			  keys[i].group, keys[i].method,
+			  (unsigned)keys[i].status,
 			  (unsigned long long)keys[i].count);
 
 	metrics_family(out, "agora_http_request_duration_seconds", "histogram",
@@ -337,12 +344,14 @@ void metrics_render(struct metrics *m, struct sbuf *out)
 	for (i = 0; i < ng; i++) {
 		for (b = 0, cum = 0; b < METRICS_NBOUNDS; b++) {
 			cum += groups[i].bucket[b];
-			sbuf_addf(out, "agora_http_request_duration_seconds_bucket"
+			sbuf_addf(out,
+				  "agora_http_request_duration_seconds_bucket"
 				  "{group=\"%s\",le=\"%g\"} %llu\n",
 				  groups[i].group, metrics_bounds[b],
 				  (unsigned long long)cum);
 		}
-		sbuf_addf(out, "agora_http_request_duration_seconds_bucket"
+		sbuf_addf(out,
+			  "agora_http_request_duration_seconds_bucket"
 			  "{group=\"%s\",le=\"+Inf\"} %llu\n"
 			  "agora_http_request_duration_seconds_sum"
 			  "{group=\"%s\"} %.6f\n"
@@ -355,22 +364,22 @@ void metrics_render(struct metrics *m, struct sbuf *out)
 
 	metrics_group_counter(out, "agora_sql_statements_total",
 			      "SQL statements run by requests, by route "
-			      "group.", groups, ng,
-			      offsetof(struct metrics_row, sql));
+			      "group.",
+			      groups, ng, offsetof(struct metrics_row, sql));
 	metrics_group_counter(out, "agora_cache_hits_total",
 			      "Requests answered from the cache, by route "
-			      "group.", groups, ng,
-			      offsetof(struct metrics_row, hit));
+			      "group.",
+			      groups, ng, offsetof(struct metrics_row, hit));
 	metrics_group_counter(out, "agora_cache_misses_total",
 			      "Requests that looked in the cache and computed "
-			      "the answer, by route group.", groups, ng,
-			      offsetof(struct metrics_row, miss));
+			      "the answer, by route group.",
+			      groups, ng, offsetof(struct metrics_row, miss));
 	metrics_family(out, "agora_metrics_dropped_total", "counter",
 		       "Requests not counted because the scoreboard was full.");
 	sbuf_addf(out, "agora_metrics_dropped_total %llu\n",
 		  m ? (unsigned long long)__atomic_load_n(&m->f->dropped,
-							  __ATOMIC_RELAXED)
-		    : 0ULL);
+							  __ATOMIC_RELAXED) :
+		      0ULL);
 	free(keys);
 	free(groups);
 }

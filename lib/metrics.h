@@ -17,15 +17,19 @@
  */
 struct metrics;
 
-enum metrics_cache { METRICS_CACHE_NONE, METRICS_CACHE_HIT, METRICS_CACHE_MISS };
+enum metrics_cache {
+	METRICS_CACHE_NONE,
+	METRICS_CACHE_HIT,
+	METRICS_CACHE_MISS
+};
 
 /* One answered request. */
 struct metrics_req {
-	const char *group;	/* the responder: "users", "health"… */
-	const char *method;	/* anything outside the usual verbs is "other" */
+	const char *group; /* the responder: "users", "health"… */
+	const char *method; /* anything outside the usual verbs is "other" */
 	int status;
 	double seconds;
-	unsigned sql;		/* statements run */
+	unsigned sql; /* statements run */
 	enum metrics_cache cache;
 };
 

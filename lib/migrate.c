@@ -34,14 +34,14 @@ static int migrate_lock(struct db *db, struct err *e)
 static int migrate_table(struct db *db, struct err *e)
 {
 	const char *sql =
-		db_dialect(db) == DB_POSTGRES
-			? "CREATE TABLE IF NOT EXISTS schema_migrations ("
-			  " version text PRIMARY KEY,"
-			  " applied_at timestamptz NOT NULL DEFAULT now())"
-			: "CREATE TABLE IF NOT EXISTS schema_migrations ("
-			  " version text PRIMARY KEY,"
-			  " applied_at text NOT NULL"
-			  " DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+		db_dialect(db) == DB_POSTGRES ?
+			"CREATE TABLE IF NOT EXISTS schema_migrations ("
+			" version text PRIMARY KEY,"
+			" applied_at timestamptz NOT NULL DEFAULT now())" :
+			"CREATE TABLE IF NOT EXISTS schema_migrations ("
+			" version text PRIMARY KEY,"
+			" applied_at text NOT NULL"
+			" DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 
 	if (migrate_lock(db, e))
 		return -1;
@@ -114,8 +114,8 @@ int migrate_run(struct db *db, int *applied, struct err *e)
 		*applied = 0;
 	if (migrate_table(db, e))
 		return -1;
-	m = db_dialect(db) == DB_POSTGRES ? migrations_postgres
-					  : migrations_sqlite;
+	m = db_dialect(db) == DB_POSTGRES ? migrations_postgres :
+					    migrations_sqlite;
 	for (; m->version; m++) {
 		if (migrate_one(db, m, &done, e))
 			break;
@@ -129,7 +129,8 @@ int migrate_run(struct db *db, int *applied, struct err *e)
 int migrate_pending(struct db *db, struct err *e)
 {
 	const struct migration *m = db_dialect(db) == DB_POSTGRES ?
-		migrations_postgres : migrations_sqlite;
+					    migrations_postgres :
+					    migrations_sqlite;
 	struct db_res *res = NULL;
 	struct err qe = ERR_INIT;
 	int n = 0, seen;

@@ -7,7 +7,7 @@
 
 /* One migration, embedded at build time from db/<dialect>/NNNN_name.sql. */
 struct migration {
-	const char *version;	/* "0001_users" */
+	const char *version; /* "0001_users" */
 	const char *sql;
 };
 

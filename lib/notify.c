@@ -14,7 +14,7 @@ const struct col notify_cols[] = {
 	[NOTIFY_EVENT] = { "event_id", "eventId", COL_TEXT },
 	[NOTIFY_CREATED] = COL_CREATED_AT,
 	[NOTIFY_READ] = { "read_at", "readAt", COL_TIME },
-	{ NULL }
+	{ NULL },
 };
 
 struct json_object *notify_row_json(const struct db_res *res, size_t row)
@@ -28,9 +28,11 @@ int notify_list(struct db *db, int64_t user_id, int64_t limit,
 	struct db_res *res = NULL;
 	size_t i;
 
-	if (col_query(db, &res, "SELECT ", notify_cols, " FROM notifications "
+	if (col_query(db, &res, "SELECT ", notify_cols,
+		      " FROM notifications "
 		      "WHERE user_id = $1 ORDER BY created_at DESC, id DESC "
-		      "LIMIT $2", DB_ARGS(DB_I(user_id), DB_I(limit)), e) < 0)
+		      "LIMIT $2",
+		      DB_ARGS(DB_I(user_id), DB_I(limit)), e) < 0)
 		return -1;
 	*out = json_object_new_array();
 	for (i = 0; i < db_res_rows(res); i++)
@@ -46,13 +48,15 @@ int notify_read(struct db *db, int64_t id, int64_t user_id,
 	int rc;
 
 	db_now(now);
-	rc = col_query_one(db, out, "UPDATE notifications SET read_at = "
+	rc = col_query_one(db, out,
+			   "UPDATE notifications SET read_at = "
 			   "COALESCE(read_at, $3) WHERE id = $1 AND "
-			   "user_id = $2 RETURNING ", notify_cols, "",
+			   "user_id = $2 RETURNING ",
+			   notify_cols, "",
 			   DB_ARGS(DB_I(id), DB_I(user_id), DB_S(now)), e);
 	if (rc == 0)
-		return err_set(e, ERR_NOT_FOUND, "Notification %" PRId64
-			       " not found", id);
+		return err_set(e, ERR_NOT_FOUND,
+			       "Notification %" PRId64 " not found", id);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -69,7 +73,8 @@ static char *notify_text(const char *type, int64_t order_id, int64_t amount)
 {
 	if (!strcmp(type, "ORDER_CREATED"))
 		return xasprintf("주문이 생성되었습니다. 주문 번호: %" PRId64
-				 ", 금액: %" PRId64 "원", order_id, amount);
+				 ", 금액: %" PRId64 "원",
+				 order_id, amount);
 	if (!strcmp(type, "ORDER_PAID"))
 		return xasprintf("주문이 결제되었습니다. 주문 번호: %" PRId64,
 				 order_id);
@@ -86,8 +91,10 @@ static int notify_int(struct json_object *obj, const char *key, int64_t min,
 	if (!jsonx_has(obj, key))
 		return err_set(e, ERR_BAD_REQUEST, "%s is missing", key);
 	if (!jsonx_get_int(obj, key, out) || *out < min)
-		return err_set(e, ERR_BAD_REQUEST, "%s must be an integer "
-			       "not less than %" PRId64, key, min);
+		return err_set(e, ERR_BAD_REQUEST,
+			       "%s must be an integer "
+			       "not less than %" PRId64,
+			       key, min);
 	return 0;
 }
 
@@ -109,8 +116,10 @@ int notify_parse(const char *payload, size_t len, struct notify_note *n,
 	id = jsonx_get_str(o, "eventId");
 	type = jsonx_get_str(o, "eventType");
 	if (!id || !*id || strlen(id) > NOTIFY_EVENT_ID_MAX) {
-		err_set(e, ERR_BAD_REQUEST, "eventId must be a string of 1 to "
-			"%d characters", NOTIFY_EVENT_ID_MAX);
+		err_set(e, ERR_BAD_REQUEST,
+			"eventId must be a string of 1 to "
+			"%d characters",
+			NOTIFY_EVENT_ID_MAX);
 		goto out;
 	}
 	if (!type) {
@@ -152,16 +161,18 @@ enum notify_result notify_handle(struct db *db, const char *payload,
 	if (notify_parse(payload, strlen(payload), n, e) < 0)
 		return NOTIFY_POISON;
 	db_now(n->created_at);
-	if (db_query(db, &res, "INSERT INTO notifications (user_id, type, "
+	if (db_query(db, &res,
+		     "INSERT INTO notifications (user_id, type, "
 		     "message, event_id, created_at) VALUES ($1, $2, $3, $4, "
 		     "$5) ON CONFLICT (event_id) DO NOTHING RETURNING id",
-		     DB_ARGS(DB_I(n->user_id), DB_S(n->type),
-			     DB_S(n->message), DB_S(n->event_id),
-			     DB_S(n->created_at)), e) < 0)
+		     DB_ARGS(DB_I(n->user_id), DB_S(n->type), DB_S(n->message),
+			     DB_S(n->event_id), DB_S(n->created_at)),
+		     e) < 0)
 		/* A constraint the row breaks (a user that does not exist)
 		 * stays broken; anything else may pass on the next try. */
 		return e->code == ERR_BAD_REQUEST || e->code == ERR_CONFLICT ?
-		       NOTIFY_POISON : NOTIFY_RETRY;
+			       NOTIFY_POISON :
+			       NOTIFY_RETRY;
 	if (db_res_rows(res) == 1) {
 		n->id = col_one_int(res);
 		r = NOTIFY_NEW;

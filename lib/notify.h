@@ -12,8 +12,13 @@
 /* The columns of a notification as GET /api/notifications shows it, and
  * their positions in a row selected with them. */
 enum notify_col {
-	NOTIFY_ID, NOTIFY_USER, NOTIFY_TYPE, NOTIFY_MESSAGE, NOTIFY_EVENT,
-	NOTIFY_CREATED, NOTIFY_READ
+	NOTIFY_ID,
+	NOTIFY_USER,
+	NOTIFY_TYPE,
+	NOTIFY_MESSAGE,
+	NOTIFY_EVENT,
+	NOTIFY_CREATED,
+	NOTIFY_READ
 };
 extern const struct col notify_cols[];
 
@@ -41,10 +46,10 @@ int notify_read(struct db *db, int64_t id, int64_t user_id,
 
 /* One notification, as stored. Strings are owned (notify_note_release). */
 struct notify_note {
-	int64_t id;		/* 0 until inserted */
+	int64_t id; /* 0 until inserted */
 	int64_t user_id;
 	int64_t order_id;
-	char *type;		/* the eventType: ORDER_CREATED, ... */
+	char *type; /* the eventType: ORDER_CREATED, ... */
 	char *message;
 	char *event_id;
 	char created_at[32];
@@ -61,10 +66,10 @@ int notify_parse(const char *payload, size_t len, struct notify_note *n,
 		 struct err *e);
 
 enum notify_result {
-	NOTIFY_NEW,		/* a row was inserted: n->id is set */
-	NOTIFY_DUPLICATE,	/* the event already has its row */
-	NOTIFY_POISON,		/* never processable: dead-letter it */
-	NOTIFY_RETRY,		/* the database failed: try it again */
+	NOTIFY_NEW, /* a row was inserted: n->id is set */
+	NOTIFY_DUPLICATE, /* the event already has its row */
+	NOTIFY_POISON, /* never processable: dead-letter it */
+	NOTIFY_RETRY, /* the database failed: try it again */
 };
 
 /*

@@ -15,7 +15,7 @@ const struct col order_cols[] = {
 	[ORDER_CREATED] = COL_CREATED_AT,
 	[ORDER_UPDATED] = COL_UPDATED_AT,
 	[ORDER_REQUEST] = { "idempotency_request", NULL, COL_TEXT },
-	{ NULL }
+	{ NULL },
 };
 
 /* An item as the API shows it, after the order it belongs to. */
@@ -26,7 +26,7 @@ static const struct col item_cols[] = {
 	[ITEM_PRODUCT] = { "product_id", "productId", COL_INT },
 	[ITEM_QUANTITY] = { "quantity", "quantity", COL_INT },
 	[ITEM_PRICE] = { "price", "price", COL_INT },
-	{ NULL }
+	{ NULL },
 };
 
 static const char *const status_names[] = {
@@ -61,7 +61,8 @@ int order_find(struct db *db, int64_t id, struct db_res **out, struct err *e)
 int order_by_key(struct db *db, int64_t user_id, const char *key,
 		 struct db_res **out, struct err *e)
 {
-	return col_query(db, out, "SELECT ", order_cols, " FROM orders "
+	return col_query(db, out, "SELECT ", order_cols,
+			 " FROM orders "
 			 "WHERE user_id = $1 AND idempotency_key = $2",
 			 DB_ARGS(DB_I(user_id), DB_S(key)), e);
 }
@@ -91,7 +92,8 @@ int order_json(struct db *db, const struct db_res *res, size_t row,
 {
 	struct db_res *items = NULL;
 
-	if (col_query(db, &items, "SELECT ", item_cols, " FROM order_items "
+	if (col_query(db, &items, "SELECT ", item_cols,
+		      " FROM order_items "
 		      "WHERE order_id = $1 ORDER BY id",
 		      DB_ARGS(DB_I(db_res_int(res, row, ORDER_ID))), e) < 0)
 		return -1;
@@ -116,24 +118,27 @@ int order_list(struct db *db, int64_t user_id, int64_t limit, int64_t offset,
 	 */
 	if (db_begin_read(db, e) < 0)
 		return -1;
-	if (db_query(db, &cnt, "SELECT count(*) FROM orders WHERE "
-		     "user_id = $1", DB_ARGS(DB_I(user_id)), e) < 0 ||
-	    col_query(db, &res, "SELECT ", order_cols, " FROM orders "
+	if (db_query(db, &cnt,
+		     "SELECT count(*) FROM orders WHERE "
+		     "user_id = $1",
+		     DB_ARGS(DB_I(user_id)), e) < 0 ||
+	    col_query(db, &res, "SELECT ", order_cols,
+		      " FROM orders "
 		      "WHERE user_id = $1 ORDER BY created_at DESC, id DESC "
 		      "LIMIT $2 OFFSET $3",
-		      DB_ARGS(DB_I(user_id), DB_I(limit), DB_I(offset)),
-		      e) < 0)
+		      DB_ARGS(DB_I(user_id), DB_I(limit), DB_I(offset)), e) < 0)
 		goto out;
 	/* The items of the same page in one statement, whatever its size. */
 	sbuf_addstr(&sql, "SELECT ");
 	col_list(&sql, item_cols, "i");
-	sbuf_addstr(&sql, " FROM order_items i JOIN (SELECT id FROM orders "
+	sbuf_addstr(&sql,
+		    " FROM order_items i JOIN (SELECT id FROM orders "
 		    "WHERE user_id = $1 ORDER BY created_at DESC, id DESC "
 		    "LIMIT $2 OFFSET $3) o ON o.id = i.order_id "
 		    "ORDER BY i.order_id, i.id");
 	if (db_res_rows(res) &&
-	    db_query(db, &items, sql.buf, DB_ARGS(DB_I(user_id), DB_I(limit),
-						  DB_I(offset)), e) < 0)
+	    db_query(db, &items, sql.buf,
+		     DB_ARGS(DB_I(user_id), DB_I(limit), DB_I(offset)), e) < 0)
 		goto out;
 	if (db_commit(db, e) < 0)
 		goto out;
@@ -180,9 +185,11 @@ static int order_event(struct db *db, enum order_status reached,
 	json_object_object_add(p, "eventType", json_object_new_string(type));
 	json_object_object_add(p, "timestamp", json_object_new_string(now));
 	json_object_object_add(p, "orderId", json_object_new_int64(order_id));
-	json_object_object_add(p, "userId", json_object_new_int64(
+	json_object_object_add(p, "userId",
+			       json_object_new_int64(
 				       db_res_int(res, 0, ORDER_USER)));
-	json_object_object_add(p, "totalAmount", json_object_new_int64(
+	json_object_object_add(p, "totalAmount",
+			       json_object_new_int64(
 				       db_res_int(res, 0, ORDER_TOTAL)));
 	snprintf(aggid, sizeof(aggid), "%" PRId64, order_id);
 	ret = outbox_append_id(db, id, "order", aggid, type, p, e);
@@ -204,13 +211,16 @@ static int order_price(struct db *db, struct order_line *lines, size_t n,
 		if (rc < 0)
 			return -1;
 		if (rc == 0)
-			return err_set(e, ERR_BAD_REQUEST, "Product %" PRId64
-				       " is not available", lines[i].product);
+			return err_set(e, ERR_BAD_REQUEST,
+				       "Product %" PRId64 " is not available",
+				       lines[i].product);
 		if (__builtin_mul_overflow(lines[i].price, lines[i].quantity,
 					   &line) ||
 		    __builtin_add_overflow(sum, line, &sum))
-			return err_add(e, "totalAmount must not be greater "
-				       "than %" PRId64, INT64_MAX);
+			return err_add(e,
+				       "totalAmount must not be greater "
+				       "than %" PRId64,
+				       INT64_MAX);
 	}
 	*total = sum;
 	return 0;
@@ -231,10 +241,12 @@ int order_create(struct db *db, int64_t user_id, struct order_line *lines,
 	db_now(now);
 	if (db_begin(db, e) < 0)
 		return -1;
-	if (col_query(db, &res, "INSERT INTO orders (user_id, status, "
+	if (col_query(db, &res,
+		      "INSERT INTO orders (user_id, status, "
 		      "total_amount, idempotency_key, idempotency_request, "
 		      "created_at, updated_at) VALUES ($1, 'PENDING', $2, $3, "
-		      "$4, $5, $5) RETURNING ", order_cols, "",
+		      "$4, $5, $5) RETURNING ",
+		      order_cols, "",
 		      DB_ARGS(DB_I(user_id), DB_I(total), DB_S(key),
 			      key ? DB_S(request) : DB_NUL, DB_S(now)),
 		      e) < 0) {
@@ -248,10 +260,10 @@ int order_create(struct db *db, int64_t user_id, struct order_line *lines,
 			     "quantity, price) VALUES ($1, $2, $3, $4)",
 			     DB_ARGS(DB_I(id), DB_I(lines[i].product),
 				     DB_I(lines[i].quantity),
-				     DB_I(lines[i].price)), e) < 0)
+				     DB_I(lines[i].price)),
+			     e) < 0)
 			goto fail;
-	if (order_event(db, ORDER_PENDING, res, e) < 0 ||
-	    db_commit(db, e) < 0)
+	if (order_event(db, ORDER_PENDING, res, e) < 0 || db_commit(db, e) < 0)
 		goto fail;
 	*out = res;
 	return 0;
@@ -272,7 +284,8 @@ int order_move(struct db *db, int64_t id, enum order_status to,
 	db_now(now);
 	if (db_begin(db, e) < 0)
 		return -1;
-	if (col_query(db, &res, "UPDATE orders SET status = $2, updated_at = "
+	if (col_query(db, &res,
+		      "UPDATE orders SET status = $2, updated_at = "
 		      "$3 WHERE id = $1 AND status = 'PENDING' RETURNING ",
 		      order_cols, "",
 		      DB_ARGS(DB_I(id), DB_S(status_names[to]), DB_S(now)),
@@ -324,20 +337,22 @@ int order_expire(struct db *db, int minutes, long *cancelled, struct err *e)
 	do {
 		/* Keyset by id: an order that could not be cancelled (paid
 		 * meanwhile) is not picked again. */
-		if (col_query(db, &res, "SELECT ", order_cols, " FROM orders "
+		if (col_query(db, &res, "SELECT ", order_cols,
+			      " FROM orders "
 			      "WHERE status = 'PENDING' AND created_at < $1 "
 			      "AND id > $2 ORDER BY id LIMIT $3",
 			      DB_ARGS(DB_S(cutoff), DB_I(after),
-				      DB_I(ORDER_EXPIRE_BATCH)), e) < 0)
+				      DB_I(ORDER_EXPIRE_BATCH)),
+			      e) < 0)
 			return -1;
 		n = db_res_rows(res);
 		for (i = 0; i < n; i++) {
 			after = db_res_int(res, i, ORDER_ID);
-			if (order_move(db, after, ORDER_CANCELLED, NULL,
-				       e) == 0) {
+			if (order_move(db, after, ORDER_CANCELLED, NULL, e) ==
+			    0) {
 				(*cancelled)++;
 			} else if (e->code == ERR_CONFLICT) {
-				err_release(e);	/* paid meanwhile */
+				err_release(e); /* paid meanwhile */
 			} else {
 				db_res_free(res);
 				return -1;

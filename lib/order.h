@@ -15,8 +15,13 @@
  * them; ORDER_REQUEST (what an Idempotency-Key's request held) is not
  * shown. */
 enum order_col {
-	ORDER_ID, ORDER_USER, ORDER_STATUS, ORDER_TOTAL, ORDER_CREATED,
-	ORDER_UPDATED, ORDER_REQUEST
+	ORDER_ID,
+	ORDER_USER,
+	ORDER_STATUS,
+	ORDER_TOTAL,
+	ORDER_CREATED,
+	ORDER_UPDATED,
+	ORDER_REQUEST
 };
 extern const struct col order_cols[];
 

@@ -26,8 +26,8 @@ void outbox_new_id(char buf[OUTBOX_ID_LEN])
 		counter++;
 		memcpy(b + 12, &counter, 4);
 	}
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);	/* version 4 */
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);	/* RFC 4122 variant */
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
 	for (i = 0; i < 16; i++) {
 		if (i == 4 || i == 6 || i == 8 || i == 10)
 			buf[j++] = '-';
@@ -37,10 +37,9 @@ void outbox_new_id(char buf[OUTBOX_ID_LEN])
 	buf[j] = '\0';
 }
 
-int outbox_append_id(struct db *db, const char *id,
-		     const char *aggregatetype, const char *aggregateid,
-		     const char *type, struct json_object *payload,
-		     struct err *e)
+int outbox_append_id(struct db *db, const char *id, const char *aggregatetype,
+		     const char *aggregateid, const char *type,
+		     struct json_object *payload, struct err *e)
 {
 	char now[32];
 	size_t len;
@@ -53,7 +52,10 @@ int outbox_append_id(struct db *db, const char *id,
 			"VALUES ($1, $2, $3, $4, $5, $6)",
 			DB_ARGS(DB_S(id), DB_S(aggregatetype),
 				DB_S(aggregateid), DB_S(type), DB_S(json),
-				DB_S(now)), e) < 0 ? -1 : 0;
+				DB_S(now)),
+			e) < 0 ?
+		       -1 :
+		       0;
 }
 
 int outbox_append(struct db *db, const char *aggregatetype,
@@ -64,8 +66,8 @@ int outbox_append(struct db *db, const char *aggregatetype,
 	char buf[OUTBOX_ID_LEN];
 
 	outbox_new_id(buf);
-	if (outbox_append_id(db, buf, aggregatetype, aggregateid, type,
-			     payload, e) < 0)
+	if (outbox_append_id(db, buf, aggregatetype, aggregateid, type, payload,
+			     e) < 0)
 		return -1;
 	if (id)
 		memcpy(id, buf, OUTBOX_ID_LEN);
@@ -86,15 +88,20 @@ int outbox_append(struct db *db, const char *aggregatetype,
 #define OUTBOX_COLS(txid) \
 	"seq, " txid ", id, aggregatetype, aggregateid, type, payload"
 enum outbox_col {
-	OUTBOX_SEQ, OUTBOX_TXID, OUTBOX_EVID, OUTBOX_AGGTYPE, OUTBOX_AGGID,
-	OUTBOX_TYPE, OUTBOX_PAYLOAD
+	OUTBOX_SEQ,
+	OUTBOX_TXID,
+	OUTBOX_EVID,
+	OUTBOX_AGGTYPE,
+	OUTBOX_AGGID,
+	OUTBOX_TYPE,
+	OUTBOX_PAYLOAD
 };
 
 /* The age in whole seconds of the oldest of the rows counted, 0 for
  * none, as a select-list expression of each dialect. */
 #define OUTBOX_AGE_PG \
 	"coalesce(extract(epoch FROM now() - min(created_at))::bigint, 0)"
-#define OUTBOX_AGE_SQLITE \
+#define OUTBOX_AGE_SQLITE                                                \
 	"coalesce(CAST((julianday('now') - julianday(min(created_at))) " \
 	"* 86400 AS integer), 0)"
 
@@ -110,8 +117,7 @@ static void outbox_read(const struct db_res *res, struct outbox_batch *b)
 		ev->seq = db_res_int(res, i, OUTBOX_SEQ);
 		ev->txid = xstrdup(db_res_str(res, i, OUTBOX_TXID));
 		ev->id = xstrdup(db_res_str(res, i, OUTBOX_EVID));
-		ev->aggregatetype = xstrdup(db_res_str(res, i,
-						       OUTBOX_AGGTYPE));
+		ev->aggregatetype = xstrdup(db_res_str(res, i, OUTBOX_AGGTYPE));
 		ev->aggregateid = xstrdup(db_res_str(res, i, OUTBOX_AGGID));
 		ev->type = xstrdup(db_res_str(res, i, OUTBOX_TYPE));
 		ev->payload = xstrdup(db_res_str(res, i, OUTBOX_PAYLOAD));
@@ -135,9 +141,8 @@ static int outbox_select(struct db *db, const char *sql,
 
 /* outbox_ints: the first row's first n columns as integers into v[] (0s
  * when there is no row). */
-static int outbox_ints(struct db *db, const char *sql,
-		       const struct db_param *p, size_t np, int64_t *v,
-		       size_t n, struct err *e)
+static int outbox_ints(struct db *db, const char *sql, const struct db_param *p,
+		       size_t np, int64_t *v, size_t n, struct err *e)
 {
 	struct db_res *res = NULL;
 	size_t i;
@@ -186,9 +191,10 @@ static int outbox_cursor(struct db *db, const char *consumer, char **txid,
 {
 	enum { CUR_TXID, CUR_SEQ };
 	struct db_res *res = NULL;
-	const char *sql = db_dialect(db) == DB_POSTGRES ?
-		"SELECT txid::text, seq FROM outbox_offsets WHERE consumer = $1" :
-		"SELECT txid, seq FROM outbox_offsets WHERE consumer = $1";
+	const char *sql =
+		db_dialect(db) == DB_POSTGRES ?
+			"SELECT txid::text, seq FROM outbox_offsets WHERE consumer = $1" :
+			"SELECT txid, seq FROM outbox_offsets WHERE consumer = $1";
 	bool found;
 
 	if (db_query(db, &res, sql, DB_ARGS(DB_S(consumer)), e) < 0)
@@ -200,9 +206,9 @@ static int outbox_cursor(struct db *db, const char *consumer, char **txid,
 	return 0;
 }
 
-int outbox_fetch(struct db *db, const char *consumer,
-		 const char *const *types, size_t ntypes, size_t limit,
-		 struct outbox_batch *b, struct err *e)
+int outbox_fetch(struct db *db, const char *consumer, const char *const *types,
+		 size_t ntypes, size_t limit, struct outbox_batch *b,
+		 struct err *e)
 {
 	struct sbuf sql = SBUF_INIT;
 	struct db_param *p;
@@ -223,19 +229,24 @@ int outbox_fetch(struct db *db, const char *consumer,
 	if (db_dialect(db) == DB_POSTGRES)
 		/* Rows of a transaction still running may sort before rows
 		 * already visible: stop below the oldest running one. */
-		sbuf_addstr(&sql,
-			    "SELECT " OUTBOX_COLS("txid::text") " FROM outbox "
-			    "WHERE (txid, seq) > ($1::xid8, $2::bigint) "
-			    "AND txid < " OUTBOX_PG_HORIZON " "
-			    "AND aggregatetype IN (");
+		sbuf_addstr(
+			&sql,
+			"SELECT " OUTBOX_COLS(
+				"txid::text") " FROM outbox "
+					      "WHERE (txid, seq) > ($1::xid8, $2::bigint) "
+					      "AND txid < " OUTBOX_PG_HORIZON
+					      " "
+					      "AND aggregatetype IN (");
 	else
-		sbuf_addstr(&sql,
-			    "SELECT " OUTBOX_COLS("txid") " FROM outbox "
-			    "WHERE $1 = $1 AND seq > $2 AND aggregatetype IN (");
+		sbuf_addstr(
+			&sql,
+			"SELECT " OUTBOX_COLS(
+				"txid") " FROM outbox "
+					"WHERE $1 = $1 AND seq > $2 AND aggregatetype IN (");
 	outbox_types(&sql, p, 4, types, ntypes);
 	sbuf_addstr(&sql, db_dialect(db) == DB_POSTGRES ?
-			  ") ORDER BY txid, seq LIMIT $3" :
-			  ") ORDER BY seq LIMIT $3");
+				  ") ORDER BY txid, seq LIMIT $3" :
+				  ") ORDER BY seq LIMIT $3");
 	rc = outbox_select(db, sql.buf, p, 3 + ntypes, b, e);
 	free(p);
 	free(txid);
@@ -249,17 +260,22 @@ int outbox_ack(struct db *db, const char *consumer,
 	char now[32];
 
 	db_now(now);
-	return db_query(db, NULL, db_dialect(db) == DB_POSTGRES ?
-		"INSERT INTO outbox_offsets (consumer, txid, seq, updated_at) "
-		"VALUES ($1, $2::xid8, $3, $4) ON CONFLICT (consumer) DO UPDATE "
-		"SET txid = excluded.txid, seq = excluded.seq, "
-		"updated_at = excluded.updated_at" :
-		"INSERT INTO outbox_offsets (consumer, txid, seq, updated_at) "
-		"VALUES ($1, $2, $3, $4) ON CONFLICT (consumer) DO UPDATE "
-		"SET txid = excluded.txid, seq = excluded.seq, "
-		"updated_at = excluded.updated_at",
-		DB_ARGS(DB_S(consumer), DB_S(ev->txid), DB_I(ev->seq),
-			DB_S(now)), e) < 0 ? -1 : 0;
+	return db_query(
+		       db, NULL,
+		       db_dialect(db) == DB_POSTGRES ?
+			       "INSERT INTO outbox_offsets (consumer, txid, seq, updated_at) "
+			       "VALUES ($1, $2::xid8, $3, $4) ON CONFLICT (consumer) DO UPDATE "
+			       "SET txid = excluded.txid, seq = excluded.seq, "
+			       "updated_at = excluded.updated_at" :
+			       "INSERT INTO outbox_offsets (consumer, txid, seq, updated_at) "
+			       "VALUES ($1, $2, $3, $4) ON CONFLICT (consumer) DO UPDATE "
+			       "SET txid = excluded.txid, seq = excluded.seq, "
+			       "updated_at = excluded.updated_at",
+		       DB_ARGS(DB_S(consumer), DB_S(ev->txid), DB_I(ev->seq),
+			       DB_S(now)),
+		       e) < 0 ?
+		       -1 :
+		       0;
 }
 
 int outbox_unpublished_fetch(struct db *db, const char *const *types,
@@ -276,8 +292,11 @@ int outbox_unpublished_fetch(struct db *db, const char *const *types,
 		return 0;
 	p = xcalloc(1 + ntypes, sizeof(*p));
 	p[0] = DB_I((int64_t)limit);
-	sbuf_addstr(&sql, "SELECT " OUTBOX_COLS("'0'") " FROM outbox "
-		    "WHERE published_at IS NULL AND aggregatetype IN (");
+	sbuf_addstr(
+		&sql,
+		"SELECT " OUTBOX_COLS(
+			"'0'") " FROM outbox "
+			       "WHERE published_at IS NULL AND aggregatetype IN (");
 	outbox_types(&sql, p, 2, types, ntypes);
 	sbuf_addstr(&sql, ") ORDER BY seq LIMIT $1");
 	rc = outbox_select(db, sql.buf, p, 1 + ntypes, b, e);
@@ -322,7 +341,8 @@ static int outbox_backlog(struct db *db, const char *where,
 	int64_t v[2];
 	char *sql = xasprintf("SELECT count(*), %s FROM outbox WHERE %s",
 			      db_dialect(db) == DB_POSTGRES ? OUTBOX_AGE_PG :
-			      OUTBOX_AGE_SQLITE, where);
+							      OUTBOX_AGE_SQLITE,
+			      where);
 	int rc = outbox_ints(db, sql, p, np, v, 2, e);
 
 	free(sql);
@@ -331,8 +351,7 @@ static int outbox_backlog(struct db *db, const char *where,
 	return rc;
 }
 
-int outbox_unpublished(struct db *db, struct outbox_backlog *out,
-		       struct err *e)
+int outbox_unpublished(struct db *db, struct outbox_backlog *out, struct err *e)
 {
 	return outbox_backlog(db, "published_at IS NULL", DB_NOARGS, out, e);
 }
@@ -340,12 +359,14 @@ int outbox_unpublished(struct db *db, struct outbox_backlog *out,
 int outbox_lag(struct db *db, const char *consumer, const char *type,
 	       struct outbox_backlog *out, struct err *e)
 {
-	return outbox_backlog(db, db_dialect(db) == DB_POSTGRES ?
-		"aggregatetype = $1 AND (txid, seq) > coalesce((SELECT "
-		"(f.txid, f.seq) FROM outbox_offsets f WHERE consumer = $2), "
-		"('0'::xid8, 0::bigint))" :
-		"aggregatetype = $1 AND seq > coalesce((SELECT seq FROM "
-		"outbox_offsets WHERE consumer = $2), 0)",
+	return outbox_backlog(
+		db,
+		db_dialect(db) == DB_POSTGRES ?
+			"aggregatetype = $1 AND (txid, seq) > coalesce((SELECT "
+			"(f.txid, f.seq) FROM outbox_offsets f WHERE consumer = $2), "
+			"('0'::xid8, 0::bigint))" :
+			"aggregatetype = $1 AND seq > coalesce((SELECT seq FROM "
+			"outbox_offsets WHERE consumer = $2), 0)",
 		DB_ARGS(DB_S(type), DB_S(consumer)), out, e);
 }
 
@@ -377,10 +398,12 @@ int outbox_prune(struct db *db, const char *before, bool published,
 			"WHERE %s) LIMIT $2) RETURNING seq",
 			published ? " AND o.published_at IS NOT NULL" : "",
 			db_dialect(db) == DB_POSTGRES ?
-			"(o.txid, o.seq) > (f.txid, f.seq)" : "o.seq > f.seq");
+				"(o.txid, o.seq) > (f.txid, f.seq)" :
+				"o.seq > f.seq");
 	do {
-		if (db_query(db, &res, sql, DB_ARGS(DB_S(before),
-			     DB_I(OUTBOX_PRUNE_BATCH)), e) < 0) {
+		if (db_query(db, &res, sql,
+			     DB_ARGS(DB_S(before), DB_I(OUTBOX_PRUNE_BATCH)),
+			     e) < 0) {
 			rc = -1;
 			break;
 		}
@@ -396,9 +419,10 @@ int outbox_mark(struct db *db, char **mark, struct err *e)
 {
 	int64_t v;
 
-	if (outbox_ints(db, db_dialect(db) == DB_POSTGRES ?
-			"SELECT " OUTBOX_PG_HORIZON "::text::bigint" :
-			"SELECT coalesce(max(seq), 0) FROM outbox",
+	if (outbox_ints(db,
+			db_dialect(db) == DB_POSTGRES ?
+				"SELECT " OUTBOX_PG_HORIZON "::text::bigint" :
+				"SELECT coalesce(max(seq), 0) FROM outbox",
 			DB_NOARGS, &v, 1, e) < 0)
 		return -1;
 	*mark = xasprintf("%" PRId64, v);
@@ -411,13 +435,18 @@ int outbox_since(struct db *db, const char *mark, const char *type,
 {
 	b->ev = NULL;
 	b->n = 0;
-	return outbox_select(db, db_dialect(db) == DB_POSTGRES ?
-		"SELECT " OUTBOX_COLS("txid::text") " FROM outbox "
-		"WHERE txid >= $1::xid8 AND seq > $2 AND aggregatetype = $3 "
-		"ORDER BY seq LIMIT $4" :
-		"SELECT " OUTBOX_COLS("txid") " FROM outbox "
-		"WHERE seq > $1 AND seq > $2 AND aggregatetype = $3 "
-		"ORDER BY seq LIMIT $4",
+	return outbox_select(
+		db,
+		db_dialect(db) == DB_POSTGRES ?
+			"SELECT " OUTBOX_COLS(
+				"txid::text") " FROM outbox "
+					      "WHERE txid >= $1::xid8 AND seq > $2 AND aggregatetype = $3 "
+					      "ORDER BY seq LIMIT $4" :
+			"SELECT " OUTBOX_COLS(
+				"txid") " FROM outbox "
+					"WHERE seq > $1 AND seq > $2 AND aggregatetype = $3 "
+					"ORDER BY seq LIMIT $4",
 		DB_ARGS(DB_S(mark), DB_I(after), DB_S(type),
-			DB_I((int64_t)limit)), b, e);
+			DB_I((int64_t)limit)),
+		b, e);
 }

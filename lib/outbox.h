@@ -10,12 +10,12 @@
 #include "db.h"
 #include "err.h"
 
-#define OUTBOX_ID_LEN 37	/* a UUID and its NUL */
+#define OUTBOX_ID_LEN 37 /* a UUID and its NUL */
 
 /* The consumers that read the outbox table (without Kafka), by the names
  * of their cursors in outbox_offsets, and the aggregatetype each reads. */
-#define OUTBOX_NOTIFYD "notifyd"	/* agora-notifyd: "order" */
-#define OUTBOX_INDEXD "indexd"		/* agora-indexd: "product" */
+#define OUTBOX_NOTIFYD "notifyd" /* agora-notifyd: "order" */
+#define OUTBOX_INDEXD  "indexd" /* agora-indexd: "product" */
 
 /* outbox_new_id: a random (version 4) UUID, lower-case, into buf. */
 void outbox_new_id(char buf[OUTBOX_ID_LEN]);
@@ -35,10 +35,9 @@ int outbox_append(struct db *db, const char *aggregatetype,
  * outbox_append_id: outbox_append() with the event id chosen by the
  * caller (from outbox_new_id()), for payloads that carry their own id.
  */
-int outbox_append_id(struct db *db, const char *id,
-		     const char *aggregatetype, const char *aggregateid,
-		     const char *type, struct json_object *payload,
-		     struct err *e);
+int outbox_append_id(struct db *db, const char *id, const char *aggregatetype,
+		     const char *aggregateid, const char *type,
+		     struct json_object *payload, struct err *e);
 
 /*
  * Reading the outbox as a consumer without Kafka (indexd, notifyd): each
@@ -49,12 +48,12 @@ int outbox_append_id(struct db *db, const char *id,
  */
 struct outbox_event {
 	int64_t seq;
-	char *txid;		/* decimal text; "0" on SQLite */
+	char *txid; /* decimal text; "0" on SQLite */
 	char *id;
 	char *aggregatetype;
 	char *aggregateid;
 	char *type;
-	char *payload;		/* JSON text as written */
+	char *payload; /* JSON text as written */
 };
 
 struct outbox_batch {
@@ -69,9 +68,9 @@ struct outbox_batch {
  * A consumer never seen before starts at the beginning.
  * Errors: those of db_query().
  */
-int outbox_fetch(struct db *db, const char *consumer,
-		 const char *const *types, size_t ntypes, size_t limit,
-		 struct outbox_batch *b, struct err *e);
+int outbox_fetch(struct db *db, const char *consumer, const char *const *types,
+		 size_t ntypes, size_t limit, struct outbox_batch *b,
+		 struct err *e);
 void outbox_batch_release(struct outbox_batch *b);
 
 /*
@@ -81,7 +80,6 @@ void outbox_batch_release(struct outbox_batch *b);
  */
 int outbox_ack(struct db *db, const char *consumer,
 	       const struct outbox_event *ev, struct err *e);
-
 
 /* ---- the relay (agora-relayd, with Kafka) ------------------------------ */
 

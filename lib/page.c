@@ -13,7 +13,8 @@ int page_get(struct req *r, struct json_object *q, int64_t def_size,
 	jsonx_get_int(q, "page", &p->page);
 	jsonx_get_int(q, "size", &p->size);
 	if (p->page > INT64_MAX / p->size)
-		return err_add(&r->err, "page must not be greater than %" PRId64,
+		return err_add(&r->err,
+			       "page must not be greater than %" PRId64,
 			       INT64_MAX / p->size);
 	p->offset = (p->page - 1) * p->size;
 	return 0;

@@ -9,14 +9,16 @@
 #include "req.h"
 
 /* The two rows a list route's query table starts with. */
-#define PAGE_FIELDS \
+#define PAGE_FIELDS                             \
 	{ "page", VALID_INT, 0, 1, INT64_MAX }, \
-	{ "size", VALID_INT, 0, 1, 100 }
+	{                                       \
+		"size", VALID_INT, 0, 1, 100    \
+	}
 
 struct page {
-	int64_t page;	/* ≥ 1 */
-	int64_t size;	/* 1..100 */
-	int64_t offset;	/* (page - 1) * size, for OFFSET */
+	int64_t page; /* ≥ 1 */
+	int64_t size; /* 1..100 */
+	int64_t offset; /* (page - 1) * size, for OFFSET */
 };
 
 /*

@@ -6,7 +6,7 @@
 
 #include "err.h"
 
-#define PASSWD_HASH_MAX 128
+#define PASSWD_HASH_MAX	    128
 #define PASSWD_COST_DEFAULT 10
 
 /* passwd_hash: a new "$2b$<cost>$…" hash of pw with a random salt.

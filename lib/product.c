@@ -18,7 +18,7 @@ const struct col product_cols[] = {
 	[PRODUCT_VERSION] = { "version", "version", COL_INT },
 	[PRODUCT_CREATED] = COL_CREATED_AT,
 	[PRODUCT_UPDATED] = COL_UPDATED_AT,
-	{ NULL }
+	{ NULL },
 };
 
 struct json_object *product_json(const struct db_res *res, size_t row)
@@ -49,8 +49,8 @@ int product_get(struct db *db, int64_t id, struct json_object **out,
 			       DB_ARGS(DB_I(id)), e);
 
 	if (rc == 0)
-		return err_set(e, ERR_NOT_FOUND, "Product %" PRId64
-			       " not found", id);
+		return err_set(e, ERR_NOT_FOUND,
+			       "Product %" PRId64 " not found", id);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -72,7 +72,8 @@ static struct json_object *product_payload(enum product_event ev,
 
 	if (ev == PRODUCT_DELETED) {
 		o = json_object_new_object();
-		json_object_object_add(o, "id", json_object_new_int64(
+		json_object_object_add(o, "id",
+				       json_object_new_int64(
 					       db_res_int(res, 0, PRODUCT_ID)));
 		version++;
 	} else {
@@ -85,8 +86,7 @@ static struct json_object *product_payload(enum product_event ev,
 /* product_index: store the tsvector of product id on PostgreSQL, in the
  * writer's transaction; nothing on SQLite, whose triggers run the
  * analyzer. */
-static int product_index(struct db *db, const struct db_res *res,
-			 struct err *e)
+static int product_index(struct db *db, const struct db_res *res, struct err *e)
 {
 	struct sbuf tsv = SBUF_INIT;
 	int rc;
@@ -95,9 +95,12 @@ static int product_index(struct db *db, const struct db_res *res,
 		return 0;
 	product_tsvector(&tsv, db_res_str(res, 0, PRODUCT_NAME),
 			 db_res_str(res, 0, PRODUCT_DESCRIPTION));
-	rc = db_query(db, NULL, "UPDATE products SET search = $1::tsvector "
-		      "WHERE id = $2", DB_ARGS(DB_S(tsv.buf),
-		      DB_I(db_res_int(res, 0, PRODUCT_ID))), e);
+	rc = db_query(db, NULL,
+		      "UPDATE products SET search = $1::tsvector "
+		      "WHERE id = $2",
+		      DB_ARGS(DB_S(tsv.buf),
+			      DB_I(db_res_int(res, 0, PRODUCT_ID))),
+		      e);
 	sbuf_release(&tsv);
 	return rc;
 }
@@ -129,8 +132,8 @@ static int product_write(struct db *db, int64_t id, enum product_event ev,
 	payload = product_payload(ev, res);
 	snprintf(aggid, sizeof(aggid), "%" PRId64,
 		 db_res_int(res, 0, PRODUCT_ID));
-	if (outbox_append(db, "product", aggid, product_event_type(ev),
-			  payload, NULL, e) < 0 ||
+	if (outbox_append(db, "product", aggid, product_event_type(ev), payload,
+			  NULL, e) < 0 ||
 	    db_commit(db, e) < 0)
 		goto fail;
 	if (out) {
@@ -163,7 +166,8 @@ int product_create(struct db *db, const struct product_input *in,
 				     DB_S(in->category), DB_S(in->brand),
 				     DB_I(in->price),
 				     DB_S(in->status ? in->status : "ACTIVE"),
-				     DB_S(now)), out, e);
+				     DB_S(now)),
+			     out, e);
 }
 
 int product_update(struct db *db, int64_t id, const struct product_input *in,
@@ -273,15 +277,14 @@ static void doc_batch_sql(struct sbuf *sql, size_t n)
 	size_t i;
 
 	sbuf_addstr(sql, "UPDATE products p SET search = v.t::tsvector FROM "
-		    "(VALUES ");
+			 "(VALUES ");
 	for (i = 0; i < n; i++)
 		sbuf_addf(sql, "%s($%zu::bigint, $%zu)", i ? ", " : "",
 			  2 * i + 1, 2 * i + 2);
 	sbuf_addstr(sql, ") AS v(id, t) WHERE p.id = v.id");
 }
 
-int product_tsvector_fill(struct db *db, bool all, int64_t *done,
-		       struct err *e)
+int product_tsvector_fill(struct db *db, bool all, int64_t *done, struct err *e)
 {
 	struct db_res *res = NULL;
 	struct db_param params[2 * DOC_BATCH];
@@ -298,11 +301,11 @@ int product_tsvector_fill(struct db *db, bool all, int64_t *done,
 	do {
 		if (db_begin(db, e) < 0)
 			goto out;
-		if (col_query(db, &res, "SELECT ", product_cols, all ?
-			      " FROM products WHERE id > $1 ORDER BY id "
-			      "LIMIT $2" :
-			      " FROM products WHERE id > $1 AND search IS NULL "
-			      "ORDER BY id LIMIT $2",
+		if (col_query(db, &res, "SELECT ", product_cols,
+			      all ? " FROM products WHERE id > $1 ORDER BY id "
+				    "LIMIT $2" :
+				    " FROM products WHERE id > $1 AND search IS NULL "
+				    "ORDER BY id LIMIT $2",
 			      DB_ARGS(DB_I(last), DB_I(DOC_BATCH)), e) < 0)
 			goto fail;
 		n = db_res_rows(res);
@@ -310,8 +313,9 @@ int product_tsvector_fill(struct db *db, bool all, int64_t *done,
 			last = db_res_int(res, i, PRODUCT_ID);
 			sbuf_reset(&tsv[i]);
 			product_tsvector(&tsv[i],
-				db_res_str(res, i, PRODUCT_NAME),
-				db_res_str(res, i, PRODUCT_DESCRIPTION));
+					 db_res_str(res, i, PRODUCT_NAME),
+					 db_res_str(res, i,
+						    PRODUCT_DESCRIPTION));
 			params[2 * i] = DB_I(last);
 			params[2 * i + 1] = DB_S(tsv[i].buf);
 		}

@@ -15,9 +15,16 @@
 /* The columns of a product, and their positions in a row selected with
  * them. */
 enum product_col {
-	PRODUCT_ID, PRODUCT_NAME, PRODUCT_DESCRIPTION, PRODUCT_CATEGORY,
-	PRODUCT_BRAND, PRODUCT_PRICE, PRODUCT_STATUS, PRODUCT_VERSION,
-	PRODUCT_CREATED, PRODUCT_UPDATED
+	PRODUCT_ID,
+	PRODUCT_NAME,
+	PRODUCT_DESCRIPTION,
+	PRODUCT_CATEGORY,
+	PRODUCT_BRAND,
+	PRODUCT_PRICE,
+	PRODUCT_STATUS,
+	PRODUCT_VERSION,
+	PRODUCT_CREATED,
+	PRODUCT_UPDATED
 };
 extern const struct col product_cols[];
 
@@ -43,8 +50,8 @@ int product_get(struct db *db, int64_t id, struct json_object **out,
 /* The events a product write appends to the outbox (aggregatetype
  * "product", aggregateid the id). */
 enum product_event {
-	PRODUCT_UPSERTED,	/* the document with its version */
-	PRODUCT_DELETED,	/* {id, version}: outranks every earlier one */
+	PRODUCT_UPSERTED, /* the document with its version */
+	PRODUCT_DELETED, /* {id, version}: outranks every earlier one */
 };
 
 /* product_event_type: "PRODUCT_UPSERTED" or "PRODUCT_DELETED". */
@@ -64,7 +71,7 @@ struct product_input {
 	const char *brand;
 	int64_t price;
 	bool has_price;
-	const char *status;	/* "ACTIVE" or "INACTIVE" */
+	const char *status; /* "ACTIVE" or "INACTIVE" */
 };
 
 /*

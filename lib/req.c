@@ -160,7 +160,8 @@ static int req_read_body(struct req *r, struct sbuf *sb)
 	while (sb->len < want) {
 		size_t room = (size_t)want - sb->len;
 		int n = r->io.read(r->io.ctx, buf,
-				   room < sizeof(buf) ? (int)room : (int)sizeof(buf));
+				   room < sizeof(buf) ? (int)room :
+							(int)sizeof(buf));
 
 		if (n <= 0)
 			return err_set(&r->err, ERR_BAD_REQUEST,
@@ -185,7 +186,8 @@ int req_body(struct req *r, struct json_object **out)
 	if (req_read_body(r, &sb) < 0)
 		goto out;
 	if (sb.len == 0) {
-		/* NestJS sees a missing body as {}: the validators report it. */
+		/* NestJS sees a missing body as {}: the validators report it.
+		 */
 		r->body = json_object_new_object();
 	} else {
 		ct = req_getenv(r, "CONTENT_TYPE");
@@ -299,7 +301,8 @@ int req_send_error(struct req *r, const struct err *e)
 		sbuf_add_json_str(b, text);
 	} else {
 		/* NestJS's bare exceptions, and every 5xx: the status text. */
-		sbuf_add_json_str(b, code == 500 ? "Internal server error" : text);
+		sbuf_add_json_str(b,
+				  code == 500 ? "Internal server error" : text);
 	}
 	sbuf_addch(b, '}');
 	return 0;
@@ -326,8 +329,9 @@ int req_write(struct req *r)
 	sbuf_addf(&h, "Status: %d %s\r\n", r->status,
 		  err_status_text(r->status));
 	if (r->status != 204)
-		sbuf_addf(&h, "Content-Type: %s\r\n", r->content_type ?
-			  r->content_type : "application/json; charset=utf-8");
+		sbuf_addf(&h, "Content-Type: %s\r\n",
+			  r->content_type ? r->content_type :
+					    "application/json; charset=utf-8");
 	sbuf_addf(&h, "X-Request-Id: %s\r\n", r->reqid);
 	sbuf_addf(&h, "Server-Timing: sql;desc=\"%u\";dur=%.3f", nsql, sqlms);
 	if (r->extra_timing)

@@ -22,15 +22,16 @@ struct db_res;
  * the requests' lives; the library below the programs sees only this.
  */
 struct req_env {
-	struct db *db;		/* NULL: none (statement counts stay 0) */
+	struct db *db; /* NULL: none (statement counts stay 0) */
 	struct cache *cache;
-	size_t body_limit;	/* bytes a request body may have */
-	const char *jwt_secret;	/* what auth_require() verifies with */
+	size_t body_limit; /* bytes a request body may have */
+	const char *jwt_secret; /* what auth_require() verifies with */
 };
 
 /* Where the bytes come from and go to: FastCGI streams or stdin/stdout. */
 struct req_io {
-	/* read: up to n bytes into buf; returns the count, 0 at end, -1 on error */
+	/* read: up to n bytes into buf; returns the count, 0 at end, -1 on
+	 * error */
 	int (*read)(void *ctx, char *buf, int n);
 	/* write: all n bytes; returns 0 or -1 */
 	int (*write)(void *ctx, const char *buf, int n);
@@ -52,34 +53,34 @@ struct req_user {
  * during the request.
  */
 struct req {
-	const struct req_env *env;	/* never NULL after req_init() */
+	const struct req_env *env; /* never NULL after req_init() */
 	char **envp;
 	struct req_io io;
-	double start_ms;		/* clock_ms() at req_init() */
+	double start_ms; /* clock_ms() at req_init() */
 
-	const char *method;		/* REQUEST_METHOD */
-	const char *uri;		/* REQUEST_URI, raw, with query */
-	char *path;			/* decoded path, without query */
-	struct http_kvs query;		/* decoded query parameters */
+	const char *method; /* REQUEST_METHOD */
+	const char *uri; /* REQUEST_URI, raw, with query */
+	char *path; /* decoded path, without query */
+	struct http_kvs query; /* decoded query parameters */
 	char reqid[65];
 
-	size_t nparams;			/* path parameters from the route */
+	size_t nparams; /* path parameters from the route */
 	char param_names[REQ_MAX_PARAMS][32];
 	char *param_values[REQ_MAX_PARAMS];
 
 	bool authed;
 	struct req_user user;
-	struct db_res *user_row;	/* the user's row (user_cols), owned */
+	struct db_res *user_row; /* the user's row (user_cols), owned */
 
-	struct err err;			/* what a failing handler set */
-	struct json_object *body;	/* parsed body, owned */
-	struct json_object *qobj;	/* validated query, owned */
+	struct err err; /* what a failing handler set */
+	struct json_object *body; /* parsed body, owned */
+	struct json_object *qobj; /* validated query, owned */
 
-	int status;			/* 0 until a response is made */
-	struct sbuf headers;		/* extra "Name: value\r\n" lines */
-	struct sbuf out;		/* response body */
-	const char *content_type;	/* static; NULL: JSON */
-	const char *extra_timing;	/* appended to Server-Timing, static */
+	int status; /* 0 until a response is made */
+	struct sbuf headers; /* extra "Name: value\r\n" lines */
+	struct sbuf out; /* response body */
+	const char *content_type; /* static; NULL: JSON */
+	const char *extra_timing; /* appended to Server-Timing, static */
 };
 
 /*
@@ -133,11 +134,11 @@ int req_bytes(struct req *r, int status, const char *type, const void *buf,
 void req_header(struct req *r, const char *name, const char *value);
 /*
  * req_send_error: the one error sink. Turns e into the NestJS shape:
- *   validation list  -> {"statusCode":400,"message":[...],"error":"Bad Request"}
- *   code + message   -> {"statusCode":404,"message":"User 7 not found","error":"Not Found"}
- *   code, no message -> {"statusCode":401,"message":"Unauthorized"}
- * 5xx never show their message (it is logged with the request id),
- * unless it was set with err_show().
+ *   validation list  -> {"statusCode":400,"message":[...],"error":"Bad
+ * Request"} code + message   -> {"statusCode":404,"message":"User 7 not
+ * found","error":"Not Found"} code, no message ->
+ * {"statusCode":401,"message":"Unauthorized"} 5xx never show their message (it
+ * is logged with the request id), unless it was set with err_show().
  */
 int req_send_error(struct req *r, const struct err *e);
 

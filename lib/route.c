@@ -25,7 +25,8 @@ bool route_match(const char *pattern, const char *path, struct req *r)
 			size_t plen = pe ? (size_t)(pe - p) : strlen(p);
 			size_t slen = se ? (size_t)(se - s) : strlen(s);
 
-			if (slen == 0 || plen - 1 >= sizeof(r->param_names[0]) ||
+			if (slen == 0 ||
+			    plen - 1 >= sizeof(r->param_names[0]) ||
 			    r->nparams == REQ_MAX_PARAMS)
 				goto fail;
 			memcpy(r->param_names[r->nparams], p + 1, plen - 1);
@@ -40,7 +41,8 @@ bool route_match(const char *pattern, const char *path, struct req *r)
 		p++;
 		s++;
 	}
-	/* NestJS ignores one trailing slash: /api/users/me/ is /api/users/me. */
+	/* NestJS ignores one trailing slash: /api/users/me/ is /api/users/me.
+	 */
 	if (!*p && (!*s || (s[0] == '/' && !s[1])))
 		return true;
 fail:
@@ -55,7 +57,8 @@ void route_dispatch(const struct route *routes, struct req *r)
 
 	if (r->err.code)
 		goto out;
-	/* HEAD runs the GET route, as Express does; req_write drops the body. */
+	/* HEAD runs the GET route, as Express does; req_write drops the body.
+	 */
 	method = strcmp(r->method, "HEAD") ? r->method : "GET";
 	for (rt = routes; rt->method; rt++)
 		if (!strcmp(rt->method, method) &&

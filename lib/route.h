@@ -4,8 +4,8 @@
 
 #include "req.h"
 
-#define ROUTE_AUTH 0x1			/* a valid bearer token is required */
-#define ROUTE_ADMIN (0x2 | ROUTE_AUTH)	/* ... of a user whose role is ADMIN */
+#define ROUTE_AUTH  0x1 /* a valid bearer token is required */
+#define ROUTE_ADMIN (0x2 | ROUTE_AUTH) /* ... of a user whose role is ADMIN */
 
 /*
  * One row: method, pattern ("/api/users/:id/role"; ":name" matches one

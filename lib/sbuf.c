@@ -124,8 +124,7 @@ static size_t char_len(const unsigned char *p)
 	size_t n = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 1;
 
 	/* A NUL stops strnlen before utf8_valid reads past the string. */
-	if (strnlen((const char *)p, n) < n ||
-	    !utf8_valid((const char *)p, n))
+	if (strnlen((const char *)p, n) < n || !utf8_valid((const char *)p, n))
 		return 0;
 	return n;
 }
@@ -154,15 +153,27 @@ int sbuf_add_json_str(struct sbuf *sb, const char *s)
 			continue;
 		}
 		switch (*p) {
-		case '"': ret = sbuf_add(sb, "\\\"", 2); break;
-		case '\\': ret = sbuf_add(sb, "\\\\", 2); break;
-		case '\n': ret = sbuf_add(sb, "\\n", 2); break;
-		case '\r': ret = sbuf_add(sb, "\\r", 2); break;
-		case '\t': ret = sbuf_add(sb, "\\t", 2); break;
+		case '"':
+			ret = sbuf_add(sb, "\\\"", 2);
+			break;
+		case '\\':
+			ret = sbuf_add(sb, "\\\\", 2);
+			break;
+		case '\n':
+			ret = sbuf_add(sb, "\\n", 2);
+			break;
+		case '\r':
+			ret = sbuf_add(sb, "\\r", 2);
+			break;
+		case '\t':
+			ret = sbuf_add(sb, "\\t", 2);
+			break;
 		default:
 			if (*p < 0x20) {
-				char esc[6] = { '\\', 'u', '0', '0',
-						hex[*p >> 4], hex[*p & 15] };
+				char esc[6] = {
+					'\\', 'u',	    '0',
+					'0',  hex[*p >> 4], hex[*p & 15]
+				};
 				ret = sbuf_add(sb, esc, sizeof(esc));
 			} else {
 				ret = sbuf_addch(sb, *p);

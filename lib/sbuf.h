@@ -19,7 +19,10 @@ struct sbuf {
 	size_t cap;
 };
 
-#define SBUF_INIT { sbuf_empty, 0, 0, 0 }
+#define SBUF_INIT                   \
+	{                           \
+		sbuf_empty, 0, 0, 0 \
+	}
 extern char sbuf_empty[];
 
 /* sbuf_init: an empty buffer with room for `hint` bytes and the given cap

@@ -10,11 +10,11 @@
 #include "search-analyze.h"
 
 enum analyze_class {
-	AN_NONE,		/* separates words */
-	AN_WORD,		/* a letter or digit of a non-CJK script */
-	AN_CJK,			/* a Hangul, Han, Hiragana or Katakana letter */
-	AN_JOIN,		/* a mark, or a letter of no script of its own
-				 * (ー): part of the word it is in */
+	AN_NONE, /* separates words */
+	AN_WORD, /* a letter or digit of a non-CJK script */
+	AN_CJK, /* a Hangul, Han, Hiragana or Katakana letter */
+	AN_JOIN, /* a mark, or a letter of no script of its own
+		  * (ー): part of the word it is in */
 };
 
 static const uc_script_t *an_cjk[4], *an_common, *an_inherited;
@@ -22,7 +22,7 @@ static const uc_script_t *an_cjk[4], *an_common, *an_inherited;
 static void analyze_scripts(void)
 {
 	static const char *const cjk[] = { "Hangul", "Han", "Hiragana",
-					    "Katakana" };
+					   "Katakana" };
 	size_t i;
 
 	if (an_common)
@@ -41,7 +41,9 @@ static enum analyze_class analyze_class(ucs4_t c)
 	/* Most text is ASCII: no table look-ups for it. */
 	if (c < 0x80)
 		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		       (c >= 'A' && c <= 'Z') ? AN_WORD : AN_NONE;
+				       (c >= 'A' && c <= 'Z') ?
+			       AN_WORD :
+			       AN_NONE;
 	/* nor for Hangul syllables and the common ideographs */
 	if ((c >= 0xac00 && c <= 0xd7a3) || (c >= 0x4e00 && c <= 0x9fff))
 		return AN_CJK;
@@ -170,16 +172,17 @@ static size_t analyze_run(struct search_analysis *a, const uint8_t *s,
 	}
 	starts[nstarts] = end;
 	if (i < end)
-		nstarts = 0;	/* too long to map: spans are the run's */
+		nstarts = 0; /* too long to map: spans are the run's */
 	if (analyze_plain(s + start, end - start)) {
 		nlen = end - start;
 		norm = nlen <= sizeof(fixed) ? fixed : xmalloc(nlen);
 		for (i = 0; i < nlen; i++)
 			norm[i] = s[start + i] >= 'A' && s[start + i] <= 'Z' ?
-				  s[start + i] + ('a' - 'A') : s[start + i];
+					  s[start + i] + ('a' - 'A') :
+					  s[start + i];
 	} else {
-		norm = u8_casefold(s + start, end - start, NULL,
-				   UNINORM_NFKC, fixed, &nlen);
+		norm = u8_casefold(s + start, end - start, NULL, UNINORM_NFKC,
+				   fixed, &nlen);
 		if (!norm)
 			return 0; /* out of memory in libunistring: no words */
 	}
@@ -218,8 +221,8 @@ static size_t analyze_run(struct search_analysis *a, const uint8_t *s,
 	return words;
 }
 
-size_t search_analyze(struct search_analysis *a, const char *text,
-		      size_t len, size_t max_words)
+size_t search_analyze(struct search_analysis *a, const char *text, size_t len,
+		      size_t max_words)
 {
 	const uint8_t *s = (const uint8_t *)text;
 	size_t i = 0, n, start = 0, words = 0, limit;
@@ -314,12 +317,23 @@ static void an_escape(struct sbuf *out, const char *s, size_t n)
 
 	for (i = 0; i < n; i++)
 		switch (s[i]) {
-		case '&': sbuf_addstr(out, "&amp;"); break;
-		case '<': sbuf_addstr(out, "&lt;"); break;
-		case '>': sbuf_addstr(out, "&gt;"); break;
-		case '"': sbuf_addstr(out, "&quot;"); break;
-		case '\'': sbuf_addstr(out, "&#39;"); break;
-		default: sbuf_addch(out, s[i]);
+		case '&':
+			sbuf_addstr(out, "&amp;");
+			break;
+		case '<':
+			sbuf_addstr(out, "&lt;");
+			break;
+		case '>':
+			sbuf_addstr(out, "&gt;");
+			break;
+		case '"':
+			sbuf_addstr(out, "&quot;");
+			break;
+		case '\'':
+			sbuf_addstr(out, "&#39;");
+			break;
+		default:
+			sbuf_addch(out, s[i]);
 		}
 }
 
@@ -332,8 +346,8 @@ static void an_escape(struct sbuf *out, const char *s, size_t n)
 struct an_qmap {
 	const struct search_analysis *q;
 	size_t cap;
-	size_t *slot;		/* first q token + 1, 0: empty */
-	size_t *next;		/* next q token + 1 with the same key */
+	size_t *slot; /* first q token + 1, 0: empty */
+	size_t *next; /* next q token + 1 with the same key */
 };
 
 static size_t an_hash(const char *t, size_t len, bool gram)
@@ -346,21 +360,20 @@ static size_t an_hash(const char *t, size_t len, bool gram)
 	return (size_t)h;
 }
 
-static bool an_key_eq(const struct search_analysis *a, size_t i,
-		      const char *t, size_t len, bool gram)
+static bool an_key_eq(const struct search_analysis *a, size_t i, const char *t,
+		      size_t len, bool gram)
 {
 	return a->tok[i].gram == gram && a->tok[i].len == len &&
 	       !memcmp(search_token_text(a, i), t, len);
 }
 
 /* The first q token (+ 1) with this key, 0 if none. */
-static size_t an_qmap_find(const struct an_qmap *m, const char *t,
-			   size_t len, bool gram)
+static size_t an_qmap_find(const struct an_qmap *m, const char *t, size_t len,
+			   bool gram)
 {
 	size_t h = an_hash(t, len, gram) % m->cap;
 
-	while (m->slot[h] &&
-	       !an_key_eq(m->q, m->slot[h] - 1, t, len, gram))
+	while (m->slot[h] && !an_key_eq(m->q, m->slot[h] - 1, t, len, gram))
 		h = (h + 1) % m->cap;
 	return m->slot[h];
 }
@@ -375,7 +388,8 @@ static void an_qmap_init(struct an_qmap *m, const struct search_analysis *q)
 	m->next = xcalloc(q->ntok + 1, sizeof(*m->next));
 	for (j = 0; j < q->ntok; j++) {
 		h = an_hash(search_token_text(q, j), q->tok[j].len,
-			    q->tok[j].gram) % m->cap;
+			    q->tok[j].gram) %
+		    m->cap;
 		while (m->slot[h] &&
 		       !an_key_eq(q, m->slot[h] - 1, search_token_text(q, j),
 				  q->tok[j].len, q->tok[j].gram))

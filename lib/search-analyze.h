@@ -23,21 +23,24 @@
  * original text it came from (for highlights).
  */
 struct search_token {
-	size_t off;		/* its text: search_token_text() */
+	size_t off; /* its text: search_token_text() */
 	size_t len;
-	size_t start, end;	/* the original bytes [start, end) */
-	size_t word;		/* the index of its whole-word token */
-	bool gram;		/* a bigram, not a whole word */
+	size_t start, end; /* the original bytes [start, end) */
+	size_t word; /* the index of its whole-word token */
+	bool gram; /* a bigram, not a whole word */
 };
 
 struct search_analysis {
 	struct search_token *tok;
 	size_t ntok, alloc;
 	size_t nwords;
-	struct sbuf text;	/* the tokens' texts, NUL-separated */
+	struct sbuf text; /* the tokens' texts, NUL-separated */
 };
 
-#define SEARCH_ANALYSIS_INIT { NULL, 0, 0, 0, SBUF_INIT }
+#define SEARCH_ANALYSIS_INIT             \
+	{                                \
+		NULL, 0, 0, 0, SBUF_INIT \
+	}
 
 /*
  * search_analyze: append the tokens of len bytes of s (UTF-8; a bad

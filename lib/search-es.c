@@ -43,60 +43,60 @@
 #define ES_MAP_CHARS(x) "\"" x " => \\\\u0020\","
 /* Java regular expressions, in JSON: CJK letters, and the letters of
  * other scripts and digits (ー and marks belong to either). */
-#define ES_CJK "\\\\p{IsHangul}\\\\p{IsHan}\\\\p{IsHiragana}" \
+#define ES_CJK                                         \
+	"\\\\p{IsHangul}\\\\p{IsHan}\\\\p{IsHiragana}" \
 	"\\\\p{IsKatakana}"
-#define ES_OTHER "[\\\\p{N}[\\\\p{L}&&[^" ES_CJK \
-	"\\\\p{IsCommon}\\\\p{IsInherited}]]]"
-#define ES_SCRIPT_PATTERN "(?<=[" ES_CJK "])(?=" ES_OTHER ")|(?<=" \
-	ES_OTHER ")(?=[" ES_CJK "])"
+#define ES_OTHER \
+	"[\\\\p{N}[\\\\p{L}&&[^" ES_CJK "\\\\p{IsCommon}\\\\p{IsInherited}]]]"
+#define ES_SCRIPT_PATTERN \
+	"(?<=[" ES_CJK "])(?=" ES_OTHER ")|(?<=" ES_OTHER ")(?=[" ES_CJK "])"
 static const char es_mapping_json[] =
 	"{\"settings\":{\"number_of_shards\":1,\"analysis\":{"
 	"\"char_filter\":{"
-	"\"agora_punct\":{\"type\":\"mapping\",\"mappings\":["
-	ES_MAP_CHARS(".") ES_MAP_CHARS("'") ES_MAP_CHARS(":")
-	ES_MAP_CHARS(",") ES_MAP_CHARS(";") ES_MAP_CHARS("_")
-	ES_MAP_CHARS("\\u00b7") ES_MAP_CHARS("\\u0387")
-	ES_MAP_CHARS("\\u05f4") ES_MAP_CHARS("\\u2018")
-	ES_MAP_CHARS("\\u2019") ES_MAP_CHARS("\\u2024")
-	ES_MAP_CHARS("\\u2027") ES_MAP_CHARS("\\u2044")
-	ES_MAP_CHARS("\\u202f") ES_MAP_CHARS("\\u203f")
-	ES_MAP_CHARS("\\u2040") ES_MAP_CHARS("\\u2054")
-	ES_MAP_CHARS("\\u037e") ES_MAP_CHARS("\\u0589")
-	ES_MAP_CHARS("\\u060c") ES_MAP_CHARS("\\u060d")
-	ES_MAP_CHARS("\\u066c") ES_MAP_CHARS("\\u07f8")
-	ES_MAP_CHARS("\\ufe10") ES_MAP_CHARS("\\ufe13")
-	ES_MAP_CHARS("\\ufe14") ES_MAP_CHARS("\\ufe33")
-	ES_MAP_CHARS("\\ufe34") ES_MAP_CHARS("\\ufe4d")
-	ES_MAP_CHARS("\\ufe4e") ES_MAP_CHARS("\\ufe4f")
-	ES_MAP_CHARS("\\ufe50") ES_MAP_CHARS("\\ufe52")
-	ES_MAP_CHARS("\\ufe54") ES_MAP_CHARS("\\ufe55")
-	ES_MAP_CHARS("\\uff07") ES_MAP_CHARS("\\uff0c")
-	ES_MAP_CHARS("\\uff0e") ES_MAP_CHARS("\\uff1a")
-	"\"\\uff1b => \\\\u0020\"]},"
-	"\"agora_script\":{\"type\":\"pattern_replace\",\"pattern\":\""
-	ES_SCRIPT_PATTERN "\",\"replacement\":\" \"}},"
-	"\"analyzer\":{"
-	"\"agora_bigram\":{\"type\":\"custom\","
-	"\"char_filter\":[\"agora_punct\",\"agora_script\"],"
-	"\"tokenizer\":\"standard\","
-	"\"filter\":[\"cjk_width\",\"lowercase\",\"cjk_bigram\"]},"
-	"\"agora_word\":{\"type\":\"custom\","
-	"\"char_filter\":[\"agora_punct\",\"agora_script\"],"
-	"\"tokenizer\":\"standard\","
-	"\"filter\":[\"cjk_width\",\"lowercase\"]}}}},"
-	"\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
-	"\"id\":{\"type\":\"long\"},"
-	"\"name\":{\"type\":\"text\",\"analyzer\":\"agora_bigram\","
-	"\"fields\":{\"word\":{\"type\":\"text\","
-	"\"analyzer\":\"agora_word\"}}},"
-	"\"description\":{\"type\":\"text\",\"analyzer\":\"agora_bigram\","
-	"\"fields\":{\"word\":{\"type\":\"text\","
-	"\"analyzer\":\"agora_word\"}}},"
-	"\"category\":{\"type\":\"keyword\"},"
-	"\"brand\":{\"type\":\"keyword\"},"
-	"\"price\":{\"type\":\"integer\"},"
-	"\"status\":{\"type\":\"keyword\"},"
-	"\"created_at\":{\"type\":\"date\"}}}}";
+	"\"agora_punct\":{\"type\":\"mapping\",\"mappings\":[" ES_MAP_CHARS(".") ES_MAP_CHARS(
+		"'") ES_MAP_CHARS(":") ES_MAP_CHARS(",") ES_MAP_CHARS(";") ES_MAP_CHARS("_")
+		ES_MAP_CHARS("\\u00b7") ES_MAP_CHARS("\\u0387") ES_MAP_CHARS("\\u05f4") ES_MAP_CHARS(
+			"\\u2018") ES_MAP_CHARS("\\u2019") ES_MAP_CHARS("\\u2024") ES_MAP_CHARS("\\u2027")
+			ES_MAP_CHARS("\\u2044") ES_MAP_CHARS("\\u202f") ES_MAP_CHARS(
+				"\\u203f") ES_MAP_CHARS("\\u2040") ES_MAP_CHARS("\\u2054")
+				ES_MAP_CHARS("\\u037e") ES_MAP_CHARS("\\u0589") ES_MAP_CHARS(
+					"\\u060c") ES_MAP_CHARS("\\u060d") ES_MAP_CHARS("\\u066c")
+					ES_MAP_CHARS("\\u07f8") ES_MAP_CHARS("\\ufe10") ES_MAP_CHARS(
+						"\\ufe13") ES_MAP_CHARS("\\ufe14") ES_MAP_CHARS("\\ufe33")
+						ES_MAP_CHARS("\\ufe34") ES_MAP_CHARS("\\ufe4d") ES_MAP_CHARS(
+							"\\ufe4e") ES_MAP_CHARS("\\ufe4f")
+							ES_MAP_CHARS("\\ufe50") ES_MAP_CHARS(
+								"\\ufe52") ES_MAP_CHARS("\\ufe54")
+								ES_MAP_CHARS("\\ufe55") ES_MAP_CHARS(
+									"\\uff07") ES_MAP_CHARS("\\uff0c")
+									ES_MAP_CHARS(
+										"\\uff0e")
+										ES_MAP_CHARS(
+											"\\uff1a") "\"\\uff1b => \\\\u0020\"]},"
+												   "\"agora_script\":{\"type\":\"pattern_replace\",\"pattern\":\"" ES_SCRIPT_PATTERN
+												   "\",\"replacement\":\" \"}},"
+												   "\"analyzer\":{"
+												   "\"agora_bigram\":{\"type\":\"custom\","
+												   "\"char_filter\":[\"agora_punct\",\"agora_script\"],"
+												   "\"tokenizer\":\"standard\","
+												   "\"filter\":[\"cjk_width\",\"lowercase\",\"cjk_bigram\"]},"
+												   "\"agora_word\":{\"type\":\"custom\","
+												   "\"char_filter\":[\"agora_punct\",\"agora_script\"],"
+												   "\"tokenizer\":\"standard\","
+												   "\"filter\":[\"cjk_width\",\"lowercase\"]}}}},"
+												   "\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
+												   "\"id\":{\"type\":\"long\"},"
+												   "\"name\":{\"type\":\"text\",\"analyzer\":\"agora_bigram\","
+												   "\"fields\":{\"word\":{\"type\":\"text\","
+												   "\"analyzer\":\"agora_word\"}}},"
+												   "\"description\":{\"type\":\"text\",\"analyzer\":\"agora_bigram\","
+												   "\"fields\":{\"word\":{\"type\":\"text\","
+												   "\"analyzer\":\"agora_word\"}}},"
+												   "\"category\":{\"type\":\"keyword\"},"
+												   "\"brand\":{\"type\":\"keyword\"},"
+												   "\"price\":{\"type\":\"integer\"},"
+												   "\"status\":{\"type\":\"keyword\"},"
+												   "\"created_at\":{\"type\":\"date\"}}}}";
 
 /*
  * es_alias_index: the index the alias products points at, in *index
@@ -115,12 +115,12 @@ static int es_alias_index(struct es *es, char **index, struct err *e)
 		return -1;
 	if (status == 404) {
 		ret = 0;
-	} else if (status != 200 || !json_object_is_type(body,
-							  json_type_object)) {
+	} else if (status != 200 ||
+		   !json_object_is_type(body, json_type_object)) {
 		es_fail(e, "GET _alias", status, body);
 	} else {
 		/* {"products_v3":{"aliases":{"products":{}}}}: one index. */
-		json_object_object_foreach(body, key, val) {
+		json_object_object_foreach (body, key, val) {
 			(void)val;
 			*index = xstrdup(key);
 			break;
@@ -145,20 +145,19 @@ int search_es_ensure_index(struct es *es, struct err *e)
 		return 0;
 	}
 	/* The mapping plus the alias: the index is born reachable. */
-	if (jsonx_parse(es_mapping_json, sizeof(es_mapping_json) - 1, &req,
-			e) < 0)
+	if (jsonx_parse(es_mapping_json, sizeof(es_mapping_json) - 1, &req, e) <
+	    0)
 		return -1;
-	json_object_object_add(req, "aliases",
+	json_object_object_add(req, "aliases", json_object_new_object());
+	json_object_object_add(json_object_object_get(req, "aliases"), ES_ALIAS,
 			       json_object_new_object());
-	json_object_object_add(json_object_object_get(req, "aliases"),
-			       ES_ALIAS, json_object_new_object());
 	if (es_call(es, "PUT", "/" ES_ALIAS "_v1", jsonx_str(req, NULL),
 		    strlen(jsonx_str(req, NULL)), false, &status, &body, e) < 0)
 		goto out;
 	/* Someone else (another indexd, a reindex) was first: fine. */
-	if (status == 200 || (status == 400 &&
-			      !strcmp(es_error_type(body),
-				      "resource_already_exists_exception")))
+	if (status == 200 ||
+	    (status == 400 &&
+	     !strcmp(es_error_type(body), "resource_already_exists_exception")))
 		ret = 0;
 	else
 		es_fail(e, "create " ES_ALIAS "_v1", status, body);
@@ -174,12 +173,11 @@ out:
  * a new object without the version (the mapping is strict), or NULL when
  * payload lacks an id. *version gets payload's version (0 if absent).
  */
-static struct json_object *es_doc(struct json_object *payload,
-				  int64_t *version)
+static struct json_object *es_doc(struct json_object *payload, int64_t *version)
 {
 	static const char *const fields[] = {
-		"id", "name", "description", "category", "brand", "price",
-		"status", "created_at",
+		"id",	 "name",  "description", "category",
+		"brand", "price", "status",	 "created_at",
 	};
 	struct json_object *doc, *v;
 	int64_t id;
@@ -197,8 +195,8 @@ static struct json_object *es_doc(struct json_object *payload,
 	return doc;
 }
 
-int search_es_bulk_event(struct sbuf *sb, const char *index,
-			 const char *type, const char *payload, struct err *e)
+int search_es_bulk_event(struct sbuf *sb, const char *index, const char *type,
+			 const char *payload, struct err *e)
 {
 	struct json_object *p = NULL, *doc = NULL;
 	int64_t id, version;
@@ -232,7 +230,7 @@ out:
 /* ---- the search backend ------------------------------------------------ */
 
 struct es_search {
-	struct search base;	/* first: a struct search * is one of these */
+	struct search base; /* first: a struct search * is one of these */
 	struct es *es;
 	struct db *db;
 	long timeout_ms;
@@ -292,8 +290,8 @@ static struct json_object *es_const(const char *field, const char *text,
  * normalized; the index's analyzers give it the same tokens again. No
  * words: nothing matches.
  */
-static void es_query_words(const struct search_analysis *a,
-			   const int64_t *wt, struct json_object *bool_q)
+static void es_query_words(const struct search_analysis *a, const int64_t *wt,
+			   struct json_object *bool_q)
 {
 	struct json_object *should = json_object_new_array(), *qs, *dm, *o;
 	const char *w;
@@ -309,10 +307,12 @@ static void es_query_words(const struct search_analysis *a,
 		json_object_array_add(qs, es_const("description.word", w, 0,
 						   2 * x));
 		if (g) {
-			json_object_array_add(qs, es_const(
-				"name", w, search_gram_min(g), 2 * x));
-			json_object_array_add(qs, es_const(
-				"description", w, search_gram_min(g), x));
+			json_object_array_add(qs, es_const("name", w,
+							   search_gram_min(g),
+							   2 * x));
+			json_object_array_add(qs,
+					      es_const("description", w,
+						       search_gram_min(g), x));
 		}
 		dm = json_object_new_object();
 		json_object_object_add(dm, "queries", qs);
@@ -363,10 +363,12 @@ static struct json_object *es_search_body(const struct search_query *q,
 		range = json_object_new_object();
 		if (q->min_price >= 0)
 			json_object_object_add(range, "gte",
-					json_object_new_int64(q->min_price));
+					       json_object_new_int64(
+						       q->min_price));
 		if (q->max_price >= 0)
 			json_object_object_add(range, "lte",
-					json_object_new_int64(q->max_price));
+					       json_object_new_int64(
+						       q->max_price));
 		o = json_object_new_object();
 		json_object_object_add(o, "price", range);
 		pf = json_object_new_object();
@@ -414,9 +416,10 @@ static struct json_object *es_search_body(const struct search_query *q,
 		break;
 	case SEARCH_RELEVANCE:
 		/* without q, newest first */
-		json_object_array_add(sort, has_q ?
-				      json_object_new_string("_score") :
-				      es_sort_key("created_at", "desc"));
+		json_object_array_add(sort,
+				      has_q ? json_object_new_string("_score") :
+					      es_sort_key("created_at",
+							  "desc"));
 		break;
 	case SEARCH_NEWEST:
 		json_object_array_add(sort, es_sort_key("created_at", "desc"));
@@ -424,8 +427,8 @@ static struct json_object *es_search_body(const struct search_query *q,
 	}
 	json_object_array_add(sort, es_sort_key("id", "desc"));
 	json_object_object_add(body, "sort", sort);
-	json_object_object_add(body, "from", json_object_new_int64(
-				       (q->page - 1) * q->size));
+	json_object_object_add(body, "from",
+			       json_object_new_int64((q->page - 1) * q->size));
 	json_object_object_add(body, "size", json_object_new_int64(q->size));
 	/* exact up to SEARCH_TOTAL_MAX, then "gte", as the database says */
 	json_object_object_add(body, "track_total_hits",
@@ -437,24 +440,25 @@ static struct json_object *es_search_body(const struct search_query *q,
 static struct json_object *es_item(struct json_object *src)
 {
 	static const char *const fields[] = {
-		"id", "name", "description", "category", "brand", "price",
-		"status", "created_at",
+		"id",	 "name",  "description", "category",
+		"brand", "price", "status",	 "created_at",
 	};
 	struct json_object *o = json_object_new_object(), *v;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(fields); i++)
 		json_object_object_add(o, fields[i],
-			json_object_object_get_ex(src, fields[i], &v) ?
-			json_object_get(v) : NULL);
+				       json_object_object_get_ex(src, fields[i],
+								 &v) ?
+					       json_object_get(v) :
+					       NULL);
 	return o;
 }
 
-static struct json_object *es_facet(struct json_object *aggs,
-				    const char *name)
+static struct json_object *es_facet(struct json_object *aggs, const char *name)
 {
-	struct json_object *arr = json_object_new_array(), *a, *buckets, *b,
-			   *o, *key;
+	struct json_object *arr = json_object_new_array(), *a, *buckets, *b, *o,
+			   *key;
 	int64_t count;
 	size_t i;
 
@@ -507,8 +511,8 @@ static int es_products(struct search *s, const struct search_query *q,
 	req = es_search_body(q, &a, wt);
 	body = jsonx_str(req, NULL);
 	es_set_timeout(x->es, x->timeout_ms);
-	if (es_call(x->es, "POST", "/" ES_ALIAS "/_search", body,
-		    strlen(body), false, &status, &resp, &ce) < 0) {
+	if (es_call(x->es, "POST", "/" ES_ALIAS "/_search", body, strlen(body),
+		    false, &status, &resp, &ce) < 0) {
 		es_unavailable(e, &ce);
 		goto out;
 	}
@@ -584,10 +588,11 @@ static bool es_health(struct search *s, struct json_object **entry)
 
 	es_set_timeout(x->es, x->timeout_ms);
 	if (es_call(x->es, "GET", "/_cluster/health", NULL, 0, false, &status,
-		    &resp, &e) == 0 && status == 200)
+		    &resp, &e) == 0 &&
+	    status == 200)
 		cluster = jsonx_get_str(resp, "status");
-	up = cluster && (!strcmp(cluster, "green") ||
-			 !strcmp(cluster, "yellow"));
+	up = cluster &&
+	     (!strcmp(cluster, "green") || !strcmp(cluster, "yellow"));
 	*entry = json_object_new_object();
 	json_object_object_add(*entry, "status",
 			       json_object_new_string(up ? "up" : "down"));
@@ -600,7 +605,9 @@ static bool es_health(struct search *s, struct json_object **entry)
 		json_object_object_add(*entry, "message",
 				       json_object_new_string("unreachable"));
 		log_msg(LOG_WARN, NULL, "health: elasticsearch: %s",
-			e.msg[0] ? e.msg : cluster ? cluster : "no status");
+			e.msg[0] ? e.msg :
+			cluster	 ? cluster :
+				   "no status");
 	}
 	err_release(&e);
 	json_object_put(resp);
@@ -644,23 +651,29 @@ static int es_bulk_settle(struct es *es, const char *path,
 		for (i = 0; i < json_object_array_length(items); i++) {
 			it = json_object_array_get_idx(items, i);
 			st = es_item_status(it, &type, &result);
-			if (es_item_settled(st, json_object_object_get_ex(
-						   it, "delete", NULL)))
+			if (es_item_settled(st,
+					    json_object_object_get_ex(it,
+								      "delete",
+								      NULL)))
 				continue;
 			if (st == 429 || st >= 500) {
 				retry = true;
 				continue;
 			}
-			err_set(&be, ERR_INTERNAL, "elasticsearch: _bulk item "
-				"%zu: %d %s", i, st, type);
+			err_set(&be, ERR_INTERNAL,
+				"elasticsearch: _bulk item "
+				"%zu: %d %s",
+				i, st, type);
 			goto out;
 		}
 		if (!retry) {
 			ret = 0;
 			goto out;
 		}
-		err_set(&be, ERR_UNAVAILABLE, "elasticsearch: _bulk items "
-			"still rejected after %d tries", try + 1);
+		err_set(&be, ERR_UNAVAILABLE,
+			"elasticsearch: _bulk items "
+			"still rejected after %d tries",
+			try + 1);
 	}
 out:
 	if (ret < 0)
@@ -799,8 +812,10 @@ static int es_load(struct es_search *x, const char *index,
 	int ret = -1;
 
 	*done = 0;
-	if (db_query(x->db, &res, "SELECT count(*) FROM products WHERE "
-		     "status = 'ACTIVE'", DB_NOARGS, e) < 0)
+	if (db_query(x->db, &res,
+		     "SELECT count(*) FROM products WHERE "
+		     "status = 'ACTIVE'",
+		     DB_NOARGS, e) < 0)
 		goto out;
 	total = col_one_int(res);
 	db_res_free(res);
@@ -844,8 +859,8 @@ out:
 	return ret;
 }
 
-static int es_reindex(struct search *s, search_progress_fn progress,
-		      void *ctx, struct json_object **out, struct err *e)
+static int es_reindex(struct search *s, search_progress_fn progress, void *ctx,
+		      struct json_object **out, struct err *e)
 {
 	struct es_search *x = (struct es_search *)s;
 	struct sbuf sb = SBUF_INIT;
@@ -861,8 +876,7 @@ static int es_reindex(struct search *s, search_progress_fn progress,
 	if (es_alias_index(x->es, &old, e) < 0)
 		goto out;
 	next = es_next_index(old);
-	if (outbox_mark(x->db, &mark, e) < 0 ||
-	    es_create(x->es, next, e) < 0)
+	if (outbox_mark(x->db, &mark, e) < 0 || es_create(x->es, next, e) < 0)
 		goto out;
 	created = true;
 	if (es_load(x, next, progress, ctx, &done, e) < 0)
@@ -898,7 +912,8 @@ static int es_reindex(struct search *s, search_progress_fn progress,
 	*out = json_object_new_object();
 	json_object_object_add(*out, "indexed", json_object_new_int64(done));
 	json_object_object_add(*out, "index", json_object_new_string(next));
-	json_object_object_add(*out, "tookMs", json_object_new_int64(
+	json_object_object_add(*out, "tookMs",
+			       json_object_new_int64(
 				       (int64_t)(clock_ms() - t0)));
 	ret = 0;
 out:
@@ -937,7 +952,10 @@ static void es_search_free(struct search *s)
 }
 
 static const struct search_ops es_ops = {
-	es_products, es_health, es_reindex, es_search_free,
+	es_products,
+	es_health,
+	es_reindex,
+	es_search_free,
 };
 
 int search_es_open(struct search **out, const struct cfg *c, struct db *db,

@@ -23,7 +23,7 @@ int search_es_ensure_index(struct es *es, struct err *e);
  * ERR_BAD_REQUEST for an unknown type or a payload without an integer id
  * and a version.
  */
-int search_es_bulk_event(struct sbuf *sb, const char *index,
-			 const char *type, const char *payload, struct err *e);
+int search_es_bulk_event(struct sbuf *sb, const char *index, const char *type,
+			 const char *payload, struct err *e);
 
 #endif

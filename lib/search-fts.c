@@ -14,7 +14,7 @@
 #include "search-sqlite.h"
 
 struct fts {
-	struct search base;	/* first: a struct search * is a struct fts * */
+	struct search base; /* first: a struct search * is a struct fts * */
 	struct db *db;
 };
 
@@ -46,7 +46,7 @@ struct fts_where {
 	struct sbuf sql;
 	struct db_param *params;
 	size_t np;
-	char **owned;		/* the parameter strings made here */
+	char **owned; /* the parameter strings made here */
 	size_t nowned;
 };
 
@@ -99,37 +99,47 @@ static void fts_where_pg(struct fts_where *w, const struct search_analysis *a,
 	size_t i, j, g, pa, pb, pn, k = 0;
 	int64_t x;
 
-	w->params[w->np++] = DB_NUL;	/* $1: every token, OR-ed */
+	w->params[w->np++] = DB_NUL; /* $1: every token, OR-ed */
 	for (i = 0; i < a->ntok; i += 1 + g, k++) {
 		g = search_word_grams(a, i);
 		x = wt[k];
 		sbuf_addstr(&score, i ? " + GREATEST(" : "GREATEST(");
 		pa = fts_param(w, fts_pg_lexeme(search_token_text(a, i), "A"));
 		pb = fts_param(w, fts_pg_lexeme(search_token_text(a, i), "B"));
-		sbuf_addf(&score, "CASE WHEN p.search @@ $%zu::tsquery THEN "
+		sbuf_addf(&score,
+			  "CASE WHEN p.search @@ $%zu::tsquery THEN "
 			  "%" PRId64 " WHEN p.search @@ $%zu::tsquery THEN "
-			  "%" PRId64 " ELSE 0 END", pa, 4 * x, pb, 2 * x);
+			  "%" PRId64 " ELSE 0 END",
+			  pa, 4 * x, pb, 2 * x);
 		fts_pg_any(&any, search_token_text(a, i), "AB");
 		if (g) {
 			struct sbuf name = SBUF_INIT, desc = SBUF_INIT;
 
 			for (j = i + 1; j <= i + g; j++) {
-				pn = fts_param(w, fts_pg_lexeme(
-						       search_token_text(a, j),
-						       "C"));
-				sbuf_addf(&name, "%s(p.search @@ $%zu::tsquery)"
-					  "::int", j > i + 1 ? " + " : "", pn);
-				pn = fts_param(w, fts_pg_lexeme(
-						       search_token_text(a, j),
-						       "D"));
-				sbuf_addf(&desc, "%s(p.search @@ $%zu::tsquery)"
-					  "::int", j > i + 1 ? " + " : "", pn);
+				pn = fts_param(
+					w,
+					fts_pg_lexeme(search_token_text(a, j),
+						      "C"));
+				sbuf_addf(&name,
+					  "%s(p.search @@ $%zu::tsquery)"
+					  "::int",
+					  j > i + 1 ? " + " : "", pn);
+				pn = fts_param(
+					w,
+					fts_pg_lexeme(search_token_text(a, j),
+						      "D"));
+				sbuf_addf(&desc,
+					  "%s(p.search @@ $%zu::tsquery)"
+					  "::int",
+					  j > i + 1 ? " + " : "", pn);
 				fts_pg_any(&any, search_token_text(a, j), "CD");
 			}
-			sbuf_addf(&score, ", CASE WHEN %s >= %zu THEN "
+			sbuf_addf(&score,
+				  ", CASE WHEN %s >= %zu THEN "
 				  "%" PRId64 " WHEN %s >= %zu THEN %" PRId64
-				  " ELSE 0 END", name.buf, search_gram_min(g),
-				  2 * x, desc.buf, search_gram_min(g), x);
+				  " ELSE 0 END",
+				  name.buf, search_gram_min(g), 2 * x, desc.buf,
+				  search_gram_min(g), x);
 			sbuf_release(&name);
 			sbuf_release(&desc);
 		}
@@ -140,17 +150,18 @@ static void fts_where_pg(struct fts_where *w, const struct search_analysis *a,
 	/* OFFSET 0 keeps the matches as the outer loop, as on SQLite: the
 	 * filters pushed into the scan would have the planner AND the
 	 * category index's thirty thousand entries to the few matches. */
-	sbuf_addf(&w->sql, " FROM (SELECT p.*, %s AS score FROM products p "
+	sbuf_addf(&w->sql,
+		  " FROM (SELECT p.*, %s AS score FROM products p "
 		  "WHERE p.search @@ $1::tsquery OFFSET 0) AS p "
-		  "WHERE p.score > 0 AND", score.buf);
+		  "WHERE p.score > 0 AND",
+		  score.buf);
 	sbuf_release(&score);
 }
 
 /* SQLite: bigrams are tokens of their own, marked (search-sqlite.c);
  * search_score() reads the spec to tell the phrases apart. */
 static void fts_where_sqlite(struct fts_where *w,
-			     const struct search_analysis *a,
-			     const int64_t *wt)
+			     const struct search_analysis *a, const int64_t *wt)
 {
 	struct sbuf match = SBUF_INIT, spec = SBUF_INIT;
 	size_t i, g, k = 0;
@@ -174,10 +185,10 @@ static void fts_where_sqlite(struct fts_where *w,
 	 * the planner may scan products and probe the full-text index once
 	 * per row (seconds at a million rows). */
 	sbuf_addstr(&w->sql, " FROM (SELECT rowid AS rid, "
-		    "search_score(products_fts, $2) AS score "
-		    "FROM products_fts WHERE products_fts MATCH $1) "
-		    "AS m CROSS JOIN products p ON p.id = m.rid "
-		    "WHERE m.score > 0 AND");
+			     "search_score(products_fts, $2) AS score "
+			     "FROM products_fts WHERE products_fts MATCH $1) "
+			     "AS m CROSS JOIN products p ON p.id = m.rid "
+			     "WHERE m.score > 0 AND");
 }
 
 /*
@@ -219,7 +230,7 @@ static void fts_where(struct fts_where *w, bool pg,
 
 /* One facet value and its count; lists are short (dozens of values). */
 struct fts_bucket {
-	const char *value;	/* borrowed from the result set */
+	const char *value; /* borrowed from the result set */
 	int64_t count;
 };
 
@@ -270,10 +281,11 @@ static void fts_total(struct json_object *out, int64_t total)
 {
 	bool capped = total >= SEARCH_TOTAL_MAX;
 
-	json_object_object_add(out, "total", json_object_new_int64(
-				       capped ? SEARCH_TOTAL_MAX : total));
-	json_object_object_add(out, "totalRelation", json_object_new_string(
-				       capped ? "gte" : "eq"));
+	json_object_object_add(out, "total",
+			       json_object_new_int64(capped ? SEARCH_TOTAL_MAX :
+							      total));
+	json_object_object_add(out, "totalRelation",
+			       json_object_new_string(capped ? "gte" : "eq"));
 }
 
 /*
@@ -341,12 +353,13 @@ static int fts_facets(struct fts *f, const struct search_query *q,
 
 	if (every)
 		sbuf_addstr(&sql, "SELECT category, brand, n FROM "
-			    "product_facets WHERE n > 0");
+				  "product_facets WHERE n > 0");
 	else
-		sbuf_addf(&sql, "SELECT category, brand, count(*) FROM "
+		sbuf_addf(&sql,
+			  "SELECT category, brand, count(*) FROM "
 			  "(SELECT p.category, p.brand%s LIMIT %d) AS p "
-			  "GROUP BY category, brand", w->sql.buf,
-			  SEARCH_TOTAL_MAX);
+			  "GROUP BY category, brand",
+			  w->sql.buf, SEARCH_TOTAL_MAX);
 	if (db_query(f->db, &res, sql.buf, every ? NULL : w->params,
 		     every ? 0 : w->np, e) < 0)
 		goto out;
@@ -393,8 +406,8 @@ static const char *fts_order(enum search_sort sort, bool has_q, bool pg)
 	}
 	if (!has_q)
 		return " ORDER BY p.created_at DESC, p.id DESC";
-	return pg ? " ORDER BY p.score DESC, p.id DESC"
-		  : " ORDER BY m.score DESC, p.id DESC";
+	return pg ? " ORDER BY p.score DESC, p.id DESC" :
+		    " ORDER BY m.score DESC, p.id DESC";
 }
 
 static int fts_products(struct search *s, const struct search_query *q,
@@ -492,19 +505,19 @@ static bool fts_health(struct search *s, struct json_object **entry)
 
 /* The vocabulary counted again from the products (search-vocab.c): it
  * forgets the words no product holds any more. */
-#define FTS_VOCAB_PG \
+#define FTS_VOCAB_PG                                                     \
 	"INSERT INTO search_vocab (term, df) SELECT u.lexeme, count(*) " \
 	"FROM products p, unnest(p.search) u WHERE p.status = 'ACTIVE' " \
 	"AND u.weights && '{A,B}'::text[] GROUP BY u.lexeme"
-#define FTS_VOCAB_SQLITE \
-	"INSERT INTO search_vocab (term, df) SELECT w.value, count(*) " \
+#define FTS_VOCAB_SQLITE                                                     \
+	"INSERT INTO search_vocab (term, df) SELECT w.value, count(*) "      \
 	"FROM products p, json_each(search_words(p.name, p.description)) w " \
 	"WHERE p.status = 'ACTIVE' GROUP BY w.value"
 
 /* and the facet counts (db/<dialect>/0015_product_facets.sql) */
-#define FTS_FACETS \
+#define FTS_FACETS                                                          \
 	"INSERT INTO product_facets (category, brand, n) SELECT category, " \
-	"brand, count(*) FROM products WHERE status = 'ACTIVE' " \
+	"brand, count(*) FROM products WHERE status = 'ACTIVE' "            \
 	"GROUP BY category, brand"
 
 static int fts_vocab(struct db *db, bool pg, struct err *e)
@@ -512,10 +525,10 @@ static int fts_vocab(struct db *db, bool pg, struct err *e)
 	if (db_begin(db, e) < 0)
 		return -1;
 	if (db_query(db, NULL, "DELETE FROM search_vocab", DB_NOARGS, e) < 0 ||
-	    db_query(db, NULL, pg ? FTS_VOCAB_PG : FTS_VOCAB_SQLITE,
-		     DB_NOARGS, e) < 0 ||
-	    db_query(db, NULL, "DELETE FROM product_facets", DB_NOARGS,
+	    db_query(db, NULL, pg ? FTS_VOCAB_PG : FTS_VOCAB_SQLITE, DB_NOARGS,
 		     e) < 0 ||
+	    db_query(db, NULL, "DELETE FROM product_facets", DB_NOARGS, e) <
+		    0 ||
 	    db_query(db, NULL, FTS_FACETS, DB_NOARGS, e) < 0 ||
 	    db_commit(db, e) < 0) {
 		db_rollback(db);
@@ -536,8 +549,8 @@ static int fts_vocab(struct db *db, bool pg, struct err *e)
  * timeout, so the rebuild gets its own (ten minutes). Then the
  * vocabulary and the facet counts.
  */
-static int fts_reindex(struct search *s, search_progress_fn progress,
-		       void *ctx, struct json_object **out, struct err *e)
+static int fts_reindex(struct search *s, search_progress_fn progress, void *ctx,
+		       struct json_object **out, struct err *e)
 {
 	struct fts *f = (struct fts *)s;
 	bool pg = db_dialect(f->db) == DB_POSTGRES;
@@ -555,8 +568,10 @@ static int fts_reindex(struct search *s, search_progress_fn progress,
 			      "DROP INDEX IF EXISTS products_search_idx_ccnew",
 			      DB_NOARGS, e);
 		if (rc == 0)
-			rc = db_query(f->db, NULL, "REINDEX INDEX CONCURRENTLY "
-				      "products_search_idx", DB_NOARGS, e);
+			rc = db_query(f->db, NULL,
+				      "REINDEX INDEX CONCURRENTLY "
+				      "products_search_idx",
+				      DB_NOARGS, e);
 		if (rc == 0)
 			rc = fts_vocab(f->db, pg, e);
 		/* back to the connection's own timeout, whatever happened */
@@ -565,7 +580,8 @@ static int fts_reindex(struct search *s, search_progress_fn progress,
 	} else {
 		rc = db_begin(f->db, e);
 		if (rc == 0)
-			rc = db_query(f->db, NULL, "INSERT INTO products_fts "
+			rc = db_query(f->db, NULL,
+				      "INSERT INTO products_fts "
 				      "(products_fts) VALUES ('rebuild')",
 				      DB_NOARGS, e);
 		if (rc == 0)
@@ -575,9 +591,10 @@ static int fts_reindex(struct search *s, search_progress_fn progress,
 		if (rc == 0)
 			rc = fts_vocab(f->db, pg, e);
 	}
-	if (rc < 0 ||
-	    db_query(f->db, &res, "SELECT count(*) FROM products "
-		     "WHERE status = 'ACTIVE'", DB_NOARGS, e) < 0)
+	if (rc < 0 || db_query(f->db, &res,
+			       "SELECT count(*) FROM products "
+			       "WHERE status = 'ACTIVE'",
+			       DB_NOARGS, e) < 0)
 		return -1;
 	n = col_one_int(res);
 	db_res_free(res);
@@ -585,11 +602,13 @@ static int fts_reindex(struct search *s, search_progress_fn progress,
 		progress(ctx, n, n);
 	*out = json_object_new_object();
 	json_object_object_add(*out, "indexed", json_object_new_int64(n));
-	json_object_object_add(*out, "index", json_object_new_string(
-				       pg ? "products_search_idx"
-					  : "products_fts"));
+	json_object_object_add(*out, "index",
+			       json_object_new_string(
+				       pg ? "products_search_idx" :
+					    "products_fts"));
 	json_object_object_add(*out, "tookMs",
-			       json_object_new_int64((int64_t)(clock_ms() - t0)));
+			       json_object_new_int64(
+				       (int64_t)(clock_ms() - t0)));
 	return 0;
 }
 
@@ -599,7 +618,10 @@ static void fts_free(struct search *s)
 }
 
 static const struct search_ops fts_ops = {
-	fts_products, fts_health, fts_reindex, fts_free,
+	fts_products,
+	fts_health,
+	fts_reindex,
+	fts_free,
 };
 
 int search_fts_open(struct search **out, const struct cfg *c, struct db *db,

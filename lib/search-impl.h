@@ -16,14 +16,14 @@ struct search_ops {
 	int (*products)(struct search *s, const struct search_query *q,
 			struct json_object **out, struct err *e);
 	bool (*health)(struct search *s, struct json_object **entry);
-	int (*reindex)(struct search *s, search_progress_fn progress,
-		       void *ctx, struct json_object **out, struct err *e);
+	int (*reindex)(struct search *s, search_progress_fn progress, void *ctx,
+		       struct json_object **out, struct err *e);
 	void (*free)(struct search *s);
 };
 
 struct search {
 	const struct search_ops *ops;
-	struct db *db;		/* the vocabulary's, for every backend */
+	struct db *db; /* the vocabulary's, for every backend */
 };
 
 /*

@@ -34,8 +34,8 @@ static void sqlite_tok_delete(Fts5Tokenizer *t)
  */
 static int sqlite_tok_tokenize(Fts5Tokenizer *t, void *ctx, int flags,
 			       const char *text, int len,
-			       int (*emit)(void *, int, const char *, int,
-					   int, int))
+			       int (*emit)(void *, int, const char *, int, int,
+					   int))
 {
 	struct search_analysis *a = (struct search_analysis *)t;
 	char buf[256];
@@ -136,8 +136,8 @@ static void sqlite_words(sqlite3_context *ctx, int nval, sqlite3_value **val)
 
 	for (v = 0; v < nval; v++)
 		if (sqlite3_value_type(val[v]) != SQLITE_NULL)
-			search_analyze(&a, (const char *)sqlite3_value_text(
-					       val[v]),
+			search_analyze(&a,
+				       (const char *)sqlite3_value_text(val[v]),
 				       (size_t)sqlite3_value_bytes(val[v]), 0);
 	w = xcalloc(a.nwords + 1, sizeof(*w));
 	for (i = 0; i < a.ntok; i++)
@@ -178,7 +178,9 @@ static fts5_api *sqlite_fts5(sqlite3 *lite)
 int search_sqlite_register(sqlite3 *lite)
 {
 	static fts5_tokenizer tok = {
-		sqlite_tok_create, sqlite_tok_delete, sqlite_tok_tokenize,
+		sqlite_tok_create,
+		sqlite_tok_delete,
+		sqlite_tok_tokenize,
 	};
 	fts5_api *api = sqlite_fts5(lite);
 	int rc;

@@ -38,11 +38,13 @@ int search_vocab_suggest(struct db *db, const char *q, int64_t size,
 		/* df + 0: the prefix's range of the primary key, then a
 		 * sort; walking the df index instead (what a generic plan
 		 * picks) reads the whole vocabulary for a rare prefix. */
-		if (db_query(db, &res, "SELECT term, df FROM search_vocab "
+		if (db_query(db, &res,
+			     "SELECT term, df FROM search_vocab "
 			     "WHERE term >= $1 AND term < $2 AND df > 0 "
 			     "ORDER BY df + 0 DESC, term LIMIT $3",
 			     DB_ARGS(DB_S(search_token_text(&a, last)),
-				     DB_S(hi.buf), DB_I(size)), e) < 0)
+				     DB_S(hi.buf), DB_I(size)),
+			     e) < 0)
 			goto out;
 		for (i = 0; i < db_res_rows(res); i++) {
 			sbuf_reset(&text);
@@ -50,7 +52,8 @@ int search_vocab_suggest(struct db *db, const char *q, int64_t size,
 				  db_res_str(res, i, 0));
 			o = json_object_new_object();
 			json_object_object_add(o, "text",
-					       json_object_new_string(text.buf));
+					       json_object_new_string(
+						       text.buf));
 			json_object_object_add(o, "count",
 					       json_object_new_int64(
 						       db_res_int(res, i, 1)));
@@ -146,10 +149,12 @@ static int vocab_closest(struct db *db, const char *w, char **best,
 		free(wu);
 		return 0;
 	}
-	if (db_query(db, &res, "SELECT term, df FROM search_vocab WHERE "
+	if (db_query(db, &res,
+		     "SELECT term, df FROM search_vocab WHERE "
 		     "df > 0 AND length(term) BETWEEN $1 AND $2",
 		     DB_ARGS(DB_I((int64_t)(wn - max)),
-			     DB_I((int64_t)(wn + max))), e) < 0) {
+			     DB_I((int64_t)(wn + max))),
+		     e) < 0) {
 		free(wu);
 		return -1;
 	}
@@ -167,8 +172,8 @@ static int vocab_closest(struct db *db, const char *w, char **best,
 		dist = vocab_distance(wu, wn, tu, tn, max);
 		free(tu);
 		if (dist > max || dist > bestd ||
-		    (dist == bestd && (df < bestdf ||
-				       (df == bestdf && strcmp(t, *best) > 0))))
+		    (dist == bestd &&
+		     (df < bestdf || (df == bestdf && strcmp(t, *best) > 0))))
 			continue;
 		free(*best);
 		*best = xstrdup(t);
@@ -203,7 +208,8 @@ int search_vocab_correct(struct db *db, const struct search_analysis *a,
 		 * of the vocabulary (노트북을): corrected only when the
 		 * search found nothing at all. */
 		if (!g || found_none) {
-			if (db_query(db, &res, "SELECT 1 FROM search_vocab "
+			if (db_query(db, &res,
+				     "SELECT 1 FROM search_vocab "
 				     "WHERE term = $1 AND df > 0",
 				     DB_ARGS(DB_S(w)), e) < 0)
 				goto fail;
@@ -252,9 +258,10 @@ int search_vocab_weights(struct db *db, const struct search_analysis *a,
 	for (i = 0; i < a->ntok; i++) {
 		if (a->tok[i].gram)
 			continue;
-		if (db_query(db, &res, "SELECT df FROM search_vocab "
-			     "WHERE term = $1", DB_ARGS(DB_S(
-				     search_token_text(a, i))), e) < 0)
+		if (db_query(db, &res,
+			     "SELECT df FROM search_vocab "
+			     "WHERE term = $1",
+			     DB_ARGS(DB_S(search_token_text(a, i))), e) < 0)
 			return -1;
 		df = col_one_int(res);
 		db_res_free(res);
@@ -262,8 +269,8 @@ int search_vocab_weights(struct db *db, const struct search_analysis *a,
 			df = 1;
 		if (top < df)
 			top = df;
-		w[k++] = 1 + (int64_t)floor(log2(1.0 + (double)top /
-						   (double)df));
+		w[k++] = 1 +
+			 (int64_t)floor(log2(1.0 + (double)top / (double)df));
 	}
 	return 0;
 }
@@ -277,7 +284,7 @@ struct search_load {
 	struct load_word {
 		char *term;
 		int64_t df;
-	} *slot;
+	} * slot;
 	size_t nslot, n;
 	struct search_analysis name, desc;
 	const char **words;
@@ -377,7 +384,7 @@ void search_load_doc(struct search_load *l, const char *name,
 
 /* Rows per INSERT: few statements for PostgreSQL's round trips; SQLite
  * binds "$N" by name, a look-up that grows with their number. */
-#define LOAD_BATCH_PG 250
+#define LOAD_BATCH_PG	  250
 #define LOAD_BATCH_SQLITE 16
 
 int search_load_store(struct search_load *l, struct db *db, struct err *e)
@@ -391,8 +398,8 @@ int search_load_store(struct search_load *l, struct db *db, struct err *e)
 	int ret = -1;
 
 	for (i = 0; i < l->nslot; i++)
-		if (l->slot[i].term && (!pg || strlen(l->slot[i].term) <=
-					SEARCH_LEXEME_MAX))
+		if (l->slot[i].term &&
+		    (!pg || strlen(l->slot[i].term) <= SEARCH_LEXEME_MAX))
 			w[n++] = l->slot[i];
 	/* term first in struct load_word: sorted by it */
 	qsort(w, n, sizeof(*w), load_strcmp);
@@ -401,12 +408,12 @@ int search_load_store(struct search_load *l, struct db *db, struct err *e)
 		if (k != sqln) {
 			sbuf_reset(&sql);
 			sbuf_addstr(&sql, "INSERT INTO search_vocab (term, df) "
-				    "VALUES ");
+					  "VALUES ");
 			for (j = 0; j < k; j++)
 				sbuf_addf(&sql, "%s($%zu, $%zu)", j ? ", " : "",
 					  2 * j + 1, 2 * j + 2);
 			sbuf_addstr(&sql, " ON CONFLICT (term) DO UPDATE SET "
-				    "df = search_vocab.df + excluded.df");
+					  "df = search_vocab.df + excluded.df");
 			sqln = k;
 		}
 		for (j = 0; j < k; j++) {

@@ -13,7 +13,7 @@ int search_open(struct search **out, const struct cfg *c, struct db *db,
 {
 	*out = NULL;
 	if ((c->elasticsearch_node[0] ? search_es_open(out, c, db, e) :
-	     search_fts_open(out, c, db, e)) < 0)
+					search_fts_open(out, c, db, e)) < 0)
 		return -1;
 	(*out)->db = db;
 	return 0;
@@ -42,10 +42,10 @@ static void search_highlights(struct json_object *out,
 		for (f = 0; f < ARRAY_SIZE(fields); f++) {
 			sbuf_reset(&sb);
 			if (json_object_object_get_ex(it, fields[f], &v) && v &&
-			    search_highlight(a, json_object_get_string(v),
-					     &sb))
+			    search_highlight(a, json_object_get_string(v), &sb))
 				json_object_object_add(h, fields[f],
-					json_object_new_string(sb.buf));
+						       json_object_new_string(
+							       sb.buf));
 			else
 				json_object_object_add(h, fields[f], NULL);
 		}

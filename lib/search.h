@@ -12,7 +12,7 @@
 #include "sbuf.h"
 
 enum search_sort {
-	SEARCH_RELEVANCE,	/* default; without q: newest first */
+	SEARCH_RELEVANCE, /* default; without q: newest first */
 	SEARCH_PRICE_ASC,
 	SEARCH_PRICE_DESC,
 	SEARCH_NEWEST,
@@ -20,13 +20,13 @@ enum search_sort {
 
 /* A validated query (cgi-bin/search.c checks the bounds docs/api.md gives). */
 struct search_query {
-	const char *q;		/* NULL or "": every ACTIVE product */
-	const char *category;	/* NULL: any; else an exact match */
-	const char *brand;	/* NULL: any; else an exact match */
-	int64_t min_price;	/* -1: unbounded */
-	int64_t max_price;	/* -1: unbounded */
-	int64_t page;		/* ≥ 1 */
-	int64_t size;		/* 1..100 */
+	const char *q; /* NULL or "": every ACTIVE product */
+	const char *category; /* NULL: any; else an exact match */
+	const char *brand; /* NULL: any; else an exact match */
+	int64_t min_price; /* -1: unbounded */
+	int64_t max_price; /* -1: unbounded */
+	int64_t page; /* ≥ 1 */
+	int64_t size; /* 1..100 */
 	enum search_sort sort;
 };
 
@@ -60,7 +60,6 @@ void search_load_free(struct search_load *l);
 int search_open(struct search **out, const struct cfg *c, struct db *db,
 		struct err *e);
 void search_free(struct search *s);
-
 
 /*
  * search_products: run q. *out is a new object the caller owns:

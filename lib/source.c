@@ -9,7 +9,7 @@
 
 /* How long one fetch waits for a first Kafka message, and for the broker
  * to acknowledge a dead letter. */
-#define SOURCE_KAFKA_WAIT_MS 100
+#define SOURCE_KAFKA_WAIT_MS  100
 #define SOURCE_DLQ_TIMEOUT_MS 10000
 
 int source_dead_letter(struct db *db, const char *consumer, const char *ref,
@@ -18,11 +18,15 @@ int source_dead_letter(struct db *db, const char *consumer, const char *ref,
 	char now[32];
 
 	db_now(now);
-	return db_query(db, NULL, "INSERT INTO dead_letters (consumer, ref, "
+	return db_query(db, NULL,
+			"INSERT INTO dead_letters (consumer, ref, "
 			"payload, error, created_at) VALUES ($1, $2, $3, $4, "
 			"$5) ON CONFLICT (consumer, ref) DO NOTHING",
 			DB_ARGS(DB_S(consumer), DB_S(ref), DB_S(payload),
-				DB_S(why), DB_S(now)), e) < 0 ? -1 : 0;
+				DB_S(why), DB_S(now)),
+			e) < 0 ?
+		       -1 :
+		       0;
 }
 
 void source_free(struct source *src)
@@ -34,7 +38,7 @@ void source_free(struct source *src)
 /* ---- the outbox table ---------------------------------------------------- */
 
 struct source_outbox {
-	struct source base;	/* first */
+	struct source base; /* first */
 	struct db *db;
 	char *consumer;
 	const char *types[1];
@@ -79,10 +83,9 @@ static void outbox_src_free(struct source *src)
 
 /* A cheap indexed query, asked again after 20 ms: the commit-to-row
  * latency. */
-static const struct source outbox_src = {
-	"outbox", 20, outbox_src_fetch, outbox_src_ack, outbox_src_dead,
-	outbox_src_free
-};
+static const struct source outbox_src = { "outbox",	    20,
+					  outbox_src_fetch, outbox_src_ack,
+					  outbox_src_dead,  outbox_src_free };
 
 struct source *source_outbox_new(struct db *db, const char *consumer,
 				 const char *type)
@@ -100,13 +103,13 @@ struct source *source_outbox_new(struct db *db, const char *consumer,
 /* ---- Kafka ------------------------------------------------------------ */
 
 struct source_kafka {
-	struct source base;	/* first */
-	rd_kafka_t *rk;		/* the consumer */
-	rd_kafka_t *dlq;	/* producer of dead letters, made when needed */
-	const struct cfg *cfg;	/* borrowed */
+	struct source base; /* first */
+	rd_kafka_t *rk; /* the consumer */
+	rd_kafka_t *dlq; /* producer of dead letters, made when needed */
+	const struct cfg *cfg; /* borrowed */
 	char *role;
 	char *topic;
-	rd_kafka_message_t **msgs;	/* those of the batch in hand */
+	rd_kafka_message_t **msgs; /* those of the batch in hand */
 	size_t nmsgs;
 };
 
@@ -145,7 +148,7 @@ static void kafka_event(struct outbox_event *ev, const rd_kafka_message_t *m)
 	ev->id = kafka_header(m, "eventId");
 	ev->aggregatetype = xstrdup("");
 	ev->aggregateid = m->key ? xmemdupz(m->key, m->key_len) : xstrdup("");
-	ev->type = kafka_header(m, "type");	/* agora-relayd sets it */
+	ev->type = kafka_header(m, "type"); /* agora-relayd sets it */
 	/* A C string cannot carry a NUL: such a value is unreadable. */
 	if (value && memchr(value, '\0', m->len))
 		ev->payload = NULL;
@@ -201,8 +204,9 @@ static int kafka_src_ack(struct source *src, const struct outbox_batch *b,
 		/* The committed offset is the next one to read; a later
 		 * entry for the same partition wins. */
 		rd_kafka_topic_partition_list_add(l,
-			rd_kafka_topic_name(m->rkt), m->partition)->offset =
-			m->offset + 1;
+						  rd_kafka_topic_name(m->rkt),
+						  m->partition)
+			->offset = m->offset + 1;
 	}
 	rc = rd_kafka_offsets_store(k->rk, l);
 	rd_kafka_topic_partition_list_destroy(l);
@@ -265,15 +269,16 @@ static int kafka_src_dead(struct source *src, const struct outbox_batch *b,
 	snprintf(part, sizeof(part), "%" PRId32, m->partition);
 	snprintf(off, sizeof(off), "%" PRId64, (int64_t)m->offset);
 	rc = rd_kafka_producev(k->dlq, RD_KAFKA_V_TOPIC(topic),
-		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		RD_KAFKA_V_KEY(m->key, m->key_len),
-		RD_KAFKA_V_VALUE(m->payload, m->len),
-		RD_KAFKA_V_HEADER("originalTopic", rd_kafka_topic_name(m->rkt),
-				  -1),
-		RD_KAFKA_V_HEADER("originalPartition", part, -1),
-		RD_KAFKA_V_HEADER("originalOffset", off, -1),
-		RD_KAFKA_V_HEADER("error", why, -1),
-		RD_KAFKA_V_OPAQUE(&status), RD_KAFKA_V_END);
+			       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			       RD_KAFKA_V_KEY(m->key, m->key_len),
+			       RD_KAFKA_V_VALUE(m->payload, m->len),
+			       RD_KAFKA_V_HEADER("originalTopic",
+						 rd_kafka_topic_name(m->rkt),
+						 -1),
+			       RD_KAFKA_V_HEADER("originalPartition", part, -1),
+			       RD_KAFKA_V_HEADER("originalOffset", off, -1),
+			       RD_KAFKA_V_HEADER("error", why, -1),
+			       RD_KAFKA_V_OPAQUE(&status), RD_KAFKA_V_END);
 	if (rc) {
 		err_set(e, ERR_UNAVAILABLE, "kafka: produce to %s: %s", topic,
 			rd_kafka_err2str(rc));
@@ -287,12 +292,15 @@ static int kafka_src_dead(struct source *src, const struct outbox_batch *b,
 	}
 	if (status) {
 		err_set(e, ERR_UNAVAILABLE, "kafka: dead letter to %s: %s",
-			topic, status == RD_KAFKA_RESP_ERR__IN_PROGRESS ?
-			"no delivery report" : rd_kafka_err2str(status));
+			topic,
+			status == RD_KAFKA_RESP_ERR__IN_PROGRESS ?
+				"no delivery report" :
+				rd_kafka_err2str(status));
 		/* The report may still come: it must not write into this
 		 * stack frame then. */
 		if (status == RD_KAFKA_RESP_ERR__IN_PROGRESS)
-			rd_kafka_purge(k->dlq, RD_KAFKA_PURGE_F_QUEUE |
+			rd_kafka_purge(k->dlq,
+				       RD_KAFKA_PURGE_F_QUEUE |
 					       RD_KAFKA_PURGE_F_INFLIGHT);
 		while (rd_kafka_outq_len(k->dlq) > 0 &&
 		       status == RD_KAFKA_RESP_ERR__IN_PROGRESS)
@@ -327,14 +335,12 @@ static void kafka_src_free(struct source *src)
 }
 
 /* The consumer waits inside fetch: no idle time. */
-static const struct source kafka_src = {
-	"kafka", 0, kafka_src_fetch, kafka_src_ack, kafka_src_dead,
-	kafka_src_free
-};
+static const struct source kafka_src = { "kafka",	  0,
+					 kafka_src_fetch, kafka_src_ack,
+					 kafka_src_dead,  kafka_src_free };
 
-int source_kafka_new(struct source **out, const struct cfg *c,
-		     const char *role, const char *group, const char *topic,
-		     struct err *e)
+int source_kafka_new(struct source **out, const struct cfg *c, const char *role,
+		     const char *group, const char *topic, struct err *e)
 {
 	struct source_kafka *k;
 	rd_kafka_conf_t *conf = kafka_conf(c, role);
@@ -358,7 +364,7 @@ int source_kafka_new(struct source **out, const struct cfg *c,
 	    /* A topic the relay creates after we subscribed is seen
 	     * within a second; a fetch answers within 50 ms (latency). */
 	    kafka_conf_set(conf, "topic.metadata.refresh.interval.ms", "1000",
-		      e) ||
+			   e) ||
 	    kafka_conf_set(conf, "fetch.wait.max.ms", "50", e) ||
 	    /* A member that died gives its partitions back after this. */
 	    kafka_conf_set(conf, "session.timeout.ms", "10000", e)) {

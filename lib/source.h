@@ -57,9 +57,8 @@ struct source *source_outbox_new(struct db *db, const char *consumer,
  * storing offsets only in ack. Returns 0 and *out, or -1 with
  * ERR_INTERNAL.
  */
-int source_kafka_new(struct source **out, const struct cfg *c,
-		     const char *role, const char *group, const char *topic,
-		     struct err *e);
+int source_kafka_new(struct source **out, const struct cfg *c, const char *role,
+		     const char *group, const char *topic, struct err *e);
 
 /* source_free: close (Kafka: rd_kafka_consumer_close, which commits the
  * stored offsets) and free; NULL is fine. */

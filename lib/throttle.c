@@ -53,8 +53,8 @@ static int db_take(struct throttle *t, const char *key, long window_s,
 		     "expires_ms = CASE WHEN login_failures.expires_ms <= $3 "
 		     "THEN $2 ELSE login_failures.expires_ms END "
 		     "RETURNING count, expires_ms",
-		     DB_ARGS(DB_S(key), DB_I(now + window_s * 1000),
-			     DB_I(now)), e) < 0)
+		     DB_ARGS(DB_S(key), DB_I(now + window_s * 1000), DB_I(now)),
+		     e) < 0)
 		return -1;
 	*count = (long)db_res_int(res, 0, TAKE_COUNT);
 	*left_ms = (long)(db_res_int(res, 0, TAKE_EXPIRES) - now);

@@ -242,8 +242,8 @@ int token_verify(const char *secret, const char *tok, int64_t now,
 
 	/* Exactly three non-empty base64url parts: a signature is required. */
 	dot1 = memchr(tok, '.', len);
-	dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - tok))
-		    : NULL;
+	dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - tok)) :
+		      NULL;
 	if (!dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - tok)) ||
 	    !b64url_ok(tok, (size_t)(dot1 - tok)) ||
 	    !b64url_ok(dot1 + 1, (size_t)(dot2 - dot1 - 1)) ||
@@ -253,7 +253,8 @@ int token_verify(const char *secret, const char *tok, int64_t now,
 		return -1;
 
 	if (jwt_decode(&jwt, tok, (const unsigned char *)secret,
-		       (int)strlen(secret)) || !jwt) {
+		       (int)strlen(secret)) ||
+	    !jwt) {
 		err_set(e, ERR_UNAUTHORIZED, "token: bad signature");
 		goto out;
 	}

@@ -8,9 +8,9 @@
 #include "err.h"
 
 struct token_claims {
-	int64_t sub;		/* user id */
+	int64_t sub; /* user id */
 	char email[256];
-	char role[16];		/* "USER" or "ADMIN" at signing time */
+	char role[16]; /* "USER" or "ADMIN" at signing time */
 	int64_t iat;
 	int64_t exp;
 };

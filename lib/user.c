@@ -11,7 +11,7 @@ const struct valid_field user_new_fields[] = {
 	{ "email", VALID_EMAIL, VALID_REQUIRED },
 	{ "password", VALID_STRING, VALID_REQUIRED, 8, 72 },
 	{ "name", VALID_STRING, VALID_REQUIRED, 1, 100 },
-	{ NULL }
+	{ NULL },
 };
 
 int user_valid_new(struct json_object *body, struct err *e)
@@ -21,7 +21,7 @@ int user_valid_new(struct json_object *body, struct err *e)
 	/* 72 characters of Korean are 216 bytes; bcrypt reads only 72. */
 	if (strlen(jsonx_get_str(body, "password")) > 72)
 		return err_add(e, "password must be shorter than or equal to "
-			       "72 bytes");
+				  "72 bytes");
 	return 0;
 }
 
@@ -32,7 +32,7 @@ const struct col user_cols[] = {
 	[USER_ROLE] = { "role", "role", COL_TEXT },
 	[USER_CREATED] = COL_CREATED_AT,
 	[USER_UPDATED] = COL_UPDATED_AT,
-	{ NULL }
+	{ NULL },
 };
 
 struct json_object *user_json(const struct db_res *res, size_t row)
@@ -80,11 +80,14 @@ int user_create(struct db *db, const char *email, const char *password,
 	if (passwd_hash(password, cost, hash, e) < 0)
 		goto out;
 	db_now(now);
-	if (col_query(db, &res, "INSERT INTO users (email, password_hash, "
+	if (col_query(db, &res,
+		      "INSERT INTO users (email, password_hash, "
 		      "name, role, created_at, updated_at) VALUES ($1, $2, $3, "
-		      "$4, $5, $5) RETURNING ", user_cols, "",
+		      "$4, $5, $5) RETURNING ",
+		      user_cols, "",
 		      DB_ARGS(DB_S(folded), DB_S(hash), DB_S(name), DB_S(role),
-			      DB_S(now)), &dberr) < 0) {
+			      DB_S(now)),
+		      &dberr) < 0) {
 		if (dberr.code == ERR_CONFLICT)
 			err_set(e, ERR_CONFLICT, "Email already exists");
 		else
@@ -120,19 +123,25 @@ int user_set_role(struct db *db, int64_t id, const char *role,
 	 * ADMIN rows are locked so the count below holds until commit.
 	 */
 	if (db_dialect(db) == DB_POSTGRES &&
-	    db_query(db, NULL, "SELECT id FROM users WHERE role = 'ADMIN' "
-		     "ORDER BY id FOR UPDATE", DB_NOARGS, e) < 0)
+	    db_query(db, NULL,
+		     "SELECT id FROM users WHERE role = 'ADMIN' "
+		     "ORDER BY id FOR UPDATE",
+		     DB_NOARGS, e) < 0)
 		goto fail;
-	if (col_query(db, &res, "UPDATE users SET role = $1, updated_at = $2 "
-		      "WHERE id = $3 RETURNING ", user_cols, "",
-		      DB_ARGS(DB_S(role), DB_S(now), DB_I(id)), e) < 0)
+	if (col_query(db, &res,
+		      "UPDATE users SET role = $1, updated_at = $2 "
+		      "WHERE id = $3 RETURNING ",
+		      user_cols, "", DB_ARGS(DB_S(role), DB_S(now), DB_I(id)),
+		      e) < 0)
 		goto fail;
 	if (db_res_rows(res) != 1) {
 		err_set(e, ERR_NOT_FOUND, "User %" PRId64 " not found", id);
 		goto fail;
 	}
-	if (db_query(db, &admins, "SELECT count(*) FROM users "
-		     "WHERE role = 'ADMIN'", DB_NOARGS, e) < 0)
+	if (db_query(db, &admins,
+		     "SELECT count(*) FROM users "
+		     "WHERE role = 'ADMIN'",
+		     DB_NOARGS, e) < 0)
 		goto fail;
 	if (col_one_int(admins) == 0) {
 		err_set(e, ERR_CONFLICT, "Cannot demote the last ADMIN");
@@ -178,11 +187,12 @@ int user_fold_emails(struct db *db, long *folded, struct sbuf *report,
 	*folded = 0;
 	/* Only addresses with a byte outside printable ASCII can change:
 	 * ASCII was always folded. */
-	if (col_query(db, &res, "SELECT ", user_cols,
-		      db_dialect(db) == DB_POSTGRES ?
-		      " FROM users WHERE email ~ '[^ -~]' ORDER BY id" :
-		      " FROM users WHERE email GLOB '*[^ -~]*' ORDER BY id",
-		      DB_NOARGS, e) < 0)
+	if (col_query(
+		    db, &res, "SELECT ", user_cols,
+		    db_dialect(db) == DB_POSTGRES ?
+			    " FROM users WHERE email ~ '[^ -~]' ORDER BY id" :
+			    " FROM users WHERE email GLOB '*[^ -~]*' ORDER BY id",
+		    DB_NOARGS, e) < 0)
 		return -1;
 	rows = db_res_rows(res);
 	f = xcalloc(rows ? rows : 1, sizeof(*f));
@@ -203,7 +213,8 @@ int user_fold_emails(struct db *db, long *folded, struct sbuf *report,
 	qsort(f, n, sizeof(*f), user_fold_cmp);
 	for (i = 0; i + 1 < n; i++)
 		if (!strcmp(f[i].folded, f[i + 1].folded)) {
-			sbuf_addf(report, "accounts %" PRId64 " (%s) and "
+			sbuf_addf(report,
+				  "accounts %" PRId64 " (%s) and "
 				  "%" PRId64 " (%s) both fold to %s\n",
 				  f[i].id, f[i].email, f[i + 1].id,
 				  f[i + 1].email, f[i].folded);
@@ -215,7 +226,8 @@ int user_fold_emails(struct db *db, long *folded, struct sbuf *report,
 			     DB_ARGS(DB_S(f[i].folded)), e) < 0)
 			goto out;
 		if (db_res_rows(other)) {
-			sbuf_addf(report, "account %" PRId64 " (%s) folds to "
+			sbuf_addf(report,
+				  "account %" PRId64 " (%s) folds to "
 				  "%s, the email of account %" PRId64 "\n",
 				  f[i].id, f[i].email, f[i].folded,
 				  col_one_int(other));
@@ -236,10 +248,12 @@ int user_fold_emails(struct db *db, long *folded, struct sbuf *report,
 	if (db_begin(db, e) < 0)
 		goto out;
 	for (i = 0; i < n; i++)
-		if (db_query(db, NULL, "UPDATE users SET email = $1, "
+		if (db_query(db, NULL,
+			     "UPDATE users SET email = $1, "
 			     "updated_at = $2 WHERE id = $3",
 			     DB_ARGS(DB_S(f[i].folded), DB_S(now),
-				     DB_I(f[i].id)), e) < 0) {
+				     DB_I(f[i].id)),
+			     e) < 0) {
 			db_rollback(db);
 			goto out;
 		}
@@ -270,8 +284,10 @@ int user_login(struct db *db, const char *folded, const char *password,
 	int ret;
 
 	*out = NULL;
-	if (col_query(db, &res, "SELECT ", user_cols, ", password_hash FROM "
-		      "users WHERE email = $1", DB_ARGS(DB_S(folded)), e) < 0)
+	if (col_query(db, &res, "SELECT ", user_cols,
+		      ", password_hash FROM "
+		      "users WHERE email = $1",
+		      DB_ARGS(DB_S(folded)), e) < 0)
 		return -1;
 	if (db_res_rows(res) == 1)
 		hash = db_res_str(res, 0, USER_HASH);
@@ -291,8 +307,10 @@ int user_password_is(struct db *db, const char *email, const char *password,
 	struct db_res *res = NULL;
 	int ret = -1;
 
-	if (db_query(db, &res, "SELECT password_hash FROM users WHERE "
-		     "email = $1", DB_ARGS(DB_S(folded)), e) < 0)
+	if (db_query(db, &res,
+		     "SELECT password_hash FROM users WHERE "
+		     "email = $1",
+		     DB_ARGS(DB_S(folded)), e) < 0)
 		goto out;
 	ret = db_res_rows(res) > 0 &&
 	      passwd_verify(password, col_one_str(res), 4);
@@ -302,8 +320,7 @@ out:
 	return ret;
 }
 
-int user_role_of(struct db *db, const char *email, char role[16],
-		 struct err *e)
+int user_role_of(struct db *db, const char *email, char role[16], struct err *e)
 {
 	char *folded = user_email_fold(email);
 	struct db_res *res = NULL;
@@ -327,7 +344,8 @@ int user_promote(struct db *db, const char *email, struct err *e)
 	int ret;
 
 	db_now(now);
-	ret = db_query(db, NULL, "UPDATE users SET role = 'ADMIN', "
+	ret = db_query(db, NULL,
+		       "UPDATE users SET role = 'ADMIN', "
 		       "updated_at = $2 WHERE email = $1",
 		       DB_ARGS(DB_S(folded), DB_S(now)), e);
 	free(folded);

@@ -13,7 +13,12 @@
 /* The columns of an account as the API shows it (never the hash), and
  * their positions in a row selected with them. */
 enum user_col {
-	USER_ID, USER_EMAIL, USER_NAME, USER_ROLE, USER_CREATED, USER_UPDATED
+	USER_ID,
+	USER_EMAIL,
+	USER_NAME,
+	USER_ROLE,
+	USER_CREATED,
+	USER_UPDATED
 };
 extern const struct col user_cols[];
 

@@ -111,13 +111,17 @@ static bool check_length(const struct valid_field *f, const char *s,
 		return true;
 	n = (int64_t)utf8_utf16_len(s);
 	if (n < f->min) {
-		err_add(e, "%s must be longer than or equal to %" PRId64
-			" characters", f->name, f->min);
+		err_add(e,
+			"%s must be longer than or equal to %" PRId64
+			" characters",
+			f->name, f->min);
 		return false;
 	}
 	if (n > f->max) {
-		err_add(e, "%s must be shorter than or equal to %" PRId64
-			" characters", f->name, f->max);
+		err_add(e,
+			"%s must be shorter than or equal to %" PRId64
+			" characters",
+			f->name, f->max);
 		return false;
 	}
 	return true;
@@ -167,8 +171,8 @@ static bool check_string(const struct valid_field *f, const char *s,
 	return false;
 }
 
-static bool check_body_field(const struct valid_field *f,
-			     struct json_object *v, struct err *e)
+static bool check_body_field(const struct valid_field *f, struct json_object *v,
+			     struct err *e)
 {
 	int64_t n;
 
@@ -216,7 +220,7 @@ int valid_body(struct json_object *body, const struct valid_field *fields,
 			ok = false;
 	}
 	/* json-c keeps members in document order, so this is body order. */
-	json_object_object_foreach(body, key, val) {
+	json_object_object_foreach (body, key, val) {
 		(void)val;
 		if (!find_field(fields, key)) {
 			err_add(e, "property %s should not exist", key);

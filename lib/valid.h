@@ -10,11 +10,11 @@
 #include "http.h"
 
 enum valid_type {
-	VALID_STRING,	/* min/max bound the length in UTF-16 units */
-	VALID_INT,	/* min/max bound the value */
+	VALID_STRING, /* min/max bound the length in UTF-16 units */
+	VALID_INT, /* min/max bound the value */
 	VALID_BOOL,
-	VALID_EMAIL,	/* a string that looks like an address, ≤ 254 bytes */
-	VALID_ENUM,	/* a string among `values` */
+	VALID_EMAIL, /* a string that looks like an address, ≤ 254 bytes */
+	VALID_ENUM, /* a string among `values` */
 };
 
 #define VALID_REQUIRED 0x1
@@ -29,7 +29,7 @@ struct valid_field {
 	unsigned flags;
 	int64_t min;
 	int64_t max;
-	const char *const *values;	/* VALID_ENUM, NULL-terminated */
+	const char *const *values; /* VALID_ENUM, NULL-terminated */
 };
 
 /*

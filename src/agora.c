@@ -43,7 +43,8 @@ static void usage(FILE *out)
 	      "  -V, --version           show the version\n"
 	      "\n"
 	      "Configuration comes from the environment (and AGORA_ENV_FILE);\n"
-	      "see agora(1).\n", out);
+	      "see agora(1).\n",
+	      out);
 }
 
 bool cmd_is_help(const char *arg)
@@ -78,10 +79,9 @@ void cmd_progress(const char *what, int64_t done, int64_t total)
 	fill = total > 0 ? (int)(done * width / total) : width;
 	if (fill > width)
 		fill = width;
-	fprintf(stderr, "\r%s [%.*s%*s] %3d%% %" PRId64 "/%" PRId64, what,
-		fill, "########################################",
-		width - fill, "", total > 0 ? (int)(done * 100 / total) : 100,
-		done, total);
+	fprintf(stderr, "\r%s [%.*s%*s] %3d%% %" PRId64 "/%" PRId64, what, fill,
+		"########################################", width - fill, "",
+		total > 0 ? (int)(done * 100 / total) : 100, done, total);
 	fflush(stderr);
 }
 

@@ -94,9 +94,10 @@ int cmd_batch(int argc, char **argv)
 	rc = lock_take(&lk, env.db, c.database_url, LOCK_JOBS,
 		       BATCH_LOCK_WAIT_MS, &e);
 	if (rc == 1) {
-		log_msg(LOG_ERROR, NULL, "batch %s: another runner still holds "
-			"the jobs lock after %d s", j->name,
-			BATCH_LOCK_WAIT_MS / 1000);
+		log_msg(LOG_ERROR, NULL,
+			"batch %s: another runner still holds "
+			"the jobs lock after %d s",
+			j->name, BATCH_LOCK_WAIT_MS / 1000);
 	} else if (rc < 0) {
 		log_msg(LOG_ERROR, NULL, "batch %s: jobs lock: %s", j->name,
 			e.msg);
@@ -150,15 +151,17 @@ static int cron_tick(struct jobs_env *env, struct jobs_entry *ents, size_t n,
 			break;
 	if (i == n)
 		return 0;
-	rc = lock_take(&lk, env->db, env->cfg->database_url, LOCK_JOBS,
-		       wait_ms, &e);
+	rc = lock_take(&lk, env->db, env->cfg->database_url, LOCK_JOBS, wait_ms,
+		       &e);
 	if (rc != 0) {
 		if (rc < 0)
 			log_msg(LOG_WARN, NULL, "cron: jobs lock: %s", e.msg);
 		else
 			/* Routine with several runners: not news. */
-			log_msg(LOG_DEBUG, NULL, "cron: another runner holds "
-				"the jobs lock; %s waits", slot);
+			log_msg(LOG_DEBUG, NULL,
+				"cron: another runner holds "
+				"the jobs lock; %s waits",
+				slot);
 		err_release(&e);
 		return 1;
 	}
@@ -178,8 +181,8 @@ static int cron_tick(struct jobs_env *env, struct jobs_entry *ents, size_t n,
 				ents[i].name, slot);
 			continue;
 		}
-		log_msg(LOG_INFO, NULL, "cron: running %s for %s",
-			ents[i].name, slot);
+		log_msg(LOG_INFO, NULL, "cron: running %s for %s", ents[i].name,
+			slot);
 		if (run_job(env, jobs_find(ents[i].argv[0]), ents[i].argc,
 			    ents[i].argv) != 0)
 			*failed = true;
@@ -208,7 +211,7 @@ int cmd_cron(int argc, char **argv)
 		{ "schedule", required_argument, NULL, 's' },
 		{ "now", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	struct jobs_entry *ents;
 	const char *const *lines = jobs_schedule;
@@ -227,13 +230,20 @@ int cmd_cron(int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'o': once = true; break;
-		case 's': given[ngiven++] = optarg; break;
-		case 'n': now_arg = optarg; break;
+		case 'o':
+			once = true;
+			break;
+		case 's':
+			given[ngiven++] = optarg;
+			break;
+		case 'n':
+			now_arg = optarg;
+			break;
 		case 'h':
 			free(given);
 			return cmd_help(cron_usage);
-		default: goto usage;
+		default:
+			goto usage;
 		}
 	}
 	if (optind < argc || (now_arg && !parse_now(now_arg, &tm)))

@@ -41,8 +41,8 @@ struct db *cmd_setup(struct cfg *c, const char *cmdname)
 			    e.msg);
 		if (pending > 0)
 			die("agora %s: the database lacks %d migration%s: run "
-			    "agora migrate first", cmdname, pending,
-			    pending == 1 ? "" : "s");
+			    "agora migrate first",
+			    cmdname, pending, pending == 1 ? "" : "s");
 	}
 	return db;
 }
@@ -92,22 +92,27 @@ static int ensure_admin(struct db *db, const struct cfg *c, bool promote,
 	} else if (strcmp(role, "ADMIN") != 0 && promote) {
 		if (user_promote(db, c->admin_email, e) < 0)
 			goto out;
-		log_msg(LOG_WARN, NULL, "migrate: ADMIN_EMAIL %s was a %s "
+		log_msg(LOG_WARN, NULL,
+			"migrate: ADMIN_EMAIL %s was a %s "
 			"account: promoted to ADMIN (--promote-admin); its "
-			"password is unchanged", c->admin_email, role);
+			"password is unchanged",
+			c->admin_email, role);
 	} else if (strcmp(role, "ADMIN") != 0) {
-		log_msg(LOG_WARN, NULL, "migrate: ADMIN_EMAIL %s names an "
+		log_msg(LOG_WARN, NULL,
+			"migrate: ADMIN_EMAIL %s names an "
 			"existing %s account: left as it is (agora migrate "
-			"--promote-admin promotes it)", c->admin_email, role);
+			"--promote-admin promotes it)",
+			c->admin_email, role);
 	} else {
 		/* The routine case says nothing, unless the operator seems
 		 * to expect ADMIN_PASSWORD to take effect. */
-		found = user_password_is(db, c->admin_email,
-					 c->admin_password, e);
+		found = user_password_is(db, c->admin_email, c->admin_password,
+					 e);
 		if (found < 0)
 			goto out;
 		if (!found)
-			log_msg(LOG_WARN, NULL, "migrate: the ADMIN %s has "
+			log_msg(LOG_WARN, NULL,
+				"migrate: the ADMIN %s has "
 				"another password than ADMIN_PASSWORD, which "
 				"is not applied to an existing account",
 				c->admin_email);
@@ -137,8 +142,10 @@ static int fold_emails(struct db *db, struct err *e)
 	else if (ret < 0)
 		log_msg(LOG_ERROR, NULL, "migrate: folding emails: %s", e->msg);
 	else if (n)
-		log_msg(LOG_INFO, NULL, "migrate: %ld email%s folded to lower "
-			"case", n, n == 1 ? "" : "s");
+		log_msg(LOG_INFO, NULL,
+			"migrate: %ld email%s folded to lower "
+			"case",
+			n, n == 1 ? "" : "s");
 	sbuf_release(&report);
 	return ret;
 }
@@ -148,7 +155,7 @@ int cmd_migrate(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "promote-admin", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	struct cfg c;
 	struct db *db;
@@ -161,8 +168,11 @@ int cmd_migrate(int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'p': promote = true; break;
-		case 'h': return cmd_help(migrate_usage);
+		case 'p':
+			promote = true;
+			break;
+		case 'h':
+			return cmd_help(migrate_usage);
 		default:
 			return cmd_usage_error(migrate_usage,
 					       "migrate: unknown option '%s'",
@@ -189,18 +199,23 @@ int cmd_migrate(int argc, char **argv)
 		goto out;
 	}
 	if (indexed)
-		log_msg(LOG_INFO, NULL, "migrate: %" PRId64 " product%s "
-			"indexed for search", indexed, indexed == 1 ? "" : "s");
+		log_msg(LOG_INFO, NULL,
+			"migrate: %" PRId64 " product%s "
+			"indexed for search",
+			indexed, indexed == 1 ? "" : "s");
 	if (fold_emails(db, &e) < 0)
 		goto out;
 	if (!c.admin_email[0] != !c.admin_password[0])
-		log_msg(LOG_WARN, NULL, "migrate: ADMIN_EMAIL and "
+		log_msg(LOG_WARN, NULL,
+			"migrate: ADMIN_EMAIL and "
 			"ADMIN_PASSWORD go together: with one of them unset "
 			"no ADMIN is ensured");
 	if (c.admin_email[0] && c.admin_password[0] &&
 	    ensure_admin(db, &c, promote, &e) < 0) {
-		log_msg(LOG_ERROR, NULL, "migrate: ADMIN_EMAIL, "
-			"ADMIN_PASSWORD: %s", e.msg);
+		log_msg(LOG_ERROR, NULL,
+			"migrate: ADMIN_EMAIL, "
+			"ADMIN_PASSWORD: %s",
+			e.msg);
 		goto out;
 	}
 	ret = 0;

@@ -35,12 +35,14 @@ int cmd_reindex(int argc, char **argv)
 	if (argc > 1 && cmd_is_help(argv[1]))
 		return cmd_help(reindex_usage);
 	if (argc > 1)
-		return cmd_usage_error(reindex_usage, "reindex: unexpected "
-				       "argument '%s'", argv[1]);
+		return cmd_usage_error(reindex_usage,
+				       "reindex: unexpected "
+				       "argument '%s'",
+				       argv[1]);
 	db = cmd_setup(&c, "reindex");
 	if (search_open(&s, &c, db, &e) < 0 ||
-	    search_reindex(s, tty ? reindex_progress : NULL, NULL, &out,
-			   &e) < 0) {
+	    search_reindex(s, tty ? reindex_progress : NULL, NULL, &out, &e) <
+		    0) {
 		if (tty)
 			fputc('\n', stderr);
 		fprintf(stderr, "agora reindex: %s\n", e.msg);
@@ -48,8 +50,8 @@ int cmd_reindex(int argc, char **argv)
 	}
 	if (tty)
 		fputc('\n', stderr);
-	printf("%s\n", json_object_to_json_string_ext(out,
-						      JSON_C_TO_STRING_PLAIN));
+	printf("%s\n",
+	       json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN));
 	ret = 0;
 out:
 	json_object_put(out);

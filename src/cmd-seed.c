@@ -25,113 +25,190 @@ struct seed_category {
 };
 
 static const struct seed_category seed_categories[] = {
-	{ "Electronics", 9900, 2500000, { "블루투스 스피커", "무선 이어폰",
-	  "보조배터리", "스마트워치" }, { "Bluetooth Speaker",
-	  "Wireless Earbuds", "Power Bank", "Smartwatch" } },
-	{ "Home Appliances", 29000, 4000000, { "냉장고", "세탁기", "공기청정기",
-	  "전자레인지" }, { "Refrigerator", "Washing Machine", "Air Purifier",
-	  "Microwave" } },
-	{ "Computers", 19000, 3500000, { "노트북", "모니터", "키보드",
-	  "마우스" }, { "Laptop", "Monitor", "Keyboard", "Mouse" } },
-	{ "Mobile Phones", 99000, 2000000, { "스마트폰", "휴대폰 케이스",
-	  "충전기", "폴더블폰" }, { "Smartphone", "Phone Case", "Charger",
-	  "Foldable Phone" } },
-	{ "Cameras", 49000, 5000000, { "미러리스 카메라", "렌즈", "삼각대",
-	  "액션캠" }, { "Mirrorless Camera", "Lens", "Tripod",
-	  "Action Camera" } },
-	{ "Video Games", 9900, 700000, { "게임 타이틀", "게임 패드", "콘솔",
-	  "레이싱 휠" }, { "Game Title", "Gamepad", "Console",
-	  "Racing Wheel" } },
-	{ "Books", 5000, 80000, { "소설", "에세이", "요리책", "만화책" },
+	{ "Electronics",
+	  9900,
+	  2500000,
+	  { "블루투스 스피커", "무선 이어폰", "보조배터리", "스마트워치" },
+	  { "Bluetooth Speaker", "Wireless Earbuds", "Power Bank",
+	    "Smartwatch" } },
+	{ "Home Appliances",
+	  29000,
+	  4000000,
+	  { "냉장고", "세탁기", "공기청정기", "전자레인지" },
+	  { "Refrigerator", "Washing Machine", "Air Purifier", "Microwave" } },
+	{ "Computers",
+	  19000,
+	  3500000,
+	  { "노트북", "모니터", "키보드", "마우스" },
+	  { "Laptop", "Monitor", "Keyboard", "Mouse" } },
+	{ "Mobile Phones",
+	  99000,
+	  2000000,
+	  { "스마트폰", "휴대폰 케이스", "충전기", "폴더블폰" },
+	  { "Smartphone", "Phone Case", "Charger", "Foldable Phone" } },
+	{ "Cameras",
+	  49000,
+	  5000000,
+	  { "미러리스 카메라", "렌즈", "삼각대", "액션캠" },
+	  { "Mirrorless Camera", "Lens", "Tripod", "Action Camera" } },
+	{ "Video Games",
+	  9900,
+	  700000,
+	  { "게임 타이틀", "게임 패드", "콘솔", "레이싱 휠" },
+	  { "Game Title", "Gamepad", "Console", "Racing Wheel" } },
+	{ "Books",
+	  5000,
+	  80000,
+	  { "소설", "에세이", "요리책", "만화책" },
 	  { "Novel", "Essay Collection", "Cookbook", "Comic Book" } },
-	{ "Music", 9000, 1500000, { "LP 레코드", "헤드폰", "통기타",
-	  "전자 키보드" }, { "Vinyl Record", "Headphones", "Acoustic Guitar",
-	  "Digital Piano" } },
-	{ "Kitchen & Dining", 3000, 600000, { "프라이팬", "전기밥솥", "밀폐용기",
-	  "커피 머신" }, { "Frying Pan", "Rice Cooker", "Food Container",
-	  "Coffee Machine" } },
-	{ "Furniture", 19000, 3000000, { "소파", "책상", "의자", "침대 프레임" },
+	{ "Music",
+	  9000,
+	  1500000,
+	  { "LP 레코드", "헤드폰", "통기타", "전자 키보드" },
+	  { "Vinyl Record", "Headphones", "Acoustic Guitar",
+	    "Digital Piano" } },
+	{ "Kitchen & Dining",
+	  3000,
+	  600000,
+	  { "프라이팬", "전기밥솥", "밀폐용기", "커피 머신" },
+	  { "Frying Pan", "Rice Cooker", "Food Container", "Coffee Machine" } },
+	{ "Furniture",
+	  19000,
+	  3000000,
+	  { "소파", "책상", "의자", "침대 프레임" },
 	  { "Sofa", "Desk", "Office Chair", "Bed Frame" } },
-	{ "Bedding", 9900, 900000, { "이불", "베개", "매트리스 토퍼",
-	  "침대 커버" }, { "Duvet", "Pillow", "Mattress Topper",
-	  "Bed Sheet" } },
-	{ "Lighting", 5000, 400000, { "스탠드 조명", "LED 전구", "무드등",
-	  "천장등" }, { "Desk Lamp", "LED Bulb", "Night Light",
-	  "Ceiling Light" } },
-	{ "Fashion", 9900, 800000, { "티셔츠", "청바지", "패딩 점퍼", "니트" },
+	{ "Bedding",
+	  9900,
+	  900000,
+	  { "이불", "베개", "매트리스 토퍼", "침대 커버" },
+	  { "Duvet", "Pillow", "Mattress Topper", "Bed Sheet" } },
+	{ "Lighting",
+	  5000,
+	  400000,
+	  { "스탠드 조명", "LED 전구", "무드등", "천장등" },
+	  { "Desk Lamp", "LED Bulb", "Night Light", "Ceiling Light" } },
+	{ "Fashion",
+	  9900,
+	  800000,
+	  { "티셔츠", "청바지", "패딩 점퍼", "니트" },
 	  { "T-Shirt", "Jeans", "Down Jacket", "Sweater" } },
-	{ "Shoes", 19000, 500000, { "운동화", "구두", "슬리퍼", "등산화" },
+	{ "Shoes",
+	  19000,
+	  500000,
+	  { "운동화", "구두", "슬리퍼", "등산화" },
 	  { "Sneakers", "Loafers", "Slippers", "Hiking Boots" } },
-	{ "Bags", 9900, 3000000, { "백팩", "토트백", "크로스백", "캐리어" },
+	{ "Bags",
+	  9900,
+	  3000000,
+	  { "백팩", "토트백", "크로스백", "캐리어" },
 	  { "Backpack", "Tote Bag", "Crossbody Bag", "Suitcase" } },
-	{ "Jewelry", 19000, 5000000, { "목걸이", "반지", "귀걸이", "팔찌" },
+	{ "Jewelry",
+	  19000,
+	  5000000,
+	  { "목걸이", "반지", "귀걸이", "팔찌" },
 	  { "Necklace", "Ring", "Earrings", "Bracelet" } },
-	{ "Watches", 29000, 9000000, { "손목시계", "스마트 밴드", "다이버 시계",
-	  "탁상시계" }, { "Wristwatch", "Fitness Band", "Dive Watch",
-	  "Desk Clock" } },
-	{ "Beauty", 3000, 300000, { "수분 크림", "선크림", "립스틱",
-	  "클렌징 폼" }, { "Moisturizer", "Sunscreen", "Lipstick",
-	  "Cleansing Foam" } },
-	{ "Health", 5000, 1200000, { "비타민", "안마기", "체중계", "혈압계" },
+	{ "Watches",
+	  29000,
+	  9000000,
+	  { "손목시계", "스마트 밴드", "다이버 시계", "탁상시계" },
+	  { "Wristwatch", "Fitness Band", "Dive Watch", "Desk Clock" } },
+	{ "Beauty",
+	  3000,
+	  300000,
+	  { "수분 크림", "선크림", "립스틱", "클렌징 폼" },
+	  { "Moisturizer", "Sunscreen", "Lipstick", "Cleansing Foam" } },
+	{ "Health",
+	  5000,
+	  1200000,
+	  { "비타민", "안마기", "체중계", "혈압계" },
 	  { "Vitamins", "Massager", "Bathroom Scale",
-	  "Blood Pressure Monitor" } },
-	{ "Sports & Outdoors", 5000, 2000000, { "요가 매트", "텐트", "자전거",
-	  "덤벨" }, { "Yoga Mat", "Tent", "Bicycle", "Dumbbell" } },
-	{ "Toys & Games", 3000, 400000, { "블록 세트", "보드게임", "인형",
-	  "RC카" }, { "Building Blocks", "Board Game", "Plush Toy",
-	  "RC Car" } },
-	{ "Baby", 3000, 1500000, { "유모차", "기저귀", "젖병", "카시트" },
+	    "Blood Pressure Monitor" } },
+	{ "Sports & Outdoors",
+	  5000,
+	  2000000,
+	  { "요가 매트", "텐트", "자전거", "덤벨" },
+	  { "Yoga Mat", "Tent", "Bicycle", "Dumbbell" } },
+	{ "Toys & Games",
+	  3000,
+	  400000,
+	  { "블록 세트", "보드게임", "인형", "RC카" },
+	  { "Building Blocks", "Board Game", "Plush Toy", "RC Car" } },
+	{ "Baby",
+	  3000,
+	  1500000,
+	  { "유모차", "기저귀", "젖병", "카시트" },
 	  { "Stroller", "Diapers", "Baby Bottle", "Car Seat" } },
-	{ "Pet Supplies", 2000, 500000, { "사료", "고양이 모래", "강아지 하네스",
-	  "캣타워" }, { "Pet Food", "Cat Litter", "Dog Harness",
-	  "Cat Tree" } },
-	{ "Grocery", 1000, 150000, { "라면", "김치", "생수", "원두커피" },
-	  { "Instant Noodles", "Kimchi", "Mineral Water",
-	  "Coffee Beans" } },
-	{ "Office Products", 500, 300000, { "볼펜", "노트", "파일 정리함",
-	  "라벨 프린터" }, { "Ballpoint Pen", "Notebook", "File Organizer",
-	  "Label Printer" } },
-	{ "Garden", 2000, 800000, { "화분", "물뿌리개", "잔디깎이",
-	  "원예 가위" }, { "Flower Pot", "Watering Can", "Lawn Mower",
-	  "Pruning Shears" } },
-	{ "Tools", 3000, 900000, { "전동 드릴", "공구 세트", "줄자",
-	  "드라이버 세트" }, { "Power Drill", "Tool Kit", "Tape Measure",
-	  "Screwdriver Set" } },
-	{ "Automotive", 5000, 1500000, { "블랙박스", "차량용 충전기", "세차 용품",
-	  "타이어" }, { "Dash Cam", "Car Charger", "Car Wash Kit",
-	  "Tire" } },
-	{ "Travel", 5000, 1200000, { "여행용 파우치", "목베개", "여행 어댑터",
-	  "기내용 캐리어" }, { "Travel Pouch", "Neck Pillow",
-	  "Travel Adapter", "Carry-on Suitcase" } },
-	{ "Stationery", 500, 100000, { "색연필", "만년필", "다이어리", "스티커" },
-	  { "Colored Pencils", "Fountain Pen", "Planner",
-	  "Sticker Pack" } },
+	{ "Pet Supplies",
+	  2000,
+	  500000,
+	  { "사료", "고양이 모래", "강아지 하네스", "캣타워" },
+	  { "Pet Food", "Cat Litter", "Dog Harness", "Cat Tree" } },
+	{ "Grocery",
+	  1000,
+	  150000,
+	  { "라면", "김치", "생수", "원두커피" },
+	  { "Instant Noodles", "Kimchi", "Mineral Water", "Coffee Beans" } },
+	{ "Office Products",
+	  500,
+	  300000,
+	  { "볼펜", "노트", "파일 정리함", "라벨 프린터" },
+	  { "Ballpoint Pen", "Notebook", "File Organizer", "Label Printer" } },
+	{ "Garden",
+	  2000,
+	  800000,
+	  { "화분", "물뿌리개", "잔디깎이", "원예 가위" },
+	  { "Flower Pot", "Watering Can", "Lawn Mower", "Pruning Shears" } },
+	{ "Tools",
+	  3000,
+	  900000,
+	  { "전동 드릴", "공구 세트", "줄자", "드라이버 세트" },
+	  { "Power Drill", "Tool Kit", "Tape Measure", "Screwdriver Set" } },
+	{ "Automotive",
+	  5000,
+	  1500000,
+	  { "블랙박스", "차량용 충전기", "세차 용품", "타이어" },
+	  { "Dash Cam", "Car Charger", "Car Wash Kit", "Tire" } },
+	{ "Travel",
+	  5000,
+	  1200000,
+	  { "여행용 파우치", "목베개", "여행 어댑터", "기내용 캐리어" },
+	  { "Travel Pouch", "Neck Pillow", "Travel Adapter",
+	    "Carry-on Suitcase" } },
+	{ "Stationery",
+	  500,
+	  100000,
+	  { "색연필", "만년필", "다이어리", "스티커" },
+	  { "Colored Pencils", "Fountain Pen", "Planner", "Sticker Pack" } },
 };
 
 static const char *const seed_brands[] = {
-	"Samsung", "LG", "Apple", "Sony", "Nike", "Adidas", "Lock&Lock",
-	"Cuckoo", "Amorepacific", "Innisfree", "Nongshim", "CJ", "Ottogi",
-	"Fila", "New Balance", "Dyson", "Philips", "Xiaomi", "Lenovo", "Asus",
-	"Logitech", "Canon", "IKEA", "Hanssem", "Monami", "Lego", "Coway",
-	"Winia", "Kakao Friends", "Muji", "Daiso", "Sempio",
+	"Samsung",  "LG",	 "Apple",  "Sony",	    "Nike",
+	"Adidas",   "Lock&Lock", "Cuckoo", "Amorepacific",  "Innisfree",
+	"Nongshim", "CJ",	 "Ottogi", "Fila",	    "New Balance",
+	"Dyson",    "Philips",	 "Xiaomi", "Lenovo",	    "Asus",
+	"Logitech", "Canon",	 "IKEA",   "Hanssem",	    "Monami",
+	"Lego",	    "Coway",	 "Winia",  "Kakao Friends", "Muji",
+	"Daiso",    "Sempio",
 };
 
 static const char *const seed_adj_ko[] = {
-	"초경량", "프리미엄", "가성비", "휴대용", "대용량", "미니", "친환경",
-	"고급형", "신형", "스마트",
+	"초경량", "프리미엄", "가성비", "휴대용", "대용량",
+	"미니",	  "친환경",   "고급형", "신형",	  "스마트",
 };
 static const char *const seed_adj_en[] = {
-	"Ultra-Light", "Premium", "Compact", "Portable", "Classic", "Pro",
-	"Eco", "Deluxe", "Smart", "Essential",
+	"Ultra-Light", "Premium", "Compact", "Portable", "Classic",
+	"Pro",	       "Eco",	  "Deluxe",  "Smart",	 "Essential",
 };
 static const char *const seed_feat_ko[] = {
 	"매일 쓰기 좋은 제품입니다.", "선물용으로 인기가 많습니다.",
-	"오래 써도 튼튼합니다.", "가볍고 보관이 쉽습니다.",
-	"무료 배송, 1년 품질 보증.", "리뷰 평점이 높은 베스트셀러입니다.",
+	"오래 써도 튼튼합니다.",      "가볍고 보관이 쉽습니다.",
+	"무료 배송, 1년 품질 보증.",  "리뷰 평점이 높은 베스트셀러입니다.",
 };
 static const char *const seed_feat_en[] = {
-	"Built for everyday use.", "A popular gift.",
-	"Durable and easy to clean.", "Light and easy to store.",
+	"Built for everyday use.",
+	"A popular gift.",
+	"Durable and easy to clean.",
+	"Light and easy to store.",
 	"Free shipping and a one-year warranty.",
 	"A best seller with top reviews.",
 };
@@ -183,28 +260,27 @@ static void seed_make(uint64_t *s, struct seed_row *r, time_t when)
 	const char *brand = seed_brands[seed_pick(s, ARRAY_SIZE(seed_brands))];
 	bool ko = seed_pick(s, 2);
 	const char *noun = ko ? c->ko[seed_pick(s, 4)] : c->en[seed_pick(s, 4)];
-	const char *adj = ko ? seed_adj_ko[seed_pick(s, 10)]
-			     : seed_adj_en[seed_pick(s, 10)];
-	const char *feat = ko ? seed_feat_ko[seed_pick(s, 6)]
-			      : seed_feat_en[seed_pick(s, 6)];
+	const char *adj = ko ? seed_adj_ko[seed_pick(s, 10)] :
+			       seed_adj_en[seed_pick(s, 10)];
+	const char *feat = ko ? seed_feat_ko[seed_pick(s, 6)] :
+				seed_feat_en[seed_pick(s, 6)];
 	struct tm tm;
 
 	snprintf(r->name, sizeof(r->name), "%s %s %s %c%u", brand, adj, noun,
 		 (char)('A' + seed_pick(s, 26)),
 		 (unsigned)(100 + seed_pick(s, 900)));
 	if (ko)
-		snprintf(r->desc, sizeof(r->desc),
-			 "%s의 %s %s. %s", brand, adj, noun, feat);
+		snprintf(r->desc, sizeof(r->desc), "%s의 %s %s. %s", brand, adj,
+			 noun, feat);
 	else
-		snprintf(r->desc, sizeof(r->desc),
-			 "The %s %s from %s. %s", adj, noun, brand, feat);
+		snprintf(r->desc, sizeof(r->desc), "The %s %s from %s. %s", adj,
+			 noun, brand, feat);
 	r->category = c->name;
 	r->brand = brand;
 	r->price = seed_price(s, c);
 	r->status = seed_pick(s, 20) ? "ACTIVE" : "INACTIVE";
 	gmtime_r(&when, &tm);
-	strftime(r->created, sizeof(r->created), "%Y-%m-%dT%H:%M:%S.000Z",
-		 &tm);
+	strftime(r->created, sizeof(r->created), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
 }
 
 /* A column of COPY's text format: backslash, tab and line ends escaped. */
@@ -212,18 +288,28 @@ static void seed_copy_col(struct sbuf *sb, const char *s, char end)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '\\': sbuf_addstr(sb, "\\\\"); break;
-		case '\t': sbuf_addstr(sb, "\\t"); break;
-		case '\n': sbuf_addstr(sb, "\\n"); break;
-		case '\r': sbuf_addstr(sb, "\\r"); break;
-		default: sbuf_addch(sb, *s); break;
+		case '\\':
+			sbuf_addstr(sb, "\\\\");
+			break;
+		case '\t':
+			sbuf_addstr(sb, "\\t");
+			break;
+		case '\n':
+			sbuf_addstr(sb, "\\n");
+			break;
+		case '\r':
+			sbuf_addstr(sb, "\\r");
+			break;
+		default:
+			sbuf_addch(sb, *s);
+			break;
 		}
 	}
 	sbuf_addch(sb, end);
 }
 
-static void seed_copy_row(struct sbuf *sb, int64_t id,
-			  const struct seed_row *r, const char *tsv)
+static void seed_copy_row(struct sbuf *sb, int64_t id, const struct seed_row *r,
+			  const char *tsv)
 {
 	char price[24];
 
@@ -267,20 +353,26 @@ static int seed_prepare(struct db *db, bool empty, struct seed_aside *a,
 	size_t i;
 	int ret = -1;
 
-	if (pg && db_query(db, NULL, "ALTER TABLE products DISABLE TRIGGER "
-			   "USER", DB_NOARGS, e) < 0)
+	if (pg && db_query(db, NULL,
+			   "ALTER TABLE products DISABLE TRIGGER "
+			   "USER",
+			   DB_NOARGS, e) < 0)
 		return -1;
-	if (pg ? !empty ? 0 : db_query(db, &res,
-		 "SELECT format('DROP INDEX %I', c.relname), "
-		 "pg_get_indexdef(x.indexrelid) FROM pg_index x "
-		 "JOIN pg_class c ON c.oid = x.indexrelid "
-		 "WHERE x.indrelid = 'products'::regclass "
-		 "AND NOT x.indisunique", DB_NOARGS, e) :
-	    db_query(db, &res, "SELECT 'DROP ' || type || ' \"' || name || "
-		     "'\"', sql FROM sqlite_master WHERE tbl_name = "
-		     "'products' AND sql IS NOT NULL AND (type = 'trigger' "
-		     "OR (type = 'index' AND $1))",
-		     DB_ARGS(DB_I(empty)), e))
+	if (pg ? !empty ?
+		 0 :
+		 db_query(db, &res,
+			  "SELECT format('DROP INDEX %I', c.relname), "
+			  "pg_get_indexdef(x.indexrelid) FROM pg_index x "
+			  "JOIN pg_class c ON c.oid = x.indexrelid "
+			  "WHERE x.indrelid = 'products'::regclass "
+			  "AND NOT x.indisunique",
+			  DB_NOARGS, e) :
+		 db_query(db, &res,
+			  "SELECT 'DROP ' || type || ' \"' || name || "
+			  "'\"', sql FROM sqlite_master WHERE tbl_name = "
+			  "'products' AND sql IS NOT NULL AND (type = 'trigger' "
+			  "OR (type = 'index' AND $1))",
+			  DB_ARGS(DB_I(empty)), e))
 		return -1;
 	for (i = 0; res && i < db_res_rows(res); i++) {
 		if (db_exec_script(db, db_res_str(res, i, 0), e) < 0)
@@ -302,13 +394,15 @@ static int seed_finish(struct db *db, int64_t last, struct search_load *l,
 	size_t i;
 
 	/* what products_fts's insert trigger does, for every new row */
-	if (!pg && db_query(db, NULL, "INSERT INTO products_fts (rowid, name, "
+	if (!pg && db_query(db, NULL,
+			    "INSERT INTO products_fts (rowid, name, "
 			    "description) SELECT id, name, description "
 			    "FROM products WHERE id > $1",
 			    DB_ARGS(DB_I(last)), e) < 0)
 		return -1;
 	/* what product_facets's triggers do */
-	if (db_query(db, NULL, "INSERT INTO product_facets (category, brand, "
+	if (db_query(db, NULL,
+		     "INSERT INTO product_facets (category, brand, "
 		     "n) SELECT category, brand, count(*) FROM products "
 		     "WHERE id > $1 AND status = 'ACTIVE' "
 		     "GROUP BY category, brand ON CONFLICT (category, brand) "
@@ -318,14 +412,21 @@ static int seed_finish(struct db *db, int64_t last, struct search_load *l,
 	if (search_load_store(l, db, e) < 0)
 		return -1;
 	/* a sort in memory rather than on disk for a million rows */
-	if (pg && a->n && db_query(db, NULL, "SET LOCAL maintenance_work_mem "
-				   "= '256MB'", DB_NOARGS, e) < 0)
+	if (pg && a->n &&
+	    db_query(db, NULL,
+		     "SET LOCAL maintenance_work_mem "
+		     "= '256MB'",
+		     DB_NOARGS, e) < 0)
 		return -1;
 	for (i = 0; i < a->n; i++) {
 		if (db_exec_script(db, a->sql[i], e) < 0)
-			return -1;}
-	return pg ? db_query(db, NULL, "ALTER TABLE products ENABLE TRIGGER "
-			     "USER", DB_NOARGS, e) : 0;
+			return -1;
+	}
+	return pg ? db_query(db, NULL,
+			     "ALTER TABLE products ENABLE TRIGGER "
+			     "USER",
+			     DB_NOARGS, e) :
+		    0;
 }
 
 /* seed_products: n rows in one transaction; a progress bar on stderr
@@ -347,8 +448,8 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 
 	/* The indexes take rows in random order: a cache that holds them
 	 * (64 MiB, this connection only) keeps the load off the disk. */
-	if ((!pg && db_query(db, NULL, "PRAGMA cache_size = -65536",
-			     DB_NOARGS, e) < 0) ||
+	if ((!pg && db_query(db, NULL, "PRAGMA cache_size = -65536", DB_NOARGS,
+			     e) < 0) ||
 	    db_begin(db, e) < 0)
 		goto out;
 	/* A bulk load is no request: building a million products' indexes
@@ -358,9 +459,11 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 		goto out;
 	/* The last id so far, and whether the catalogue is empty. */
 	enum { SEED_LAST, SEED_EMPTY };
-	if (db_query(db, &res, "SELECT coalesce(max(id), 0), CASE WHEN "
+	if (db_query(db, &res,
+		     "SELECT coalesce(max(id), 0), CASE WHEN "
 		     "EXISTS (SELECT 1 FROM products) THEN 0 ELSE 1 END "
-		     "FROM products", DB_NOARGS, e) < 0)
+		     "FROM products",
+		     DB_NOARGS, e) < 0)
 		goto out;
 	last = db_res_int(res, 0, SEED_LAST);
 	empty = db_res_int(res, 0, SEED_EMPTY);
@@ -370,12 +473,15 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 		/* The ids the identity would give, taken at once: a default
 		 * per row costs the load a third of its time. */
 		db_res_free(res);
-		if (db_query(db, &res, "SELECT setval(s, nextval(s) + $1 - 1) "
+		if (db_query(db, &res,
+			     "SELECT setval(s, nextval(s) + $1 - 1) "
 			     "- $1 + 1 FROM pg_get_serial_sequence('products', "
-			     "'id') s", DB_ARGS(DB_I(n)), e) < 0)
+			     "'id') s",
+			     DB_ARGS(DB_I(n)), e) < 0)
 			goto out;
 		id = col_one_int(res);
-		if (db_copy_begin(db, "COPY products (id, name, description, "
+		if (db_copy_begin(db,
+				  "COPY products (id, name, description, "
 				  "category, brand, price, status, "
 				  "created_at, updated_at, search) FROM STDIN",
 				  e) < 0)
@@ -388,7 +494,8 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 	for (done = 0; done < n; done++) {
 		seed_make(&seed, &row, now - (time_t)(n - done) * 60);
 		search_load_doc(load, row.name, row.desc,
-				!strcmp(row.status, "ACTIVE"), pg ? &tsv : NULL);
+				!strcmp(row.status, "ACTIVE"),
+				pg ? &tsv : NULL);
 		if (pg) {
 			seed_copy_row(&copy, id++, &row, tsv.buf);
 			if (copy.len >= SEED_COPY_FLUSH || done + 1 == n) {
@@ -396,16 +503,17 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 					goto out;
 				sbuf_reset(&copy);
 			}
-		} else if (db_query(db, NULL, "INSERT INTO products (name, "
+		} else if (db_query(db, NULL,
+				    "INSERT INTO products (name, "
 				    "description, category, brand, price, "
 				    "status, created_at, updated_at) VALUES "
 				    "($1, $2, $3, $4, $5, $6, $7, $8)",
 				    DB_ARGS(DB_S(row.name), DB_S(row.desc),
-					    DB_S(row.category),
-					    DB_S(row.brand), DB_I(row.price),
-					    DB_S(row.status),
+					    DB_S(row.category), DB_S(row.brand),
+					    DB_I(row.price), DB_S(row.status),
 					    DB_S(row.created),
-					    DB_S(row.created)), e) < 0) {
+					    DB_S(row.created)),
+				    e) < 0) {
 			goto out;
 		}
 		if (tty && ((done + 1) % 4096 == 0 || done + 1 == n))
@@ -464,7 +572,7 @@ int cmd_seed(int argc, char **argv)
 		{ "products", required_argument, NULL, 'p' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	struct err e = ERR_INIT;
 	struct cfg c;
@@ -484,7 +592,8 @@ int cmd_seed(int argc, char **argv)
 			n = strtoll(optarg, &end, 10);
 			if (errno || *end || end == optarg || n < 1 ||
 			    n > 100000000)
-				return cmd_usage_error(seed_usage, "seed: "
+				return cmd_usage_error(seed_usage,
+						       "seed: "
 						       "--products must be an "
 						       "integer between 1 and "
 						       "100000000");
@@ -493,23 +602,28 @@ int cmd_seed(int argc, char **argv)
 			errno = 0;
 			seed = strtoull(optarg, &end, 10);
 			if (errno || *end || end == optarg || *optarg == '-')
-				return cmd_usage_error(seed_usage, "seed: "
+				return cmd_usage_error(seed_usage,
+						       "seed: "
 						       "--seed must be an "
 						       "integer");
 			break;
 		case 'h':
 			return cmd_help(seed_usage);
 		default:
-			return cmd_usage_error(seed_usage, "seed: bad option "
-					       "'%s'", argv[optind - 1]);
+			return cmd_usage_error(seed_usage,
+					       "seed: bad option "
+					       "'%s'",
+					       argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return cmd_usage_error(seed_usage, "seed: unexpected argument "
-				       "'%s'", argv[optind]);
+		return cmd_usage_error(seed_usage,
+				       "seed: unexpected argument "
+				       "'%s'",
+				       argv[optind]);
 	if (n < 0)
 		return cmd_usage_error(seed_usage, "seed: --products is "
-				       "required");
+						   "required");
 	db = cmd_setup(&c, "seed");
 	t0 = clock_ms();
 	if (seed_products(db, n, seed, isatty(STDERR_FILENO), &e) < 0) {

@@ -41,7 +41,7 @@ static int cmd_user_create(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "admin", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *email = NULL, *password = NULL, *name = NULL;
 	struct json_object *o;
@@ -55,22 +55,35 @@ static int cmd_user_create(int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'e': email = optarg; break;
-		case 'p': password = optarg; break;
-		case 'n': name = optarg; break;
-		case 'a': admin = true; break;
-		case 'h': return cmd_help(user_usage);
+		case 'e':
+			email = optarg;
+			break;
+		case 'p':
+			password = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'a':
+			admin = true;
+			break;
+		case 'h':
+			return cmd_help(user_usage);
 		default:
-			return cmd_usage_error(user_usage, "user create: bad "
-					       "option '%s'", argv[optind - 1]);
+			return cmd_usage_error(user_usage,
+					       "user create: bad "
+					       "option '%s'",
+					       argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return cmd_usage_error(user_usage, "user create: unexpected "
-				       "argument '%s'", argv[optind]);
+		return cmd_usage_error(user_usage,
+				       "user create: unexpected "
+				       "argument '%s'",
+				       argv[optind]);
 	if (!email || !password)
 		return cmd_usage_error(user_usage, "user create: --email and "
-				       "--password are required");
+						   "--password are required");
 	o = json_object_new_object();
 	json_object_object_add(o, "email", json_object_new_string(email));
 	json_object_object_add(o, "password", json_object_new_string(password));
@@ -83,7 +96,8 @@ static int cmd_user_create(int argc, char **argv)
 	ret = 1;
 	db = cmd_setup(&c, "user create");
 	if (user_create(db, email, password, name ? name : email,
-			admin ? "ADMIN" : "USER", c.bcrypt_cost, NULL, &e) < 0) {
+			admin ? "ADMIN" : "USER", c.bcrypt_cost, NULL,
+			&e) < 0) {
 		fprintf(stderr, "agora user create: %s\n", e.msg);
 	} else {
 		printf("agora: %s %s created\n", admin ? "ADMIN" : "USER",
@@ -102,8 +116,8 @@ int cmd_user(int argc, char **argv)
 		return cmd_user_create(argc - 1, argv + 1);
 	if (argc > 1 && cmd_is_help(argv[1]))
 		return cmd_help(user_usage);
-	return cmd_usage_error(user_usage, argc > 1 ?
-			       "user: unknown subcommand '%s'" :
-			       "user: a subcommand is needed%s",
+	return cmd_usage_error(user_usage,
+			       argc > 1 ? "user: unknown subcommand '%s'" :
+					  "user: a subcommand is needed%s",
 			       argc > 1 ? argv[1] : "");
 }

@@ -15,7 +15,7 @@
 struct cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *usage;	/* one or more "  name args   what" lines */
+	const char *usage; /* one or more "  name args   what" lines */
 };
 
 int cmd_migrate(int argc, char **argv);

@@ -24,7 +24,7 @@
 #define INDEXD_GROUP "agora-indexd"
 
 struct indexd {
-	struct consumer c;	/* first: settle and dead get &c */
+	struct consumer c; /* first: settle and dead get &c */
 	struct es *es;
 	struct db *db;
 };
@@ -43,13 +43,17 @@ static int index_failure(struct consumer *c, const struct outbox_batch *b,
 	char now[32];
 
 	db_now(now);
-	return db_query(x->db, NULL, "INSERT INTO index_failures (event_id, "
+	return db_query(x->db, NULL,
+			"INSERT INTO index_failures (event_id, "
 			"aggregateid, type, status, error, payload, "
 			"created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
 			DB_ARGS(DB_S(ev->id), DB_S(ev->aggregateid),
 				DB_S(ev->type), DB_I(status), DB_S(why),
 				DB_S(ev->payload ? ev->payload : ""),
-				DB_S(now)), e) < 0 ? -1 : 0;
+				DB_S(now)),
+			e) < 0 ?
+		       -1 :
+		       0;
 }
 
 /*
@@ -127,8 +131,10 @@ static size_t apply(struct consumer *c, const struct outbox_batch *b)
 				pending[which[i]] = false;
 				left--;
 			} else if (st == 429 || st >= 500) {
-				log_msg(LOG_WARN, NULL, "event %s: %d %s "
-					"(retrying)", ev->id, st, type);
+				log_msg(LOG_WARN, NULL,
+					"event %s: %d %s "
+					"(retrying)",
+					ev->id, st, type);
 			} else if (st == 404 &&
 				   !strcmp(type, "index_not_found_exception")) {
 				need_index = true;
@@ -168,7 +174,8 @@ int main(int argc, char **argv)
 	if (!c.elasticsearch_node[0]) {
 		/* EX_CONFIG: the unit, started with agora-web whatever the
 		 * configuration, ends quietly and is not restarted. */
-		fprintf(stderr, "agora-indexd: ELASTICSEARCH_NODE is not set "
+		fprintf(stderr,
+			"agora-indexd: ELASTICSEARCH_NODE is not set "
 			"(search runs on the database; no indexd is needed)\n");
 		db_free(db);
 		cfg_release(&c);
@@ -182,15 +189,19 @@ int main(int argc, char **argv)
 	err_release(&e);
 	if (!c.kafka_brokers[0]) {
 		src = source_outbox_new(db, OUTBOX_INDEXD, "product");
-		log_msg(LOG_INFO, NULL, "indexing product events from the "
-			"outbox into %s", c.elasticsearch_node);
+		log_msg(LOG_INFO, NULL,
+			"indexing product events from the "
+			"outbox into %s",
+			c.elasticsearch_node);
 	} else {
 		if (source_kafka_new(&src, &c, "indexd", INDEXD_GROUP,
 				     KAFKA_TOPIC_PRODUCTS, &e) < 0)
 			die("agora-indexd: %s", e.msg);
-		log_msg(LOG_INFO, NULL, "indexing %s from %s (group %s) into "
-			"%s", KAFKA_TOPIC_PRODUCTS, c.kafka_brokers,
-			INDEXD_GROUP, c.elasticsearch_node);
+		log_msg(LOG_INFO, NULL,
+			"indexing %s from %s (group %s) into "
+			"%s",
+			KAFKA_TOPIC_PRODUCTS, c.kafka_brokers, INDEXD_GROUP,
+			c.elasticsearch_node);
 	}
 	x.c.src = src;
 	x.es = es;

@@ -24,12 +24,12 @@
 #define NOTIFYD_GROUP "notification-consumer-group"
 
 /* The webhook: attempts per notification, timeouts, queue bound. */
-#define HOOK_ATTEMPTS 5
-#define HOOK_CONNECT_MS 2000L
-#define HOOK_TOTAL_MS 5000L
+#define HOOK_ATTEMPTS	    5
+#define HOOK_CONNECT_MS	    2000L
+#define HOOK_TOTAL_MS	    5000L
 #define HOOK_BACKOFF_MIN_MS 200
 #define HOOK_BACKOFF_MAX_MS 5000
-#define HOOK_QUEUE_MAX 10000
+#define HOOK_QUEUE_MAX	    10000
 
 /* ---- the webhook: best effort, off the event path ------------------------ */
 
@@ -44,7 +44,7 @@ struct hook {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	char **q;		/* bodies, a ring of HOOK_QUEUE_MAX */
+	char **q; /* bodies, a ring of HOOK_QUEUE_MAX */
 	size_t head, n;
 	volatile sig_atomic_t quit;
 };
@@ -57,8 +57,8 @@ static size_t hook_discard(char *p, size_t size, size_t n, void *u)
 }
 
 /* hook_post: one attempt; 0 delivered, 1 worth retrying, -1 not. */
-static int hook_post(struct hook *h, CURL *c, const char *body,
-		     char *why, size_t whylen)
+static int hook_post(struct hook *h, CURL *c, const char *body, char *why,
+		     size_t whylen)
 {
 	struct curl_slist *hdr = NULL;
 	long status = 0;
@@ -104,8 +104,8 @@ static void hook_deliver(struct hook *h, CURL *c, const char *body)
 				why);
 	}
 	if (rc)
-		log_msg(LOG_ERROR, NULL, "webhook: not delivered (%s): %s",
-			why, body);
+		log_msg(LOG_ERROR, NULL, "webhook: not delivered (%s): %s", why,
+			body);
 }
 
 static void *hook_main(void *arg)
@@ -163,8 +163,10 @@ static void hook_push(struct hook *h, const struct notify_note *n)
 	pthread_mutex_lock(&h->mu);
 	if (h->n == HOOK_QUEUE_MAX) {
 		pthread_mutex_unlock(&h->mu);
-		log_msg(LOG_ERROR, NULL, "webhook: queue full, not delivered: "
-			"%s", body);
+		log_msg(LOG_ERROR, NULL,
+			"webhook: queue full, not delivered: "
+			"%s",
+			body);
 		free(body);
 		return;
 	}
@@ -204,9 +206,9 @@ static void hook_stop(struct hook *h)
 /* ---- events ------------------------------------------------------------ */
 
 struct notifyd {
-	struct consumer c;	/* first: settle gets &c */
+	struct consumer c; /* first: settle gets &c */
 	struct db *db;
-	struct hook *h;		/* NULL without a webhook */
+	struct hook *h; /* NULL without a webhook */
 };
 
 /*

@@ -24,28 +24,28 @@
 #include "log.h"
 #include "outbox.h"
 
-#define RELAYD_BATCH 500
-#define RELAYD_POLL_MS 1000	/* PostgreSQL: the safety net under NOTIFY */
-#define RELAYD_LITE_POLL_MS 50	/* SQLite has no notifications */
-#define RELAYD_STANDBY_MS 1000	/* while another relay holds the lock */
+#define RELAYD_BATCH	      500
+#define RELAYD_POLL_MS	      1000 /* PostgreSQL: the safety net under NOTIFY */
+#define RELAYD_LITE_POLL_MS   50 /* SQLite has no notifications */
+#define RELAYD_STANDBY_MS     1000 /* while another relay holds the lock */
 #define RELAYD_BACKOFF_MAX_MS 5000
-#define RELAYD_PARTITIONS 3
+#define RELAYD_PARTITIONS     3
 
 struct relay {
 	const struct cfg *cfg;
 	struct db *db;
 	rd_kafka_t *rk;
-	bool listening;		/* LISTEN outbox done (PostgreSQL) */
-	time_t listen_retry;	/* not before this time */
-	struct lock lock;	/* held by the active relay */
-	rd_kafka_queue_t *admin;	/* CreateTopics answers */
+	bool listening; /* LISTEN outbox done (PostgreSQL) */
+	time_t listen_retry; /* not before this time */
+	struct lock lock; /* held by the active relay */
+	rd_kafka_queue_t *admin; /* CreateTopics answers */
 	bool topics_ready, topics_asked, topics_warned;
-	time_t topics_retry;	/* not before this time */
-	bool crash_hook;	/* AGORA_RELAYD_CRASH_AFTER_DELIVERY (tests) */
-	bool fatal;		/* the producer failed for good */
+	time_t topics_retry; /* not before this time */
+	bool crash_hook; /* AGORA_RELAYD_CRASH_AFTER_DELIVERY (tests) */
+	bool fatal; /* the producer failed for good */
 	struct outbox_batch b;
-	bool *persisted;	/* per row of b */
-	size_t waiting;		/* delivery reports not yet in */
+	bool *persisted; /* per row of b */
+	size_t waiting; /* delivery reports not yet in */
 };
 
 /* on_delivery: librdkafka's report for one message (from rd_kafka_poll,
@@ -60,8 +60,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 	if (i >= r->b.n)
 		return;
 	r->waiting--;
-	if (m->err || rd_kafka_message_status(m) !=
-		      RD_KAFKA_MSG_STATUS_PERSISTED) {
+	if (m->err ||
+	    rd_kafka_message_status(m) != RD_KAFKA_MSG_STATUS_PERSISTED) {
 		log_msg(LOG_WARN, NULL, "event %s not delivered: %s",
 			r->b.ev[i].id, rd_kafka_err2str(m->err));
 		return;
@@ -69,7 +69,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 	r->persisted[i] = true;
 	if (r->crash_hook) {
 		/* The window the tests aim at: in Kafka, not yet marked. */
-		log_msg(LOG_WARN, NULL, "event %s delivered; crashing before "
+		log_msg(LOG_WARN, NULL,
+			"event %s delivered; crashing before "
 			"marking it (AGORA_RELAYD_CRASH_AFTER_DELIVERY)",
 			r->b.ev[i].id);
 		_exit(3);
@@ -86,8 +87,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
  */
 static int hold_lock(struct relay *r, struct err *e)
 {
-	int rc = lock_take(&r->lock, r->db, r->cfg->database_url,
-			   LOCK_RELAYD, 0, e);
+	int rc = lock_take(&r->lock, r->db, r->cfg->database_url, LOCK_RELAYD,
+			   0, e);
 
 	return rc < 0 ? -1 : rc == 0;
 }
@@ -122,17 +123,15 @@ static void wait_for_rows(struct relay *r, int ms)
 		return;
 	}
 	if (db_wait_notify(r->db, ms, &e) < 0) {
-		log_msg(LOG_WARN, NULL, "waiting for notifications: %s",
-			e.msg);
+		log_msg(LOG_WARN, NULL, "waiting for notifications: %s", e.msg);
 		daemon_pause(ms);
 	}
 	err_release(&e);
 }
 
 /* The topics the relay makes sure of (the DLQ is notifyd's). */
-static const char *const topics[] = {
-	KAFKA_TOPIC_ORDERS, KAFKA_TOPIC_PRODUCTS, KAFKA_TOPIC_ORDERS_DLQ
-};
+static const char *const topics[] = { KAFKA_TOPIC_ORDERS, KAFKA_TOPIC_PRODUCTS,
+				      KAFKA_TOPIC_ORDERS_DLQ };
 
 /* ---- one batch ---------------------------------------------------------- */
 
@@ -198,9 +197,10 @@ static void produce(struct relay *r)
 		rd_kafka_resp_err_t err;
 
 		do {
-			err = rd_kafka_producev(r->rk,
-				RD_KAFKA_V_TOPIC(kafka_topic_for(
-					ev->aggregatetype)),
+			err = rd_kafka_producev(
+				r->rk,
+				RD_KAFKA_V_TOPIC(
+					kafka_topic_for(ev->aggregatetype)),
 				RD_KAFKA_V_KEY(ev->aggregateid,
 					       strlen(ev->aggregateid)),
 				RD_KAFKA_V_VALUE(ev->payload,
@@ -214,7 +214,8 @@ static void produce(struct relay *r)
 				RD_KAFKA_V_END);
 			if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
 				rd_kafka_poll(r->rk, 100);
-		} while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !daemon_stopping);
+		} while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL &&
+			 !daemon_stopping);
 		if (err) {
 			log_msg(LOG_ERROR, NULL, "cannot produce event %s: %s",
 				ev->id, rd_kafka_err2str(err));
@@ -238,8 +239,10 @@ static void await_reports(struct relay *r)
 		topics_step(r);
 		quiet = r->waiting == before ? quiet + 100 : 0;
 		if (quiet && quiet % 10000 == 0)
-			log_msg(LOG_WARN, NULL, "%zu events waiting for the "
-				"broker", r->waiting);
+			log_msg(LOG_WARN, NULL,
+				"%zu events waiting for the "
+				"broker",
+				r->waiting);
 	}
 	if (r->waiting)
 		rd_kafka_flush(r->rk, KAFKA_CALL_TIMEOUT_MS);
@@ -279,8 +282,9 @@ static long one_round(struct relay *r, struct err *e)
 		daemon_pause(daemon_backoff(&wait, RELAYD_BACKOFF_MAX_MS));
 	}
 	if (done)
-		log_msg(LOG_DEBUG, NULL, "published %zu events up to seq %"
-			PRId64, done, r->b.ev[r->b.n - 1].seq);
+		log_msg(LOG_DEBUG, NULL,
+			"published %zu events up to seq %" PRId64, done,
+			r->b.ev[r->b.n - 1].seq);
 	return (long)done;
 }
 
@@ -300,21 +304,24 @@ static void run(struct relay *r)
 			if (held < 0)
 				log_msg(LOG_WARN, NULL, "lock: %s", e.msg);
 			else if (active)
-				log_msg(LOG_WARN, NULL, "another relay is "
+				log_msg(LOG_WARN, NULL,
+					"another relay is "
 					"active; standing by");
 			active = false;
 			daemon_pause(held < 0 ? wait : RELAYD_STANDBY_MS);
 			continue;
 		}
 		if (!active)
-			log_msg(LOG_INFO, NULL, "active: publishing the outbox "
-				"to %s", r->cfg->kafka_brokers);
+			log_msg(LOG_INFO, NULL,
+				"active: publishing the outbox "
+				"to %s",
+				r->cfg->kafka_brokers);
 		active = true;
 		got = one_round(r, &e);
 		if (got < 0) {
 			log_msg(LOG_WARN, NULL, "outbox: %s", e.msg);
-			daemon_pause(daemon_backoff(&wait,
-						    RELAYD_BACKOFF_MAX_MS));
+			daemon_pause(
+				daemon_backoff(&wait, RELAYD_BACKOFF_MAX_MS));
 		} else {
 			wait = 100;
 			if (got)
@@ -328,8 +335,10 @@ static void run(struct relay *r)
 		 * it cannot repair); every message then fails. A new process
 		 * gets a new producer id: let the supervisor start one. */
 		if (rd_kafka_fatal_error(r->rk, why, sizeof(why))) {
-			log_msg(LOG_ERROR, NULL, "the producer failed for "
-				"good: %s; exiting to be restarted", why);
+			log_msg(LOG_ERROR, NULL,
+				"the producer failed for "
+				"good: %s; exiting to be restarted",
+				why);
 			r->fatal = true;
 			break;
 		}
@@ -346,7 +355,8 @@ int main(int argc, char **argv)
 
 	r.db = daemon_start(argc, argv, "agora-relayd", &c);
 	if (!c.kafka_brokers[0]) {
-		fprintf(stderr, "agora-relayd: KAFKA_BROKERS is not set "
+		fprintf(stderr,
+			"agora-relayd: KAFKA_BROKERS is not set "
 			"(without Kafka the consumers read the outbox table; "
 			"no relay is needed)\n");
 		db_free(r.db);
@@ -365,8 +375,8 @@ int main(int argc, char **argv)
 	run(&r);
 
 	/* Whatever is still queued is left unmarked for the next relay. */
-	rd_kafka_purge(r.rk, RD_KAFKA_PURGE_F_QUEUE |
-			     RD_KAFKA_PURGE_F_INFLIGHT);
+	rd_kafka_purge(r.rk,
+		       RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 	rd_kafka_flush(r.rk, KAFKA_CALL_TIMEOUT_MS);
 	batch_release(&r);
 	rd_kafka_queue_destroy(r.admin);

@@ -51,9 +51,12 @@ int main(void)
 		/* Plain CGI (stdin is not a socket): one answer on stdout. */
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		len = trivial_format(buf, sizeof(buf), 0, &t0);
-		return len > 0 && fwrite(buf, 1, (size_t)len, stdout) ==
-					  (size_t)len && fflush(stdout) == 0 ?
-			       0 : 1;
+		return len > 0 &&
+				       fwrite(buf, 1, (size_t)len, stdout) ==
+					       (size_t)len &&
+				       fflush(stdout) == 0 ?
+			       0 :
+			       1;
 	}
 	/* A client that hangs up must not kill the process mid-write. */
 	signal(SIGPIPE, SIG_IGN);

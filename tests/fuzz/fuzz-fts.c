@@ -39,8 +39,7 @@ static void setup(void)
 			     "INSERT INTO products (name, description, "
 			     "category, brand, price) VALUES ($1, $2, $3, "
 			     "'Brand', $4)",
-			     DB_ARGS(DB_S(products[i][0]),
-				     DB_S(products[i][1]),
+			     DB_ARGS(DB_S(products[i][0]), DB_S(products[i][1]),
 				     DB_S(products[i][2]),
 				     DB_I((int64_t)i * 1000)),
 			     &e) < 0)
@@ -89,9 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = json_object_array_length(items);
 	FUZZ_CHECK(n <= (size_t)q.size && n <= ARRAY_SIZE(products),
 		   "no more than a page");
-	FUZZ_CHECK(json_object_get_int64(json_object_object_get(out,
-								"total")) >=
-			   (int64_t)n,
+	FUZZ_CHECK(json_object_get_int64(
+			   json_object_object_get(out, "total")) >= (int64_t)n,
 		   "a total that counts them");
 	s = jsonx_str(out, &n);
 	FUZZ_CHECK(jsonx_parse(s, n, &again, &e) == 0, "strict JSON out");

@@ -28,10 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (d) {
 			FUZZ_CHECK(strlen(d) <= size, "never longer");
 			FUZZ_CHECK(utf8_valid(d, strlen(d)), "UTF-8 out");
-			if (!memchr(data, '%', size) && !(plus && memchr(
-				data, '+', size)))
+			if (!memchr(data, '%', size) &&
+			    !(plus && memchr(data, '+', size)))
 				FUZZ_CHECK(strlen(d) == size &&
-					   !memcmp(d, data, size),
+						   !memcmp(d, data, size),
 					   "nothing to decode: the input");
 		}
 		free(d);
@@ -46,11 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(kvs.v[i].key[0], "keys are not empty");
 			FUZZ_CHECK(utf8_valid(kvs.v[i].key,
 					      strlen(kvs.v[i].key)) &&
-				   utf8_valid(kvs.v[i].val,
-					      strlen(kvs.v[i].val)),
+					   utf8_valid(kvs.v[i].val,
+						      strlen(kvs.v[i].val)),
 				   "keys and values are UTF-8");
 			FUZZ_CHECK(http_kvs_get(&kvs, kvs.v[i].key) != NULL &&
-				   http_kvs_count(&kvs, kvs.v[i].key) >= 1,
+					   http_kvs_count(&kvs, kvs.v[i].key) >=
+						   1,
 				   "every key is found again");
 		}
 	} else {

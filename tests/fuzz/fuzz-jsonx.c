@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	if (!a)
-		goto out;	/* the document null */
+		goto out; /* the document null */
 	s1 = jsonx_str(a, &n1);
 	FUZZ_CHECK(utf8_valid(s1, n1), "the output is UTF-8");
 	FUZZ_CHECK(jsonx_parse(s1, n1, &b, &e) == 0, "the output parses");

@@ -18,12 +18,11 @@
  */
 
 static const char *const roles[] = { "USER", "ADMIN", NULL };
-static const char *const sorts[] = { "relevance", "price_asc", "newest",
-				     NULL };
+static const char *const sorts[] = { "relevance", "price_asc", "newest", NULL };
 
 static const struct valid_field role_fields[] = {
 	{ "role", VALID_ENUM, VALID_REQUIRED, 0, 0, roles },
-	{ NULL }
+	{ NULL },
 };
 
 static const struct valid_field order_fields[] = {
@@ -32,7 +31,7 @@ static const struct valid_field order_fields[] = {
 	{ "note", VALID_STRING, 0, 0, 200 },
 	{ "email", VALID_EMAIL, 0 },
 	{ "gift", VALID_BOOL, 0 },
-	{ NULL }
+	{ NULL },
 };
 
 static const struct valid_field search_fields[] = {
@@ -42,7 +41,7 @@ static const struct valid_field search_fields[] = {
 	{ "size", VALID_INT, 0, 1, 100 },
 	{ "sort", VALID_ENUM, 0, 0, 0, sorts },
 	{ "inStock", VALID_BOOL, 0 },
-	{ NULL }
+	{ NULL },
 };
 
 /* {"params":{name:value...}}: what the router took from the path. */
@@ -128,7 +127,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/:a/:b/:c/:d/:e/:f/:g/:h/:i", deep, 0 },
 	{ "GET", "/api/:a/:b/:c/:d/:e/:f/:g/:h", deep, 0 },
 	{ "GET", "/api/silent", silent, 0 },
-	{ NULL }
+	{ NULL },
 };
 
 struct input {
@@ -206,8 +205,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r.status >= 400)
 			FUZZ_CHECK(json_object_object_get_ex(o, "statusCode",
 							     NULL) &&
-					   json_object_object_get_ex(
-						   o, "message", NULL),
+					   json_object_object_get_ex(o,
+								     "message",
+								     NULL),
 				   "an error in the NestJS shape");
 	}
 	FUZZ_CHECK(req_write(&r) == 0, "the response is written");

@@ -12,7 +12,7 @@
 #include "token.h"
 
 #define SECRET "0123456789abcdef0123456789abcdef-agora-fuzz"
-#define NOW 1800000000LL
+#define NOW    1800000000LL
 
 static void b64url(struct sbuf *sb, const unsigned char *s, size_t len)
 {
@@ -70,7 +70,8 @@ static void check_accepted(const char *tok, const struct token_claims *c,
 			   memchr(c->role, '\0', sizeof(c->role)),
 		   "strings are terminated");
 	FUZZ_CHECK(jwt_decode(&jwt, tok, (const unsigned char *)SECRET,
-			      (int)strlen(SECRET)) == 0 && jwt,
+			      (int)strlen(SECRET)) == 0 &&
+			   jwt,
 		   "libjwt accepts it too");
 	FUZZ_CHECK(jwt_get_alg(jwt) == JWT_ALG_HS256, "HS256");
 	FUZZ_CHECK(jwt_get_grant_int(jwt, "sub") == c->sub &&
@@ -78,7 +79,8 @@ static void check_accepted(const char *tok, const struct token_claims *c,
 		   "libjwt reads the same sub and exp");
 	if (hdr && jsonx_parse((const char *)hdr, hlen, &h, &e) == 0 && h)
 		FUZZ_CHECK(!strcmp(jsonx_get_str(h, "alg") ?
-					   jsonx_get_str(h, "alg") : "",
+					   jsonx_get_str(h, "alg") :
+					   "",
 				   "HS256"),
 			   "the header says HS256");
 	json_object_put(h);

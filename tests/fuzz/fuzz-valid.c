@@ -18,7 +18,7 @@ static const struct valid_field fields[] = {
 	{ "ok", VALID_BOOL, 0 },
 	{ "email", VALID_EMAIL, 0 },
 	{ "colour", VALID_ENUM, 0, 0, 0, colours },
-	{ NULL }
+	{ NULL },
 };
 
 static const struct valid_field *field(const char *name)
@@ -79,8 +79,8 @@ static void check_failure(const struct err *e)
 	FUZZ_CHECK(e->code == ERR_BAD_REQUEST, "a validation error is a 400");
 	FUZZ_CHECK(e->nlist >= 1, "with at least one message");
 	for (i = 0; i < e->nlist; i++)
-		FUZZ_CHECK(e->list[i][0] && utf8_valid(e->list[i],
-						       strlen(e->list[i])),
+		FUZZ_CHECK(e->list[i][0] &&
+				   utf8_valid(e->list[i], strlen(e->list[i])),
 			   "messages are UTF-8 text");
 }
 
@@ -99,7 +99,7 @@ static void fuzz_body(const uint8_t *data, size_t size)
 	FUZZ_CHECK(e.code == 0 && e.nlist == 0, "success leaves no error");
 	FUZZ_CHECK(json_object_is_type(body, json_type_object),
 		   "only an object passes");
-	json_object_object_foreach(body, key, val) {
+	json_object_object_foreach (body, key, val) {
 		f = field(key);
 		FUZZ_CHECK(f, "no unknown property passes");
 		FUZZ_CHECK(!val || value_ok(f, val), "each value is valid");
@@ -107,7 +107,8 @@ static void fuzz_body(const uint8_t *data, size_t size)
 	for (f = fields; f->name; f++)
 		if (f->flags & VALID_REQUIRED)
 			FUZZ_CHECK(json_object_object_get_ex(body, f->name,
-							     &v) && v,
+							     &v) &&
+					   v,
 				   "required properties are there");
 out:
 	json_object_put(body);
@@ -132,7 +133,7 @@ static void fuzz_query(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(out && json_object_is_type(out, json_type_object),
 		   "success gives an object");
-	json_object_object_foreach(out, key, val) {
+	json_object_object_foreach (out, key, val) {
 		f = field(key);
 		FUZZ_CHECK(f, "no unknown parameter passes");
 		FUZZ_CHECK(http_kvs_count(&kvs, key) == 1,

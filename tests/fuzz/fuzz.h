@@ -15,13 +15,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * libFuzzer reports as a crash and saves the input that broke it, like a
  * sanitizer's report.
  */
-#define FUZZ_CHECK(cond, what)                                             \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: property broken: %s (%s)\n",   \
-				__FILE__, __LINE__, what, #cond);          \
-			abort();                                           \
-		}                                                          \
+#define FUZZ_CHECK(cond, what)                                               \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			fprintf(stderr, "%s:%d: property broken: %s (%s)\n", \
+				__FILE__, __LINE__, what, #cond);            \
+			abort();                                             \
+		}                                                            \
 	} while (0)
 
 #endif

@@ -43,9 +43,9 @@
 #include "jsonx.h"
 #include "sbuf.h"
 
-#define STUB_MAX_CONNS 64
+#define STUB_MAX_CONNS	 64
 #define STUB_MAX_REQUEST (32u << 20)
-#define STUB_MAX_WINDOW 10000
+#define STUB_MAX_WINDOW	 10000
 
 /* ---- the data -------------------------------------------------------- */
 
@@ -53,16 +53,16 @@ struct doc {
 	char *id;
 	int64_t version;
 	int64_t seq_no;
-	struct json_object *src;	/* NULL: deleted (a tombstone) */
-	struct json_object *vis;	/* what search sees: as of refresh */
+	struct json_object *src; /* NULL: deleted (a tombstone) */
+	struct json_object *vis; /* what search sees: as of refresh */
 };
 
 struct analyzer;
 
 struct index {
 	char *name;
-	struct json_object *props;	/* field -> {"type": ...} */
-	struct analyzer *an;		/* settings.analysis.analyzer */
+	struct json_object *props; /* field -> {"type": ...} */
+	struct analyzer *an; /* settings.analysis.analyzer */
 	size_t nan;
 	bool strict;
 	struct doc *docs;
@@ -79,7 +79,7 @@ static struct {
 	bool down;
 	long slow_ms;
 	long bulk_429_every;
-	struct json_object *bulk_400_ids;	/* array of strings */
+	struct json_object *bulk_400_ids; /* array of strings */
 	char health[16];
 	long refresh_ms;
 	long hold_aliases_ms;
@@ -88,7 +88,7 @@ static struct {
 static struct {
 	long requests, bulk_requests, bulk_items, rejected_429, rejected_400;
 	long refreshes;
-	long held;		/* _aliases requests being held now */
+	long held; /* _aliases requests being held now */
 } stat;
 
 static volatile sig_atomic_t stop;
@@ -119,8 +119,7 @@ static void answer(struct answer *a, int status, struct json_object *body)
 /* ES's error shape: {"error":{"root_cause":[...],"type","reason"},
  * "status"}. */
 static struct json_object *es_err(const char *type, const char *index,
-				  const char *fmt, ...)
-	ATTR_PRINTF(3, 4);
+				  const char *fmt, ...) ATTR_PRINTF(3, 4);
 static struct json_object *es_err(const char *type, const char *index,
 				  const char *fmt, ...)
 {
@@ -188,12 +187,12 @@ static struct json_object *acked(void)
  * boundaries, libunistring's), and the built-in token filters lowercase,
  * cjk_width and cjk_bigram.
  */
-#define STUB_SCRIPT_PATTERN \
+#define STUB_SCRIPT_PATTERN                                            \
 	"(?<=[\\p{IsHangul}\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}])" \
-	"(?=[\\p{N}[\\p{L}&&[^\\p{IsHangul}\\p{IsHan}\\p{IsHiragana}" \
-	"\\p{IsKatakana}\\p{IsCommon}\\p{IsInherited}]]])|" \
+	"(?=[\\p{N}[\\p{L}&&[^\\p{IsHangul}\\p{IsHan}\\p{IsHiragana}"  \
+	"\\p{IsKatakana}\\p{IsCommon}\\p{IsInherited}]]])|"            \
 	"(?<=[\\p{N}[\\p{L}&&[^\\p{IsHangul}\\p{IsHan}\\p{IsHiragana}" \
-	"\\p{IsKatakana}\\p{IsCommon}\\p{IsInherited}]]])" \
+	"\\p{IsKatakana}\\p{IsCommon}\\p{IsInherited}]]])"             \
 	"(?=[\\p{IsHangul}\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}])"
 
 struct char_map {
@@ -202,9 +201,9 @@ struct char_map {
 
 struct analyzer {
 	char *name;
-	struct char_map *maps;	/* every mapping filter's rules, in order */
+	struct char_map *maps; /* every mapping filter's rules, in order */
 	size_t nmaps;
-	bool script;		/* the pattern_replace above, after them */
+	bool script; /* the pattern_replace above, after them */
 	bool width, lower, bigram;
 };
 
@@ -264,7 +263,7 @@ static struct json_object *analyzers_parse(struct json_object *analysis,
 	json_object_object_get_ex(analysis, "char_filter", &cfs);
 	if (!ans)
 		return NULL;
-	json_object_object_foreach(ans, aname, spec) {
+	json_object_object_foreach (ans, aname, spec) {
 		*out = xrealloc(*out, (*nout + 1) * sizeof(**out));
 		an = &(*out)[(*nout)++];
 		memset(an, 0, sizeof(*an));
@@ -273,12 +272,14 @@ static struct json_object *analyzers_parse(struct json_object *analysis,
 		if (!t || strcmp(t, "custom"))
 			return es_err("illegal_argument_exception", NULL,
 				      "analyzer [%s]: the stub implements "
-				      "only custom analyzers", aname);
+				      "only custom analyzers",
+				      aname);
 		t = jsonx_get_str(spec, "tokenizer");
 		if (!t || strcmp(t, "standard"))
 			return es_err("illegal_argument_exception", NULL,
 				      "analyzer [%s]: the stub implements "
-				      "only the standard tokenizer", aname);
+				      "only the standard tokenizer",
+				      aname);
 		if (json_object_object_get_ex(spec, "char_filter", &list))
 			for (i = 0; i < json_object_array_length(list); i++) {
 				name = json_object_get_string(
@@ -287,9 +288,11 @@ static struct json_object *analyzers_parse(struct json_object *analysis,
 				    !json_object_object_get_ex(cfs, name, &cf))
 					return es_err(
 						"illegal_argument_exception",
-						NULL, "Custom Analyzer [%s] "
+						NULL,
+						"Custom Analyzer [%s] "
 						"failed to find char_filter "
-						"under name [%s]", aname, name);
+						"under name [%s]",
+						aname, name);
 				t = jsonx_get_str(cf, "type");
 				if (t && !strcmp(t, "pattern_replace") &&
 				    jsonx_get_str(cf, "pattern") &&
@@ -307,26 +310,33 @@ static struct json_object *analyzers_parse(struct json_object *analysis,
 				    an->script)
 					return es_err(
 						"illegal_argument_exception",
-						NULL, "char_filter [%s]: not "
+						NULL,
+						"char_filter [%s]: not "
 						"implemented by the stub",
 						name);
 				for (j = 0; j < json_object_array_length(rules);
 				     j++) {
 					rule = json_object_get_string(
-						json_object_array_get_idx(
-							rules, j));
+						json_object_array_get_idx(rules,
+									  j));
 					arrow = strstr(rule, " => ");
 					if (!arrow || arrow == rule)
-						return es_err(ES_BAD_ARG, NULL,
+						return es_err(
+							ES_BAD_ARG, NULL,
 							"Invalid mapping rule "
-							": [%s]", rule);
-					an->maps = xrealloc(an->maps,
+							": [%s]",
+							rule);
+					an->maps = xrealloc(
+						an->maps,
 						(an->nmaps + 1) *
-						sizeof(*an->maps));
-					an->maps[an->nmaps].from = map_unescape(
-						rule, (size_t)(arrow - rule));
-					an->maps[an->nmaps++].to = map_unescape(
-						arrow + 4, strlen(arrow + 4));
+							sizeof(*an->maps));
+					an->maps[an->nmaps].from =
+						map_unescape(rule,
+							     (size_t)(arrow -
+								      rule));
+					an->maps[an->nmaps++].to =
+						map_unescape(arrow + 4,
+							     strlen(arrow + 4));
 				}
 			}
 		if (json_object_object_get_ex(spec, "filter", &list))
@@ -339,17 +349,18 @@ static struct json_object *analyzers_parse(struct json_object *analysis,
 					an->width = true;
 				else if (!strcmp(name, "cjk_bigram") &&
 					 i + 1 ==
-					 json_object_array_length(list))
+						 json_object_array_length(list))
 					an->bigram = true;
 				else
 					return es_err(
 						"illegal_argument_exception",
-						NULL, "Custom Analyzer [%s] "
+						NULL,
+						"Custom Analyzer [%s] "
 						"failed to find filter under "
 						"name [%s] (the stub knows "
 						"lowercase, cjk_width and "
-						"cjk_bigram, last)", aname,
-						name);
+						"cjk_bigram, last)",
+						aname, name);
 			}
 	}
 	return NULL;
@@ -426,7 +437,7 @@ enum tok_type { T_ALNUM, T_HANGUL, T_IDEO, T_HIRA, T_KATA };
 
 struct atok {
 	char *text;
-	size_t start, end;	/* in the filtered text */
+	size_t start, end; /* in the filtered text */
 	enum tok_type type;
 };
 
@@ -454,8 +465,9 @@ static enum tok_type segment_type(const uint8_t *s, size_t n, bool *word)
 		if (!script_is(c, "Katakana") && c != 0x30fc && c != 0xff70 &&
 		    c != 0xff9e && c != 0xff9f)
 			kata = false;
-		one = script_is(c, "Han") ? T_IDEO :
-		      script_is(c, "Hiragana") ? T_HIRA : T_ALNUM;
+		one = script_is(c, "Han")      ? T_IDEO :
+		      script_is(c, "Hiragana") ? T_HIRA :
+						 T_ALNUM;
 	}
 	if (chars == 1 && one != T_ALNUM)
 		return one;
@@ -518,7 +530,8 @@ static void cjk_bigram(struct atok **t, size_t *n)
 			continue;
 		}
 		for (j = i + 1; j < *n && (*t)[j].type != T_ALNUM &&
-		     (*t)[j].start == (*t)[j - 1].end; j++)
+				(*t)[j].start == (*t)[j - 1].end;
+		     j++)
 			;
 		/* the run's characters: byte offsets into one string */
 		{
@@ -663,19 +676,22 @@ static struct index *resolve(const char *name, bool require_alias,
 	if (n == 1)
 		return hit;
 	if (n > 1) {
-		fail(a, 400, es_err("illegal_argument_exception", NULL,
-				    "no write index is defined for alias [%s]",
-				    name));
+		fail(a, 400,
+		     es_err("illegal_argument_exception", NULL,
+			    "no write index is defined for alias [%s]", name));
 		return NULL;
 	}
 	if (require_alias)
-		fail(a, 404, es_err("index_not_found_exception", name,
-				    "no such index [%s] and [require_alias] "
-				    "request flag is [true] and [%s] is not an "
-				    "alias", name, name));
+		fail(a, 404,
+		     es_err("index_not_found_exception", name,
+			    "no such index [%s] and [require_alias] "
+			    "request flag is [true] and [%s] is not an "
+			    "alias",
+			    name, name));
 	else
-		fail(a, 404, es_err("index_not_found_exception", name,
-				    "no such index [%s]", name));
+		fail(a, 404,
+		     es_err("index_not_found_exception", name,
+			    "no such index [%s]", name));
 	return NULL;
 }
 
@@ -712,21 +728,20 @@ static void index_refresh(struct index *ix)
 }
 
 static const char *const field_types[] = {
-	"text", "keyword", "long", "integer", "short", "byte", "double",
-	"float", "date", "boolean",
+	"text", "keyword", "long",  "integer", "short",
+	"byte", "double",  "float", "date",    "boolean",
 };
 
 /* A field's mapping: "name", or "name.word" for a multi-field. */
-static struct json_object *field_spec(const struct index *ix,
-				      const char *field)
+static struct json_object *field_spec(const struct index *ix, const char *field)
 {
 	struct json_object *f, *subs, *sub;
 	const char *dot = strchr(field, '.');
 	char base[128];
 
 	if (!dot)
-		return json_object_object_get_ex(ix->props, field, &f) ? f
-								       : NULL;
+		return json_object_object_get_ex(ix->props, field, &f) ? f :
+									 NULL;
 	snprintf(base, sizeof(base), "%.*s", (int)(dot - field), field);
 	if (!json_object_object_get_ex(ix->props, base, &f) ||
 	    !json_object_object_get_ex(f, "fields", &subs) ||
@@ -800,19 +815,23 @@ static void create_index(const char *name, struct json_object *body,
 	size_t i;
 
 	if (!valid_index_name(name)) {
-		fail(a, 400, es_err("invalid_index_name_exception", name,
-				    "Invalid index name [%s]", name));
+		fail(a, 400,
+		     es_err("invalid_index_name_exception", name,
+			    "Invalid index name [%s]", name));
 		return;
 	}
 	if (index_find(name)) {
-		fail(a, 400, es_err("resource_already_exists_exception", name,
-				    "index [%s/stub] already exists", name));
+		fail(a, 400,
+		     es_err("resource_already_exists_exception", name,
+			    "index [%s/stub] already exists", name));
 		return;
 	}
 	if (alias_exists(name)) {
-		fail(a, 400, es_err("invalid_index_name_exception", name,
-				    "Invalid index name [%s], already exists "
-				    "as alias", name));
+		fail(a, 400,
+		     es_err("invalid_index_name_exception", name,
+			    "Invalid index name [%s], already exists "
+			    "as alias",
+			    name));
 		return;
 	}
 	if (body)
@@ -820,22 +839,26 @@ static void create_index(const char *name, struct json_object *body,
 	if (m)
 		json_object_object_get_ex(m, "properties", &props);
 	if (props) {
-		json_object_object_foreach(props, field, spec) {
+		json_object_object_foreach (props, field, spec) {
 			t = jsonx_get_str(spec, "type");
 			if (!t) {
-				fail(a, 400, es_err("mapper_parsing_exception",
-						    NULL, "No type specified "
-						    "for field [%s]", field));
+				fail(a, 400,
+				     es_err("mapper_parsing_exception", NULL,
+					    "No type specified "
+					    "for field [%s]",
+					    field));
 				return;
 			}
 			for (i = 0; i < ARRAY_SIZE(field_types); i++)
 				if (!strcmp(t, field_types[i]))
 					break;
 			if (i == ARRAY_SIZE(field_types)) {
-				fail(a, 400, es_err("mapper_parsing_exception",
-						    NULL, "No handler for type "
-						    "[%s] declared on field "
-						    "[%s]", t, field));
+				fail(a, 400,
+				     es_err("mapper_parsing_exception", NULL,
+					    "No handler for type "
+					    "[%s] declared on field "
+					    "[%s]",
+					    t, field));
 				return;
 			}
 		}
@@ -845,8 +868,7 @@ static void create_index(const char *name, struct json_object *body,
 	ix->props = props ? json_object_get(props) : json_object_new_object();
 	if (body && json_object_object_get_ex(body, "settings", &o) &&
 	    json_object_object_get_ex(o, "analysis", &o)) {
-		struct json_object *err = analyzers_parse(o, &ix->an,
-							  &ix->nan);
+		struct json_object *err = analyzers_parse(o, &ix->an, &ix->nan);
 
 		if (err) {
 			index_free(ix);
@@ -854,30 +876,33 @@ static void create_index(const char *name, struct json_object *body,
 			return;
 		}
 	}
-	json_object_object_foreach(ix->props, pf, pspec) {
+	json_object_object_foreach (ix->props, pf, pspec) {
 		struct json_object *subs = NULL;
 
 		if (!analyzer_known(ix, pspec)) {
 			index_free(ix);
-			fail(a, 400, es_err("mapper_parsing_exception", NULL,
-					    "analyzer [%s] has not been "
-					    "configured in mappings",
-					    jsonx_get_str(pspec, "analyzer")));
+			fail(a, 400,
+			     es_err("mapper_parsing_exception", NULL,
+				    "analyzer [%s] has not been "
+				    "configured in mappings",
+				    jsonx_get_str(pspec, "analyzer")));
 			return;
 		}
 		json_object_object_get_ex(pspec, "fields", &subs);
 		if (!subs)
 			continue;
-		json_object_object_foreach(subs, sf, sspec) {
+		json_object_object_foreach (subs, sf, sspec) {
 			t = jsonx_get_str(sspec, "type");
 			if (!t || (strcmp(t, "text") && strcmp(t, "keyword")) ||
 			    !analyzer_known(ix, sspec)) {
 				index_free(ix);
-				fail(a, 400, es_err("mapper_parsing_exception",
-						    NULL, "multi-field [%s.%s]"
-						    ": the stub takes text or "
-						    "keyword with a known "
-						    "analyzer", pf, sf));
+				fail(a, 400,
+				     es_err("mapper_parsing_exception", NULL,
+					    "multi-field [%s.%s]"
+					    ": the stub takes text or "
+					    "keyword with a known "
+					    "analyzer",
+					    pf, sf));
 				return;
 			}
 		}
@@ -886,24 +911,26 @@ static void create_index(const char *name, struct json_object *body,
 		ix->strict = !strcmp(json_object_get_string(dyn), "strict");
 	if (body && json_object_object_get_ex(body, "aliases", &al) &&
 	    json_object_is_type(al, json_type_object)) {
-		json_object_object_foreach(al, alias, v) {
+		json_object_object_foreach (al, alias, v) {
 			(void)v;
 			if (index_find(alias)) {
 				index_free(ix);
 				fail(a, 400,
-					es_err("invalid_alias_name_exception",
-						    alias, "Invalid alias name "
-						    "[%s]: an index or data "
-						    "stream exists with the "
-						    "same name as the alias",
-						    alias));
+				     es_err("invalid_alias_name_exception",
+					    alias,
+					    "Invalid alias name "
+					    "[%s]: an index or data "
+					    "stream exists with the "
+					    "same name as the alias",
+					    alias));
 				return;
 			}
 		}
-		json_object_object_foreach(al, alias2, v2) {
+		json_object_object_foreach (al, alias2, v2) {
 			(void)v2;
-			ix->aliases = xrealloc(ix->aliases, (ix->naliases + 1) *
-					       sizeof(char *));
+			ix->aliases =
+				xrealloc(ix->aliases,
+					 (ix->naliases + 1) * sizeof(char *));
 			ix->aliases[ix->naliases++] = xstrdup(alias2);
 		}
 	}
@@ -926,14 +953,17 @@ static void delete_index(const char *name, struct answer *a)
 			break;
 	if (i == nindices) {
 		if (alias_exists(name))
-			fail(a, 400, es_err("illegal_argument_exception", NULL,
-					    "The provided expression [%s] "
-					    "matches an alias, specify the "
-					    "corresponding concrete indices "
-					    "instead.", name));
+			fail(a, 400,
+			     es_err("illegal_argument_exception", NULL,
+				    "The provided expression [%s] "
+				    "matches an alias, specify the "
+				    "corresponding concrete indices "
+				    "instead.",
+				    name));
 		else
-			fail(a, 404, es_err("index_not_found_exception", name,
-					    "no such index [%s]", name));
+			fail(a, 404,
+			     es_err("index_not_found_exception", name,
+				    "no such index [%s]", name));
 		return;
 	}
 	index_free(indices[i]);
@@ -954,8 +984,8 @@ static void get_alias(const char *name, struct answer *a)
 		for (j = 0; j < indices[i]->naliases; j++)
 			if (!name || !strcmp(name, indices[i]->aliases[j]))
 				json_object_object_add(al,
-					indices[i]->aliases[j],
-					json_object_new_object());
+						       indices[i]->aliases[j],
+						       json_object_new_object());
 		if (name && !json_object_object_length(al)) {
 			json_object_put(al);
 			continue;
@@ -989,9 +1019,10 @@ static void post_aliases(struct json_object *body, struct answer *a)
 	if (!body || !json_object_object_get_ex(body, "actions", &acts) ||
 	    !json_object_is_type(acts, json_type_array) ||
 	    !json_object_array_length(acts)) {
-		fail(a, 400, es_err("action_request_validation_exception",
-				    NULL, "Validation Failed: 1: no "
-				    "actions specified;"));
+		fail(a, 400,
+		     es_err("action_request_validation_exception", NULL,
+			    "Validation Failed: 1: no "
+			    "actions specified;"));
 		return;
 	}
 	for (pass = 0; pass < 2; pass++) {
@@ -999,7 +1030,7 @@ static void post_aliases(struct json_object *body, struct answer *a)
 			act = json_object_array_get_idx(acts, i);
 			kind = NULL;
 			spec = NULL;
-			json_object_object_foreach(act, k, v) {
+			json_object_object_foreach (act, k, v) {
 				kind = k;
 				spec = v;
 				break;
@@ -1009,48 +1040,53 @@ static void post_aliases(struct json_object *body, struct answer *a)
 			if (!kind || !iname ||
 			    (strcmp(kind, "remove_index") && !alias)) {
 				fail(a, 400,
-					es_err("illegal_argument_exception",
-						    NULL, "[index] and [alias] "
-						    "are required"));
+				     es_err("illegal_argument_exception", NULL,
+					    "[index] and [alias] "
+					    "are required"));
 				return;
 			}
 			ix = index_find(iname);
 			if (!ix) {
-				fail(a, 404, es_err("index_not_found_exception",
-						    iname, "no such index [%s]",
-						    iname));
+				fail(a, 404,
+				     es_err("index_not_found_exception", iname,
+					    "no such index [%s]", iname));
 				return;
 			}
 			if (!strcmp(kind, "add")) {
 				if (index_find(alias)) {
-					fail(a, 400, es_err(
-						"invalid_alias_name_exception",
-						alias, "Invalid alias name [%s]"
-						": an index or data stream "
-						"exists with the same name as "
-						"the alias", alias));
+					fail(a, 400,
+					     es_err("invalid_alias_name_exception",
+						    alias,
+						    "Invalid alias name [%s]"
+						    ": an index or data stream "
+						    "exists with the same name as "
+						    "the alias",
+						    alias));
 					return;
 				}
 				if (pass && !index_has_alias(ix, alias)) {
-					ix->aliases = xrealloc(ix->aliases,
-						(ix->naliases + 1) *
-						sizeof(char *));
+					ix->aliases =
+						xrealloc(ix->aliases,
+							 (ix->naliases +
+							  1) * sizeof(char *));
 					ix->aliases[ix->naliases++] =
 						xstrdup(alias);
 				}
 			} else if (!strcmp(kind, "remove")) {
 				if (!pass && !index_has_alias(ix, alias)) {
-					fail(a, 404, es_err(
-						"aliases_not_found_exception",
-						alias, "aliases [%s] missing",
-						alias));
+					fail(a, 404,
+					     es_err("aliases_not_found_exception",
+						    alias,
+						    "aliases [%s] missing",
+						    alias));
 					return;
 				}
 				for (j = 0; pass && j < ix->naliases; j++)
 					if (!strcmp(ix->aliases[j], alias)) {
 						free(ix->aliases[j]);
 						ix->aliases[j] =
-						ix->aliases[--ix->naliases];
+							ix->aliases
+								[--ix->naliases];
 						break;
 					}
 			} else if (!strcmp(kind, "remove_index")) {
@@ -1061,9 +1097,9 @@ static void post_aliases(struct json_object *body, struct answer *a)
 					json_object_put(tmp.body);
 				}
 			} else {
-				fail(a, 400, es_err("parsing_exception", NULL,
-						    "Unknown action [%s]",
-						    kind));
+				fail(a, 400,
+				     es_err("parsing_exception", NULL,
+					    "Unknown action [%s]", kind));
 				return;
 			}
 		}
@@ -1110,8 +1146,8 @@ static bool is_date(const char *s)
 
 /* check_source: the document against the mapping; NULL or the error. */
 static struct json_object *check_source(const struct index *ix,
-					struct json_object *src,
-					const char *id, int *status)
+					struct json_object *src, const char *id,
+					int *status)
 {
 	const char *t;
 	int64_t n;
@@ -1122,16 +1158,17 @@ static struct json_object *check_source(const struct index *ix,
 		return es_err("document_parsing_exception", ix->name,
 			      "[1:1] failed to parse: the document is not an "
 			      "object");
-	json_object_object_foreach(src, field, v) {
+	json_object_object_foreach (src, field, v) {
 		t = field_type(ix, field);
 		if (!t) {
 			if (ix->strict)
-				return es_err(
-					"strict_dynamic_mapping_exception",
-					ix->name, "[1:2] mapping set to "
+				return es_err("strict_dynamic_mapping_exception",
+					      ix->name,
+					      "[1:2] mapping set to "
 					      "strict, dynamic introduction of "
 					      "[%s] within [_doc] is not "
-					      "allowed", field);
+					      "allowed",
+					      field);
 			continue;
 		}
 		if (!v)
@@ -1163,8 +1200,7 @@ static struct json_object *check_source(const struct index *ix,
 
 /* The item body of a write: _index, _id, _version, result, ... */
 static struct json_object *write_result(const struct index *ix,
-					const struct doc *d,
-					const char *result)
+					const struct doc *d, const char *result)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -1180,13 +1216,13 @@ static struct json_object *write_result(const struct index *ix,
 }
 
 /* The conflict of an external version that is not higher. */
-static struct json_object *conflict(const struct index *ix,
-				    const struct doc *d, int64_t version)
+static struct json_object *conflict(const struct index *ix, const struct doc *d,
+				    int64_t version)
 {
 	return es_err("version_conflict_engine_exception", ix->name,
 		      "[%s]: version conflict, current version [%" PRId64
-		      "] is higher or equal to the one provided [%" PRId64
-		      "]", d->id, d->version, version);
+		      "] is higher or equal to the one provided [%" PRId64 "]",
+		      d->id, d->version, version);
 }
 
 /*
@@ -1208,8 +1244,8 @@ static int op_index(struct index *ix, const char *id, int64_t version,
 	if (create && existed) {
 		*body = es_err("version_conflict_engine_exception", ix->name,
 			       "[%s]: version conflict, document already "
-			       "exists (current version [%" PRId64 "])", id,
-			       d->version);
+			       "exists (current version [%" PRId64 "])",
+			       id, d->version);
 		return 409;
 	}
 	if (version >= 0 && d && d->version >= version) {
@@ -1275,9 +1311,12 @@ static bool id_rejected(const char *id)
 	size_t i;
 
 	for (i = 0; fault.bulk_400_ids &&
-		    i < json_object_array_length(fault.bulk_400_ids); i++)
+		    i < json_object_array_length(fault.bulk_400_ids);
+	     i++)
 		if (!strcmp(json_object_get_string(
-			json_object_array_get_idx(fault.bulk_400_ids, i)), id))
+				    json_object_array_get_idx(fault.bulk_400_ids,
+							      i)),
+			    id))
 			return true;
 	return false;
 }
@@ -1315,9 +1354,10 @@ static void bulk(const char *path_index, bool require_alias, const char *b,
 	stat.bulk_requests++;
 	if (!len || b[len - 1] != '\n') {
 		json_object_put(items);
-		fail(a, 400, es_err("illegal_argument_exception", NULL,
-				    "The bulk request must be terminated by a "
-				    "newline [\\n]"));
+		fail(a, 400,
+		     es_err("illegal_argument_exception", NULL,
+			    "The bulk request must be terminated by a "
+			    "newline [\\n]"));
 		return;
 	}
 	while (p < end) {
@@ -1329,37 +1369,42 @@ static void bulk(const char *path_index, bool require_alias, const char *b,
 		if (jsonx_parse(p, (size_t)(nl - p), &action, &pe) < 0 ||
 		    !json_object_is_type(action, json_type_object) ||
 		    json_object_object_length(action) != 1) {
-			fail(a, 400, es_err("x_content_parse_exception", NULL,
-					    "Malformed action/metadata line: "
-					    "%s", pe.msg[0] ? pe.msg :
-					    "expected one action"));
+			fail(a, 400,
+			     es_err("x_content_parse_exception", NULL,
+				    "Malformed action/metadata line: "
+				    "%s",
+				    pe.msg[0] ? pe.msg :
+						"expected one action"));
 			goto out;
 		}
 		p = nl + 1;
 		kind = NULL;
 		meta = NULL;
-		json_object_object_foreach(action, k, v) {
+		json_object_object_foreach (action, k, v) {
 			kind = k;
 			meta = v;
 		}
 		if (strcmp(kind, "index") && strcmp(kind, "create") &&
 		    strcmp(kind, "delete")) {
-			fail(a, 400, es_err("illegal_argument_exception", NULL,
-					    "Malformed action/metadata line, "
-					    "expected one of [create, delete, "
-					    "index, update] but found [%s]",
-					    kind));
+			fail(a, 400,
+			     es_err("illegal_argument_exception", NULL,
+				    "Malformed action/metadata line, "
+				    "expected one of [create, delete, "
+				    "index, update] but found [%s]",
+				    kind));
 			goto out;
 		}
 		if (strcmp(kind, "delete")) {
 			nl = p < end ? memchr(p, '\n', (size_t)(end - p)) :
 				       NULL;
-			if (!nl || jsonx_parse(p, (size_t)(nl - p), &src,
-					       &pe) < 0) {
-				fail(a, 400, es_err("x_content_parse_exception",
-						    NULL, "the source of a "
-						    "[%s] action is missing or "
-						    "malformed", kind));
+			if (!nl ||
+			    jsonx_parse(p, (size_t)(nl - p), &src, &pe) < 0) {
+				fail(a, 400,
+				     es_err("x_content_parse_exception", NULL,
+					    "the source of a "
+					    "[%s] action is missing or "
+					    "malformed",
+					    kind));
 				goto out;
 			}
 			p = nl + 1;
@@ -1373,10 +1418,10 @@ static void bulk(const char *path_index, bool require_alias, const char *b,
 		if (!iname || (!id && !strcmp(kind, "delete")) ||
 		    version == -2) {
 			fail(a, 400,
-				es_err("action_request_validation_exception",
-					    NULL, "Validation Failed: 1: index "
-					    "is missing, id is missing or the "
-					    "version is illegal;"));
+			     es_err("action_request_validation_exception", NULL,
+				    "Validation Failed: 1: index "
+				    "is missing, id is missing or the "
+				    "version is illegal;"));
 			goto out;
 		}
 		if (!id) {
@@ -1399,7 +1444,8 @@ static void bulk(const char *path_index, bool require_alias, const char *b,
 			st = 400;
 			res = es_err("document_parsing_exception", iname,
 				     "[1:1] failed to parse (injected by the "
-				     "stub) in document with id '%s'", id);
+				     "stub) in document with id '%s'",
+				     id);
 		} else if (!(ix = resolve(iname, require_alias, &ra))) {
 			st = ra.status;
 			json_object_object_get_ex(ra.body, "error", &o);
@@ -1435,8 +1481,8 @@ static void bulk(const char *path_index, bool require_alias, const char *b,
 		action = src = NULL;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "took", json_object_new_int(
-				       (int)(now_ms() - t0)));
+	json_object_object_add(o, "took",
+			       json_object_new_int((int)(now_ms() - t0)));
 	json_object_object_add(o, "errors", json_object_new_boolean(errors));
 	json_object_object_add(o, "items", json_object_get(items));
 	answer(a, 200, o);
@@ -1499,8 +1545,8 @@ static size_t tokenize_field(const struct index *ix, const char *field,
  * statistics for a query: a search evaluates every document, and every
  * evaluation would otherwise analyse every document again. */
 struct memo {
-	const void *src;	/* the document (NULL: the statistics) */
-	char *key;		/* field, or field and query */
+	const void *src; /* the document (NULL: the statistics) */
+	char *key; /* field, or field and query */
 	char **t;
 	size_t n;
 	double docs, avgdl, *df;
@@ -1516,8 +1562,7 @@ struct ctx {
 	size_t nmemo, memocap;
 };
 
-static size_t memo_slot(const struct ctx *c, const void *src,
-			const char *key)
+static size_t memo_slot(const struct ctx *c, const void *src, const char *key)
 {
 	uint64_t h = (uint64_t)(uintptr_t)src * 0x9e3779b97f4a7c15ULL;
 	const unsigned char *p;
@@ -1529,8 +1574,8 @@ static size_t memo_slot(const struct ctx *c, const void *src,
 
 /* The memo entry of (src, key): found, or empty for the caller to fill
  * (NULL when the memo is full: the caller does without). */
-static struct memo *memo_get(struct ctx *c, const void *src,
-			     const char *key, bool *found)
+static struct memo *memo_get(struct ctx *c, const void *src, const char *key,
+			     bool *found)
 {
 	size_t i;
 
@@ -1596,8 +1641,7 @@ static const char *doc_text(struct json_object *src, const char *field)
 	char base[128];
 
 	if (dot) {
-		snprintf(base, sizeof(base), "%.*s", (int)(dot - field),
-			 field);
+		snprintf(base, sizeof(base), "%.*s", (int)(dot - field), field);
 		field = base;
 	}
 	if (!json_object_object_get_ex(src, field, &v) || !v)
@@ -1640,23 +1684,25 @@ static bool eval_bool(struct ctx *c, struct json_object *spec,
 		      struct json_object *src, double *score)
 {
 	static const char *const keys[] = { "must", "filter", "should",
-					     "must_not" };
+					    "must_not" };
 	struct json_object *v, *cl;
 	size_t k, i, n, nshould = 0, should_hit = 0;
 	bool required = false, m;
 	double s;
 
 	*score = 0;
-	json_object_object_foreach(spec, key, val) {
+	json_object_object_foreach (spec, key, val) {
 		(void)val;
 		for (k = 0; k < ARRAY_SIZE(keys); k++)
 			if (!strcmp(key, keys[k]))
 				break;
 		if (k == ARRAY_SIZE(keys) && strcmp(key, "boost") &&
 		    strcmp(key, "minimum_should_match")) {
-			ctx_fail(c, 400, es_err("x_content_parse_exception",
-						NULL, "[bool] query does not "
-						"support [%s]", key));
+			ctx_fail(c, 400,
+				 es_err("x_content_parse_exception", NULL,
+					"[bool] query does not "
+					"support [%s]",
+					key));
 			return false;
 		}
 	}
@@ -1664,27 +1710,29 @@ static bool eval_bool(struct ctx *c, struct json_object *spec,
 		if (!json_object_object_get_ex(spec, keys[k], &v))
 			continue;
 		n = json_object_is_type(v, json_type_array) ?
-			    json_object_array_length(v) : 1;
+			    json_object_array_length(v) :
+			    1;
 		for (i = 0; i < n; i++) {
 			cl = json_object_is_type(v, json_type_array) ?
-				     json_object_array_get_idx(v, i) : v;
+				     json_object_array_get_idx(v, i) :
+				     v;
 			s = 0;
 			m = eval(c, cl, src, &s);
 			if (c->failed)
 				return false;
 			switch (k) {
-			case 0:	/* must */
+			case 0: /* must */
 				required = true;
 				if (!m)
 					return false;
 				*score += s;
 				break;
-			case 1:	/* filter */
+			case 1: /* filter */
 				required = true;
 				if (!m)
 					return false;
 				break;
-			case 2:	/* should */
+			case 2: /* should */
 				nshould++;
 				if (m) {
 					should_hit++;
@@ -1723,11 +1771,11 @@ static void field_boost(const char *spec, char *field, size_t size,
  * have it, their mean length, and how many contain each query word. */
 struct fstats {
 	double docs, avgdl;
-	double *df;		/* per query word */
+	double *df; /* per query word */
 };
 
-static void field_stats(struct ctx *c, const char *field, char **q,
-			size_t nq, struct fstats *fs)
+static void field_stats(struct ctx *c, const char *field, char **q, size_t nq,
+			struct fstats *fs)
 {
 	char **t;
 	size_t i, j, k, n, total = 0;
@@ -1801,7 +1849,7 @@ static bool eval_text(struct ctx *c, const char *query, const char *op,
 	double *tfn = NULL, blend_docs = 0, blend_df, best = 0, sum = 0, s;
 	struct fstats *fs = xcalloc(nf + 1, sizeof(*fs));
 	const char **names = xcalloc(nf + 1, sizeof(char *));
-	char (*fname)[128] = xcalloc(nf + 1, sizeof(*fname));
+	char(*fname)[128] = xcalloc(nf + 1, sizeof(*fname));
 	const struct analyzer *an = NULL;
 	const char *t;
 	size_t hits, uniq = 0, *mult, hits_m;
@@ -1813,9 +1861,10 @@ static bool eval_text(struct ctx *c, const char *query, const char *op,
 				    json_object_array_get_idx(fields, f)),
 			    field, sizeof(field), &boost[f]);
 		if (f && field_analyzer(c->ix, field) != an) {
-			ctx_fail(c, 400, es_err("parsing_exception", NULL,
-						"the stub needs one analyzer "
-						"for the fields of a query"));
+			ctx_fail(c, 400,
+				 es_err("parsing_exception", NULL,
+					"the stub needs one analyzer "
+					"for the fields of a query"));
 			free(boost);
 			free(fs);
 			free(names);
@@ -1891,9 +1940,11 @@ static bool eval_text(struct ctx *c, const char *query, const char *op,
 			for (i = 0; i < ndt; i++)
 				tf += !strcmp(dt[i], q[j]);
 			if (tf > 0)
-				tfn[f * uniq + j] = tf * (k1 + 1) /
-					(tf + k1 * (1 - b + b * (double)ndt /
-						    fs[f].avgdl));
+				tfn[f * uniq + j] =
+					tf * (k1 + 1) /
+					(tf +
+					 k1 * (1 - b +
+					       b * (double)ndt / fs[f].avgdl));
 		}
 		if (dt_owned)
 			tokens_free(dt, ndt);
@@ -1967,9 +2018,10 @@ static bool eval_multi_match(struct ctx *c, struct json_object *spec,
 	    !json_object_is_type(qv, json_type_string) ||
 	    !json_object_object_get_ex(spec, "fields", &fields) ||
 	    !json_object_is_type(fields, json_type_array)) {
-		ctx_fail(c, 400, es_err("parsing_exception", NULL,
-					"[multi_match] requires a string query "
-					"and an array of fields"));
+		ctx_fail(c, 400,
+			 es_err("parsing_exception", NULL,
+				"[multi_match] requires a string query "
+				"and an array of fields"));
 		return false;
 	}
 	{
@@ -1978,10 +2030,11 @@ static bool eval_multi_match(struct ctx *c, struct json_object *spec,
 		if (type && strcmp(type, "best_fields") &&
 		    strcmp(type, "most_fields") &&
 		    strcmp(type, "cross_fields")) {
-			ctx_fail(c, 400, es_err("parsing_exception", NULL,
-						"[multi_match] type [%s] is "
-						"not supported by the stub",
-						type));
+			ctx_fail(c, 400,
+				 es_err("parsing_exception", NULL,
+					"[multi_match] type [%s] is "
+					"not supported by the stub",
+					type));
 			return false;
 		}
 		return eval_text(c, json_object_get_string(qv),
@@ -1998,12 +2051,14 @@ static bool one_field(struct ctx *c, const char *qname,
 	*field = NULL;
 	*opts = NULL;
 	if (json_object_object_length(spec) != 1) {
-		ctx_fail(c, 400, es_err("parsing_exception", NULL,
-					"[%s] query doesn't support multiple "
-					"fields", qname));
+		ctx_fail(c, 400,
+			 es_err("parsing_exception", NULL,
+				"[%s] query doesn't support multiple "
+				"fields",
+				qname));
 		return false;
 	}
-	json_object_object_foreach(spec, k, v) {
+	json_object_object_foreach (spec, k, v) {
 		*field = k;
 		*value = v;
 	}
@@ -2064,8 +2119,9 @@ static bool eval_range(struct ctx *c, struct json_object *spec,
 	int r;
 
 	if (!one_field(c, "range", spec, &field, &v, &bound) || !bound) {
-		ctx_fail(c, 400, es_err("parsing_exception", NULL,
-					"[range] query malformed"));
+		ctx_fail(c, 400,
+			 es_err("parsing_exception", NULL,
+				"[range] query malformed"));
 		return false;
 	}
 	t = field_type(c->ix, field);
@@ -2092,12 +2148,13 @@ static bool eval(struct ctx *c, struct json_object *q, struct json_object *src,
 	*score = 0;
 	if (!json_object_is_type(q, json_type_object) ||
 	    json_object_object_length(q) != 1) {
-		ctx_fail(c, 400, es_err("parsing_exception", NULL,
-					"[_na] query malformed, must start "
-					"with start_object"));
+		ctx_fail(c, 400,
+			 es_err("parsing_exception", NULL,
+				"[_na] query malformed, must start "
+				"with start_object"));
 		return false;
 	}
-	json_object_object_foreach(q, k, v) {
+	json_object_object_foreach (q, k, v) {
 		kind = k;
 		spec = v;
 	}
@@ -2111,14 +2168,16 @@ static bool eval(struct ctx *c, struct json_object *q, struct json_object *src,
 		struct json_object *fq, *bv;
 
 		if (!json_object_object_get_ex(spec, "filter", &fq)) {
-			ctx_fail(c, 400, es_err("parsing_exception", NULL,
-						"[constant_score] requires a "
-						"'filter' element"));
+			ctx_fail(c, 400,
+				 es_err("parsing_exception", NULL,
+					"[constant_score] requires a "
+					"'filter' element"));
 			return false;
 		}
 		m = eval(c, fq, src, score);
 		*score = json_object_object_get_ex(spec, "boost", &bv) ?
-				 json_object_get_double(bv) : 1;
+				 json_object_get_double(bv) :
+				 1;
 		return m;
 	}
 	if (!strcmp(kind, "dis_max")) {
@@ -2128,10 +2187,11 @@ static bool eval(struct ctx *c, struct json_object *q, struct json_object *src,
 
 		if (!json_object_object_get_ex(spec, "queries", &dq) ||
 		    !json_object_is_type(dq, json_type_array)) {
-			ctx_fail(c, 400, es_err("parsing_exception", NULL,
-						"[dis_max] requires 'queries' "
-						"field with at least one "
-						"clause"));
+			ctx_fail(c, 400,
+				 es_err("parsing_exception", NULL,
+					"[dis_max] requires 'queries' "
+					"field with at least one "
+					"clause"));
 			return false;
 		}
 		m = false;
@@ -2147,9 +2207,10 @@ static bool eval(struct ctx *c, struct json_object *q, struct json_object *src,
 			best = s1 > best ? s1 : best;
 		}
 		/* the best clause, plus tie_breaker times the others */
-		*score = best + (json_object_object_get_ex(spec, "tie_breaker",
-							   &tb) ?
-				 json_object_get_double(tb) * (sum - best) : 0);
+		*score = best +
+			 (json_object_object_get_ex(spec, "tie_breaker", &tb) ?
+				  json_object_get_double(tb) * (sum - best) :
+				  0);
 		return m;
 	}
 	if (!strcmp(kind, "multi_match"))
@@ -2162,9 +2223,10 @@ static bool eval(struct ctx *c, struct json_object *q, struct json_object *src,
 		qs = value ? json_object_get_string(value) : "";
 		fields = json_object_new_array();
 		json_object_array_add(fields, json_object_new_string(field));
-		m = eval_text(c, qs, opts ? jsonx_get_str(opts, "operator") :
-				     NULL, opts ? msm_value(opts) : 0, NULL,
-			      fields, src, score);
+		m = eval_text(c, qs,
+			      opts ? jsonx_get_str(opts, "operator") : NULL,
+			      opts ? msm_value(opts) : 0, NULL, fields, src,
+			      score);
 		json_object_put(fields);
 		return m;
 	}
@@ -2179,8 +2241,9 @@ static bool eval(struct ctx *c, struct json_object *q, struct json_object *src,
 
 		if (!one_field(c, kind, spec, &field, &value, &opts) ||
 		    !json_object_is_type(value, json_type_array)) {
-			ctx_fail(c, 400, es_err("parsing_exception", NULL,
-						"[terms] query malformed"));
+			ctx_fail(c, 400,
+				 es_err("parsing_exception", NULL,
+					"[terms] query malformed"));
 			return false;
 		}
 		*score = 1;
@@ -2195,8 +2258,8 @@ static bool eval(struct ctx *c, struct json_object *q, struct json_object *src,
 		*score = 1;
 		return eval_range(c, spec, src);
 	}
-	ctx_fail(c, 400, es_err("parsing_exception", NULL,
-				"unknown query [%s]", kind));
+	ctx_fail(c, 400,
+		 es_err("parsing_exception", NULL, "unknown query [%s]", kind));
 	return false;
 }
 
@@ -2218,7 +2281,7 @@ static void sort_key(struct json_object *el, const char **field, bool *desc)
 	if (json_object_is_type(el, json_type_string)) {
 		*field = json_object_get_string(el);
 	} else {
-		json_object_object_foreach(el, k, val) {
+		json_object_object_foreach (el, k, val) {
 			*field = k;
 			v = val;
 			if (json_object_is_type(v, json_type_string))
@@ -2246,9 +2309,11 @@ static int hit_cmp(const void *pa, const void *pb)
 			r = a->score < b->score ? -1 : a->score > b->score;
 		} else {
 			bool ha = json_object_object_get_ex(a->d->vis, field,
-							    &va) && va;
+							    &va) &&
+				  va;
 			bool hb = json_object_object_get_ex(b->d->vis, field,
-							    &vb) && vb;
+							    &vb) &&
+				  vb;
 
 			/* missing values sort last either way */
 			if (ha != hb)
@@ -2279,8 +2344,8 @@ static int bucket_cmp(const void *pa, const void *pb)
 }
 
 static struct json_object *terms_agg(struct ctx *c, const char *name,
-				     struct json_object *spec,
-				     struct hit *hits, size_t n)
+				     struct json_object *spec, struct hit *hits,
+				     size_t n)
 {
 	struct json_object *terms, *o, *arr, *b, *v;
 	struct bucket *bk = xcalloc(n + 1, sizeof(*bk));
@@ -2291,29 +2356,31 @@ static struct json_object *terms_agg(struct ctx *c, const char *name,
 
 	if (!json_object_object_get_ex(spec, "terms", &terms) ||
 	    !(field = jsonx_get_str(terms, "field"))) {
-		ctx_fail(c, 400, es_err("parsing_exception", NULL,
-					"aggregation [%s]: only [terms] with "
-					"a [field] is supported", name));
+		ctx_fail(c, 400,
+			 es_err("parsing_exception", NULL,
+				"aggregation [%s]: only [terms] with "
+				"a [field] is supported",
+				name));
 		free(bk);
 		return NULL;
 	}
 	jsonx_get_int(terms, "size", &size);
 	t = field_type(c->ix, field);
 	if (t && !strcmp(t, "text")) {
-		ctx_fail(c, 400, es_err("illegal_argument_exception",
-					c->ix->name, "Fielddata is disabled "
-					"on [%s] in [%s]. Text fields are not "
-					"optimised for operations that require "
-					"per-document field data like "
-					"aggregations and sorting, so these "
-					"operations are disabled by default.",
-					field, c->ix->name));
+		ctx_fail(c, 400,
+			 es_err("illegal_argument_exception", c->ix->name,
+				"Fielddata is disabled "
+				"on [%s] in [%s]. Text fields are not "
+				"optimised for operations that require "
+				"per-document field data like "
+				"aggregations and sorting, so these "
+				"operations are disabled by default.",
+				field, c->ix->name));
 		free(bk);
 		return NULL;
 	}
 	for (i = 0; t && i < n; i++) {
-		if (!json_object_object_get_ex(hits[i].d->vis, field, &v) ||
-		    !v)
+		if (!json_object_object_get_ex(hits[i].d->vis, field, &v) || !v)
 			continue;
 		for (j = 0; j < nb; j++)
 			if (!strcmp(bk[j].key, json_object_get_string(v)))
@@ -2348,15 +2415,15 @@ static struct json_object *terms_agg(struct ctx *c, const char *name,
 	return o;
 }
 
-static void search(const char *name, struct json_object *body,
-		   struct answer *a)
+static void search(const char *name, struct json_object *body, struct answer *a)
 {
 	static const char *const known[] = {
-		"query", "post_filter", "aggs", "aggregations", "sort", "from",
-		"size", "track_total_hits", "_source",
+		"query",   "post_filter", "aggs", "aggregations",
+		"sort",	   "from",	  "size", "track_total_hits",
+		"_source",
 	};
-	struct json_object *query = NULL, *post = NULL, *aggs = NULL, *v,
-			   *o, *hits_o, *arr, *h, *tot, *aggs_out = NULL,
+	struct json_object *query = NULL, *post = NULL, *aggs = NULL, *v, *o,
+			   *hits_o, *arr, *h, *tot, *aggs_out = NULL,
 			   *sort = NULL, *sv;
 	struct index *ix = resolve(name, false, a);
 	struct ctx c = { ix, a, false, NULL, 0, 0 };
@@ -2369,16 +2436,17 @@ static void search(const char *name, struct json_object *body,
 	if (!ix)
 		return;
 	if (body) {
-		json_object_object_foreach(body, key, val) {
+		json_object_object_foreach (body, key, val) {
 			(void)val;
 			for (i = 0; i < ARRAY_SIZE(known); i++)
 				if (!strcmp(key, known[i]))
 					break;
 			if (i == ARRAY_SIZE(known)) {
-				fail(a, 400, es_err("parsing_exception", NULL,
-						    "Unknown key for a "
-						    "START_OBJECT in [%s].",
-						    key));
+				fail(a, 400,
+				     es_err("parsing_exception", NULL,
+					    "Unknown key for a "
+					    "START_OBJECT in [%s].",
+					    key));
 				return;
 			}
 		}
@@ -2390,25 +2458,27 @@ static void search(const char *name, struct json_object *body,
 		jsonx_get_int(body, "size", &size);
 		if (json_object_object_get_ex(body, "track_total_hits", &v)) {
 			if (json_object_is_type(v, json_type_boolean))
-				track = json_object_get_boolean(v) ?
-						INT64_MAX : -1;
+				track = json_object_get_boolean(v) ? INT64_MAX :
+								     -1;
 			else
 				jsonx_as_int(v, &track);
 		}
 		if (json_object_object_get_ex(body, "sort", &v))
 			sort = json_object_is_type(v, json_type_array) ?
-				       json_object_get(v) : NULL;
+				       json_object_get(v) :
+				       NULL;
 		if (v && !sort) {
 			sort = json_object_new_array();
 			json_object_array_add(sort, json_object_get(v));
 		}
 	}
 	if (from < 0 || size < 0 || from + size > STUB_MAX_WINDOW) {
-		fail(a, 400, es_err("illegal_argument_exception", ix->name,
-				    "Result window is too large, from + size "
-				    "must be less than or equal to: [%d] but "
-				    "was [%" PRId64 "].", STUB_MAX_WINDOW,
-				    from + size));
+		fail(a, 400,
+		     es_err("illegal_argument_exception", ix->name,
+			    "Result window is too large, from + size "
+			    "must be less than or equal to: [%d] but "
+			    "was [%" PRId64 "].",
+			    STUB_MAX_WINDOW, from + size));
 		goto out;
 	}
 	if (!sort) {
@@ -2422,20 +2492,25 @@ static void search(const char *name, struct json_object *body,
 		sort_key(json_object_array_get_idx(sort, i), &f, &desc);
 		if (strcmp(f, "_score") && (t = field_type(ix, f)) &&
 		    !strcmp(t, "text")) {
-			fail(a, 400, es_err("illegal_argument_exception",
-					    ix->name, "Fielddata is disabled "
-					    "on [%s] in [%s].", f, ix->name));
+			fail(a, 400,
+			     es_err("illegal_argument_exception", ix->name,
+				    "Fielddata is disabled "
+				    "on [%s] in [%s].",
+				    f, ix->name));
 			goto out;
 		}
 		if (!f || (strcmp(f, "_score") && !field_type(ix, f))) {
-			fail(a, 400, es_err("query_shard_exception", ix->name,
-					    "No mapping found for [%s] in "
-					    "order to sort on", f ? f : ""));
+			fail(a, 400,
+			     es_err("query_shard_exception", ix->name,
+				    "No mapping found for [%s] in "
+				    "order to sort on",
+				    f ? f : ""));
 			goto out;
 		}
 	}
 	by_score = !strcmp(json_object_get_string(
-		json_object_array_get_idx(sort, 0)), "_score");
+				   json_object_array_get_idx(sort, 0)),
+			   "_score");
 	hits = xcalloc(ix->ndocs + 1, sizeof(*hits));
 	for (i = 0; i < ix->ndocs; i++) {
 		if (!ix->docs[i].vis)
@@ -2456,7 +2531,7 @@ static void search(const char *name, struct json_object *body,
 	/* Aggregations count the query's hits; post_filter comes after. */
 	if (aggs) {
 		aggs_out = json_object_new_object();
-		json_object_object_foreach(aggs, an, aspec) {
+		json_object_object_foreach (aggs, an, aspec) {
 			o = terms_agg(&c, an, aspec, hits, n);
 			if (!o)
 				goto out;
@@ -2485,9 +2560,10 @@ static void search(const char *name, struct json_object *body,
 				       json_object_new_string(ix->name));
 		json_object_object_add(h, "_id",
 				       json_object_new_string(kept[i].d->id));
-		json_object_object_add(h, "_score", by_score ?
-				       json_object_new_double(kept[i].score) :
-				       NULL);
+		json_object_object_add(h, "_score",
+				       by_score ? json_object_new_double(
+							  kept[i].score) :
+						  NULL);
 		json_object_object_add(h, "_source",
 				       json_object_get(kept[i].d->vis));
 		sv = json_object_new_array();
@@ -2498,11 +2574,13 @@ static void search(const char *name, struct json_object *body,
 			sort_key(json_object_array_get_idx(sort, j), &f, &desc);
 			if (!strcmp(f, "_score"))
 				json_object_array_add(sv,
-					json_object_new_double(kept[i].score));
+						      json_object_new_double(
+							      kept[i].score));
 			else
-				json_object_array_add(sv, json_object_get(
-					json_object_object_get(kept[i].d->vis,
-							       f)));
+				json_object_array_add(
+					sv,
+					json_object_get(json_object_object_get(
+						kept[i].d->vis, f)));
 		}
 		json_object_object_add(h, "sort", sv);
 		json_object_array_add(arr, h);
@@ -2510,18 +2588,25 @@ static void search(const char *name, struct json_object *body,
 	hits_o = json_object_new_object();
 	if (track >= 0) {
 		tot = json_object_new_object();
-		json_object_object_add(tot, "value", json_object_new_int64(
-			(int64_t)nk > track ? track : (int64_t)nk));
-		json_object_object_add(tot, "relation", json_object_new_string(
-			(int64_t)nk > track ? "gte" : "eq"));
+		json_object_object_add(tot, "value",
+				       json_object_new_int64(
+					       (int64_t)nk > track ?
+						       track :
+						       (int64_t)nk));
+		json_object_object_add(tot, "relation",
+				       json_object_new_string(
+					       (int64_t)nk > track ? "gte" :
+								     "eq"));
 		json_object_object_add(hits_o, "total", tot);
 	}
-	json_object_object_add(hits_o, "max_score", by_score && nk ?
-			       json_object_new_double(max_score) : NULL);
+	json_object_object_add(hits_o, "max_score",
+			       by_score && nk ?
+				       json_object_new_double(max_score) :
+				       NULL);
 	json_object_object_add(hits_o, "hits", arr);
 	o = json_object_new_object();
-	json_object_object_add(o, "took", json_object_new_int(
-				       (int)(now_ms() - t0)));
+	json_object_object_add(o, "took",
+			       json_object_new_int((int)(now_ms() - t0)));
 	json_object_object_add(o, "timed_out", json_object_new_boolean(0));
 	v = shards();
 	json_object_object_add(v, "skipped", json_object_new_int(0));
@@ -2552,8 +2637,8 @@ static const char *query_param(const char *q, const char *name, char *buf,
 
 	while (q && *q) {
 		vl = strcspn(q, "&");
-		if (!strncmp(q, name, nl) && (q[nl] == '=' || q[nl] == '&' ||
-					      !q[nl] || nl == vl)) {
+		if (!strncmp(q, name, nl) &&
+		    (q[nl] == '=' || q[nl] == '&' || !q[nl] || nl == vl)) {
 			if (q[nl] != '=') {
 				buf[0] = '\0';
 			} else {
@@ -2587,8 +2672,8 @@ static void info(struct answer *a)
 	v = json_object_new_object();
 	json_object_object_add(v, "number", json_object_new_string("8.13.0"));
 	json_object_object_add(o, "version", v);
-	json_object_object_add(o, "tagline", json_object_new_string(
-				       "You Know, for Search"));
+	json_object_object_add(o, "tagline",
+			       json_object_new_string("You Know, for Search"));
 	answer(a, 200, o);
 }
 
@@ -2618,8 +2703,9 @@ static void refresh(const char *name, struct answer *a)
 	if (name) {
 		/* An alias refreshes every index behind it. */
 		if (!(ix = index_find(name)) && !alias_exists(name)) {
-			fail(a, 404, es_err("index_not_found_exception", name,
-					    "no such index [%s]", name));
+			fail(a, 404,
+			     es_err("index_not_found_exception", name,
+				    "no such index [%s]", name));
 			json_object_put(o);
 			return;
 		}
@@ -2687,8 +2773,9 @@ static void route(const char *method, const char *target, const char *body,
 		if (strcmp(method, "POST") && strcmp(method, "PUT"))
 			goto unknown;
 		bulk(nseg == 2 ? seg[0] : NULL,
-		     flag_true(query_param(q, "require_alias", buf,
-					   sizeof(buf))), body, len, a);
+		     flag_true(
+			     query_param(q, "require_alias", buf, sizeof(buf))),
+		     body, len, a);
 		if (flag_true(query_param(q, "refresh", buf, sizeof(buf)))) {
 			struct answer ra = { 0, NULL };
 
@@ -2698,8 +2785,8 @@ static void route(const char *method, const char *target, const char *body,
 		return;
 	}
 	if (len && jsonx_parse(body, len, &json, &pe) < 0) {
-		fail(a, 400, es_err("x_content_parse_exception", NULL,
-				    "%s", pe.msg));
+		fail(a, 400,
+		     es_err("x_content_parse_exception", NULL, "%s", pe.msg));
 		goto out;
 	}
 	if (nseg == 0 && !strcmp(method, "GET")) {
@@ -2722,25 +2809,27 @@ static void route(const char *method, const char *target, const char *body,
 		search(seg[0], json, a);
 	} else if (nseg == 1 && seg[0][0] != '_' && !strcmp(method, "PUT")) {
 		create_index(seg[0], json, a);
-	} else if (nseg == 1 && seg[0][0] != '_' &&
-		   !strcmp(method, "DELETE")) {
+	} else if (nseg == 1 && seg[0][0] != '_' && !strcmp(method, "DELETE")) {
 		delete_index(seg[0], a);
 	} else if (nseg == 3 && !strcmp(seg[1], "_doc")) {
-		int64_t v = external_version(
-			query_param(q, "version", buf, sizeof(buf)),
-			query_param(q, "version_type", buf + 32, 32));
+		int64_t v = external_version(query_param(q, "version", buf,
+							 sizeof(buf)),
+					     query_param(q, "version_type",
+							 buf + 32, 32));
 		struct json_object *res;
 		bool is_err;
 		int st;
 
-		if (!(ix = resolve(seg[0], flag_true(query_param(
-			q, "require_alias", buf, sizeof(buf))), a)))
+		if (!(ix = resolve(seg[0],
+				   flag_true(query_param(q, "require_alias",
+							 buf, sizeof(buf))),
+				   a)))
 			goto out;
 		if (v == -2) {
 			fail(a, 400,
-				es_err("action_request_validation_exception",
-					    NULL, "Validation Failed: 1: "
-					    "illegal version value;"));
+			     es_err("action_request_validation_exception", NULL,
+				    "Validation Failed: 1: "
+				    "illegal version value;"));
 		} else if (!strcmp(method, "GET")) {
 			doc_get(ix, seg[2], a);
 		} else if (!strcmp(method, "DELETE")) {
@@ -2764,17 +2853,18 @@ static void route(const char *method, const char *target, const char *body,
 	}
 	goto out;
 unknown:
-	fail(a, 400, es_err("illegal_argument_exception", NULL,
-			    "no handler found for uri [%s] and method [%s]",
-			    target, method));
+	fail(a, 400,
+	     es_err("illegal_argument_exception", NULL,
+		    "no handler found for uri [%s] and method [%s]", target,
+		    method));
 out:
 	err_release(&pe);
 	json_object_put(json);
 }
 
 /* ctl_route: one request on the control port. */
-static void ctl_route(const char *method, const char *target,
-		      const char *body, size_t len, struct answer *a)
+static void ctl_route(const char *method, const char *target, const char *body,
+		      size_t len, struct answer *a)
 {
 	struct json_object *json = NULL, *v, *o, *ix;
 	struct err pe = ERR_INIT;
@@ -2794,8 +2884,11 @@ static void ctl_route(const char *method, const char *target,
 	} else if (!strcmp(target, "/_stub/fault") && !strcmp(method, "POST")) {
 		if (jsonx_parse(body, len, &json, &pe) < 0 ||
 		    !json_object_is_type(json, json_type_object)) {
-			fail(a, 400, es_err("stub", NULL, "a JSON object, "
-					    "please: %s", pe.msg));
+			fail(a, 400,
+			     es_err("stub", NULL,
+				    "a JSON object, "
+				    "please: %s",
+				    pe.msg));
 			goto out;
 		}
 		if (json_object_object_get_ex(json, "down", &v))
@@ -2815,11 +2908,13 @@ static void ctl_route(const char *method, const char *target,
 			json_object_put(fault.bulk_400_ids);
 			fault.bulk_400_ids = json_object_new_array();
 			for (i = 0; json_object_is_type(v, json_type_array) &&
-				    i < json_object_array_length(v); i++) {
+				    i < json_object_array_length(v);
+			     i++) {
 				const char *id = json_object_get_string(
 					json_object_array_get_idx(v, i));
 				json_object_array_add(fault.bulk_400_ids,
-					json_object_new_string(id));
+						      json_object_new_string(
+							      id));
 			}
 		}
 		answer(a, 200, acked());
@@ -2830,12 +2925,15 @@ static void ctl_route(const char *method, const char *target,
 		json_object_object_add(o, "requests",
 				       json_object_new_int64(stat.requests));
 		json_object_object_add(o, "bulk_requests",
-			json_object_new_int64(stat.bulk_requests));
+				       json_object_new_int64(
+					       stat.bulk_requests));
 		json_object_object_add(o, "bulk_items",
 				       json_object_new_int64(stat.bulk_items));
-		json_object_object_add(o, "rejected_429", json_object_new_int64(
+		json_object_object_add(o, "rejected_429",
+				       json_object_new_int64(
 					       stat.rejected_429));
-		json_object_object_add(o, "rejected_400", json_object_new_int64(
+		json_object_object_add(o, "rejected_400",
+				       json_object_new_int64(
 					       stat.rejected_400));
 		json_object_object_add(o, "refreshes",
 				       json_object_new_int64(stat.refreshes));
@@ -2849,9 +2947,9 @@ static void ctl_route(const char *method, const char *target,
 			for (j = 0; j < indices[i]->ndocs; j++)
 				live += indices[i]->docs[j].src != NULL;
 			for (j = 0; j < indices[i]->naliases; j++)
-				json_object_array_add(al,
-					json_object_new_string(
-						indices[i]->aliases[j]));
+				json_object_array_add(
+					al, json_object_new_string(
+						    indices[i]->aliases[j]));
 			ix = json_object_new_object();
 			json_object_object_add(ix, "docs",
 					       json_object_new_int64(live));
@@ -2874,8 +2972,8 @@ struct conn {
 	int fd;
 	bool ctl;
 	struct sbuf in;
-	double hold_until;	/* a held _aliases request: when to answer */
-	bool released;		/* its hold is over: answer it now */
+	double hold_until; /* a held _aliases request: when to answer */
+	bool released; /* its hold is over: answer it now */
 };
 
 static struct conn conns[STUB_MAX_CONNS];
@@ -2937,13 +3035,20 @@ static void write_all(int fd, const char *p, size_t n)
 static const char *status_text(int st)
 {
 	switch (st) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 409: return "Conflict";
-	case 429: return "Too Many Requests";
-	default: return "Error";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 409:
+		return "Conflict";
+	case 429:
+		return "Too Many Requests";
+	default:
+		return "Error";
 	}
 }
 
@@ -2976,9 +3081,9 @@ static bool handle(size_t i)
 			} else if (!strncasecmp(line + 2, "connection: close",
 						17)) {
 				keep = false;
-			} else if (!strncasecmp(line + 2, "transfer-encoding:",
-						18)) {
-				return false;	/* agora never chunks */
+			} else if (!strncasecmp(line + 2,
+						"transfer-encoding:", 18)) {
+				return false; /* agora never chunks */
 			}
 		}
 		*hend = '\r';
@@ -3006,10 +3111,9 @@ static bool handle(size_t i)
 		} else {
 			stat.requests++;
 			if (fault.slow_ms > 0) {
-				struct timespec ts = {
-					fault.slow_ms / 1000,
-					(fault.slow_ms % 1000) * 1000000L
-				};
+				struct timespec ts = { fault.slow_ms / 1000,
+						       (fault.slow_ms % 1000) *
+							       1000000L };
 
 				nanosleep(&ts, NULL);
 			}
@@ -3019,13 +3123,13 @@ static bool handle(size_t i)
 			const char *js = a.body ? jsonx_str(a.body, NULL) : "";
 
 			sbuf_reset(&out);
-			sbuf_addf(&out, "HTTP/1.1 %d %s\r\nContent-Type: "
+			sbuf_addf(&out,
+				  "HTTP/1.1 %d %s\r\nContent-Type: "
 				  "application/json\r\nX-elastic-product: "
 				  "Elasticsearch\r\nContent-Length: %zu\r\n"
-				  "%s\r\n%s", a.status, status_text(a.status),
-				  strlen(js),
-				  keep ? "" : "Connection: close\r\n",
-				  js);
+				  "%s\r\n%s",
+				  a.status, status_text(a.status), strlen(js),
+				  keep ? "" : "Connection: close\r\n", js);
 		}
 		write_all(c->fd, out.buf, out.len);
 		sbuf_release(&out);
@@ -3073,8 +3177,7 @@ int main(int argc, char **argv)
 	if (lfd < 0 || cfd < 0)
 		die("es-stub: cannot listen: %s", strerror(errno));
 	port = port_of(lfd);
-	printf("http://127.0.0.1:%d http://127.0.0.1:%d\n", port,
-	       port_of(cfd));
+	printf("http://127.0.0.1:%d http://127.0.0.1:%d\n", port, port_of(cfd));
 	fflush(stdout);
 
 	while (!stop) {

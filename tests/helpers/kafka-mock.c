@@ -17,9 +17,9 @@
  * KAFKA_MOCK_DEBUG set to librdkafka debug contexts ("mock") logs what
  * the broker does on stderr. The topics order-events, product-events and
  * order-events.DLQ exist from the start with 3 partitions (the mock has no
- * CreateTopics); others are created when first used. The cluster lives in a client instance of this
- * process, so it stays up while the daemons under test are stopped and
- * started.
+ * CreateTopics); others are created when first used. The cluster lives in a
+ * client instance of this process, so it stays up while the daemons under test
+ * are stopped and started.
  */
 #include "common.h"
 
@@ -35,9 +35,8 @@
 
 #define MAX_ERRORS 64
 
-static const char *const topics[] = {
-	"order-events", "product-events", "order-events.DLQ"
-};
+static const char *const topics[] = { "order-events", "product-events",
+				      "order-events.DLQ" };
 
 static volatile sig_atomic_t stopping;
 
@@ -158,7 +157,7 @@ int main(int argc, char **argv)
 			memmove(buf, nl + 1, used + 1);
 		}
 		if (used == sizeof(buf) - 1)
-			used = 0;	/* a line too long: drop it */
+			used = 0; /* a line too long: drop it */
 	}
 	rd_kafka_mock_cluster_destroy(mc);
 	rd_kafka_destroy(rk);

@@ -32,17 +32,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STUB_MAX_CONNS 64
+#define STUB_MAX_CONNS	 64
 #define STUB_MAX_REQUEST (1u << 20)
 
 struct conn {
-	int fd;			/* -1: a free slot */
+	int fd; /* -1: a free slot */
 	char *buf;
 	size_t len, cap;
-	bool continued;		/* "100 Continue" sent */
-	bool answered;		/* the request is in; waiting for due */
+	bool continued; /* "100 Continue" sent */
+	bool answered; /* the request is in; waiting for due */
 	int status;
-	long long due;		/* when to answer, in ms (CLOCK_MONOTONIC) */
+	long long due; /* when to answer, in ms (CLOCK_MONOTONIC) */
 };
 
 static struct conn conns[STUB_MAX_CONNS];
@@ -120,10 +120,11 @@ static void answer(struct conn *c)
 	const char *body = c->status == 200 ? "{}" : "{\"error\":\"stub\"}";
 	const char *reason = c->status == 200 ? "OK" :
 			     c->status == 500 ? "Internal Server Error" :
-			     "Bad Request";
+						"Bad Request";
 	int n;
 
-	n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
+	n = snprintf(head, sizeof(head),
+		     "HTTP/1.1 %d %s\r\n"
 		     "Content-Type: application/json\r\n"
 		     "Content-Length: %zu\r\nConnection: close\r\n\r\n",
 		     c->status, reason, strlen(body));
@@ -229,7 +230,7 @@ static void conn_read(struct conn *c)
 	hlen = header_end(c->buf, c->len);
 	if (!hlen)
 		return;
-	c->buf[hlen - 2] = '\0';	/* the head, ending in one CRLF */
+	c->buf[hlen - 2] = '\0'; /* the head, ending in one CRLF */
 	n = 0;
 	cl = header(c->buf, "Content-Length");
 	if (cl) {
@@ -241,7 +242,7 @@ static void conn_read(struct conn *c)
 			return;
 		}
 	} else if (header(c->buf, "Transfer-Encoding")) {
-		c->status = 400;	/* no chunked bodies here */
+		c->status = 400; /* no chunked bodies here */
 		answer(c);
 		return;
 	}
@@ -270,7 +271,7 @@ static void accept_one(int lfd)
 			return;
 		}
 	}
-	close(fd);		/* full: the client sees a reset */
+	close(fd); /* full: the client sees a reset */
 }
 
 static int listen_loopback(int *port)
@@ -312,7 +313,7 @@ static void ctl_read(int fd, char *buf, size_t size, size_t *used)
 		memmove(buf, nl + 1, *used + 1);
 	}
 	if (*used == size - 1)
-		*used = 0;	/* a line too long: drop it */
+		*used = 0; /* a line too long: drop it */
 }
 
 int main(int argc, char **argv)

@@ -55,7 +55,8 @@ static void test_env(void)
 	setenv("LOG_LEVEL", "error", 1);
 
 	app_init(&app, "t-app", CFG_NEED_JWT);
-	ok(app.db && app.env.db == app.db, "the requests' database is the app's");
+	ok(app.db && app.env.db == app.db,
+	   "the requests' database is the app's");
 	ok(app.cache && app.env.cache == app.cache,
 	   "the requests' cache is the app's");
 	is_int(app.env.body_limit, 2048, "the body limit of BODY_LIMIT");
@@ -88,8 +89,8 @@ static int hello(struct req *r)
 	struct db_res *res = NULL;
 
 	/* One statement through the database the app opened for r. */
-	if (db_query(r->env->db, &res, "SELECT 'world'", DB_NOARGS,
-		     &r->err) < 0) {
+	if (db_query(r->env->db, &res, "SELECT 'world'", DB_NOARGS, &r->err) <
+	    0) {
 		json_object_put(o);
 		return -1;
 	}
@@ -169,9 +170,11 @@ static void test_cgi(void)
 	   "the handler's body, through the app's database");
 
 	run(url, jwt, "/api/t/nope", CFG_NEED_JWT, &out);
-	ok(strstr(out.buf, "Status: 404") && strstr(out.buf,
-	   "{\"statusCode\":404,\"message\":\"Cannot GET /api/t/nope\","
-	   "\"error\":\"Not Found\"}"), "no route: NestJS's 404");
+	ok(strstr(out.buf, "Status: 404") &&
+		   strstr(out.buf,
+			  "{\"statusCode\":404,\"message\":\"Cannot GET /api/t/nope\","
+			  "\"error\":\"Not Found\"}"),
+	   "no route: NestJS's 404");
 
 	run(url, jwt, "/api/t/secret", CFG_NEED_JWT, &out);
 	ok(strstr(out.buf, "Status: 401") != NULL,

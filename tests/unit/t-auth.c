@@ -47,8 +47,7 @@ static char *token(const char *key, int64_t id, int64_t ttl)
 
 /* check: auth_require with this Authorization header (NULL: none);
  * the status it sets (0 when it lets the caller in). */
-static int check(const struct req_env *env, const char *auth,
-		 struct req *r)
+static int check(const struct req_env *env, const char *auth, struct req *r)
 {
 	char hdr[1024];
 	const char *vars[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/api/x", hdr,
@@ -78,11 +77,13 @@ int main(void)
 		ok(0, "database: %s", e.msg);
 		goto out;
 	}
-	if (!db_query(env.db, &res, "INSERT INTO users (email, "
+	if (!db_query(env.db, &res,
+		      "INSERT INTO users (email, "
 		      "password_hash, name, role, created_at, updated_at) "
 		      "VALUES ('a@example.com', 'x', 'A', 'ADMIN', "
 		      "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')"
-		      " RETURNING id", DB_NOARGS, &e))
+		      " RETURNING id",
+		      DB_NOARGS, &e))
 		id = db_res_int(res, 0, 0);
 	db_res_free(res);
 	ok(id > 0, "a user (%s)", e.msg);

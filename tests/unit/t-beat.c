@@ -25,8 +25,10 @@ static int64_t rows(struct db *db, const char *daemon)
 	struct err e = ERR_INIT;
 	int64_t n = -1;
 
-	if (!db_query(db, &res, "SELECT count(*) FROM daemon_heartbeats "
-		      "WHERE daemon = $1", DB_ARGS(DB_S(daemon)), &e))
+	if (!db_query(db, &res,
+		      "SELECT count(*) FROM daemon_heartbeats "
+		      "WHERE daemon = $1",
+		      DB_ARGS(DB_S(daemon)), &e))
 		n = db_res_int(res, 0, 0);
 	db_res_free(res);
 	err_release(&e);
@@ -93,8 +95,8 @@ static void battery(struct db *db, const char *url, const char *tag)
 	beat_tick(&other);
 	is_int(rows(db, "notifyd"), 2,
 	       "%s: a new instance deletes a row a day old", tag);
-	is_int(age_of(db, "relayd", NULL), -1,
-	       "%s: other daemons are apart", tag);
+	is_int(age_of(db, "relayd", NULL), -1, "%s: other daemons are apart",
+	       tag);
 }
 
 int main(void)

@@ -130,7 +130,8 @@ static void test_shared(void)
 	is_int(get(b, "shared", &v), 1, "b holds its own copy");
 	is_str(v, "B", "each process its value (memory is per process)");
 	ok(cache_del(a, "shared", &e) == 0, "a deletes the key");
-	is_int(get(b, "shared", &v), 0, "b misses at once: the delete reached it");
+	is_int(get(b, "shared", &v), 0,
+	       "b misses at once: the delete reached it");
 	is_int(get(b, "kept", &v), 1, "another key of b stays a hit");
 	is_int(get(other, "shared", &v), 1,
 	       "a process of another scope keeps its copy");
@@ -228,7 +229,8 @@ static void test_faults(void)
 static void test_near(const char *host, int port)
 {
 	char scope[64], key[64];
-	struct cache_opts o = { .redis_host = host, .redis_port = port,
+	struct cache_opts o = { .redis_host = host,
+				.redis_port = port,
 				.scope = scope };
 	struct cache *near, *direct, *writer, *brief;
 	struct err e = ERR_INIT;
@@ -290,7 +292,8 @@ static void test_redis(void)
 			ok(0, "AGORA_TEST_REDIS_HOST/PORT are set (CI=true)");
 		else
 			printf("ok %d - Redis # SKIP AGORA_TEST_REDIS_HOST "
-			       "not set\n", ++tap_n);
+			       "not set\n",
+			       ++tap_n);
 		return;
 	}
 	o.redis_host = host;
@@ -298,8 +301,8 @@ static void test_redis(void)
 	/* No near tier: these checks are of Redis itself. */
 	o.near_ms = -1;
 	c = cache_open(&o);
-	ok(cache_ping(c, &e) == 0, "Redis at %s:%s answers PING %s", host,
-	   port, e.msg);
+	ok(cache_ping(c, &e) == 0, "Redis at %s:%s answers PING %s", host, port,
+	   e.msg);
 	err_release(&e);
 	/* Key and value with blanks, CRLF and protocol text: arguments,
 	 * never command text. */

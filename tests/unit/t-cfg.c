@@ -8,12 +8,16 @@
 #include "tap.h"
 
 static const char *const names[] = {
-	"DATABASE_URL", "REDIS_HOST", "REDIS_PORT", "CACHE_TTL",
-	"ELASTICSEARCH_NODE", "KAFKA_BROKERS", "KAFKA_CLIENT_ID",
-	"JWT_SECRET", "JWT_EXPIRES_IN", "PORT", "NOTIFY_WEBHOOK_URL",
-	"ORDER_PAYMENT_TIMEOUT", "BODY_LIMIT", "DB_STATEMENT_TIMEOUT",
-	"BCRYPT_COST", "ADMIN_EMAIL", "ADMIN_PASSWORD", "LOG_LEVEL",
-	"AGORA_ENV_FILE", "ES_TIMEOUT_MS",
+	"DATABASE_URL",	      "REDIS_HOST",
+	"REDIS_PORT",	      "CACHE_TTL",
+	"ELASTICSEARCH_NODE", "KAFKA_BROKERS",
+	"KAFKA_CLIENT_ID",    "JWT_SECRET",
+	"JWT_EXPIRES_IN",     "PORT",
+	"NOTIFY_WEBHOOK_URL", "ORDER_PAYMENT_TIMEOUT",
+	"BODY_LIMIT",	      "DB_STATEMENT_TIMEOUT",
+	"BCRYPT_COST",	      "ADMIN_EMAIL",
+	"ADMIN_PASSWORD",     "LOG_LEVEL",
+	"AGORA_ENV_FILE",     "ES_TIMEOUT_MS",
 };
 
 #define SECRET32 "0123456789abcdef0123456789abcdef"
@@ -89,7 +93,7 @@ static void test_defaults(void)
 	is_str(c.log_level, "info", "LOG_LEVEL default");
 	cfg_release(&c);
 	ok(c.database_url == NULL, "release clears the struct");
-	cfg_release(&c);	/* twice is harmless */
+	cfg_release(&c); /* twice is harmless */
 
 	is_str(load_with("PORT", "", 0), "", "empty value means the default");
 }
@@ -263,7 +267,8 @@ static void test_file(void)
 
 	/* An empty environment variable does not hide the file's value. */
 	setenv("CACHE_TTL", "", 1);
-	is_int(cfg_load(&c, 0, &e), -1, "empty variable falls back to the file");
+	is_int(cfg_load(&c, 0, &e), -1,
+	       "empty variable falls back to the file");
 	err_release(&e);
 
 	/* The environment replaces a bad file value before it is checked. */
@@ -306,8 +311,9 @@ static void test_default_file(void)
 	struct cfg c;
 
 	ok(!strcmp(CFG_ENV_FILE + strlen(CFG_ENV_FILE) -
-		   strlen("/agora/agora.env"), "/agora/agora.env") &&
-	   !strncmp(CFG_ENV_FILE, SYSCONFDIR, strlen(SYSCONFDIR)),
+			   strlen("/agora/agora.env"),
+		   "/agora/agora.env") &&
+		   !strncmp(CFG_ENV_FILE, SYSCONFDIR, strlen(SYSCONFDIR)),
 	   "the default env file is under sysconfdir: %s", CFG_ENV_FILE);
 	write_file("DATABASE_URL=file:/srv/agora.db\nPORT=4000\n");
 	clear_env();
@@ -365,7 +371,8 @@ static void test_format(void)
 		     strcmp(cfg_var_name(i), "AGORA_ENV_FILE");
 	ok(i > 10 && n == i,
 	   "cfg_var_name lists %zu variables, each formats, not "
-	   "AGORA_ENV_FILE", i);
+	   "AGORA_ENV_FILE",
+	   i);
 	cfg_release(&c);
 	clear_env();
 }

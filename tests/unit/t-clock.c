@@ -26,8 +26,7 @@ int main(void)
 	t0 = clock_ms();
 	nanosleep(&nap, NULL);
 	t1 = clock_ms();
-	ok(t1 - t0 >= 50, "a 50 ms sleep lasts 50 ms or more (%.1f)",
-	   t1 - t0);
+	ok(t1 - t0 >= 50, "a 50 ms sleep lasts 50 ms or more (%.1f)", t1 - t0);
 	/* A bound that tells a broken clock from a busy machine. */
 	ok(t1 - t0 < 10000, "and not ten seconds");
 	ok(clock_ms() >= t1, "it never goes back");
@@ -37,8 +36,8 @@ int main(void)
 	clock_ago(got, 7 * 86400);
 	ago(want, before, 7 * 86400);
 	ago(later, before + 1, 7 * 86400);
-	ok(!strcmp(got, want) || !strcmp(got, later),
-	   "seven days ago: %s (%s)", got, want);
+	ok(!strcmp(got, want) || !strcmp(got, later), "seven days ago: %s (%s)",
+	   got, want);
 	is_int(strlen(got), 24, "db_now()'s format, whole seconds");
 	ok(got[10] == 'T' && !strcmp(got + 19, ".000Z"), "UTC, ISO 8601");
 	before = time(NULL);

@@ -15,12 +15,12 @@
 /* ---- a source made here: events 1..total, failures on demand ---------- */
 
 struct fake {
-	struct source base;	/* first */
-	int64_t total, acked;	/* events; the last seq acknowledged */
-	int fail_fetch, fail_ack, fail_dead;	/* failures still to come */
+	struct source base; /* first */
+	int64_t total, acked; /* events; the last seq acknowledged */
+	int fail_fetch, fail_ack, fail_dead; /* failures still to come */
 	int fetches, empty, acks, deads;
-	size_t last_ack_n;	/* events in the last acknowledgement */
-	double stop_after_ms;	/* an empty source stops the loop then */
+	size_t last_ack_n; /* events in the last acknowledgement */
+	double stop_after_ms; /* an empty source stops the loop then */
 	double t0;
 };
 
@@ -71,8 +71,8 @@ static int fake_ack(struct source *src, const struct outbox_batch *b,
 	return 0;
 }
 
-static int fake_dead(struct source *src, const struct outbox_batch *b,
-		     size_t i, const char *why, struct err *e)
+static int fake_dead(struct source *src, const struct outbox_batch *b, size_t i,
+		     const char *why, struct err *e)
 {
 	struct fake *f = (struct fake *)src;
 
@@ -105,7 +105,7 @@ static void fake_init(struct fake *f, int64_t total)
 /* ---- consumers -------------------------------------------------------- */
 
 static int settled, seen, own_dead, own_status;
-static int stop_at;	/* settle stops after this many events (0: no) */
+static int stop_at; /* settle stops after this many events (0: no) */
 
 /* settle: "poison" goes to the dead letters, the rest is applied. */
 static size_t settle(struct consumer *c, const struct outbox_batch *b)
@@ -205,8 +205,10 @@ static void test_idle(void)
 	f.stop_after_ms = 350;
 	daemon_stopping = 0;
 	consumer_run(&c);
-	ok(f.empty >= 2 && f.empty <= 5, "an empty source is asked again "
-	   "after idle_ms, not at once (%d fetches in 350 ms)", f.empty);
+	ok(f.empty >= 2 && f.empty <= 5,
+	   "an empty source is asked again "
+	   "after idle_ms, not at once (%d fetches in 350 ms)",
+	   f.empty);
 }
 
 /* ---- over the outbox table ------------------------------------------- */

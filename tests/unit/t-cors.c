@@ -37,8 +37,8 @@ static bool run(const char *origins, const char *method, const char *origin)
 	bool pre;
 
 	snprintf(m, sizeof(m), "REQUEST_METHOD=%s", method);
-	snprintf(o, sizeof(o), "%s%s", origin ? "HTTP_ORIGIN=" : "X=",
-		 origin ? origin : "");
+	snprintf(o, sizeof(o), "%s%s",
+		 origin ? "HTTP_ORIGIN=" : "X=", origin ? origin : "");
 	sbuf_reset(&out);
 	if (req_init(&r, &renv, (char **)env, &io) < 0) {
 		ok(0, "req_init");
@@ -75,7 +75,8 @@ int main(void)
 	ok(!has("Vary: Origin"), "*: the answer does not vary by origin");
 
 	ok(!run("https://shop.example, http://localhost:5173", "GET",
-		"http://localhost:5173"), "list: a GET from a listed origin");
+		"http://localhost:5173"),
+	   "list: a GET from a listed origin");
 	ok(has("\r\nAccess-Control-Allow-Origin: http://localhost:5173\r\n"),
 	   "list: the origin comes back (spaces around entries ignored)");
 	ok(has("\r\nVary: Origin\r\n"), "list: Vary: Origin");
@@ -92,7 +93,8 @@ int main(void)
 	   "preflight: answered by cors_apply");
 	ok(!strncmp(out.buf, "Status: 204", 11), "preflight: 204");
 	ok(has("\r\nAccess-Control-Allow-Methods: GET,HEAD,PUT,PATCH,POST,"
-	       "DELETE\r\n"), "preflight: NestJS's methods");
+	       "DELETE\r\n"),
+	   "preflight: NestJS's methods");
 	ok(has("\r\nAccess-Control-Allow-Headers: Authorization,"
 	       "Content-Type,Idempotency-Key,X-Request-Id\r\n"),
 	   "preflight: the request headers agora reads");

@@ -46,7 +46,8 @@ static void test_positions(struct db *db)
 	ok(daemon_pause(BEAT_INTERVAL_MS + 300), "a pause not stopped");
 	ok(clock_ms() - t0 >= BEAT_INTERVAL_MS + 300, "lasts its time");
 	pos = position(db);
-	is_str(pos, "txid 812 seq 7", "PostgreSQL: the txid too, written "
+	is_str(pos, "txid 812 seq 7",
+	       "PostgreSQL: the txid too, written "
 	       "by a beat during the pause");
 	free(pos);
 

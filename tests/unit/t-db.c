@@ -295,15 +295,15 @@ static void battery_cache(struct db *db, const char *tag)
 static void battery(struct db *db, struct db *db2, const char *tag)
 {
 	const char *ddl =
-		db_dialect(db) == DB_POSTGRES
-			? "CREATE TABLE t (id bigint GENERATED ALWAYS AS "
-			  "IDENTITY"
-			  " PRIMARY KEY, name text NOT NULL UNIQUE, n bigint,"
-			  " note text, qty integer CHECK (qty >= 0), ts "
-			  "timestamptz)"
-			: "CREATE TABLE t (id INTEGER PRIMARY KEY,"
-			  " name text NOT NULL UNIQUE, n bigint,"
-			  " note text, qty integer CHECK (qty >= 0), ts text)";
+		db_dialect(db) == DB_POSTGRES ?
+			"CREATE TABLE t (id bigint GENERATED ALWAYS AS "
+			"IDENTITY"
+			" PRIMARY KEY, name text NOT NULL UNIQUE, n bigint,"
+			" note text, qty integer CHECK (qty >= 0), ts "
+			"timestamptz)" :
+			"CREATE TABLE t (id INTEGER PRIMARY KEY,"
+			" name text NOT NULL UNIQUE, n bigint,"
+			" note text, qty integer CHECK (qty >= 0), ts text)";
 	struct err e = ERR_INIT;
 
 	ok(!q(db, NULL, ddl, DB_NOARGS), "%s: create table", tag);
@@ -321,7 +321,7 @@ static void test_urls(void)
 {
 	struct db *db = NULL;
 	struct err e = ERR_INIT;
-	struct db_opts o = {.connect_timeout = 1};
+	struct db_opts o = { .connect_timeout = 1 };
 
 	ok(db_is_postgres_url("postgresql://u@h/d"), "postgresql:// is pg");
 	ok(db_is_postgres_url("postgres://h"), "postgres:// is pg");
@@ -401,7 +401,7 @@ static void test_sqlite(void)
 	 * timeout with "unavailable" */
 	{
 		struct db *db3 = NULL;
-		struct db_opts o = {.busy_timeout = 50};
+		struct db_opts o = { .busy_timeout = 50 };
 
 		if (!db_open(&db3, url, &o, &e) && !db_begin(db, &e)) {
 			is_int(qcode(db3, "INSERT INTO t (name) VALUES ($1)",
@@ -506,8 +506,8 @@ static void test_pg_notify(struct db *db, struct db *db2)
 
 	kill_backend(db2, one_int(db, "SELECT pg_backend_pid()", DB_NOARGS));
 	rc = db_wait_notify(db, 50, &e);
-	ok(rc == 0, "pg: the wait reconnects a killed connection (%d %s)",
-	   rc, e.msg);
+	ok(rc == 0, "pg: the wait reconnects a killed connection (%d %s)", rc,
+	   e.msg);
 	err_release(&e);
 	q(db2, NULL, "SELECT pg_notify('t_chan', '4')", DB_NOARGS);
 	is_int(db_wait_notify(db, 5000, &e), 1,
@@ -519,7 +519,7 @@ static void test_pg_notify(struct db *db, struct db *db2)
 static void test_pg_breaks(struct db *db, struct db *admin, const char *url)
 {
 	struct db *a = NULL, *slow = NULL;
-	struct db_opts o = {.statement_timeout = 100};
+	struct db_opts o = { .statement_timeout = 100 };
 	struct err e = ERR_INIT;
 	struct timespec t0, t1;
 	int64_t pid, pid2;
@@ -567,7 +567,8 @@ static void test_pg_breaks(struct db *db, struct db *admin, const char *url)
 	       "pg: no silent reconnect inside a transaction");
 	db_rollback(a);
 	pid2 = one_int(a, "SELECT pg_backend_pid()", DB_NOARGS);
-	ok(pid2 > 0 && pid2 != pid, "pg: the next query reconnects after rollback");
+	ok(pid2 > 0 && pid2 != pid,
+	   "pg: the next query reconnects after rollback");
 
 	/* An outage: the server refuses connections to this database (set
 	 * from another database: PostgreSQL refuses it for the current one). */

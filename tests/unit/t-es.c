@@ -60,7 +60,8 @@ static void fault(struct es *ctl, const char *path, const char *body)
 	long status = 0;
 
 	if (es_call(ctl, "POST", path, body, body ? strlen(body) : 0, false,
-		    &status, &out, &e) < 0 || status != 200)
+		    &status, &out, &e) < 0 ||
+	    status != 200)
 		printf("# stub control %s: %ld %s\n", path, status, e.msg);
 	json_object_put(out);
 	err_release(&e);
@@ -132,7 +133,8 @@ static void test_bulk_event(void)
 	   "another type is refused (%s)", e.msg);
 	err_release(&e);
 	ok(search_es_bulk_event(&sb, NULL, "PRODUCT_UPSERTED", "{\"id\":7}",
-				&e) == -1 && e.code == ERR_BAD_REQUEST,
+				&e) == -1 &&
+		   e.code == ERR_BAD_REQUEST,
 	   "a payload without a version is refused");
 	err_release(&e);
 	ok(search_es_bulk_event(&sb, NULL, "PRODUCT_UPSERTED", "{", &e) == -1,
@@ -151,8 +153,7 @@ static void test_index(struct es *es)
 	const char *type, *result;
 	long status = 0;
 
-	ok(!search_es_ensure_index(es, &e), "the index is created (%s)",
-	   e.msg);
+	ok(!search_es_ensure_index(es, &e), "the index is created (%s)", e.msg);
 	ok(!search_es_ensure_index(es, &e), "and found the second time");
 	if (!es_call(es, "GET", "/_alias/products", NULL, 0, false, &status,
 		     &out, &e))
@@ -173,16 +174,17 @@ static void test_index(struct es *es)
 	if (es_bulk(es, "/_bulk?require_alias=true", &sb, &items, &e) == 0 &&
 	    json_object_array_length(items) == 3) {
 		is_int(es_item_status(json_object_array_get_idx(items, 0),
-				      &type, &result), 201, "item 1: created");
+				      &type, &result),
+		       201, "item 1: created");
 		is_str(result, "created", "... result created");
 		is_int(es_item_status(json_object_array_get_idx(items, 1),
-				      &type, &result), 409,
-		       "item 2: an older version conflicts");
+				      &type, &result),
+		       409, "item 2: an older version conflicts");
 		is_str(type, "version_conflict_engine_exception",
 		       "... with its error type");
 		is_int(es_item_status(json_object_array_get_idx(items, 2),
-				      &type, &result), 404,
-		       "item 3: the delete of an unknown document");
+				      &type, &result),
+		       404, "item 3: the delete of an unknown document");
 		is_str(result, "not_found", "... result not_found");
 	} else {
 		ok(0, "a bulk of three: %s", e.msg);
@@ -208,8 +210,9 @@ static void test_faults(struct es *es, struct es *ctl)
 	fault(ctl, "/_stub/fault", "{\"slow_ms\":2000}");
 	es_set_timeout(es, 100);
 	t0 = now_ms();
-	ok(es_call(es, "GET", "/_cluster/health", NULL, 0, false, &status,
-		   &out, &e) == -1 && e.code == ERR_UNAVAILABLE,
+	ok(es_call(es, "GET", "/_cluster/health", NULL, 0, false, &status, &out,
+		   &e) == -1 &&
+		   e.code == ERR_UNAVAILABLE,
 	   "a slow node: unavailable (%s)", e.msg);
 	ok(now_ms() - t0 < 1500, "... cut off by the timeout (%.0f ms)",
 	   now_ms() - t0);

@@ -120,8 +120,7 @@ static void test_query(void)
 	is_str(kvs.v[1].key, "b", "b after the empty piece");
 	http_kvs_release(&kvs);
 
-	is_int(http_parse_query("flag&x=&=5&y=a=b", &kvs, &e), 0,
-	       "odd pieces");
+	is_int(http_parse_query("flag&x=&=5&y=a=b", &kvs, &e), 0, "odd pieces");
 	is_int(kvs.n, 3, "a piece without a key is skipped");
 	is_str(kvs.v[0].key, "flag", "piece without '='");
 	is_str(kvs.v[0].val, "", "has an empty value");

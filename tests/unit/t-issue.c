@@ -26,9 +26,10 @@ static const char *ids(struct json_object *list, char *out, size_t len)
 
 	out[0] = '\0';
 	for (i = 0; i < json_object_array_length(items) && used < len; i++)
-		used += (size_t)snprintf(out + used, len - used, "%s%" PRId64,
-					 i ? "," : "", json_object_get_int64(
-					 json_object_object_get(
+		used += (size_t)
+			snprintf(out + used, len - used, "%s%" PRId64,
+				 i ? "," : "",
+				 json_object_get_int64(json_object_object_get(
 					 json_object_array_get_idx(items, i),
 					 "id")));
 	return out;
@@ -45,14 +46,17 @@ static void battery(struct db *db, const char *url, const char *tag)
 	long closed = -1;
 
 	(void)url;
-	ok(!db_query(db, NULL, "INSERT INTO users (email, password_hash, "
+	ok(!db_query(db, NULL,
+		     "INSERT INTO users (email, password_hash, "
 		     "name, created_at, updated_at) VALUES ('a@x.io', 'x', "
 		     "'A', '2026-01-01T00:00:00.000Z', "
 		     "'2026-01-01T00:00:00.000Z'), ('b@x.io', 'x', 'B', "
 		     "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
-		     DB_NOARGS, &e), "%s: two users", tag);
+		     DB_NOARGS, &e),
+	   "%s: two users", tag);
 	ok(!issue_create(db, 1, &in, &o, &e), "%s: create", tag);
-	is_str(o ? str(o, got, sizeof(got)) : "", "{\"id\":1,\"title\":"
+	is_str(o ? str(o, got, sizeof(got)) : "",
+	       "{\"id\":1,\"title\":"
 	       "\"First\",\"description\":null,\"status\":\"OPEN\","
 	       "\"priority\":\"MEDIUM\",\"viewCount\":0,\"authorId\":1,"
 	       "\"createdAt\":\"T\",\"updatedAt\":\"T\"}",
@@ -61,31 +65,35 @@ static void battery(struct db *db, const char *url, const char *tag)
 	ok(!issue_create(db, 2, &in, &o, &e), "%s: another", tag);
 	json_object_put(o);
 
-	ok(!issue_view(db, 1, &o, &e) && json_object_get_int64(
-		   json_object_object_get(o, "viewCount")) == 1,
+	ok(!issue_view(db, 1, &o, &e) &&
+		   json_object_get_int64(
+			   json_object_object_get(o, "viewCount")) == 1,
 	   "%s: a view counts", tag);
 	json_object_put(o);
 	ok(issue_view(db, 9, &o, &e) < 0 && e.code == ERR_NOT_FOUND &&
-	   !strcmp(e.msg, "Issue 9 not found"), "%s: no such issue: 404", tag);
+		   !strcmp(e.msg, "Issue 9 not found"),
+	   "%s: no such issue: 404", tag);
 	err_release(&e);
 
 	/* Only the author or an ADMIN; only what is given changes. */
 	in = (struct issue_input){ NULL, NULL, false, "CLOSED", NULL };
 	ok(issue_update(db, 1, 2, false, &in, &o, &e) < 0 &&
-	   e.code == ERR_FORBIDDEN, "%s: someone else's issue: 403", tag);
+		   e.code == ERR_FORBIDDEN,
+	   "%s: someone else's issue: 403", tag);
 	err_release(&e);
 	ok(!issue_update(db, 1, 2, true, &in, &o, &e) &&
-	   !strcmp(jsonx_get_str(o, "status"), "CLOSED") &&
-	   !strcmp(jsonx_get_str(o, "title"), "First"),
+		   !strcmp(jsonx_get_str(o, "status"), "CLOSED") &&
+		   !strcmp(jsonx_get_str(o, "title"), "First"),
 	   "%s: an ADMIN may: status changes, the title stays", tag);
 	json_object_put(o);
 	in = (struct issue_input){ NULL, NULL, true, "OPEN", NULL };
 	ok(!issue_update(db, 2, 2, false, &in, &o, &e) &&
-	   !jsonx_get_str(o, "description"),
+		   !jsonx_get_str(o, "description"),
 	   "%s: the author may; null clears the description", tag);
 	json_object_put(o);
 	ok(issue_update(db, 9, 1, true, &in, &o, &e) < 0 &&
-	   e.code == ERR_NOT_FOUND, "%s: updating no issue: 404", tag);
+		   e.code == ERR_NOT_FOUND,
+	   "%s: updating no issue: 404", tag);
 	err_release(&e);
 
 	ok(!issue_list(db, NULL, 0, 20, 0, &o, &e), "%s: list", tag);
@@ -106,14 +114,16 @@ static void battery(struct db *db, const char *url, const char *tag)
 	json_object_put(o);
 
 	ok(!issue_popular_load(db, &pop, &n, &e) && n == 1 &&
-	   strstr(pop.buf, "\"id\":2"), "%s: popular: the non-CLOSED one",
-	   tag);
+		   strstr(pop.buf, "\"id\":2"),
+	   "%s: popular: the non-CLOSED one", tag);
 	sbuf_release(&pop);
 	ok(!issue_close_stale(db, 1, &closed, &e) && closed == 0,
 	   "%s: nothing a day old", tag);
-	ok(!db_query(db, NULL, "UPDATE issues SET updated_at = "
-		     "'2020-01-01T00:00:00.000Z'", DB_NOARGS, &e) &&
-	   !issue_close_stale(db, 30, &closed, &e) && closed == 1,
+	ok(!db_query(db, NULL,
+		     "UPDATE issues SET updated_at = "
+		     "'2020-01-01T00:00:00.000Z'",
+		     DB_NOARGS, &e) &&
+		   !issue_close_stale(db, 30, &closed, &e) && closed == 1,
 	   "%s: an old OPEN issue is closed, a CLOSED one left (%ld)", tag,
 	   closed);
 

@@ -88,7 +88,8 @@ static void test_schedule(void)
 	ok(bad("* * * * *", "expected"), "no job at all");
 
 	ok(jobs_entry_parse(&en, "  17 3 * * *  close-stale-issues  --days 30",
-			    &e) == 0, "extra blanks are fine");
+			    &e) == 0,
+	   "extra blanks are fine");
 	is_str(en.name, "close-stale-issues --days 30", "the entry's name");
 	is_int(en.argc, 3, "the job's argc");
 	is_str(en.argv[0], "close-stale-issues", "argv[0] is the job");
@@ -119,8 +120,8 @@ static void claims(struct db *db, const char *url, const char *tag)
 	is_int(jobs_claim(&a, "warm-popular", "2026-01-01T00:00", &e), 0,
 	       "%s: a second one for the same minute loses", tag);
 	is_int(jobs_claim(&a, "close-stale-issues --days 30",
-			  "2026-01-01T00:00", &e), 1,
-	       "%s: another entry is apart", tag);
+			  "2026-01-01T00:00", &e),
+	       1, "%s: another entry is apart", tag);
 	is_int(jobs_claim(&a, "warm-popular", "2026-01-01T00:04", &e), 1,
 	       "%s: the next minute is claimed again", tag);
 	ok(!e.code, "%s: no error: %s", tag, e.msg);

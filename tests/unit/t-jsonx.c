@@ -29,8 +29,8 @@ static void bad_n(const char *in, size_t len, const char *msg)
 	struct err e = ERR_INIT;
 	int ret = jsonx_parse(in, len, &o, &e);
 
-	ok(ret == -1 && o == NULL && e.code == 400,
-	   "rejected: %s", show(in, len));
+	ok(ret == -1 && o == NULL && e.code == 400, "rejected: %s",
+	   show(in, len));
 	is_str(e.msg, msg, "message for: %s", show(in, len));
 	json_object_put(ret == 0 ? o : NULL);
 	err_release(&e);
@@ -48,8 +48,8 @@ static void good_n(const char *in, size_t len, const char *want)
 	ok(ret == 0 && e.code == 0, "accepted: %s", show(in, len));
 	if (e.code)
 		printf("# unexpected error: %s\n", e.msg);
-	is_str(ret == 0 ? jsonx_str(o, NULL) : NULL, want,
-	       "round trip of: %s", show(in, len));
+	is_str(ret == 0 ? jsonx_str(o, NULL) : NULL, want, "round trip of: %s",
+	       show(in, len));
 	json_object_put(o);
 	err_release(&e);
 }
@@ -62,7 +62,8 @@ static void test_valid_documents(void)
 	good("[]", "[]");
 	good("{\"a\":1}", "{\"a\":1}");
 	good(" \t\r\n{ \"a\" : [ 1 , 2.5 , true , false , null , \"x\" ] }"
-	     " \n", "{\"a\":[1,2.5,true,false,null,\"x\"]}");
+	     " \n",
+	     "{\"a\":[1,2.5,true,false,null,\"x\"]}");
 	good("12", "12");
 	good("12 ", "12");
 	good("-7", "-7");
@@ -325,11 +326,13 @@ static void test_str(void)
 	const char *s;
 
 	json_object_object_add(o, "path", json_object_new_string("/api/x"));
-	json_object_object_add(o, "name", json_object_new_string(
-		"\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4"));
+	json_object_object_add(o, "name",
+			       json_object_new_string(
+				       "\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4"));
 	json_object_object_add(o, "n", json_object_new_int64(-3));
 	s = jsonx_str(o, &len);
-	is_str(s, "{\"path\":\"/api/x\",\"name\":\"\xed\x95\x9c\xea\xb5\xad"
+	is_str(s,
+	       "{\"path\":\"/api/x\",\"name\":\"\xed\x95\x9c\xea\xb5\xad"
 	       "\xec\x96\xb4\",\"n\":-3}",
 	       "compact, '/' not escaped, UTF-8 raw");
 	is_int(len, strlen(s), "length is reported");
@@ -340,7 +343,8 @@ static void test_str(void)
 
 static void test_getters(void)
 {
-	static const char doc[] = "{\"s\":\"12\",\"i\":12,\"d\":2.0,\"f\":1.5,"
+	static const char doc[] =
+		"{\"s\":\"12\",\"i\":12,\"d\":2.0,\"f\":1.5,"
 		"\"big\":1e300,\"edge\":9007199254740992.0,"
 		"\"over\":9007199254740994.0,\"neg\":-4e0,\"n\":null,"
 		"\"t\":true,\"min\":-9223372036854775808}";

@@ -51,13 +51,12 @@ int main(void)
 	int i;
 
 	is_str(kafka_topic_for("order"), "order-events", "orders' topic");
-	is_str(kafka_topic_for("product"), "product-events",
-	       "products' topic");
+	is_str(kafka_topic_for("product"), "product-events", "products' topic");
 	ok(kafka_topic_for("issue") == NULL, "no topic for other aggregates");
 
 	conf = rd_kafka_conf_new();
 	ok(kafka_conf_set(conf, "no.such.setting", "1", &e) < 0 &&
-	   e.code == ERR_INTERNAL && strstr(e.msg, "no.such.setting"),
+		   e.code == ERR_INTERNAL && strstr(e.msg, "no.such.setting"),
 	   "an unknown setting is refused, named (%s)", e.msg);
 	err_release(&e);
 	rd_kafka_conf_destroy(conf);
@@ -94,7 +93,7 @@ int main(void)
 	for (i = 0; i < 100 && !rep.got; i++)
 		rd_kafka_poll(rk, 100);
 	ok(rep.got == 1 && rep.err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-	   rep.status == RD_KAFKA_MSG_STATUS_PERSISTED,
+		   rep.status == RD_KAFKA_MSG_STATUS_PERSISTED,
 	   "its delivery report says persisted (%s, status %d)",
 	   rd_kafka_err2name(rep.err), (int)rep.status);
 	ok(rep.partition >= 0 && rep.partition < 3, "in a partition (%d)",

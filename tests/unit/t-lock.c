@@ -32,7 +32,8 @@ static int64_t held_by_pg(struct db *db, const char *key)
 
 	/* Advisory locks belong to a database: other tests' databases on
 	 * the same cluster take the same keys. */
-	if (!db_query(db, &res, "SELECT pid FROM pg_locks WHERE locktype = "
+	if (!db_query(db, &res,
+		      "SELECT pid FROM pg_locks WHERE locktype = "
 		      "'advisory' AND granted AND database = (SELECT oid FROM "
 		      "pg_database WHERE datname = current_database()) AND "
 		      "(classid::bigint << 32 | objid::bigint) = $1::bigint",
@@ -73,35 +74,53 @@ static void battery(struct db *a, const char *url, const char *tag)
 		err_release(&e);
 		return;
 	}
-	is_int(take(&la, a, url, LOCK_JOBS, 0), 0, "%s: the first runner "
-	       "takes the jobs lock", tag);
-	is_int(take(&lb, b, url, LOCK_JOBS, 0), 1, "%s: the second finds it "
-	       "busy", tag);
+	is_int(take(&la, a, url, LOCK_JOBS, 0), 0,
+	       "%s: the first runner "
+	       "takes the jobs lock",
+	       tag);
+	is_int(take(&lb, b, url, LOCK_JOBS, 0), 1,
+	       "%s: the second finds it "
+	       "busy",
+	       tag);
 	t0 = clock_ms();
-	is_int(take(&lb, b, url, LOCK_JOBS, 300), 1, "%s: also after "
-	       "waiting", tag);
+	is_int(take(&lb, b, url, LOCK_JOBS, 300), 1,
+	       "%s: also after "
+	       "waiting",
+	       tag);
 	ok(clock_ms() - t0 >= 250, "%s: ... which it did (%.0f ms)", tag,
 	   clock_ms() - t0);
-	is_int(take(&lr, b, url, LOCK_RELAYD, 0), 0, "%s: another key is "
-	       "apart", tag);
+	is_int(take(&lr, b, url, LOCK_RELAYD, 0), 0,
+	       "%s: another key is "
+	       "apart",
+	       tag);
 	if (pg) {
-		is_int(held_by_pg(a, "418430399073"), 1, "%s: the jobs key is "
-		       "the one operators know", tag);
-		is_int(held_by_pg(a, "418430399082"), 1, "%s: so is the "
-		       "relay's", tag);
+		is_int(held_by_pg(a, "418430399073"), 1,
+		       "%s: the jobs key is "
+		       "the one operators know",
+		       tag);
+		is_int(held_by_pg(a, "418430399082"), 1,
+		       "%s: so is the "
+		       "relay's",
+		       tag);
 	}
-	is_int(take(&la, a, url, LOCK_JOBS, 0), 0, "%s: asking again while "
-	       "holding it: held", tag);
+	is_int(take(&la, a, url, LOCK_JOBS, 0), 0,
+	       "%s: asking again while "
+	       "holding it: held",
+	       tag);
 	lock_release(&la, a, LOCK_JOBS);
-	is_int(take(&lb, b, url, LOCK_JOBS, 0), 0, "%s: one release frees "
-	       "it, however often it was asked for", tag);
+	is_int(take(&lb, b, url, LOCK_JOBS, 0), 0,
+	       "%s: one release frees "
+	       "it, however often it was asked for",
+	       tag);
 	is_int(take(&la, a, url, LOCK_JOBS, 0), 1, "%s: now the first waits",
 	       tag);
 	lock_release(&lb, b, LOCK_JOBS);
-	lock_release(&lb, b, LOCK_JOBS);	/* twice is harmless */
+	lock_release(&lb, b, LOCK_JOBS); /* twice is harmless */
 	ok(!lb.held, "%s: released", tag);
-	is_int(take(&la, a, url, LOCK_JOBS, 0), 0, "%s: the first takes it "
-	       "back", tag);
+	is_int(take(&la, a, url, LOCK_JOBS, 0), 0,
+	       "%s: the first takes it "
+	       "back",
+	       tag);
 	lock_release(&la, a, LOCK_JOBS);
 	lock_release(&lr, b, LOCK_RELAYD);
 
@@ -109,8 +128,8 @@ static void battery(struct db *a, const char *url, const char *tag)
 	ok(!db_begin(a, &e) && !lock_xact(a, LOCK_MIGRATE, &e),
 	   "%s: a transaction takes the migration lock", tag);
 	if (pg) {
-		is_int(held_by_pg(b, "418347184737"), 1,
-		       "%s: under its key", tag);
+		is_int(held_by_pg(b, "418347184737"), 1, "%s: under its key",
+		       tag);
 		db_commit(a, &e);
 		is_int(held_by_pg(b, "418347184737"), 0,
 		       "%s: gone with the commit", tag);
@@ -137,8 +156,8 @@ static void sqlite_files(void)
 	struct db *db = NULL, *mem = NULL;
 	struct stat st;
 
-	if (db_open(&db, url, NULL, &e) || db_open(&mem, ":memory:", NULL,
-						    &e)) {
+	if (db_open(&db, url, NULL, &e) ||
+	    db_open(&mem, ":memory:", NULL, &e)) {
 		ok(0, "sqlite: open: %s", e.msg);
 		goto out;
 	}

@@ -62,7 +62,7 @@ static void key_order(struct json_object *o, char *buf, size_t size)
 	size_t len = 0;
 
 	buf[0] = '\0';
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach (o, key, val) {
 		(void)val;
 		len += (size_t)snprintf(buf + len, size - len, "%s%s",
 					len ? "," : "", key);
@@ -75,8 +75,9 @@ static const char *field(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v)
-						     : NULL;
+	return json_object_object_get_ex(o, key, &v) ?
+		       json_object_get_string(v) :
+		       NULL;
 }
 
 static bool time_ok(const char *t)
@@ -144,8 +145,10 @@ static void test_levels(void)
 	log_init("users", "error");
 	capture();
 	log_msg(LOG_WARN, NULL, "hidden");
-	log_access(&(struct log_access){ .reqid = "r", .method = "GET",
-					 .path = "/api/x", .status = 200 });
+	log_access(&(struct log_access){ .reqid = "r",
+					 .method = "GET",
+					 .path = "/api/x",
+					 .status = 200 });
 	log_msg(LOG_ERROR, NULL, "shown");
 	out = captured();
 	is_int((long long)count_lines(out), 1,
@@ -183,10 +186,16 @@ static void test_access(void)
 	struct json_object *o;
 	char *out, keys[256];
 	struct log_access a = {
-		.reqid = "abc123", .client = "192.0.2.7", .user_id = 42,
-		.method = "POST", .path = "/api/orders\"x\"",
+		.reqid = "abc123",
+		.client = "192.0.2.7",
+		.user_id = 42,
+		.method = "POST",
+		.path = "/api/orders\"x\"",
 		.query = "page=2&access_token=eyJ.a.b&Pass%77ord=x&size=5",
-		.status = 201, .bytes = 321, .ms = 12.3456, .sql = 3,
+		.status = 201,
+		.bytes = 321,
+		.ms = 12.3456,
+		.sql = 3,
 	};
 
 	log_init("orders", "info");
@@ -197,8 +206,10 @@ static void test_access(void)
 	ok(o != NULL, "access line is JSON: %.*s", (int)strcspn(out, "\n"),
 	   out);
 	key_order(o, keys, sizeof(keys));
-	is_str(keys, "time,level,prog,reqId,msg,client,userId,method,path,"
-	       "query,status,bytes,ms,sql", "access fields in order");
+	is_str(keys,
+	       "time,level,prog,reqId,msg,client,userId,method,path,"
+	       "query,status,bytes,ms,sql",
+	       "access fields in order");
 	is_str(field(o, "msg"), "request", "msg is request");
 	is_str(field(o, "level"), "info", "at info");
 	is_str(field(o, "client"), "192.0.2.7", "client address");
@@ -218,34 +229,44 @@ static void test_access(void)
 
 	/* Anonymous, no query: neither userId nor query. */
 	capture();
-	log_access(&(struct log_access){ .reqid = "r1", .client = "::1",
-					 .method = "GET", .path = "/api/x",
+	log_access(&(struct log_access){ .reqid = "r1",
+					 .client = "::1",
+					 .method = "GET",
+					 .path = "/api/x",
 					 .status = 200 });
 	out = captured();
 	o = json_tokener_parse(out);
 	key_order(o, keys, sizeof(keys));
-	is_str(keys, "time,level,prog,reqId,msg,client,method,path,status,"
-	       "bytes,ms,sql", "no userId, no query");
+	is_str(keys,
+	       "time,level,prog,reqId,msg,client,method,path,status,"
+	       "bytes,ms,sql",
+	       "no userId, no query");
 	json_object_put(o);
 	free(out);
 
 	/* A path with bytes that are not UTF-8 must not break the line. */
 	capture();
-	log_access(&(struct log_access){ .reqid = "r2", .method = "GET",
+	log_access(&(struct log_access){ .reqid = "r2",
+					 .method = "GET",
 					 .path = "/api/\xff\xfe/x",
-					 .query = "q=\xff", .status = 404,
+					 .query = "q=\xff",
+					 .status = 404,
 					 .ms = NAN });
 	out = captured();
 	o = json_tokener_parse(out);
 	ok(o != NULL, "invalid UTF-8 path still gives JSON");
-	is_str(field(o, "path"), "/api/?" "?/x", "bad bytes replaced");
+	is_str(field(o, "path"),
+	       "/api/?"
+	       "?/x",
+	       "bad bytes replaced");
 	is_str(field(o, "query"), "q=?", "in the query too");
 	ok(strstr(out, "\"ms\":0.000,") != NULL, "NaN duration written as 0");
 	json_object_put(o);
 	free(out);
 
 	capture();
-	log_access(&(struct log_access){ .reqid = "r3", .method = "GET",
+	log_access(&(struct log_access){ .reqid = "r3",
+					 .method = "GET",
 					 .path = "/api/caf\xc3\xa9",
 					 .status = 200 });
 	out = captured();

@@ -8,7 +8,7 @@
 #include "metrics.h"
 #include "tap.h"
 
-#define WORKERS 4
+#define WORKERS	   4
 #define PER_WORKER 2500
 
 static char path[64];
@@ -48,10 +48,12 @@ static void worker(int i)
 		_exit(3);
 	for (k = 0; k < PER_WORKER; k++) {
 		struct metrics_req q = {
-			.group = "users", .method = k % 5 ? "GET" : "PATCH",
-			.status = 200, .seconds = k % 2 ? 0.003 : 0.2,
-			.sql = 2, .cache = k % 2 ? METRICS_CACHE_HIT :
-						   METRICS_CACHE_MISS,
+			.group = "users",
+			.method = k % 5 ? "GET" : "PATCH",
+			.status = 200,
+			.seconds = k % 2 ? 0.003 : 0.2,
+			.sql = 2,
+			.cache = k % 2 ? METRICS_CACHE_HIT : METRICS_CACHE_MISS,
 		};
 		metrics_count(m, &q);
 	}
@@ -82,26 +84,26 @@ static void test_processes(void)
 	ok(metrics_open(&m, path, &e) == 0, "the parent joins the scoreboard");
 	text = render(m);
 	is_int(sample(text, "agora_http_requests_total{group=\"users\","
-		      "method=\"GET\",status=\"200\"}"),
+			    "method=\"GET\",status=\"200\"}"),
 	       WORKERS * PER_WORKER * 4 / 5, "GET counted over every process");
 	is_int(sample(text, "agora_http_requests_total{group=\"users\","
-		      "method=\"PATCH\",status=\"200\"}"),
+			    "method=\"PATCH\",status=\"200\"}"),
 	       WORKERS * PER_WORKER / 5, "PATCH too");
 	is_int(sample(text, "agora_http_request_duration_seconds_count"
-		      "{group=\"users\"}"), WORKERS * PER_WORKER,
-	       "histogram count");
+			    "{group=\"users\"}"),
+	       WORKERS * PER_WORKER, "histogram count");
 	is_int(sample(text, "agora_http_request_duration_seconds_bucket"
-		      "{group=\"users\",le=\"0.005\"}"), WORKERS * PER_WORKER / 2,
-	       "fast half in the first bucket");
+			    "{group=\"users\",le=\"0.005\"}"),
+	       WORKERS * PER_WORKER / 2, "fast half in the first bucket");
 	is_int(sample(text, "agora_http_request_duration_seconds_bucket"
-		      "{group=\"users\",le=\"0.1\"}"), WORKERS * PER_WORKER / 2,
-	       "buckets are cumulative");
+			    "{group=\"users\",le=\"0.1\"}"),
+	       WORKERS * PER_WORKER / 2, "buckets are cumulative");
 	is_int(sample(text, "agora_http_request_duration_seconds_bucket"
-		      "{group=\"users\",le=\"0.25\"}"), WORKERS * PER_WORKER,
-	       "slow half by 0.25");
+			    "{group=\"users\",le=\"0.25\"}"),
+	       WORKERS * PER_WORKER, "slow half by 0.25");
 	is_int(sample(text, "agora_http_request_duration_seconds_bucket"
-		      "{group=\"users\",le=\"+Inf\"}"), WORKERS * PER_WORKER,
-	       "+Inf is the count");
+			    "{group=\"users\",le=\"+Inf\"}"),
+	       WORKERS * PER_WORKER, "+Inf is the count");
 	is_int(sample(text, "agora_sql_statements_total{group=\"users\"}"),
 	       2LL * WORKERS * PER_WORKER, "SQL statements");
 	is_int(sample(text, "agora_cache_hits_total{group=\"users\"}"),
@@ -110,19 +112,22 @@ static void test_processes(void)
 	       WORKERS * PER_WORKER / 2, "cache misses");
 	is_int(sample(text, "agora_metrics_dropped_total"), 0, "none dropped");
 	ok(strstr(text, "# TYPE agora_http_requests_total counter\n") &&
-	   strstr(text, "# TYPE agora_http_request_duration_seconds "
-		  "histogram\n"), "TYPE lines");
+		   strstr(text, "# TYPE agora_http_request_duration_seconds "
+				"histogram\n"),
+	   "TYPE lines");
 	free(text);
 
 	/* Methods a client makes up share one label value. */
 	metrics_count(m, &(struct metrics_req){ .group = "fallback",
-			.method = "BREW", .status = 404 });
+						.method = "BREW",
+						.status = 404 });
 	metrics_count(m, &(struct metrics_req){ .group = "fallback",
-			.method = "FOO", .status = 404 });
+						.method = "FOO",
+						.status = 404 });
 	text = render(m);
 	is_int(sample(text, "agora_http_requests_total{group=\"fallback\","
-		      "method=\"other\",status=\"404\"}"), 2,
-	       "unknown methods are \"other\"");
+			    "method=\"other\",status=\"404\"}"),
+	       2, "unknown methods are \"other\"");
 	free(text);
 	metrics_free(m);
 	metrics_count(NULL, &(struct metrics_req){ .group = "x" });
@@ -146,7 +151,8 @@ static void test_refusals(void)
 	unlink(path);
 
 	p = metrics_default_path("file:/srv/a.db");
-	ok(!strncmp(p, "/dev/shm/agora-metrics-", 23), "default under /dev/shm");
+	ok(!strncmp(p, "/dev/shm/agora-metrics-", 23),
+	   "default under /dev/shm");
 	q = metrics_default_path("file:/srv/b.db");
 	ok(strcmp(p, q) != 0, "one per database");
 	free(p);

@@ -50,9 +50,9 @@ static size_t count_migrations(const struct migration *m)
 /* check_migrated: the schema is there and usable. */
 static void check_migrated(struct db *db, const char *tag)
 {
-	const struct migration *m = db_dialect(db) == DB_POSTGRES
-					    ? migrations_postgres
-					    : migrations_sqlite;
+	const struct migration *m = db_dialect(db) == DB_POSTGRES ?
+					    migrations_postgres :
+					    migrations_sqlite;
 	size_t n = count_migrations(m);
 	struct db_res *res = NULL;
 	struct err e = ERR_INIT;
@@ -128,9 +128,9 @@ static void check_migrated(struct db *db, const char *tag)
 /* migrate_twice: first run applies all, second none. */
 static void migrate_twice(struct db *db, const char *tag)
 {
-	const struct migration *m = db_dialect(db) == DB_POSTGRES
-					    ? migrations_postgres
-					    : migrations_sqlite;
+	const struct migration *m = db_dialect(db) == DB_POSTGRES ?
+					    migrations_postgres :
+					    migrations_sqlite;
 	struct err e = ERR_INIT;
 	int applied = -1;
 
@@ -180,8 +180,9 @@ static void migrate_race(const char *url, const char *tag)
 		   WEXITSTATUS(status) != 255,
 	   "%s: concurrent child run", tag);
 	total = applied + (pid > 0 ? WEXITSTATUS(status) : 0);
-	n = count_migrations(db_dialect(db) == DB_POSTGRES ? migrations_postgres
-							   : migrations_sqlite);
+	n = count_migrations(db_dialect(db) == DB_POSTGRES ?
+				     migrations_postgres :
+				     migrations_sqlite);
 	is_int(total, (long long)n, "%s: each migration applied once", tag);
 	is_int(one_int(db, "SELECT count(*) FROM schema_migrations", DB_NOARGS),
 	       (long long)n, "%s: recorded once", tag);

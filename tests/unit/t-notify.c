@@ -16,8 +16,8 @@ static char *event(const char *id, const char *type, int64_t order,
 	return xasprintf("{\"eventId\":\"%s\",\"eventType\":\"%s\","
 			 "\"timestamp\":\"2026-01-01T00:00:00.000Z\","
 			 "\"orderId\":%" PRId64 ",\"userId\":%" PRId64 ","
-			 "\"totalAmount\":%" PRId64 "}", id, type, order, user,
-			 amount);
+			 "\"totalAmount\":%" PRId64 "}",
+			 id, type, order, user, amount);
 }
 
 /* handle: notify_handle on payload; the result, the row id in *id. */
@@ -59,9 +59,11 @@ static char *message_of(struct db *db, const char *event_id)
 	struct err e = ERR_INIT;
 	char *s = NULL;
 
-	if (!db_query(db, &res, "SELECT message, type, user_id FROM "
+	if (!db_query(db, &res,
+		      "SELECT message, type, user_id FROM "
 		      "notifications WHERE event_id = $1",
-		      DB_ARGS(DB_S(event_id)), &e) && db_res_rows(res) == 1)
+		      DB_ARGS(DB_S(event_id)), &e) &&
+	    db_res_rows(res) == 1)
 		s = xasprintf("%s|%s|%s", db_res_str(res, 0, 0),
 			      db_res_str(res, 0, 1), db_res_str(res, 0, 2));
 	db_res_free(res);
@@ -110,8 +112,8 @@ static void duplicates(struct db *db, const char *tag)
 	ok(handle(db, p, &id, NULL, 0) == NOTIFY_DUPLICATE && id == 0,
 	   "%s: a redelivery is a duplicate", tag);
 	is_int(count(db, "SELECT count(*) FROM notifications WHERE "
-		     "event_id = 'ev-dup'"), 1, "%s: one row for the event",
-	       tag);
+			 "event_id = 'ev-dup'"),
+	       1, "%s: one row for the event", tag);
 	free(p);
 }
 
@@ -124,23 +126,27 @@ static void poison(struct db *db, const char *tag)
 		{ "[1,2]", "not a JSON object" },
 		{ "{\"eventId\":\"p1\",\"eventType\":\"ORDER_SHIPPED\","
 		  "\"timestamp\":\"t\",\"orderId\":1,\"userId\":1,"
-		  "\"totalAmount\":1}", "unknown eventType ORDER_SHIPPED" },
+		  "\"totalAmount\":1}",
+		  "unknown eventType ORDER_SHIPPED" },
 		{ "{\"eventId\":\"p2\",\"eventType\":\"ORDER_PAID\","
 		  "\"timestamp\":\"t\",\"userId\":1,\"totalAmount\":1}",
 		  "orderId is missing" },
 		{ "{\"eventId\":\"p3\",\"eventType\":\"ORDER_PAID\","
 		  "\"timestamp\":\"t\",\"orderId\":\"1\",\"userId\":1,"
-		  "\"totalAmount\":1}", "orderId must be an integer" },
+		  "\"totalAmount\":1}",
+		  "orderId must be an integer" },
 		{ "{\"eventType\":\"ORDER_PAID\",\"timestamp\":\"t\","
 		  "\"orderId\":1,\"userId\":1,\"totalAmount\":1}",
 		  "eventId must be a string" },
 		{ "{\"eventId\":\"p4\",\"eventType\":\"ORDER_PAID\","
 		  "\"timestamp\":\"t\",\"orderId\":1,\"userId\":1,"
-		  "\"totalAmount\":1} x", "Unexpected non-whitespace" },
+		  "\"totalAmount\":1} x",
+		  "Unexpected non-whitespace" },
 		/* A user who does not exist: the row can never be stored. */
 		{ "{\"eventId\":\"p5\",\"eventType\":\"ORDER_PAID\","
 		  "\"timestamp\":\"t\",\"orderId\":1,\"userId\":999,"
-		  "\"totalAmount\":1}", "" },
+		  "\"totalAmount\":1}",
+		  "" },
 		{ NULL, "NUL byte" },
 	};
 	int64_t before = count(db, "SELECT count(*) FROM notifications");
@@ -148,8 +154,8 @@ static void poison(struct db *db, const char *tag)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		enum notify_result r = handle(db, cases[i].payload, NULL, why,
-					      sizeof(why));
+		enum notify_result r =
+			handle(db, cases[i].payload, NULL, why, sizeof(why));
 
 		ok(r == NOTIFY_POISON && strstr(why, cases[i].why),
 		   "%s: poison %zu: %s (got %d: %s)", tag, i, cases[i].why,
@@ -170,8 +176,10 @@ static void retry(struct db *db, struct db *other, const char *tag)
 
 	locked = !db_begin(other, &e);
 	if (locked && db_dialect(other) == DB_POSTGRES)
-		locked = !db_query(other, NULL, "LOCK TABLE notifications IN "
-				   "EXCLUSIVE MODE", DB_NOARGS, &e);
+		locked = !db_query(other, NULL,
+				   "LOCK TABLE notifications IN "
+				   "EXCLUSIVE MODE",
+				   DB_NOARGS, &e);
 	ok(locked, "%s: another connection locks the table", tag);
 	ok(handle(db, p, NULL, why, sizeof(why)) == NOTIFY_RETRY,
 	   "%s: a locked database is RETRY (%s)", tag, why);
@@ -196,17 +204,19 @@ static void outbox_source(struct db *db, const char *tag)
 	json_object_object_add(p, "eventType",
 			       json_object_new_string("ORDER_SHIPPED"));
 	ok(!outbox_append(db, "product", "1", "PRODUCT_CREATED", p, NULL, &e) &&
-	   !outbox_append(db, "order", "1", "ORDER_SHIPPED", p, NULL, &e),
+		   !outbox_append(db, "order", "1", "ORDER_SHIPPED", p, NULL,
+				  &e),
 	   "%s: two outbox rows", tag);
 	testdb_settle(db);
 	ok(!src->fetch(src, 10, &b, &e) && b.n == 1 &&
-	   !strcmp(b.ev[0].aggregatetype, "order"),
+		   !strcmp(b.ev[0].aggregatetype, "order"),
 	   "%s: the source reads the order row only", tag);
 	ok(b.n == 1 && !src->dead(src, &b, 0, "unknown eventType", &e) &&
-	   !src->dead(src, &b, 0, "unknown eventType", &e),
+		   !src->dead(src, &b, 0, "unknown eventType", &e),
 	   "%s: dead-letter it twice", tag);
 	is_int(count(db, "SELECT count(*) FROM dead_letters WHERE consumer = "
-		     "'t-notify'"), 1, "%s: one dead letter", tag);
+			 "'t-notify'"),
+	       1, "%s: one dead letter", tag);
 	ok(!src->ack(src, &b, &e), "%s: ack", tag);
 	outbox_batch_release(&b);
 	ok(!src->fetch(src, 10, &b, &e) && b.n == 0,
@@ -231,10 +241,11 @@ static void reads(struct db *db, const char *tag)
 	   "%s: the newest two", tag);
 	first = json_object_array_get_idx(o, 0);
 	id = json_object_get_int64(json_object_object_get(first, "id"));
-	ok(id > json_object_get_int64(json_object_object_get(
-		   json_object_array_get_idx(o, 1), "id")) &&
-	   json_object_object_get_ex(first, "readAt", NULL) &&
-	   !json_object_object_get(first, "readAt"),
+	ok(id > json_object_get_int64(
+			json_object_object_get(json_object_array_get_idx(o, 1),
+					       "id")) &&
+		   json_object_object_get_ex(first, "readAt", NULL) &&
+		   !json_object_object_get(first, "readAt"),
 	   "%s: newest first, unread: readAt null", tag);
 	json_object_put(o);
 	o = NULL;
@@ -245,7 +256,7 @@ static void reads(struct db *db, const char *tag)
 	json_object_put(o);
 	o = NULL;
 	ok(!notify_read(db, id, 1, &o, &e) && o &&
-	   !strcmp(jsonx_get_str(o, "readAt"), at),
+		   !strcmp(jsonx_get_str(o, "readAt"), at),
 	   "%s: read again: the first time kept", tag);
 	json_object_put(o);
 	o = NULL;
@@ -253,7 +264,7 @@ static void reads(struct db *db, const char *tag)
 	   "%s: another user's: 404", tag);
 	err_release(&e);
 	ok(notify_read(db, 99999, 1, &o, &e) < 0 && e.code == ERR_NOT_FOUND &&
-	   !strcmp(e.msg, "Notification 99999 not found"),
+		   !strcmp(e.msg, "Notification 99999 not found"),
 	   "%s: no such notification: 404", tag);
 	err_release(&e);
 }
@@ -262,8 +273,10 @@ static void battery(struct db *db, struct db *other, const char *tag)
 {
 	struct err e = ERR_INIT;
 
-	ok(!db_query(db, NULL, "INSERT INTO users (email, password_hash, name) "
-		     "VALUES ('n@agora.test', 'x', 'N')", DB_NOARGS, &e),
+	ok(!db_query(db, NULL,
+		     "INSERT INTO users (email, password_hash, name) "
+		     "VALUES ('n@agora.test', 'x', 'N')",
+		     DB_NOARGS, &e),
 	   "%s: a user (id 1)", tag);
 	err_release(&e);
 	texts(db, tag);

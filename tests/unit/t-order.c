@@ -21,21 +21,25 @@ static void last_event(struct db *db, char *out, size_t len)
 	const char *pl;
 
 	snprintf(out, len, "none");
-	if (db_query(db, &res, "SELECT type, aggregateid, payload, id "
-		     "FROM outbox ORDER BY seq DESC LIMIT 1", DB_NOARGS,
-		     &e) == 0 && db_res_rows(res) == 1 &&
-	    (pl = db_res_str(res, 0, 2)) &&
+	if (db_query(db, &res,
+		     "SELECT type, aggregateid, payload, id "
+		     "FROM outbox ORDER BY seq DESC LIMIT 1",
+		     DB_NOARGS, &e) == 0 &&
+	    db_res_rows(res) == 1 && (pl = db_res_str(res, 0, 2)) &&
 	    jsonx_parse(pl, strlen(pl), &p, &e) == 0) {
 		jsonx_get_int(p, "userId", &user);
 		jsonx_get_int(p, "totalAmount", &total);
 		snprintf(out, len, "%s %s %" PRId64 " %" PRId64 " %s %s",
 			 db_res_str(res, 0, 0), db_res_str(res, 0, 1), user,
-			 total, !strcmp(jsonx_get_str(p, "eventId"),
-					db_res_str(res, 0, 3)) ?
-			 "same-id" : "other-id",
+			 total,
+			 !strcmp(jsonx_get_str(p, "eventId"),
+				 db_res_str(res, 0, 3)) ?
+				 "same-id" :
+				 "other-id",
 			 !strcmp(jsonx_get_str(p, "eventType"),
-				 db_res_str(res, 0, 0)) ? "same-type" :
-			 "other-type");
+				 db_res_str(res, 0, 0)) ?
+				 "same-type" :
+				 "other-type");
 	}
 	json_object_put(p);
 	if (res)
@@ -60,8 +64,8 @@ static int64_t count(struct db *db, const char *sql)
 static int64_t add_product(struct db *db, const char *name, int64_t price,
 			   const char *status)
 {
-	struct product_input in = { name, NULL, false, "C", "B", price, true,
-				    status };
+	struct product_input in = { name, NULL,	 false, "C",
+				    "B",  price, true,	status };
 	struct db_res *res = NULL;
 	struct err e = ERR_INIT;
 	int64_t id = 0;
@@ -105,10 +109,12 @@ static void battery(struct db *db, const char *url, const char *tag)
 	bool raced;
 
 	(void)url;
-	ok(!db_query(db, NULL, "INSERT INTO users (email, password_hash, "
+	ok(!db_query(db, NULL,
+		     "INSERT INTO users (email, password_hash, "
 		     "name, created_at, updated_at) VALUES ('o@x.io', 'x', "
 		     "'o', '2026-01-01T00:00:00.000Z', "
-		     "'2026-01-01T00:00:00.000Z')", DB_NOARGS, &e),
+		     "'2026-01-01T00:00:00.000Z')",
+		     DB_NOARGS, &e),
 	   "%s: a user", tag);
 	a = add_product(db, "A", 700, NULL);
 	b = add_product(db, "B", 30, NULL);
@@ -123,12 +129,13 @@ static void battery(struct db *db, const char *url, const char *tag)
 		goto out;
 	id = db_res_int(res, 0, ORDER_ID);
 	json_of(db, res, got, sizeof(got));
-	is_str(got, "{\"id\":1,\"userId\":1,\"status\":\"PENDING\","
+	is_str(got,
+	       "{\"id\":1,\"userId\":1,\"status\":\"PENDING\","
 	       "\"totalAmount\":1490,\"createdAt\":\"T\",\"updatedAt\":\"T\","
 	       "\"items\":[{\"id\":1,\"productId\":1,\"quantity\":2,"
 	       "\"price\":700},{\"id\":2,\"productId\":2,\"quantity\":3,"
-	       "\"price\":30}]}", "%s: the order at the catalogue's prices",
-	       tag);
+	       "\"price\":30}]}",
+	       "%s: the order at the catalogue's prices", tag);
 	db_res_free(res);
 	res = NULL;
 	last_event(db, got, sizeof(got));
@@ -139,17 +146,18 @@ static void battery(struct db *db, const char *url, const char *tag)
 	events = count(db, "SELECT count(*) FROM outbox");
 	lines[1] = (struct order_line){ off, 1, 0 };
 	ok(order_create(db, 1, lines, 2, NULL, NULL, &res, &raced, &e) < 0 &&
-	   e.code == ERR_BAD_REQUEST &&
-	   !strcmp(e.msg, "Product 3 is not available"),
+		   e.code == ERR_BAD_REQUEST &&
+		   !strcmp(e.msg, "Product 3 is not available"),
 	   "%s: an INACTIVE product is 400: %s", tag, e.msg);
 	err_release(&e);
 	lines[0] = (struct order_line){ a, INT64_MAX / 2, 0 };
 	lines[1] = (struct order_line){ b, 1, 0 };
 	ok(order_create(db, 1, lines, 2, NULL, NULL, &res, &raced, &e) < 0 &&
-	   e.code == ERR_BAD_REQUEST, "%s: a total past int64 is 400", tag);
+		   e.code == ERR_BAD_REQUEST,
+	   "%s: a total past int64 is 400", tag);
 	err_release(&e);
-	is_int(count(db, "SELECT count(*) FROM orders"), 1,
-	       "%s: no order made", tag);
+	is_int(count(db, "SELECT count(*) FROM orders"), 1, "%s: no order made",
+	       tag);
 	is_int(count(db, "SELECT count(*) FROM outbox"), events,
 	       "%s: no event appended", tag);
 
@@ -161,11 +169,13 @@ static void battery(struct db *db, const char *url, const char *tag)
 		db_res_free(res);
 	res = NULL;
 	ok(order_create(db, 1, lines, 1, "k1", "1:1", &res, &raced, &e) < 0 &&
-	   e.code == ERR_CONFLICT && raced, "%s: the key again: a race the "
-	   "caller replays", tag);
+		   e.code == ERR_CONFLICT && raced,
+	   "%s: the key again: a race the "
+	   "caller replays",
+	   tag);
 	err_release(&e);
 	ok(!order_by_key(db, 1, "k1", &res, &e) && db_res_rows(res) == 1 &&
-	   !strcmp(db_res_str(res, 0, ORDER_REQUEST), "1:1"),
+		   !strcmp(db_res_str(res, 0, ORDER_REQUEST), "1:1"),
 	   "%s: the key's order and its request", tag);
 	if (res)
 		db_res_free(res);
@@ -173,7 +183,7 @@ static void battery(struct db *db, const char *url, const char *tag)
 
 	/* The one transition. */
 	ok(!order_move(db, id, ORDER_PAID, &res, &e) && res &&
-	   !strcmp(db_res_str(res, 0, ORDER_STATUS), "PAID"),
+		   !strcmp(db_res_str(res, 0, ORDER_STATUS), "PAID"),
 	   "%s: PENDING -> PAID %s", tag, e.msg);
 	if (res)
 		db_res_free(res);
@@ -183,11 +193,13 @@ static void battery(struct db *db, const char *url, const char *tag)
 	       "%s: with its ORDER_PAID event", tag);
 	events = count(db, "SELECT count(*) FROM outbox");
 	ok(order_move(db, id, ORDER_CANCELLED, &res, &e) < 0 &&
-	   e.code == ERR_CONFLICT && !strcmp(e.msg, "Order 1 is PAID") &&
-	   !res, "%s: a PAID order does not move: %s", tag, e.msg);
+		   e.code == ERR_CONFLICT &&
+		   !strcmp(e.msg, "Order 1 is PAID") && !res,
+	   "%s: a PAID order does not move: %s", tag, e.msg);
 	err_release(&e);
 	ok(order_move(db, 99, ORDER_PAID, NULL, &e) < 0 &&
-	   e.code == ERR_NOT_FOUND && !strcmp(e.msg, "Order 99 not found"),
+		   e.code == ERR_NOT_FOUND &&
+		   !strcmp(e.msg, "Order 99 not found"),
 	   "%s: no such order: 404", tag);
 	err_release(&e);
 	is_int(count(db, "SELECT count(*) FROM outbox"), events,
@@ -206,15 +218,16 @@ static void battery(struct db *db, const char *url, const char *tag)
 	       1, "%s: the PAID order is left alone", tag);
 
 	ok(!order_list(db, 1, 1, 0, &list, &e), "%s: a page", tag);
-	is_int(json_object_get_int64(json_object_object_get(list, "total")),
-	       2, "%s: total counts every order of the user", tag);
-	is_int(json_object_array_length(json_object_object_get(list,
-							       "items")), 1,
-	       "%s: items holds the page", tag);
+	is_int(json_object_get_int64(json_object_object_get(list, "total")), 2,
+	       "%s: total counts every order of the user", tag);
+	is_int(json_object_array_length(json_object_object_get(list, "items")),
+	       1, "%s: items holds the page", tag);
 	is_int(json_object_get_int64(json_object_object_get(
-		json_object_array_get_idx(json_object_object_get(list,
-								 "items"), 0),
-		"id")), 2, "%s: newest first", tag);
+		       json_object_array_get_idx(json_object_object_get(list,
+									"items"),
+						 0),
+		       "id")),
+	       2, "%s: newest first", tag);
 out:
 	json_object_put(list);
 	if (res)

@@ -31,9 +31,9 @@ static int append(struct db *db, const char *type, const char *aggid)
 
 /* fetch: the aggregateids fetched, comma-separated ("" for none, "ERR"
  * on failure), into out; the batch stays in *b for acks. */
-static void fetch(struct db *db, const char *consumer,
-		  const char *const *types, size_t ntypes, size_t limit,
-		  struct outbox_batch *b, char *out, size_t outlen)
+static void fetch(struct db *db, const char *consumer, const char *const *types,
+		  size_t ntypes, size_t limit, struct outbox_batch *b,
+		  char *out, size_t outlen)
 {
 	struct err e = ERR_INIT;
 	size_t i, used = 0;
@@ -70,12 +70,14 @@ static void battery(struct db *db, const char *tag)
 	char got[256];
 
 	ok(!append(db, "product", "p1") && !append(db, "order", "o1") &&
-	   !append(db, "product", "p2") && !append(db, "product", "p3"),
+		   !append(db, "product", "p2") && !append(db, "product", "p3"),
 	   "%s: append four events", tag);
 	testdb_settle(db);
 	fetch(db, "idx", products, 1, 10, &b, got, sizeof(got));
-	is_str(got, "p1,p2,p3", "%s: a new consumer reads its type from the "
-	       "start, in order", tag);
+	is_str(got, "p1,p2,p3",
+	       "%s: a new consumer reads its type from the "
+	       "start, in order",
+	       tag);
 	fetch(db, "idx", both, 2, 10, &b, got, sizeof(got));
 	is_str(got, "p1,o1,p2,p3", "%s: several types", tag);
 	fetch(db, "idx", products, 1, 2, &b, got, sizeof(got));
@@ -96,9 +98,9 @@ static void battery(struct db *db, const char *tag)
 	fetch(db, "idx", products, 1, 10, &b, got, sizeof(got));
 	is_str(got, "p4", "%s: a new row appears", tag);
 	ok(b.n == 1 && !strcmp(b.ev[0].type, "CHANGED") &&
-	   !strcmp(b.ev[0].aggregatetype, "product") &&
-	   strstr(b.ev[0].payload, "\"p4\"") && b.ev[0].seq > 0 &&
-	   strlen(b.ev[0].id) == OUTBOX_ID_LEN - 1,
+		   !strcmp(b.ev[0].aggregatetype, "product") &&
+		   strstr(b.ev[0].payload, "\"p4\"") && b.ev[0].seq > 0 &&
+		   strlen(b.ev[0].id) == OUTBOX_ID_LEN - 1,
 	   "%s: the row's fields come back", tag);
 	outbox_batch_release(&b);
 }
@@ -128,15 +130,17 @@ static void relay(struct db *db, const char *tag)
 	ok(!outbox_unpublished_fetch(db, both, 2, 10, &b, &e),
 	   "%s: fetch unpublished", tag);
 	ids(&b, got, sizeof(got));
-	is_str(got, "p1,o1,p2,p3,p4", "%s: every row is unpublished, in "
-	       "seq order", tag);
+	is_str(got, "p1,o1,p2,p3,p4",
+	       "%s: every row is unpublished, in "
+	       "seq order",
+	       tag);
 	ok(b.n == 5 && !strcmp(b.ev[0].txid, "0") &&
-	   !strcmp(b.ev[1].type, "CHANGED") &&
-	   strstr(b.ev[1].payload, "\"o1\""),
+		   !strcmp(b.ev[1].type, "CHANGED") &&
+		   strstr(b.ev[1].payload, "\"o1\""),
 	   "%s: with its fields, txid \"0\"", tag);
 	rc = outbox_unpublished(db, &bl, &e);
-	ok(!rc && bl.events == 5,
-	   "%s: five wait for the relay (%lld)", tag, (long long)bl.events);
+	ok(!rc && bl.events == 5, "%s: five wait for the relay (%lld)", tag,
+	   (long long)bl.events);
 	done[0] = done[1] = done[3] = true;
 	ok(!outbox_mark_published(db, &b, done, &e), "%s: mark p1, o1, p3",
 	   tag);
@@ -156,8 +160,8 @@ static void relay(struct db *db, const char *tag)
 	   "%s: marking none runs nothing", tag);
 	outbox_batch_release(&b);
 	rc = outbox_unpublished(db, &bl, &e);
-	ok(!rc && bl.events == 2,
-	   "%s: two wait now (%lld)", tag, (long long)bl.events);
+	ok(!rc && bl.events == 2, "%s: two wait now (%lld)", tag,
+	   (long long)bl.events);
 	if (e.code)
 		printf("# %s\n", e.msg);
 	err_release(&e);
@@ -171,31 +175,30 @@ static void backlog(struct db *db, const char *tag)
 	char old[32];
 	int rc;
 
-	ok(!outbox_lag(db, "idx", "product", &bl, &e),
-	   "%s: lag of a consumer", tag);
+	ok(!outbox_lag(db, "idx", "product", &bl, &e), "%s: lag of a consumer",
+	   tag);
 	is_int(bl.events, 1, "%s: idx has not acked p4", tag);
-	ok(bl.oldest_s >= 0 && bl.oldest_s < 60, "%s: p4 is new (%lld s)",
-	   tag, (long long)bl.oldest_s);
+	ok(bl.oldest_s >= 0 && bl.oldest_s < 60, "%s: p4 is new (%lld s)", tag,
+	   (long long)bl.oldest_s);
 	rc = outbox_lag(db, "nobody", "product", &bl, &e);
 	ok(!rc && bl.events == 4,
 	   "%s: a consumer never seen lags by every row of its type (%lld)",
 	   tag, (long long)bl.events);
 	rc = outbox_lag(db, "nobody", "order", &bl, &e);
-	ok(!rc && bl.events == 1,
-	   "%s: only rows of its type count (%lld)", tag,
+	ok(!rc && bl.events == 1, "%s: only rows of its type count (%lld)", tag,
 	   (long long)bl.events);
 	clock_ago(old, 120);
-	ok(!db_query(db, NULL, "UPDATE outbox SET created_at = $1 WHERE "
-		     "aggregateid = 'p2'", DB_ARGS(DB_S(old)), &e),
+	ok(!db_query(db, NULL,
+		     "UPDATE outbox SET created_at = $1 WHERE "
+		     "aggregateid = 'p2'",
+		     DB_ARGS(DB_S(old)), &e),
 	   "%s: p2 two minutes old", tag);
 	rc = outbox_lag(db, "nobody", "product", &bl, &e);
-	ok(!rc &&
-	   bl.oldest_s >= 119 && bl.oldest_s < 600,
+	ok(!rc && bl.oldest_s >= 119 && bl.oldest_s < 600,
 	   "%s: the oldest waiting row's age in seconds (%lld)", tag,
 	   (long long)bl.oldest_s);
 	rc = outbox_unpublished(db, &bl, &e);
-	ok(!rc && bl.events == 2 &&
-	   bl.oldest_s >= 119 && bl.oldest_s < 600,
+	ok(!rc && bl.events == 2 && bl.oldest_s >= 119 && bl.oldest_s < 600,
 	   "%s: unpublished, p2 the oldest (%lld s)", tag,
 	   (long long)bl.oldest_s);
 	if (e.code)
@@ -228,27 +231,33 @@ static void prune(struct db *db, const char *tag)
 
 	clock_ago(old, 10 * 86400);
 	clock_ago(cutoff, 7 * 86400);
-	ok(!db_query(db, NULL, "UPDATE outbox SET created_at = $1 WHERE "
-		     "aggregateid IN ('p1', 'p2', 'p3')", DB_ARGS(DB_S(old)),
-		     &e), "%s: p1, p2, p3 ten days old", tag);
-	ok(!db_query(db, NULL, "DELETE FROM outbox_offsets WHERE consumer "
-		     "<> 'idx'", DB_NOARGS, &e), "%s: idx the one consumer",
-	   tag);
+	ok(!db_query(db, NULL,
+		     "UPDATE outbox SET created_at = $1 WHERE "
+		     "aggregateid IN ('p1', 'p2', 'p3')",
+		     DB_ARGS(DB_S(old)), &e),
+	   "%s: p1, p2, p3 ten days old", tag);
+	ok(!db_query(db, NULL,
+		     "DELETE FROM outbox_offsets WHERE consumer "
+		     "<> 'idx'",
+		     DB_NOARGS, &e),
+	   "%s: idx the one consumer", tag);
 	is_int(outbox_prune(db, cutoff, true, &n, &e), 0,
 	       "%s: prune published rows", tag);
-	is_int(n, 2, "%s: the old published rows idx has read go: p1, p3",
-	       tag);
+	is_int(n, 2, "%s: the old published rows idx has read go: p1, p3", tag);
 	is_int(count(db), 2, "%s: p2 (unpublished) and p4 (new) stay", tag);
-	ok(!db_query(db, NULL, "UPDATE outbox_offsets SET seq = 0, txid = "
-		     "'0'", DB_NOARGS, &e), "%s: rewind idx", tag);
+	ok(!db_query(db, NULL,
+		     "UPDATE outbox_offsets SET seq = 0, txid = "
+		     "'0'",
+		     DB_NOARGS, &e),
+	   "%s: rewind idx", tag);
 	is_int(outbox_prune(db, cutoff, false, &n, &e), 0,
 	       "%s: prune without Kafka", tag);
 	is_int(n, 0, "%s: a row a consumer has not read stays", tag);
 	fetch(db, "idx", products, 1, 10, &b, got, sizeof(got));
 	ok(b.n == 2 && !ack(db, "idx", &b.ev[b.n - 1]),
 	   "%s: idx reads again (%s)", tag, got);
-	is_int(outbox_prune(db, cutoff, false, &n, &e), 0,
-	       "%s: prune again", tag);
+	is_int(outbox_prune(db, cutoff, false, &n, &e), 0, "%s: prune again",
+	       tag);
 	is_int(n, 1, "%s: now the old row goes, published or not", tag);
 	is_int(count(db), 1, "%s: p4 stays, too new", tag);
 	ok(!db_query(db, NULL, "DELETE FROM outbox_offsets", DB_NOARGS, &e),
@@ -273,10 +282,10 @@ static void replay(struct db *db, const char *tag)
 	/* Rows from before the mark may come back; once the horizon has
 	 * passed them (PostgreSQL) they do not. */
 	testdb_settle(db);
-	ok(!outbox_mark(db, &mark, &e) && mark && *mark,
-	   "%s: a mark (%s)", tag, mark ? mark : "none");
+	ok(!outbox_mark(db, &mark, &e) && mark && *mark, "%s: a mark (%s)", tag,
+	   mark ? mark : "none");
 	ok(!append(db, "product", "r1") && !append(db, "order", "r2") &&
-	   !append(db, "product", "r3") && !append(db, "product", "r4"),
+		   !append(db, "product", "r3") && !append(db, "product", "r4"),
 	   "%s: three product rows after it", tag);
 	ok(!outbox_since(db, mark, "product", 0, 2, &b, &e),
 	   "%s: since the mark", tag);
@@ -322,7 +331,8 @@ static void late_commit(const char *url)
 	ok(!db_begin(t1, &e) && !append(t1, "product", "t1"),
 	   "pg: T1 appends and stays open");
 	ok(!db_begin(t2, &e) && !append(t2, "product", "t2") &&
-	   !db_commit(t2, &e), "pg: T2 appends and commits");
+		   !db_commit(t2, &e),
+	   "pg: T2 appends and commits");
 	fetch(rd, "late", products, 1, 10, &b, got, sizeof(got));
 	is_str(got, "before", "pg: T2's row is held back while T1 runs");
 	ok(b.n == 1 && !ack(rd, "late", &b.ev[0]), "pg: ack what came");

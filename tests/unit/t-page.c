@@ -68,8 +68,10 @@ int main(void)
 	struct err e = ERR_INIT;
 
 	if (db_open(&env.db, path, NULL, &e) ||
-	    db_exec_script(env.db, "CREATE TABLE t (name text);"
-			   "INSERT INTO t VALUES ('a'), ('b'), ('c');", &e)) {
+	    db_exec_script(env.db,
+			   "CREATE TABLE t (name text);"
+			   "INSERT INTO t VALUES ('a'), ('b'), ('c');",
+			   &e)) {
 		ok(0, "database: %s", e.msg);
 		goto out;
 	}
@@ -78,15 +80,15 @@ int main(void)
 	is_int(json_object_get_int64(json_object_object_get(body, "total")), 3,
 	       "total of every row");
 	is_int(json_object_array_length(items), 2, "the default size");
-	is_str(json_object_get_string(json_object_array_get_idx(items, 0)),
-	       "a", "page 1 starts at the first row");
+	is_str(json_object_get_string(json_object_array_get_idx(items, 0)), "a",
+	       "page 1 starts at the first row");
 	json_object_put(body);
 
 	is_int(list(&env, "/x?page=2&size=2", &body), 200, "page 2: 200");
 	items = json_object_object_get(body, "items");
 	is_int(json_object_array_length(items), 1, "the rest");
-	is_str(json_object_get_string(json_object_array_get_idx(items, 0)),
-	       "c", "page 2 starts after page 1");
+	is_str(json_object_get_string(json_object_array_get_idx(items, 0)), "c",
+	       "page 2 starts after page 1");
 	json_object_put(body);
 
 	is_int(list(&env, "/x?page=0", &body), 400, "page 0: 400");

@@ -74,7 +74,8 @@ static void test_bad_hashes(void)
 	ok(!passwd_verify("secret", "*0", 4), "failure token fails");
 	ok(!passwd_verify("secret", "$2b$04$short", 4), "truncated hash fails");
 	snprintf(bad, sizeof(bad), "%.*s", 59, h);
-	ok(!passwd_verify("secret", bad, 4), "hash missing its last char fails");
+	ok(!passwd_verify("secret", bad, 4),
+	   "hash missing its last char fails");
 	snprintf(bad, sizeof(bad), "%s", h);
 	bad[40] = bad[40] == 'a' ? 'b' : 'a';
 	ok(!passwd_verify("secret", bad, 4), "hash with a changed char fails");

@@ -17,9 +17,11 @@ static void last_event(struct db *db, char *out, size_t len)
 	struct err e = ERR_INIT;
 
 	snprintf(out, len, "none");
-	if (db_query(db, &res, "SELECT type, aggregateid, payload "
-		     "FROM outbox ORDER BY seq DESC LIMIT 1", DB_NOARGS,
-		     &e) == 0 && db_res_rows(res) == 1 &&
+	if (db_query(db, &res,
+		     "SELECT type, aggregateid, payload "
+		     "FROM outbox ORDER BY seq DESC LIMIT 1",
+		     DB_NOARGS, &e) == 0 &&
+	    db_res_rows(res) == 1 &&
 	    jsonx_parse(db_res_str(res, 0, 2), strlen(db_res_str(res, 0, 2)),
 			&p, &e) == 0) {
 		if (json_object_object_get_ex(p, "created_at", NULL))
@@ -68,7 +70,7 @@ static int64_t count_events(struct db *db)
 static void battery(struct db *db, const char *url, const char *tag)
 {
 	struct product_input in = { "Laptop", NULL, false, "Computers",
-				    "Acme", 1500, true, NULL };
+				    "Acme",   1500, true,  NULL };
 	struct db_res *res = NULL;
 	struct err e = ERR_INIT;
 	char got[1024];
@@ -80,21 +82,25 @@ static void battery(struct db *db, const char *url, const char *tag)
 		goto out;
 	id = db_res_int(res, 0, PRODUCT_ID);
 	json_of(product_json, res, got, sizeof(got));
-	is_str(got, "{\"id\":1,\"name\":\"Laptop\",\"description\":null,"
+	is_str(got,
+	       "{\"id\":1,\"name\":\"Laptop\",\"description\":null,"
 	       "\"category\":\"Computers\",\"brand\":\"Acme\",\"price\":1500,"
 	       "\"status\":\"ACTIVE\",\"version\":1,\"createdAt\":\"T\","
-	       "\"updatedAt\":\"T\"}", "%s: the API's product", tag);
+	       "\"updatedAt\":\"T\"}",
+	       "%s: the API's product", tag);
 	json_of(product_doc, res, got, sizeof(got));
-	is_str(got, "{\"id\":1,\"name\":\"Laptop\",\"description\":null,"
+	is_str(got,
+	       "{\"id\":1,\"name\":\"Laptop\",\"description\":null,"
 	       "\"category\":\"Computers\",\"brand\":\"Acme\",\"price\":1500,"
 	       "\"status\":\"ACTIVE\",\"created_at\":\"T\"}",
 	       "%s: the search document", tag);
 	last_event(db, got, sizeof(got));
-	is_str(got, "PRODUCT_UPSERTED 1 {\"id\":1,\"name\":\"Laptop\","
+	is_str(got,
+	       "PRODUCT_UPSERTED 1 {\"id\":1,\"name\":\"Laptop\","
 	       "\"description\":null,\"category\":\"Computers\",\"brand\":"
 	       "\"Acme\",\"price\":1500,\"status\":\"ACTIVE\",\"created_at\":"
-	       "\"T\",\"version\":1}", "%s: its event, in the same commit",
-	       tag);
+	       "\"T\",\"version\":1}",
+	       "%s: its event, in the same commit", tag);
 	db_res_free(res);
 	res = NULL;
 
@@ -106,28 +112,31 @@ static void battery(struct db *db, const char *url, const char *tag)
 	in.description = "Light";
 	in.has_description = true;
 	in.status = "INACTIVE";
-	ok(!product_update(db, id, &in, &res, &e), "%s: update %s", tag,
-	   e.msg);
+	ok(!product_update(db, id, &in, &res, &e), "%s: update %s", tag, e.msg);
 	if (!res)
 		goto out;
 	json_of(product_json, res, got, sizeof(got));
-	is_str(got, "{\"id\":1,\"name\":\"Laptop\",\"description\":\"Light\","
+	is_str(got,
+	       "{\"id\":1,\"name\":\"Laptop\",\"description\":\"Light\","
 	       "\"category\":\"Computers\",\"brand\":\"Acme\",\"price\":1500,"
 	       "\"status\":\"INACTIVE\",\"version\":2,\"createdAt\":\"T\","
-	       "\"updatedAt\":\"T\"}", "%s: an update keeps what it is not "
-	       "given, version + 1", tag);
+	       "\"updatedAt\":\"T\"}",
+	       "%s: an update keeps what it is not "
+	       "given, version + 1",
+	       tag);
 	db_res_free(res);
 	res = NULL;
 	last_event(db, got, sizeof(got));
 	ok(strstr(got, "PRODUCT_UPSERTED 1 ") == got &&
-	   strstr(got, "\"version\":2}"), "%s: the update's event: %s", tag,
-	   got);
+		   strstr(got, "\"version\":2}"),
+	   "%s: the update's event: %s", tag, got);
 	ok(product_price(db, id, &price, &e) == 0,
 	   "%s: an INACTIVE product cannot be ordered", tag);
 
 	n = count_events(db);
 	ok(product_update(db, 99, &in, NULL, &e) < 0 &&
-	   e.code == ERR_NOT_FOUND && !strcmp(e.msg, "Product 99 not found"),
+		   e.code == ERR_NOT_FOUND &&
+		   !strcmp(e.msg, "Product 99 not found"),
 	   "%s: an update of no product is 404", tag);
 	err_release(&e);
 	is_int(count_events(db), n, "%s: ... and appends no event", tag);
@@ -149,8 +158,10 @@ static void battery(struct db *db, const char *url, const char *tag)
 	in.brand = "B";
 	in.price = -1;
 	n = count_events(db);
-	ok(product_create(db, &in, NULL, &e) < 0, "%s: a negative price is "
-	   "refused by the schema", tag);
+	ok(product_create(db, &in, NULL, &e) < 0,
+	   "%s: a negative price is "
+	   "refused by the schema",
+	   tag);
 	err_release(&e);
 	is_int(count_events(db), n, "%s: ... and leaves no event", tag);
 out:
@@ -169,8 +180,10 @@ static void test_tsvector(void)
 	       "tsvector: the name's words A, their bigrams C");
 	sbuf_reset(&sb);
 	product_tsvector(&sb, "it's", "a\\b 이어폰");
-	is_str(sb.buf, "'it':1A 's':2A 'a':3B 'b':4B '이어폰':5B '이어':6D "
-	       "'어폰':7D", "tsvector: the description's words B, bigrams D, "
+	is_str(sb.buf,
+	       "'it':1A 's':2A 'a':3B 'b':4B '이어폰':5B '이어':6D "
+	       "'어폰':7D",
+	       "tsvector: the description's words B, bigrams D, "
 	       "positions running on");
 	sbuf_release(&sb);
 }

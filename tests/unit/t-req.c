@@ -43,14 +43,18 @@ static int start(struct req *r, const char **env, const char *body)
 
 static void test_init(void)
 {
-	const char *env1[] = { "REQUEST_METHOD=GET",
-			 "REQUEST_URI=/api/users/caf%C3%A9?page=2&q=a+b%21",
-			 "HTTP_X_REQUEST_ID=abc-123", NULL };
-	const char *env2[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/api/x%zz", NULL };
+	const char *env1[] = {
+		"REQUEST_METHOD=GET",
+		"REQUEST_URI=/api/users/caf%C3%A9?page=2&q=a+b%21",
+		"HTTP_X_REQUEST_ID=abc-123", NULL
+	};
+	const char *env2[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/api/x%zz",
+			       NULL };
 	const char *env3[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/api/x?a=%4",
-			 "HTTP_X_REQUEST_ID=bad id!", NULL };
+			       "HTTP_X_REQUEST_ID=bad id!", NULL };
 	char long_id[100];
-	const char *env4[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/", long_id, NULL };
+	const char *env4[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/", long_id,
+			       NULL };
 	struct req r;
 
 	ok(start(&r, env1, NULL) == 0, "well-formed request parses");
@@ -80,17 +84,18 @@ static void test_init(void)
 static void test_body(void)
 {
 	const char *json[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/a",
-			 "CONTENT_TYPE=application/json", "CONTENT_LENGTH=9",
-			 NULL };
+			       "CONTENT_TYPE=application/json",
+			       "CONTENT_LENGTH=9", NULL };
 	const char *text[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/a",
-			 "CONTENT_TYPE=text/plain", "CONTENT_LENGTH=2", NULL };
+			       "CONTENT_TYPE=text/plain", "CONTENT_LENGTH=2",
+			       NULL };
 	const char *big[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/a",
-			"CONTENT_TYPE=application/json",
-			"CONTENT_LENGTH=2000", NULL };
+			      "CONTENT_TYPE=application/json",
+			      "CONTENT_LENGTH=2000", NULL };
 	const char *none[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/a", NULL };
 	const char *bad[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/a",
-			"CONTENT_TYPE=application/json", "CONTENT_LENGTH=3",
-			NULL };
+			      "CONTENT_TYPE=application/json",
+			      "CONTENT_LENGTH=3", NULL };
 	struct json_object *o;
 	struct req r;
 
@@ -177,7 +182,8 @@ static void test_errors(void)
 	   "status line first");
 	ok(strstr(mem.out.buf, "\r\nX-Request-Id: ") != NULL,
 	   "X-Request-Id header");
-	ok(strstr(mem.out.buf, "\r\nServer-Timing: sql;desc=\"0\";dur=") != NULL,
+	ok(strstr(mem.out.buf, "\r\nServer-Timing: sql;desc=\"0\";dur=") !=
+		   NULL,
 	   "Server-Timing carries the SQL count");
 	ok(strstr(mem.out.buf, "\r\n\r\n{\"statusCode\":503") != NULL,
 	   "body after the blank line");
@@ -187,8 +193,9 @@ static void test_errors(void)
 static void test_params(void)
 {
 	const char *env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/a", NULL };
-	static const char *const bad[] = { "0", "-1", "+1", " 1", "1a", "",
-					   "99999999999999999999" };
+	static const char *const bad[] = {
+		"0", "-1", "+1", " 1", "1a", "", "99999999999999999999"
+	};
 	struct req r;
 	int64_t id;
 	size_t i;

@@ -28,11 +28,17 @@ static const struct route routes[] = {
 	{ "GET", "/api/mine", h_ok, ROUTE_AUTH },
 	{ "GET", "/api/admin", h_ok, ROUTE_ADMIN },
 	{ "GET", "/api/silent", h_silent, 0 },
-	{ NULL }
+	{ NULL },
 };
 
-static int w(void *ctx, const char *buf, int n) { return 0; }
-static int rd(void *ctx, char *buf, int n) { return 0; }
+static int w(void *ctx, const char *buf, int n)
+{
+	return 0;
+}
+static int rd(void *ctx, char *buf, int n)
+{
+	return 0;
+}
 
 static struct req_env renv;
 
@@ -111,7 +117,8 @@ int main(void)
 	is_int(r.status, 404, "unknown route is a 404");
 	is_str(r.out.buf,
 	       "{\"statusCode\":404,\"message\":\"Cannot GET /api/nope?x=1\","
-	       "\"error\":\"Not Found\"}", "... in the NestJS shape");
+	       "\"error\":\"Not Found\"}",
+	       "... in the NestJS shape");
 	req_release(&r);
 
 	test_long_url();

@@ -156,8 +156,9 @@ static void test_json_str(void)
 	/* A cut character, a lone continuation byte, a surrogate, an
 	 * overlong '/', a character cut by the end of the string. */
 	sbuf_add_json_str(&sb, "a\xed\x95 \x80 \xed\xa0\x80 \xc0\xaf \xed\x95");
-	is_str(sb.buf, "\"a\\ufffd\\ufffd \\ufffd \\ufffd\\ufffd\\ufffd "
-		       "\\ufffd\\ufffd \\ufffd\\ufffd\"",
+	is_str(sb.buf,
+	       "\"a\\ufffd\\ufffd \\ufffd \\ufffd\\ufffd\\ufffd "
+	       "\\ufffd\\ufffd \\ufffd\\ufffd\"",
 	       "bytes that are not UTF-8 become U+FFFD, one each");
 	sbuf_release(&sb);
 }

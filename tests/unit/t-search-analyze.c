@@ -25,11 +25,11 @@ static char *toks(const char *s, size_t max_words)
 	return sbuf_detach(&sb, NULL);
 }
 
-#define TOKS(s, want, ...)                                                \
-	do {                                                              \
-		char *got_ = toks(s, 0);                                  \
-		is_str(got_, want, __VA_ARGS__);                          \
-		free(got_);                                               \
+#define TOKS(s, want, ...)                       \
+	do {                                     \
+		char *got_ = toks(s, 0);         \
+		is_str(got_, want, __VA_ARGS__); \
+		free(got_);                      \
 	} while (0)
 
 static void test_words(void)
@@ -45,7 +45,8 @@ static void test_words(void)
 	TOKS("Samsung\xe2\x80\x99s", "samsung s", "right single quote");
 	TOKS("Samsung's", "samsung s", "apostrophe");
 	TOKS("\xeb\x85\xb8\xed\x8a\xb8\xeb\xb6\x81\xe3\x80\x81\xea\xb0\x80"
-	     "\xeb\xb0\xa9", "노트북[노트 트북] 가방[가방]", "、 separates");
+	     "\xeb\xb0\xa9",
+	     "노트북[노트 트북] 가방[가방]", "、 separates");
 	TOKS("노트북·가방", "노트북[노트 트북] 가방[가방]", "· separates");
 	TOKS("a_b a+b a@b", "a b a b a b", "_ + @ separate");
 	TOKS("3.5kg 100%", "3 5kg 100", "digits are word characters");
@@ -53,8 +54,9 @@ static void test_words(void)
 	     "NFKC composes a combining accent");
 	TOKS("\xef\xbc\xa1\xef\xbc\xa2\xef\xbc\xa3\xef\xbc\x91", "abc1",
 	     "full-width letters and digits");
-	TOKS("Stra\xc3\x9f" "e \xce\xa3\xce\x9f\xce\xa6", "strasse σοφ",
-	     "case folding beyond ASCII");
+	TOKS("Stra\xc3\x9f"
+	     "e \xce\xa3\xce\x9f\xce\xa6",
+	     "strasse σοφ", "case folding beyond ASCII");
 	TOKS("\xef\xac\x81le", "file", "ligature fi");
 	/* ASCII and Hangul syllables skip libunistring; what follows must
 	 * still reach it */
@@ -143,11 +145,11 @@ static char *hl(const char *q, const char *text)
 	return sbuf_detach(&sb, NULL);
 }
 
-#define HL(q, text, want, ...)                                            \
-	do {                                                              \
-		char *got_ = hl(q, text);                                 \
-		is_str(got_, want, __VA_ARGS__);                          \
-		free(got_);                                               \
+#define HL(q, text, want, ...)                   \
+	do {                                     \
+		char *got_ = hl(q, text);        \
+		is_str(got_, want, __VA_ARGS__); \
+		free(got_);                      \
 	} while (0)
 
 static void test_highlight(void)
@@ -156,8 +158,7 @@ static void test_highlight(void)
 	   "a whole word, in its original case");
 	HL("노트북을", "삼성 노트북 가방", "삼성 <em>노트북</em> 가방",
 	   "the bigrams that matched, as one part");
-	HL("노트북", "노트북가방", "<em>노트북</em>가방",
-	   "inside a compound");
+	HL("노트북", "노트북가방", "<em>노트북</em>가방", "inside a compound");
 	HL("노트북", "스프링 노트", "스프링 노트 (none)",
 	   "one bigram of two is not enough");
 	HL("tiny", "<i>Tiny</i> & \"x\" 'y'",

@@ -15,16 +15,21 @@
 static int apply_before(struct db *db, const struct migration *m)
 {
 	struct err e = ERR_INIT;
-	int rc = db_exec_script(db, db_dialect(db) == DB_POSTGRES ?
-		"CREATE TABLE schema_migrations (version text PRIMARY KEY, "
-		"applied_at timestamptz NOT NULL DEFAULT now())" :
-		"CREATE TABLE schema_migrations (version text PRIMARY KEY, "
-		"applied_at text NOT NULL DEFAULT 'x')", &e);
+	int rc = db_exec_script(
+		db,
+		db_dialect(db) == DB_POSTGRES ?
+			"CREATE TABLE schema_migrations (version text PRIMARY KEY, "
+			"applied_at timestamptz NOT NULL DEFAULT now())" :
+			"CREATE TABLE schema_migrations (version text PRIMARY KEY, "
+			"applied_at text NOT NULL DEFAULT 'x')",
+		&e);
 
-	for (; rc == 0 && m->version &&
-	       strncmp(m->version, ANALYZER_STEP, 4) < 0; m++)
+	for (;
+	     rc == 0 && m->version && strncmp(m->version, ANALYZER_STEP, 4) < 0;
+	     m++)
 		rc = db_exec_script(db, m->sql, &e) ||
-		     db_query(db, NULL, "INSERT INTO schema_migrations "
+		     db_query(db, NULL,
+			      "INSERT INTO schema_migrations "
 			      "(version) VALUES ($1)",
 			      DB_ARGS(DB_S(m->version)), &e);
 	if (rc)
@@ -33,11 +38,10 @@ static int apply_before(struct db *db, const struct migration *m)
 	return rc;
 }
 
-static int64_t total_of(struct search *s, const char *q,
-			const char **corrected)
+static int64_t total_of(struct search *s, const char *q, const char **corrected)
 {
-	struct search_query sq = { q, NULL, NULL, -1, -1, 1, 10,
-				   SEARCH_RELEVANCE };
+	struct search_query sq = { q,  NULL, NULL, -1,
+				   -1, 1,    10,   SEARCH_RELEVANCE };
 	struct json_object *out = NULL, *v;
 	struct err e = ERR_INIT;
 	int64_t n = -1;
@@ -45,8 +49,7 @@ static int64_t total_of(struct search *s, const char *q,
 
 	*corrected = NULL;
 	if (search_products(s, &sq, &out, &e) == 0) {
-		n = json_object_get_int64(json_object_object_get(out,
-								 "total"));
+		n = json_object_get_int64(json_object_object_get(out, "total"));
 		if (json_object_object_get_ex(out, "correctedQuery", &v)) {
 			snprintf(fixed, sizeof(fixed), "%s",
 				 json_object_get_string(v));
@@ -60,8 +63,7 @@ static int64_t total_of(struct search *s, const char *q,
 	return n;
 }
 
-static void check(struct db *db, const char *tag,
-		  const struct migration *list)
+static void check(struct db *db, const char *tag, const struct migration *list)
 {
 	struct err e = ERR_INIT;
 	struct search *s = NULL;
@@ -72,10 +74,11 @@ static void check(struct db *db, const char *tag,
 	int64_t n = -1;
 
 	memset(&c, 0, sizeof(c));
-	c.elasticsearch_node = (char *)"";	/* the database's full text */
-	ok(apply_before(db, list) == 0, "%s: the migrations before %s",
-	   tag, ANALYZER_STEP);
-	ok(db_query(db, NULL, "INSERT INTO products (name, description, "
+	c.elasticsearch_node = (char *)""; /* the database's full text */
+	ok(apply_before(db, list) == 0, "%s: the migrations before %s", tag,
+	   ANALYZER_STEP);
+	ok(db_query(db, NULL,
+		    "INSERT INTO products (name, description, "
 		    "category, brand, price, status, created_at, updated_at) "
 		    "VALUES ('삼성 노트북 가방', '노트북을 넣는 가방', 'Bags', "
 		    "'Samsung', 1000, 'ACTIVE', $1, $1), ('Acme Laptop 15', "
@@ -98,12 +101,16 @@ static void check(struct db *db, const char *tag,
 	       "%s: 노트북을 finds the old 노트북 product", tag);
 	is_int(total_of(s, "Laptpo", &fix), 1, "%s: Laptpo finds the laptop",
 	       tag);
-	is_str(fix, "laptop", "%s: as laptop, from the vocabulary the "
-	       "migration counted", tag);
+	is_str(fix, "laptop",
+	       "%s: as laptop, from the vocabulary the "
+	       "migration counted",
+	       tag);
 	if (search_suggest(s, "노", 5, &out, &e) < 0)
 		printf("# suggest: %s\n", e.msg);
-	is_str(out ? json_object_to_json_string_ext(out,
-		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "",
+	is_str(out ? json_object_to_json_string_ext(
+			     out, JSON_C_TO_STRING_PLAIN |
+					  JSON_C_TO_STRING_NOSLASHESCAPE) :
+		     "",
 	       "{\"items\":[{\"text\":\"노트북\",\"count\":1},"
 	       "{\"text\":\"노트북을\",\"count\":1}]}",
 	       "%s: 노 suggests the words that start with it", tag);

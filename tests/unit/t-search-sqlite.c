@@ -29,17 +29,17 @@ static char *one(const char *sql, const char *a, const char *b)
 	return sbuf_detach(&sb, NULL);
 }
 
-#define CHECK(sql, a, b, want, ...)                                        \
-	do {                                                               \
-		char *got_ = one(sql, a, b);                               \
-		is_str(got_, want, __VA_ARGS__);                           \
-		free(got_);                                                \
+#define CHECK(sql, a, b, want, ...)              \
+	do {                                     \
+		char *got_ = one(sql, a, b);     \
+		is_str(got_, want, __VA_ARGS__); \
+		free(got_);                      \
 	} while (0)
 
 /* Scores as "id:score" of the products matching m, best first. */
-#define SCORES                                                             \
-	"SELECT rowid || ':' || search_score(products_fts, $2) FROM "      \
-	"products_fts WHERE products_fts MATCH $1 ORDER BY "               \
+#define SCORES                                                        \
+	"SELECT rowid || ':' || search_score(products_fts, $2) FROM " \
+	"products_fts WHERE products_fts MATCH $1 ORDER BY "          \
 	"search_score(products_fts, $2) DESC, rowid"
 
 static void test_sqlite(void)
@@ -53,13 +53,14 @@ static void test_sqlite(void)
 	CHECK("SELECT search_words($1, $2)", "", "!!", "[]",
 	      "search_words: none");
 
-	if (db_query(db, NULL, "INSERT INTO products (id, name, description, "
+	if (db_query(db, NULL,
+		     "INSERT INTO products (id, name, description, "
 		     "category, brand, price) VALUES "
 		     "(1, 'Samsung 노트북', 'a gift', 'C', 'S', 1), "
 		     "(2, 'Bag', 'for a samsung 노트북', 'C', 'S', 1), "
 		     "(3, '노트 트북', NULL, 'C', 'S', 1), "
-		     "(4, 'Kettle', 'kitchen', 'C', 'S', 1)", DB_NOARGS,
-		     &e) < 0)
+		     "(4, 'Kettle', 'kitchen', 'C', 'S', 1)",
+		     DB_NOARGS, &e) < 0)
 		ok(0, "insert: %s", e.msg);
 	err_release(&e);
 
@@ -67,21 +68,27 @@ static void test_sqlite(void)
 	      "search_score: a word in the name 4, in the description 2");
 	CHECK(SCORES, "\"samsung\"", "0:0:3,", "1:12 2:6",
 	      "search_score: times the word's weight");
-	CHECK(SCORES, "\"노트북\" OR \"" SEARCH_SQLITE_GRAM "노트\" OR \""
-	      SEARCH_SQLITE_GRAM "트북\"", "2:2:1,", "1:4 2:2 3:2",
+	CHECK(SCORES,
+	      "\"노트북\" OR \"" SEARCH_SQLITE_GRAM
+	      "노트\" OR \"" SEARCH_SQLITE_GRAM "트북\"",
+	      "2:2:1,", "1:4 2:2 3:2",
 	      "search_score: the bigrams in the name count 2, as the whole "
 	      "word in the description");
-	CHECK(SCORES, "\"노트북\" OR \"" SEARCH_SQLITE_GRAM "노트\" OR \""
-	      SEARCH_SQLITE_GRAM "트북\"", "2:3:1,", "1:4 2:2 3:0",
+	CHECK(SCORES,
+	      "\"노트북\" OR \"" SEARCH_SQLITE_GRAM
+	      "노트\" OR \"" SEARCH_SQLITE_GRAM "트북\"",
+	      "2:3:1,", "1:4 2:2 3:0",
 	      "search_score: fewer bigrams than the minimum score 0");
 	CHECK(SCORES, "\"samsung\" OR \"kettle\"", "0:0:1,0:0:5,",
 	      "4:20 1:4 2:2", "search_score: the words add up");
 	CHECK("SELECT rowid FROM products_fts WHERE products_fts MATCH $1 "
-	      "AND $2 = $2", "\"SAMSUNG\"", "", "",
+	      "AND $2 = $2",
+	      "\"SAMSUNG\"", "", "",
 	      "tokenizer: a query token is taken as it is (the caller "
 	      "analysed it)");
 	CHECK("SELECT rowid FROM products_fts WHERE products_fts MATCH $1 "
-	      "AND $2 = $2 ORDER BY rowid", "\"gift\"", "", "1",
+	      "AND $2 = $2 ORDER BY rowid",
+	      "\"gift\"", "", "1",
 	      "tokenizer: the description's words are indexed");
 }
 

@@ -15,8 +15,10 @@ static void put(struct db *db, const char *term, int64_t df)
 {
 	struct err e = ERR_INIT;
 
-	if (db_query(db, NULL, "INSERT INTO search_vocab (term, df) "
-		     "VALUES ($1, $2)", DB_ARGS(DB_S(term), DB_I(df)), &e))
+	if (db_query(db, NULL,
+		     "INSERT INTO search_vocab (term, df) "
+		     "VALUES ($1, $2)",
+		     DB_ARGS(DB_S(term), DB_I(df)), &e))
 		ok(0, "insert %s: %s", term, e.msg);
 	err_release(&e);
 }
@@ -31,8 +33,8 @@ static char *suggest(struct db *db, const char *q, int64_t size)
 		err_release(&e);
 		return xstrdup("(error)");
 	}
-	s = xstrdup(json_object_to_json_string_ext(out,
-						     JSON_C_TO_STRING_PLAIN));
+	s = xstrdup(
+		json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN));
 	json_object_put(out);
 	return s;
 }
@@ -67,23 +69,25 @@ static void test_reads(struct db *db, const char *dialect)
 	put(db, "노트", 2);
 
 	s = suggest(db, "Lap", 10);
-	is_str(s, "{\"items\":[{\"text\":\"laptop\",\"count\":100},"
+	is_str(s,
+	       "{\"items\":[{\"text\":\"laptop\",\"count\":100},"
 	       "{\"text\":\"lapel\",\"count\":5}]}",
 	       "%s: suggest: folded prefix, most products first, df 0 left "
-	       "out", dialect);
+	       "out",
+	       dialect);
 	free(s);
 	s = suggest(db, "samsung la", 1);
 	is_str(s, "{\"items\":[{\"text\":\"samsung laptop\",\"count\":100}]}",
 	       "%s: suggest: the words before stay, size bounds", dialect);
 	free(s);
 	s = suggest(db, "노", 10);
-	is_str(s, "{\"items\":[{\"text\":\"노트북\",\"count\":30},"
+	is_str(s,
+	       "{\"items\":[{\"text\":\"노트북\",\"count\":30},"
 	       "{\"text\":\"노트\",\"count\":2}]}",
 	       "%s: suggest: Hangul completes whole words", dialect);
 	free(s);
 	s = suggest(db, "  ", 10);
-	is_str(s, "{\"items\":[]}", "%s: suggest: no word, no items",
-	       dialect);
+	is_str(s, "{\"items\":[]}", "%s: suggest: no word, no items", dialect);
 	free(s);
 
 	s = correct(db, "Laptpo", false);
@@ -94,8 +98,10 @@ static void test_reads(struct db *db, const char *dialect)
 	       dialect);
 	free(s);
 	s = correct(db, "haedphonse", false);
-	is_str(s, "headphones", "%s: correct: two edits from eight "
-	       "characters", dialect);
+	is_str(s, "headphones",
+	       "%s: correct: two edits from eight "
+	       "characters",
+	       dialect);
 	free(s);
 	s = correct(db, "samsung laptop", false);
 	is_str(s, NULL, "%s: correct: known words: nothing", dialect);
@@ -148,19 +154,19 @@ static void test_triggers(struct db *db)
 	struct err e = ERR_INIT;
 
 	sql(db, "INSERT INTO products (name, description, category, brand, "
-	    "price) VALUES ('Samsung 노트북 Pro', 'A samsung notebook', "
-	    "'Computers', 'Samsung', 1000)");
+		"price) VALUES ('Samsung 노트북 Pro', 'A samsung notebook', "
+		"'Computers', 'Samsung', 1000)");
 	is_int(df_of(db, "samsung"), 41,
 	       "sqlite: an ACTIVE product adds 1 to each of its words, once");
 	is_int(df_of(db, "pro"), 1, "... a new word enters with 1");
 	is_int(df_of(db, "~노트"), 0, "... and no bigram is a word");
 	sql(db, "UPDATE products SET status = 'INACTIVE' WHERE name LIKE "
-	    "'Samsung%'");
+		"'Samsung%'");
 	is_int(df_of(db, "samsung"), 40, "sqlite: INACTIVE takes it back");
 	sql(db, "UPDATE products SET status = 'ACTIVE' WHERE name LIKE "
-	    "'Samsung%'");
+		"'Samsung%'");
 	sql(db, "UPDATE products SET name = 'Galaxy Pro' WHERE name LIKE "
-	    "'Samsung%'");
+		"'Samsung%'");
 	is_int(df_of(db, "samsung"), 41,
 	       "sqlite: a renamed product keeps the words of its description");
 	is_int(df_of(db, "galaxy"), 1, "... and counts its new name's");
@@ -176,8 +182,7 @@ static void test_triggers(struct db *db)
 	is_str(tsv.buf, "'bulk':1A 'kettle':2A 'two':3A",
 	       "sqlite: a bulk load gives the tsvector of its analysis");
 	ok(search_load_store(l, db, &e) == 0, "... and stores its counts");
-	is_int(df_of(db, "kettle"), 2,
-	       "... each ACTIVE product's words once");
+	is_int(df_of(db, "kettle"), 2, "... each ACTIVE product's words once");
 	is_int(df_of(db, "samsung"), 41, "... added to the counts there");
 	is_int(df_of(db, "three"), 0, "... and none of an INACTIVE one");
 	search_load_free(l);

@@ -13,8 +13,7 @@ static void backend(struct search *s, const char *want, bool up,
 {
 	struct json_object *entry = NULL;
 
-	is_int(search_health(s, &entry), up, "%s: %s", tag,
-	       up ? "up" : "down");
+	is_int(search_health(s, &entry), up, "%s: %s", tag, up ? "up" : "down");
 	is_str(jsonx_get_str(entry, "backend"), want, "%s: backend %s", tag,
 	       want);
 	is_str(jsonx_get_str(entry, "status"), up ? "up" : "down",

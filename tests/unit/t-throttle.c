@@ -10,8 +10,7 @@
 #include "testdb.h"
 #include "throttle.h"
 
-static long take(struct throttle *t, const char *key, long limit,
-		 long window_s)
+static long take(struct throttle *t, const char *key, long limit, long window_s)
 {
 	struct err e = ERR_INIT;
 	long retry = -1;
@@ -43,14 +42,13 @@ static void test_store(struct throttle *t, const char *what)
 	snprintf(a, sizeof(a), "t-throttle:%ld:%s:a", (long)getpid(), what);
 	snprintf(b, sizeof(b), "t-throttle:%ld:%s:b", (long)getpid(), what);
 	for (i = 1; i <= 3; i++)
-		is_int(take(t, a, 3, 60), 0, "%s: attempt %d of 3 passes",
-		       what, i);
+		is_int(take(t, a, 3, 60), 0, "%s: attempt %d of 3 passes", what,
+		       i);
 	retry = take(t, a, 3, 60);
 	ok(retry >= 1 && retry <= 60,
-	   "%s: the 4th is refused with Retry-After in the window (%ld)",
-	   what, retry);
-	ok(take(t, a, 3, 60) > 0, "%s: a refused attempt stays counted",
-	   what);
+	   "%s: the 4th is refused with Retry-After in the window (%ld)", what,
+	   retry);
+	ok(take(t, a, 3, 60) > 0, "%s: a refused attempt stays counted", what);
 	is_int(take(t, b, 3, 60), 0, "%s: another key counts apart", what);
 
 	{
@@ -63,13 +61,16 @@ static void test_store(struct throttle *t, const char *what)
 		take(t, b, 3, 60);
 	is_int(take(t, b, 3, 60) > 0, 1,
 	       "%s: after one given back, the 4th attempt is the first "
-	       "refused", what);
+	       "refused",
+	       what);
 
 	/* A window of one second: once it has passed, counting restarts. */
 	snprintf(a, sizeof(a), "t-throttle:%ld:%s:w", (long)getpid(), what);
 	take(t, a, 1, 1);
-	ok(take(t, a, 1, 1) == 1, "%s: 1 s window: the 2nd is refused for "
-	   "1 s", what);
+	ok(take(t, a, 1, 1) == 1,
+	   "%s: 1 s window: the 2nd is refused for "
+	   "1 s",
+	   what);
 	pause_ms(1100);
 	is_int(take(t, a, 1, 1), 0, "%s: after the window it passes again",
 	       what);
@@ -81,8 +82,8 @@ static long failures_rows(struct db *db)
 	struct err e = ERR_INIT;
 	long n = -1;
 
-	if (db_query(db, &res, "SELECT count(*) FROM login_failures",
-		     DB_NOARGS, &e) == 0)
+	if (db_query(db, &res, "SELECT count(*) FROM login_failures", DB_NOARGS,
+		     &e) == 0)
 		n = (long)db_res_int(res, 0, 0);
 	db_res_free(res);
 	err_release(&e);
@@ -111,8 +112,8 @@ static void test_db(struct db *db, const char *dialect)
 	before = failures_rows(db);
 	snprintf(what, sizeof(what), "%s under a dead Redis", dialect);
 	test_store(&t, what);
-	ok(failures_rows(db) > before,
-	   "%s: ... the database kept the counts", what);
+	ok(failures_rows(db) > before, "%s: ... the database kept the counts",
+	   what);
 	cache_free(t.cache);
 
 	if (!host || !*host) {

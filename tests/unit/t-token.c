@@ -8,7 +8,7 @@
 #include "token.h"
 
 #define SECRET "0123456789abcdef0123456789abcdef-agora-test"
-#define NOW 1800000000LL
+#define NOW    1800000000LL
 
 static char *b64url(const char *s, size_t len)
 {
@@ -61,8 +61,8 @@ static char *assemble(const char *hdr, const char *payload, const char *sig)
 {
 	char *h = b64url(hdr, strlen(hdr));
 	char *p = b64url(payload, strlen(payload));
-	char *tok = sig ? xasprintf("%s.%s.%s", h, p, sig)
-			: xasprintf("%s.%s", h, p);
+	char *tok = sig ? xasprintf("%s.%s.%s", h, p, sig) :
+			  xasprintf("%s.%s", h, p);
 
 	free(h);
 	free(p);
@@ -125,7 +125,8 @@ static void test_round_trip(void)
 
 	/* Other secrets and a later clock must not accept it. */
 	is_int(token_verify("another secret, also 32 bytes long!!", tok, NOW,
-			    &out, &e), -1, "wrong secret");
+			    &out, &e),
+	       -1, "wrong secret");
 	is_int(e.code, ERR_UNAUTHORIZED, "wrong secret is 401");
 	err_release(&e);
 	is_int(token_verify(SECRET, tok, NOW + 3600, &out, &e), -1,

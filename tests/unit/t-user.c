@@ -45,10 +45,12 @@ static int64_t add(struct db *db, const char *email)
 	int64_t id = 0;
 
 	/* Inserted as it is, as accounts were before Unicode folding. */
-	if (db_query(db, &res, "INSERT INTO users (email, password_hash, "
+	if (db_query(db, &res,
+		     "INSERT INTO users (email, password_hash, "
 		     "name, created_at, updated_at) VALUES ($1, 'x', 'n', "
 		     "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z') "
-		     "RETURNING id", DB_ARGS(DB_S(email)), &e) == 0)
+		     "RETURNING id",
+		     DB_ARGS(DB_S(email)), &e) == 0)
 		id = db_res_int(res, 0, 0);
 	if (res)
 		db_res_free(res);
@@ -63,7 +65,8 @@ static char *email_of(struct db *db, int64_t id)
 	char *s = xstrdup("?");
 
 	if (db_query(db, &res, "SELECT email FROM users WHERE id = $1",
-		     DB_ARGS(DB_I(id)), &e) == 0 && db_res_rows(res) == 1) {
+		     DB_ARGS(DB_I(id)), &e) == 0 &&
+	    db_res_rows(res) == 1) {
 		free(s);
 		s = xstrdup(db_res_str(res, 0, 0));
 	}
@@ -83,7 +86,8 @@ static void logins(struct db *db, const char *dialect)
 	int64_t id;
 
 	ok(!user_create(db, "Lee@Example.com", "correct horse", "Lee", "USER",
-			4, &res, &e), "%s: create %s", dialect, e.msg);
+			4, &res, &e),
+	   "%s: create %s", dialect, e.msg);
 	if (!res)
 		return;
 	id = db_res_int(res, 0, USER_ID);
@@ -91,25 +95,30 @@ static void logins(struct db *db, const char *dialect)
 	json_object_object_del(o, "createdAt");
 	json_object_object_del(o, "updatedAt");
 	want = xasprintf("{\"id\":%" PRId64 ",\"email\":\"lee@example.com\","
-			 "\"name\":\"Lee\",\"role\":\"USER\"}", id);
+			 "\"name\":\"Lee\",\"role\":\"USER\"}",
+			 id);
 	is_str(jsonx_str(o, NULL), want,
 	       "%s: the API's user, email folded, no hash", dialect);
 	free(want);
 	json_object_put(o);
 	db_res_free(res);
 	res = NULL;
-	ok(user_login(db, "lee@example.com", "correct horse", 4, &res,
-		      &e) == 1 && res && db_res_int(res, 0, USER_ID) == id &&
-	   !strcmp(db_res_str(res, 0, USER_ROLE), "USER"),
+	ok(user_login(db, "lee@example.com", "correct horse", 4, &res, &e) ==
+			   1 &&
+		   res && db_res_int(res, 0, USER_ID) == id &&
+		   !strcmp(db_res_str(res, 0, USER_ROLE), "USER"),
 	   "%s: the right password logs in, with the account's row", dialect);
 	if (res)
 		db_res_free(res);
 	ok(user_login(db, "lee@example.com", "wrong horse", 4, &res, &e) == 0 &&
-	   !res, "%s: a wrong password does not", dialect);
-	ok(user_login(db, "nobody@example.com", "correct horse", 4, &res,
-		      &e) == 0 && !res, "%s: nor an unknown email", dialect);
+		   !res,
+	   "%s: a wrong password does not", dialect);
+	ok(user_login(db, "nobody@example.com", "correct horse", 4, &res, &e) ==
+			   0 &&
+		   !res,
+	   "%s: nor an unknown email", dialect);
 	ok(!user_find(db, id, &res, &e) && db_res_rows(res) == 1 &&
-	   !strcmp(db_res_str(res, 0, USER_NAME), "Lee"),
+		   !strcmp(db_res_str(res, 0, USER_NAME), "Lee"),
 	   "%s: user_find", dialect);
 	if (res)
 		db_res_free(res);
@@ -126,9 +135,9 @@ static void battery(struct db *db, const char *url, const char *dialect)
 
 	(void)url;
 
-	a = add(db, "\xc3\x84@example.com");		/* Ä */
-	b = add(db, "\xc3\xa4@example.com");		/* ä */
-	c = add(db, "\xc3\x96@example.com");		/* Ö */
+	a = add(db, "\xc3\x84@example.com"); /* Ä */
+	b = add(db, "\xc3\xa4@example.com"); /* ä */
+	c = add(db, "\xc3\x96@example.com"); /* Ö */
 	d = add(db, "plain@example.com");
 	ok(a && b && c && d, "%s: four accounts stored as they were", dialect);
 	ok(user_fold_emails(db, &n, &report, &e) < 0 && e.code == ERR_CONFLICT,
@@ -143,8 +152,10 @@ static void battery(struct db *db, const char *url, const char *dialect)
 	sbuf_reset(&report);
 
 	/* The operator renames one of the two; then everything folds. */
-	ok(!db_query(db, NULL, "UPDATE users SET email = 'other@example.com' "
-		     "WHERE id = $1", DB_ARGS(DB_I(a)), &e),
+	ok(!db_query(db, NULL,
+		     "UPDATE users SET email = 'other@example.com' "
+		     "WHERE id = $1",
+		     DB_ARGS(DB_I(a)), &e),
 	   "%s: one of the two renamed", dialect);
 	ok(!user_fold_emails(db, &n, &report, &e), "%s: folding succeeds",
 	   dialect);

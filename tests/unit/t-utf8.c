@@ -3,7 +3,7 @@
 #include "tap.h"
 #include "utf8.h"
 
-#define VALID(lit) utf8_valid(lit, sizeof(lit) - 1)
+#define VALID(lit)  utf8_valid(lit, sizeof(lit) - 1)
 #define PREFIX(lit) utf8_valid_prefix(lit, sizeof(lit) - 1)
 
 static void test_valid(void)
@@ -51,7 +51,9 @@ static void test_prefix(void)
 	is_int(PREFIX("abc"), 3, "valid: whole length");
 	is_int(PREFIX(""), 0, "empty: zero");
 	is_int(PREFIX("ab\xff"), 2, "bad byte at 2");
-	is_int(PREFIX("\xff" "abc"), 0, "bad byte at 0");
+	is_int(PREFIX("\xff"
+		      "abc"),
+	       0, "bad byte at 0");
 	is_int(PREFIX("caf\xc3\xa9\xc0\xaf"), 5, "overlong after a good é");
 	is_int(PREFIX("x\xe2\x82"), 1, "truncated sequence: its start");
 	is_int(PREFIX("\xed\x95\x9c\xed\xa0\x80"), 3,

@@ -14,14 +14,14 @@ static const struct valid_field product_fields[] = {
 	{ "email", VALID_EMAIL, 0 },
 	{ "role", VALID_ENUM, 0, 0, 0, roles },
 	{ "note", VALID_STRING, 0 },
-	{ NULL }
+	{ NULL },
 };
 
 static const struct valid_field signup_fields[] = {
 	{ "email", VALID_EMAIL, VALID_REQUIRED },
 	{ "password", VALID_STRING, VALID_REQUIRED, 8, 72 },
 	{ "name", VALID_STRING, VALID_REQUIRED, 1, 100 },
-	{ NULL }
+	{ NULL },
 };
 
 static const struct valid_field page_fields[] = {
@@ -33,12 +33,12 @@ static const struct valid_field page_fields[] = {
 	{ "offset", VALID_INT, 0 },
 	{ "mine", VALID_BOOL, 0 },
 	{ "contact", VALID_EMAIL, 0 },
-	{ NULL }
+	{ NULL },
 };
 
 static const struct valid_field need_fields[] = {
 	{ "id", VALID_INT, VALID_REQUIRED },
-	{ NULL }
+	{ NULL },
 };
 
 /* Compare the collected messages with a NULL-terminated list. */
@@ -77,7 +77,7 @@ static void body(const char *text, const struct valid_field *fields,
 }
 
 #define MSGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-#define NONE ((const char *const[]){ NULL })
+#define NONE	  ((const char *const[]){ NULL })
 
 static void test_body_ok(void)
 {
@@ -86,11 +86,13 @@ static void test_body_ok(void)
 	     "\"email\":\"a@b.co\",\"role\":\"ADMIN\",\"note\":\"\"}",
 	     product_fields, NONE);
 	body("{\"name\":\"Lamp\",\"price\":5,\"active\":null,\"email\":null,"
-	     "\"role\":null,\"note\":null}", product_fields, NONE);
+	     "\"role\":null,\"note\":null}",
+	     product_fields, NONE);
 	body("{\"name\":\"Lamp\",\"price\":2.0}", product_fields, NONE);
 	body("{\"name\":\"Lamp\",\"price\":1e3}", product_fields, NONE);
 	body("{\"email\":\"kim@example.kr\",\"password\":\"12345678\","
-	     "\"name\":\"\xea\xb9\x80\"}", signup_fields, NONE);
+	     "\"name\":\"\xea\xb9\x80\"}",
+	     signup_fields, NONE);
 	body("{\"id\":-5}", need_fields, NONE);
 	body("{\"id\":9007199254740992.0}", need_fields, NONE);
 }
@@ -136,10 +138,12 @@ static void test_body_types(void)
 	     MSGS("email must be an email", "password must be a string"));
 }
 
-#define EMOJI4 "\xf0\x9f\x98\x80\xf0\x9f\x98\x80" \
+#define EMOJI4                             \
+	"\xf0\x9f\x98\x80\xf0\x9f\x98\x80" \
 	"\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
-#define EMOJI37 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 \
-	"\xf0\x9f\x98\x80"
+#define EMOJI37                                                        \
+	EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 EMOJI4 \
+		"\xf0\x9f\x98\x80"
 
 static void test_body_bounds(void)
 {
@@ -150,26 +154,32 @@ static void test_body_bounds(void)
 	/* Length counts characters: 8 Korean characters are 24 bytes. */
 	body("{\"email\":\"a@b.co\",\"password\":\"\xed\x95\x9c\xed\x95\x9c"
 	     "\xed\x95\x9c\xed\x95\x9c\xed\x95\x9c\xed\x95\x9c\xed\x95\x9c"
-	     "\xed\x95\x9c\",\"name\":\"n\"}", signup_fields, NONE);
+	     "\xed\x95\x9c\",\"name\":\"n\"}",
+	     signup_fields, NONE);
 	body("{\"email\":\"a@b.co\",\"password\":\"\xed\x95\x9c\xed\x95\x9c"
-	     "\xed\x95\x9c\",\"name\":\"n\"}", signup_fields,
+	     "\xed\x95\x9c\",\"name\":\"n\"}",
+	     signup_fields,
 	     MSGS("password must be longer than or equal to 8 characters"));
 	/* Exactly 72 and 73 characters. */
 	body("{\"email\":\"a@b.co\",\"password\":\"xxxxxxxxxxxxxxxxxxxxxxxxx"
 	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	     "\",\"name\":\"n\"}", signup_fields, NONE);
+	     "\",\"name\":\"n\"}",
+	     signup_fields, NONE);
 	body("{\"email\":\"a@b.co\",\"password\":\"xxxxxxxxxxxxxxxxxxxxxxxxx"
 	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	     "\",\"name\":\"n\"}", signup_fields,
+	     "\",\"name\":\"n\"}",
+	     signup_fields,
 	     MSGS("password must be shorter than or equal to 72 characters"));
 	/* class-validator counts UTF-16 units: 4 emoji are 8 of them,
 	 * one short of 8 characters of password only when counted as 4. */
 	body("{\"email\":\"a@b.co\",\"password\":\"\xf0\x9f\x98\x80"
 	     "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\","
-	     "\"name\":\"n\"}", signup_fields, NONE);
+	     "\"name\":\"n\"}",
+	     signup_fields, NONE);
 	/* 37 emoji: 74 units, over 72 though 37 code points. */
 	body("{\"email\":\"a@b.co\",\"password\":\"" EMOJI37 "\","
-	     "\"name\":\"n\"}", signup_fields,
+	     "\"name\":\"n\"}",
+	     signup_fields,
 	     MSGS("password must be shorter than or equal to 72 characters"));
 	body("{\"name\":\"x\",\"price\":-1}", product_fields,
 	     MSGS("price must not be less than 0"));
@@ -179,7 +189,7 @@ static void test_body_bounds(void)
 
 static const struct valid_field size_fields[] = {
 	{ "size", VALID_INT, VALID_REQUIRED, 1, 100 },
-	{ NULL }
+	{ NULL },
 };
 
 static void test_body_int_bounds(void)
@@ -208,11 +218,11 @@ static void test_body_unknown(void)
 		  "property zeta should not exist",
 		  "property alpha should not exist"));
 	body("{\"email\":\"a@b.co\",\"password\":\"12345678\",\"name\":\"n\","
-	     "\"role\":\"ADMIN\"}", signup_fields,
-	     MSGS("property role should not exist"));
+	     "\"role\":\"ADMIN\"}",
+	     signup_fields, MSGS("property role should not exist"));
 	body("{\"email\":\"a@b.co\",\"password\":\"12345678\",\"name\":\"n\","
-	     "\"role\":null}", signup_fields,
-	     MSGS("property role should not exist"));
+	     "\"role\":null}",
+	     signup_fields, MSGS("property role should not exist"));
 }
 
 /* Many unknown keys: the first ERR_LIST_MAX messages, the rest counted. */
@@ -251,24 +261,28 @@ static void test_body_not_object(void)
 static void test_body_email(void)
 {
 	static const char *const good[] = {
-		"a@b.co", "first.last+tag@mail.example.com", "x@y.z",
-		"\xea\xb9\x80@example.kr", NULL,
+		"a@b.co", "first.last+tag@mail.example.com",
+		"x@y.z",  "\xea\xb9\x80@example.kr",
+		NULL,
 	};
 	static const char *const bad[] = {
-		"", "plain", "@b.co", "a@", "a@b", "a@@b.co", "a@b@c.co",
-		"a b@c.co", "a@b .co", "a@.b.co", "a@b..co", "a@b.co.",
-		"a@b.", "a\t@b.co", NULL,
+		"",	   "plain",    "@b.co",	   "a@",       "a@b",
+		"a@@b.co", "a@b@c.co", "a b@c.co", "a@b .co",  "a@.b.co",
+		"a@b..co", "a@b.co.",  "a@b.",	   "a\t@b.co", NULL,
 	};
 	char doc[400], local[300];
 	size_t i;
 
 	for (i = 0; good[i]; i++) {
-		snprintf(doc, sizeof(doc), "{\"email\":\"%s\",\"password\":"
-			 "\"12345678\",\"name\":\"n\"}", good[i]);
+		snprintf(doc, sizeof(doc),
+			 "{\"email\":\"%s\",\"password\":"
+			 "\"12345678\",\"name\":\"n\"}",
+			 good[i]);
 		body(doc, signup_fields, NONE);
 	}
 	for (i = 0; bad[i]; i++) {
-		snprintf(doc, sizeof(doc), "{\"email\":\"%s\",\"password\":"
+		snprintf(doc, sizeof(doc),
+			 "{\"email\":\"%s\",\"password\":"
 			 "\"12345678\",\"name\":\"n\"}",
 			 strcmp(bad[i], "a\t@b.co") ? bad[i] : "a\\t@b.co");
 		body(doc, signup_fields, MSGS("email must be an email"));
@@ -276,13 +290,17 @@ static void test_body_email(void)
 	/* 254 bytes is the limit: 248 + "@b.com". */
 	memset(local, 'a', 248);
 	local[248] = '\0';
-	snprintf(doc, sizeof(doc), "{\"email\":\"%s@b.com\",\"password\":"
-		 "\"12345678\",\"name\":\"n\"}", local);
+	snprintf(doc, sizeof(doc),
+		 "{\"email\":\"%s@b.com\",\"password\":"
+		 "\"12345678\",\"name\":\"n\"}",
+		 local);
 	body(doc, signup_fields, NONE);
 	local[248] = 'a';
 	local[249] = '\0';
-	snprintf(doc, sizeof(doc), "{\"email\":\"%s@b.com\",\"password\":"
-		 "\"12345678\",\"name\":\"n\"}", local);
+	snprintf(doc, sizeof(doc),
+		 "{\"email\":\"%s@b.com\",\"password\":"
+		 "\"12345678\",\"name\":\"n\"}",
+		 local);
 	body(doc, signup_fields, MSGS("email must be an email"));
 }
 
@@ -340,9 +358,23 @@ static void test_query_ok(void)
 static void test_query_ints(void)
 {
 	static const char *const bad[] = {
-		"", "+1", "%201", "1%20", "1.0", "0x10", "1e3", "12abc", "-",
-		"--1", "1-", "9223372036854775808", "99999999999999999999",
-		"-9223372036854775809", "%EF%BC%91", "abc", NULL,
+		"",
+		"+1",
+		"%201",
+		"1%20",
+		"1.0",
+		"0x10",
+		"1e3",
+		"12abc",
+		"-",
+		"--1",
+		"1-",
+		"9223372036854775808",
+		"99999999999999999999",
+		"-9223372036854775809",
+		"%EF%BC%91",
+		"abc",
+		NULL,
 	};
 	char qs[64];
 	size_t i;
@@ -360,7 +392,8 @@ static void test_query_ints(void)
 	      MSGS("size must not be greater than 100"), NULL);
 	query("size=0&page=-3", page_fields,
 	      MSGS("page must not be less than 1",
-		   "size must not be less than 1"), NULL);
+		   "size must not be less than 1"),
+	      NULL);
 	query("minPrice=-1", page_fields,
 	      MSGS("minPrice must not be less than 0"), NULL);
 }
@@ -385,10 +418,12 @@ static void test_query_other(void)
 	      MSGS("q must be shorter than or equal to 50 characters"), NULL);
 	query("sort=asc&page=1&x=1&sort=desc", page_fields,
 	      MSGS("property sort should not exist",
-		   "property x should not exist"), NULL);
+		   "property x should not exist"),
+	      NULL);
 	query("x=1&page=abc", page_fields,
 	      MSGS("page must be an integer number",
-		   "property x should not exist"), NULL);
+		   "property x should not exist"),
+	      NULL);
 	query("", need_fields, MSGS("id should not be empty"), NULL);
 	query("id=", need_fields, MSGS("id must be an integer number"), NULL);
 	query("id=4", need_fields, NONE, "{\"id\":4}");

@@ -84,8 +84,7 @@ static inline char *testdb_pg_create(struct db *admin, const char *tag)
 	/* identifiers cannot be parameters; the name is ours and plain */
 	sql = xasprintf("CREATE DATABASE %s", name);
 	rc = db_query(admin, NULL, sql, DB_NOARGS, &e);
-	ok(rc == 0, "pg: create database %s%s%s", name, rc ? ": " : "",
-	   e.msg);
+	ok(rc == 0, "pg: create database %s%s%s", name, rc ? ": " : "", e.msg);
 	free(sql);
 	err_release(&e);
 	return rc ? NULL : testdb_pg_url(name);
@@ -96,7 +95,8 @@ static inline void testdb_pg_drop(struct db *admin, const char *tag)
 {
 	struct err e = ERR_INIT;
 	char *sql = xasprintf("DROP DATABASE IF EXISTS agora_t_%s_%ld "
-			      "WITH (FORCE)", tag, (long)getpid());
+			      "WITH (FORCE)",
+			      tag, (long)getpid());
 
 	ok(db_query(admin, NULL, sql, DB_NOARGS, &e) == 0,
 	   "pg: drop database agora_t_%s_%ld%s%s", tag, (long)getpid(),
@@ -123,8 +123,9 @@ static inline void testdb_settle(struct db *db)
 
 	if (db_dialect(db) != DB_POSTGRES)
 		return;
-	if (!db_query(db, &res, "SELECT pg_current_xact_id()::text",
-		      DB_NOARGS, &e) && db_res_rows(res) == 1)
+	if (!db_query(db, &res, "SELECT pg_current_xact_id()::text", DB_NOARGS,
+		      &e) &&
+	    db_res_rows(res) == 1)
 		snprintf(xid, sizeof(xid), "%s", db_res_str(res, 0, 0));
 	db_res_free(res);
 	for (i = 0; xid[0] && i < 500; i++) {
@@ -177,8 +178,7 @@ static inline void testdb_run(const char *tag,
 	if (!(admin = testdb_pg_admin()))
 		return;
 	if ((url = testdb_pg_create(admin, tag))) {
-		if (!db_open(&db, url, NULL, &e) &&
-		    !migrate_run(db, NULL, &e))
+		if (!db_open(&db, url, NULL, &e) && !migrate_run(db, NULL, &e))
 			battery(db, url, "pg");
 		else
 			ok(0, "pg: open and migrate: %s", e.msg);
