@@ -14,29 +14,14 @@
 #include "jsonx.h"
 #include "sbuf.h"
 #include "tap.h"
+#include "testreq.h"
 #include "testdb.h"
-
-static int rd(void *ctx, char *buf, int n)
-{
-	(void)ctx;
-	(void)buf;
-	(void)n;
-	return 0;
-}
-
-static int wr(void *ctx, const char *buf, int n)
-{
-	(void)ctx;
-	(void)buf;
-	(void)n;
-	return 0;
-}
 
 static void test_env(void)
 {
 	static const char secret[] = "0123456789abcdef0123456789abcdef";
 	const char *vars[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/", NULL };
-	struct req_io io = { rd, wr, NULL };
+	struct req_io io = { testreq_no_body, testreq_discard, NULL };
 	char *path = testdb_sqlite_path("app");
 	struct search *s = NULL, *again = NULL;
 	struct json_object *entry = NULL;

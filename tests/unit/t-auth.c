@@ -7,26 +7,11 @@
 #include "auth.h"
 #include "migrate.h"
 #include "tap.h"
+#include "testreq.h"
 #include "testdb.h"
 #include "token.h"
 
 static char secret[] = "0123456789abcdef0123456789abcdef";
-
-static int rd(void *ctx, char *buf, int n)
-{
-	(void)ctx;
-	(void)buf;
-	(void)n;
-	return 0;
-}
-
-static int wr(void *ctx, const char *buf, int n)
-{
-	(void)ctx;
-	(void)buf;
-	(void)n;
-	return 0;
-}
 
 /* token: a token for user id, signed with key, expiring in ttl s. */
 static char *token(const char *key, int64_t id, int64_t ttl)
@@ -52,7 +37,7 @@ static int check(const struct req_env *env, const char *auth, struct req *r)
 	char hdr[1024];
 	const char *vars[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/api/x", hdr,
 			       NULL };
-	struct req_io io = { rd, wr, NULL };
+	struct req_io io = { testreq_no_body, testreq_discard, NULL };
 
 	snprintf(hdr, sizeof(hdr), "HTTP_AUTHORIZATION=%s", auth ? auth : "");
 	if (!auth)

@@ -5,22 +5,9 @@
 #include "cors.h"
 #include "req.h"
 #include "tap.h"
+#include "testreq.h"
 
 static struct sbuf out;
-
-static int mem_read(void *ctx, char *buf, int n)
-{
-	(void)ctx;
-	(void)buf;
-	(void)n;
-	return 0;
-}
-
-static int mem_write(void *ctx, const char *buf, int n)
-{
-	(void)ctx;
-	return sbuf_add(&out, buf, (size_t)n);
-}
 
 /*
  * One request through cors_apply and, unless it was a preflight, a 200
@@ -30,7 +17,7 @@ static int mem_write(void *ctx, const char *buf, int n)
 static bool run(const char *origins, const char *method, const char *origin)
 {
 	static const struct req_env renv = { NULL, NULL, 1024, "" };
-	struct req_io io = { mem_read, mem_write, NULL };
+	struct req_io io = { testreq_no_body, testreq_capture, &out };
 	char m[64], o[128];
 	const char *env[] = { m, "REQUEST_URI=/api/health", o, NULL };
 	struct req r;

@@ -5,24 +5,12 @@
 #include "jsonx.h"
 #include "page.h"
 #include "tap.h"
+#include "testreq.h"
 #include "testdb.h"
 
 struct mem {
 	struct sbuf out;
 };
-
-static int rd(void *ctx, char *buf, int n)
-{
-	(void)ctx;
-	(void)buf;
-	(void)n;
-	return 0;
-}
-
-static int wr(void *ctx, const char *buf, int n)
-{
-	return sbuf_add(&((struct mem *)ctx)->out, buf, (size_t)n);
-}
 
 static struct json_object *item(const struct db_res *res, size_t row)
 {
@@ -34,7 +22,7 @@ static int list(const struct req_env *env, const char *uri,
 		struct json_object **body)
 {
 	struct mem m = { SBUF_INIT };
-	struct req_io io = { rd, wr, &m };
+	struct req_io io = { testreq_no_body, testreq_capture, &m.out };
 	char u[256];
 	const char *vars[] = { "REQUEST_METHOD=GET", u, NULL };
 	struct req r;
