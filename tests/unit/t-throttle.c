@@ -5,6 +5,7 @@
 
 #include <time.h>
 
+#include "clock.h"
 #include "migrate.h"
 #include "tap.h"
 #include "testdb.h"
@@ -36,6 +37,7 @@ static void test_store(struct throttle *t, const char *what)
 {
 	char a[64], b[64];
 	long retry;
+	double t0;
 	int i;
 
 	/* Keys of their own: Redis outlives the test process. */
@@ -66,11 +68,19 @@ static void test_store(struct throttle *t, const char *what)
 
 	/* A window of one second: once it has passed, counting restarts. */
 	snprintf(a, sizeof(a), "t-throttle:%ld:%s:w", (long)getpid(), what);
+	t0 = clock_ms();
 	take(t, a, 1, 1);
-	ok(take(t, a, 1, 1) == 1,
-	   "%s: 1 s window: the 2nd is refused for "
-	   "1 s",
-	   what);
+	retry = take(t, a, 1, 1);
+	/* A machine busy enough to spend the window between the two takes
+	 * has opened a new one: the same rule, the other outcome. */
+	if (clock_ms() - t0 < 1000)
+		ok(retry == 1, "%s: 1 s window: the 2nd is refused for 1 s",
+		   what);
+	else
+		is_int(retry, 0,
+		       "%s: 1 s window, spent before the 2nd: it "
+		       "passes",
+		       what);
 	pause_ms(1100);
 	is_int(take(t, a, 1, 1), 0, "%s: after the window it passes again",
 	       what);
@@ -131,48 +141,14 @@ static void test_db(struct db *db, const char *dialect)
 	cache_free(t.cache);
 }
 
-static void test_sqlite(void)
+static void battery(struct db *db, const char *url, const char *dialect)
 {
-	char *path = testdb_sqlite_path("throttle");
-	char *url = xasprintf("file:%s", path);
-	struct err e = ERR_INIT;
-	struct db *db = NULL;
-
-	if (db_open(&db, url, NULL, &e) || migrate_run(db, NULL, &e))
-		ok(0, "sqlite: open and migrate: %s", e.msg);
-	else
-		test_db(db, "sqlite");
-	db_free(db);
-	err_release(&e);
-	testdb_sqlite_unlink(path);
-	free(url);
-	free(path);
-}
-
-static void test_pg(void)
-{
-	struct db *admin = testdb_pg_admin(), *db = NULL;
-	struct err e = ERR_INIT;
-	char *url;
-
-	if (!admin)
-		return;
-	if ((url = testdb_pg_create(admin, "throttle"))) {
-		if (db_open(&db, url, NULL, &e) || migrate_run(db, NULL, &e))
-			ok(0, "pg: open and migrate: %s", e.msg);
-		else
-			test_db(db, "postgres");
-		db_free(db);
-		testdb_pg_drop(admin, "throttle");
-		free(url);
-	}
-	err_release(&e);
-	db_free(admin);
+	(void)url;
+	test_db(db, dialect);
 }
 
 int main(void)
 {
-	test_sqlite();
-	test_pg();
+	testdb_run("throttle", battery);
 	return done_testing();
 }
