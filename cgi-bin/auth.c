@@ -22,7 +22,7 @@ static int auth_signup(struct req *r)
 			jsonx_get_str(body, "name"), "USER",
 			app_of(r)->cfg.bcrypt_cost, &res, &r->err) < 0)
 		return -1;
-	req_json(r, 201, user_json(res, 0));
+	req_json(r, 201, col_json(user_cols, res, 0));
 	db_res_free(res);
 	return 0;
 }
@@ -133,8 +133,7 @@ throttled:
 	ret = rc > 0 ? 0 : -1;
 out:
 	err_release(&te);
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	free(tok);
 	free(email);
 	free(akey);

@@ -236,8 +236,7 @@ static int orders_create(struct req *r)
 	}
 	ret = orders_answer(r, 201, res);
 out:
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	sbuf_release(&request);
 	return ret;
 }
@@ -264,8 +263,7 @@ static int orders_move(struct req *r, enum order_status to)
 		return -1;
 	if (order_move(r->env->db, id, to, &moved, &r->err) == 0)
 		ret = orders_answer(r, 201, moved);
-	if (moved)
-		db_res_free(moved);
+	db_res_free(moved);
 	db_res_free(res);
 	return ret;
 }

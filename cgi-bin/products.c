@@ -9,16 +9,7 @@
 
 static int products_list(struct req *r)
 {
-	struct sbuf sql = SBUF_INIT;
-	int ret;
-
-	ret = page_list(r, 10, "SELECT count(*) FROM products",
-			col_sql(&sql, "SELECT ", product_cols,
-				" FROM products "
-				"ORDER BY id LIMIT $1 OFFSET $2"),
-			product_json);
-	sbuf_release(&sql);
-	return ret;
+	return page_list(r, 10, "products", product_cols);
 }
 
 static int products_get(struct req *r)
@@ -68,7 +59,7 @@ static int products_create(struct req *r)
 	products_input(body, &in);
 	if (product_create(r->env->db, &in, &res, &r->err) < 0)
 		return -1;
-	req_json(r, 201, product_json(res, 0));
+	req_json(r, 201, col_json(product_cols, res, 0));
 	db_res_free(res);
 	return 0;
 }
@@ -98,7 +89,7 @@ static int products_update(struct req *r)
 	products_input(body, &in);
 	if (product_update(r->env->db, id, &in, &res, &r->err) < 0)
 		return -1;
-	req_json(r, 200, product_json(res, 0));
+	req_json(r, 200, col_json(product_cols, res, 0));
 	db_res_free(res);
 	return 0;
 }

@@ -9,21 +9,12 @@
 /* The dispatcher's auth check already read the row: no second query. */
 static int users_me(struct req *r)
 {
-	return req_json(r, 200, user_json(r->user_row, 0));
+	return req_json(r, 200, col_json(user_cols, r->user_row, 0));
 }
 
 static int users_list(struct req *r)
 {
-	struct sbuf sql = SBUF_INIT;
-	int ret;
-
-	ret = page_list(r, 20, "SELECT count(*) FROM users",
-			col_sql(&sql, "SELECT ", user_cols,
-				" FROM users "
-				"ORDER BY id LIMIT $1 OFFSET $2"),
-			user_json);
-	sbuf_release(&sql);
-	return ret;
+	return page_list(r, 20, "users", user_cols);
 }
 
 static const char *const roles[] = { "USER", "ADMIN", NULL };
@@ -44,7 +35,7 @@ static int users_set_role(struct req *r)
 	    user_set_role(r->env->db, id, jsonx_get_str(body, "role"), &res,
 			  &r->err) < 0)
 		return -1;
-	req_json(r, 200, user_json(res, 0));
+	req_json(r, 200, col_json(user_cols, res, 0));
 	db_res_free(res);
 	return 0;
 }

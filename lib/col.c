@@ -74,6 +74,17 @@ struct json_object *col_json(const struct col *cols, const struct db_res *res,
 	return o;
 }
 
+struct json_object *col_json_rows(const struct col *cols,
+				  const struct db_res *res)
+{
+	struct json_object *arr = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < db_res_rows(res); i++)
+		json_object_array_add(arr, col_json(cols, res, i));
+	return arr;
+}
+
 int64_t col_one_int(const struct db_res *res)
 {
 	return db_res_rows(res) ? db_res_int(res, 0, 0) : 0;

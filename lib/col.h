@@ -82,6 +82,11 @@ int col_query_one(struct db *db, struct json_object **out, const char *head,
 struct json_object *col_json(const struct col *cols, const struct db_res *res,
 			     size_t row);
 
+/* col_json_rows: every row of res as col_json(), in an array the caller
+ * owns. */
+struct json_object *col_json_rows(const struct col *cols,
+				  const struct db_res *res);
+
 /* col_one_int, col_one_str: the value in the first row of a result with
  * one column (count(*), a lookup of one column): 0 or NULL when there is
  * no row or the value is NULL. The string is borrowed from res. */

@@ -5,6 +5,7 @@
 #include "issue.h"
 #include "jsonx.h"
 #include "log.h"
+#include "page.h"
 
 const struct col issue_cols[] = {
 	[ISSUE_ID] = COL_ID,
@@ -19,11 +20,6 @@ const struct col issue_cols[] = {
 	{ NULL },
 };
 
-struct json_object *issue_json(const struct db_res *res, size_t row)
-{
-	return col_json(issue_cols, res, row);
-}
-
 static int issue_not_found(struct err *e, int64_t id)
 {
 	return err_set(e, ERR_NOT_FOUND, "Issue %" PRId64 " not found", id);
@@ -35,8 +31,7 @@ int issue_list(struct db *db, const char *status, int64_t author, int64_t limit,
 	struct db_res *res = NULL, *cnt = NULL;
 	struct sbuf where = SBUF_INIT, sql = SBUF_INIT;
 	struct db_param params[4];
-	struct json_object *items;
-	size_t i, n = 0;
+	size_t n = 0;
 	int ret = -1;
 
 	/* One SQL text per filter combination: four at most, each prepared
@@ -67,20 +62,12 @@ int issue_list(struct db *db, const char *status, int64_t author, int64_t limit,
 	if (db_query(db, &res, sql.buf, params, n + 2, e) < 0 ||
 	    db_commit(db, e) < 0)
 		goto out;
-	items = json_object_new_array();
-	for (i = 0; i < db_res_rows(res); i++)
-		json_object_array_add(items, issue_json(res, i));
-	*out = json_object_new_object();
-	json_object_object_add(*out, "total",
-			       json_object_new_int64(col_one_int(cnt)));
-	json_object_object_add(*out, "items", items);
+	*out = page_json(cnt, col_json_rows(issue_cols, res));
 	ret = 0;
 out:
 	db_rollback(db);
-	if (res)
-		db_res_free(res);
-	if (cnt)
-		db_res_free(cnt);
+	db_res_free(res);
+	db_res_free(cnt);
 	sbuf_release(&where);
 	sbuf_release(&sql);
 	return ret;
@@ -199,7 +186,7 @@ int issue_popular_load(struct db *db, struct sbuf *out, size_t *count,
 	struct json_object *arr;
 	struct db_res *res;
 	const char *s;
-	size_t i, len;
+	size_t len;
 
 	if (col_query(db, &res, "SELECT ", issue_cols,
 		      " FROM issues WHERE "
@@ -207,9 +194,7 @@ int issue_popular_load(struct db *db, struct sbuf *out, size_t *count,
 		      "LIMIT $1",
 		      DB_ARGS(DB_I(ISSUE_POPULAR_SIZE)), e) < 0)
 		return -1;
-	arr = json_object_new_array();
-	for (i = 0; i < db_res_rows(res); i++)
-		json_object_array_add(arr, issue_json(res, i));
+	arr = col_json_rows(issue_cols, res);
 	s = jsonx_str(arr, &len);
 	sbuf_add(out, s, len);
 	json_object_put(arr);

@@ -12,8 +12,9 @@
 #include "err.h"
 #include "sbuf.h"
 
-/* The columns of an issue as the API shows it, and their positions in a
- * row selected with them. */
+/* The columns of an issue as the API shows it ({id, title, description,
+ * status, priority, viewCount, authorId, createdAt, updatedAt}), and
+ * their positions in a row selected with them. */
 enum issue_col {
 	ISSUE_ID,
 	ISSUE_TITLE,
@@ -30,11 +31,6 @@ extern const struct col issue_cols[];
 /* Where the popular list is cached, and how many issues it holds. */
 #define ISSUE_POPULAR_KEY  "popular_issues:v1"
 #define ISSUE_POPULAR_SIZE 10
-
-/* issue_json: row `row` of a result selected with issue_cols as the
- * API's issue object {id, title, description, status, priority,
- * viewCount, authorId, createdAt, updatedAt}. The caller owns it. */
-struct json_object *issue_json(const struct db_res *res, size_t row);
 
 /*
  * issue_list: a page of issues, newest first, with status status (NULL:

@@ -17,16 +17,10 @@ const struct col notify_cols[] = {
 	{ NULL },
 };
 
-struct json_object *notify_row_json(const struct db_res *res, size_t row)
-{
-	return col_json(notify_cols, res, row);
-}
-
 int notify_list(struct db *db, int64_t user_id, int64_t limit,
 		struct json_object **out, struct err *e)
 {
 	struct db_res *res = NULL;
-	size_t i;
 
 	if (col_query(db, &res, "SELECT ", notify_cols,
 		      " FROM notifications "
@@ -34,9 +28,7 @@ int notify_list(struct db *db, int64_t user_id, int64_t limit,
 		      "LIMIT $2",
 		      DB_ARGS(DB_I(user_id), DB_I(limit)), e) < 0)
 		return -1;
-	*out = json_object_new_array();
-	for (i = 0; i < db_res_rows(res); i++)
-		json_object_array_add(*out, notify_row_json(res, i));
+	*out = col_json_rows(notify_cols, res);
 	db_res_free(res);
 	return 0;
 }

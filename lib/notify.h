@@ -9,8 +9,9 @@
 #include "db.h"
 #include "err.h"
 
-/* The columns of a notification as GET /api/notifications shows it, and
- * their positions in a row selected with them. */
+/* The columns of a notification as GET /api/notifications shows it
+ * ({id, userId, type, message, eventId, createdAt, readAt}), and their
+ * positions in a row selected with them. */
 enum notify_col {
 	NOTIFY_ID,
 	NOTIFY_USER,
@@ -22,14 +23,9 @@ enum notify_col {
 };
 extern const struct col notify_cols[];
 
-/* notify_row_json: row `row` of a result selected with notify_cols:
- * {id, userId, type, message, eventId, createdAt, readAt}. The caller
- * owns the new object. */
-struct json_object *notify_row_json(const struct db_res *res, size_t row);
-
 /*
  * notify_list: the newest `limit` notifications of user_id, newest first,
- * as an array of notify_row_json() objects in *out (caller owns).
+ * as an array of col_json(notify_cols) objects in *out (caller owns).
  * Errors: those of db_query().
  */
 int notify_list(struct db *db, int64_t user_id, int64_t limit,
@@ -38,7 +34,7 @@ int notify_list(struct db *db, int64_t user_id, int64_t limit,
 /*
  * notify_read: mark notification id of user_id read, once (reading it
  * again keeps the first time); *out (caller owns) is its
- * notify_row_json(). Errors: 404 "Notification 5 not found", also for
+ * col_json(notify_cols). Errors: 404 "Notification 5 not found", also for
  * another user's; those of db_query().
  */
 int notify_read(struct db *db, int64_t id, int64_t user_id,

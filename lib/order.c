@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "order.h"
 #include "outbox.h"
+#include "page.h"
 #include "product.h"
 
 const struct col order_cols[] = {
@@ -145,19 +146,13 @@ int order_list(struct db *db, int64_t user_id, int64_t limit, int64_t offset,
 	list = json_object_new_array();
 	for (i = 0; i < db_res_rows(res); i++)
 		json_object_array_add(list, order_obj(res, i, items));
-	*out = json_object_new_object();
-	json_object_object_add(*out, "total",
-			       json_object_new_int64(col_one_int(cnt)));
-	json_object_object_add(*out, "items", list);
+	*out = page_json(cnt, list);
 	ret = 0;
 out:
 	db_rollback(db);
-	if (items)
-		db_res_free(items);
-	if (res)
-		db_res_free(res);
-	if (cnt)
-		db_res_free(cnt);
+	db_res_free(items);
+	db_res_free(res);
+	db_res_free(cnt);
 	sbuf_release(&sql);
 	return ret;
 }
@@ -269,8 +264,7 @@ int order_create(struct db *db, int64_t user_id, struct order_line *lines,
 	return 0;
 fail:
 	db_rollback(db);
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	return -1;
 }
 
@@ -317,8 +311,7 @@ int order_move(struct db *db, int64_t id, enum order_status to,
 fail:
 	db_rollback(db);
 out:
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	return ret;
 }
 

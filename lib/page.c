@@ -20,29 +20,24 @@ int page_get(struct req *r, struct json_object *q, int64_t def_size,
 	return 0;
 }
 
-int page_answer(struct req *r, const struct db_res *count,
-		const struct db_res *rows,
-		struct json_object *(*item)(const struct db_res *, size_t))
+struct json_object *page_json(const struct db_res *count,
+			      struct json_object *items)
 {
 	struct json_object *o = json_object_new_object();
-	struct json_object *items = json_object_new_array();
-	size_t i;
 
-	for (i = 0; i < db_res_rows(rows); i++)
-		json_object_array_add(items, item(rows, i));
 	json_object_object_add(o, "total",
 			       json_object_new_int64(col_one_int(count)));
 	json_object_object_add(o, "items", items);
-	return req_json(r, 200, o);
+	return o;
 }
 
-int page_list(struct req *r, int64_t def_size, const char *count_sql,
-	      const char *rows_sql,
-	      struct json_object *(*item)(const struct db_res *, size_t))
+int page_list(struct req *r, int64_t def_size, const char *table,
+	      const struct col *cols)
 {
 	static const struct valid_field fields[] = { PAGE_FIELDS, { NULL } };
 	struct json_object *q;
 	struct db_res *res = NULL, *cnt = NULL;
+	struct sbuf sql = SBUF_INIT;
 	struct page p;
 	int ret = -1;
 
@@ -53,15 +48,20 @@ int page_list(struct req *r, int64_t def_size, const char *count_sql,
 	 * statements would make them disagree. */
 	if (db_begin_read(r->env->db, &r->err) < 0)
 		return -1;
-	if (db_query(r->env->db, &cnt, count_sql, DB_NOARGS, &r->err) < 0 ||
-	    db_query(r->env->db, &res, rows_sql,
-		     DB_ARGS(DB_I(p.size), DB_I(p.offset)), &r->err) < 0 ||
+	sbuf_addf(&sql, "SELECT count(*) FROM %s", table);
+	if (db_query(r->env->db, &cnt, sql.buf, DB_NOARGS, &r->err) < 0)
+		goto out;
+	sbuf_reset(&sql);
+	sbuf_addf(&sql, " FROM %s ORDER BY id LIMIT $1 OFFSET $2", table);
+	if (col_query(r->env->db, &res, "SELECT ", cols, sql.buf,
+		      DB_ARGS(DB_I(p.size), DB_I(p.offset)), &r->err) < 0 ||
 	    db_commit(r->env->db, &r->err) < 0)
 		goto out;
-	ret = page_answer(r, cnt, res, item);
+	ret = req_json(r, 200, page_json(cnt, col_json_rows(cols, res)));
 out:
 	db_rollback(r->env->db);
 	db_res_free(res);
 	db_res_free(cnt);
+	sbuf_release(&sql);
 	return ret;
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "col.h"
 #include "db.h"
 #include "req.h"
 
@@ -29,24 +30,19 @@ struct page {
 int page_get(struct req *r, struct json_object *q, int64_t def_size,
 	     struct page *p);
 
-/*
- * page_answer: answer 200 {"total": <count's one value>, "items":
- * [item(rows, 0), …]}. Returns 0 (as req_json).
- */
-int page_answer(struct req *r, const struct db_res *count,
-		const struct db_res *rows,
-		struct json_object *(*item)(const struct db_res *, size_t));
+/* page_json: a list's answer {"total": <count's one value>, "items":
+ * items}, which it takes. The caller owns the new object. */
+struct json_object *page_json(const struct db_res *count,
+			      struct json_object *items);
 
 /*
- * page_list: a whole list route for a query that takes only page and
- * size: validates them (def_size when absent), runs count_sql and rows_sql
- * (which must end with "LIMIT $1 OFFSET $2") in one read transaction, so
- * that total and items come from one snapshot, and answers as
- * page_answer().
- * Returns 0, or -1 with r->err set.
+ * page_list: a whole list route over table, by id, for a query that takes
+ * only page and size: validates them (def_size when absent), counts the
+ * rows and reads the page's, as cols shows them, in one read transaction,
+ * so that total and items come from one snapshot, and answers 200 with
+ * page_json(). Returns 0, or -1 with r->err set.
  */
-int page_list(struct req *r, int64_t def_size, const char *count_sql,
-	      const char *rows_sql,
-	      struct json_object *(*item)(const struct db_res *, size_t));
+int page_list(struct req *r, int64_t def_size, const char *table,
+	      const struct col *cols);
 
 #endif

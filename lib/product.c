@@ -21,16 +21,11 @@ const struct col product_cols[] = {
 	{ NULL },
 };
 
-struct json_object *product_json(const struct db_res *res, size_t row)
-{
-	return col_json(product_cols, res, row);
-}
-
 /* The API's product less what Elasticsearch's mapping does not hold
  * (version, updatedAt), the creation time named as it names it. */
 struct json_object *product_doc(const struct db_res *res, size_t row)
 {
-	struct json_object *o = product_json(res, row), *t = NULL;
+	struct json_object *o = col_json(product_cols, res, row), *t = NULL;
 
 	/* Added last, as createdAt stands last once the others are gone. */
 	json_object_object_get_ex(o, "createdAt", &t);
@@ -146,8 +141,7 @@ fail:
 	db_rollback(db);
 out:
 	json_object_put(payload);
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	return ret;
 }
 
@@ -334,8 +328,7 @@ int product_tsvector_fill(struct db *db, bool all, int64_t *done, struct err *e)
 fail:
 	db_rollback(db);
 out:
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	for (i = 0; i < DOC_BATCH; i++)
 		sbuf_release(&tsv[i]);
 	sbuf_release(&sql);

@@ -13,7 +13,9 @@
 #include "sbuf.h"
 
 /* The columns of a product, and their positions in a row selected with
- * them. */
+ * them; col_json(product_cols, …) is the API's product {id, name,
+ * description, category, brand, price, status, version, createdAt,
+ * updatedAt}. */
 enum product_col {
 	PRODUCT_ID,
 	PRODUCT_NAME,
@@ -27,11 +29,6 @@ enum product_col {
 	PRODUCT_UPDATED
 };
 extern const struct col product_cols[];
-
-/* product_json: row `row` of a result selected with product_cols as the
- * API's product {id, name, description, category, brand, price, status,
- * version, createdAt, updatedAt}. The caller owns the new object. */
-struct json_object *product_json(const struct db_res *res, size_t row);
 
 /*
  * product_doc: the search document of the same row: {id, name,

@@ -66,8 +66,7 @@ int search_vocab_suggest(struct db *db, const char *q, int64_t size,
 	ret = 0;
 out:
 	json_object_put(items);
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	sbuf_release(&head);
 	sbuf_release(&hi);
 	sbuf_release(&text);

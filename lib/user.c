@@ -35,11 +35,6 @@ const struct col user_cols[] = {
 	{ NULL },
 };
 
-struct json_object *user_json(const struct db_res *res, size_t row)
-{
-	return col_json(user_cols, res, row);
-}
-
 int user_find(struct db *db, int64_t id, struct db_res **out, struct err *e)
 {
 	return col_query(db, out, "SELECT ", user_cols,
@@ -100,8 +95,7 @@ int user_create(struct db *db, const char *email, const char *password,
 	}
 	ret = 0;
 out:
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	err_release(&dberr);
 	free(folded);
 	return ret;
@@ -154,10 +148,8 @@ int user_set_role(struct db *db, int64_t id, const char *role,
 	return 0;
 fail:
 	db_rollback(db);
-	if (admins)
-		db_res_free(admins);
-	if (res)
-		db_res_free(res);
+	db_res_free(admins);
+	db_res_free(res);
 	return -1;
 }
 
@@ -267,8 +259,7 @@ out:
 		free(f[i].folded);
 	}
 	free(f);
-	if (other)
-		db_res_free(other);
+	db_res_free(other);
 	db_res_free(res);
 	return ret;
 }

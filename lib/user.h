@@ -11,7 +11,8 @@
 #include "valid.h"
 
 /* The columns of an account as the API shows it (never the hash), and
- * their positions in a row selected with them. */
+ * their positions in a row selected with them: col_json(user_cols, …) is
+ * {id, email, name, role, createdAt, updatedAt}. */
 enum user_col {
 	USER_ID,
 	USER_EMAIL,
@@ -21,11 +22,6 @@ enum user_col {
 	USER_UPDATED
 };
 extern const struct col user_cols[];
-
-/* user_json: row `row` of a result selected with user_cols as the API's
- * user object {id, email, name, role, createdAt, updatedAt}. The caller
- * owns the new object. */
-struct json_object *user_json(const struct db_res *res, size_t row);
 
 /*
  * user_find: the account id, selected with user_cols, in *out (caller

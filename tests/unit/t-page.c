@@ -12,9 +12,16 @@ struct mem {
 	struct sbuf out;
 };
 
-static struct json_object *item(const struct db_res *res, size_t row)
+static const struct col t_cols[] = {
+	COL_ID,
+	{ "name", "label", COL_TEXT },
+	{ NULL },
+};
+
+/* The label of item i of a list's answer. */
+static const char *label(struct json_object *items, size_t i)
 {
-	return json_object_new_string(db_res_str(res, row, 0));
+	return jsonx_get_str(json_object_array_get_idx(items, i), "label");
 }
 
 /* list: page_list on GET uri; the status, the body in *body. */
@@ -33,9 +40,7 @@ static int list(const struct req_env *env, const char *uri,
 	snprintf(u, sizeof(u), "REQUEST_URI=%s", uri);
 	*body = NULL;
 	req_init(&r, env, (char **)vars, &io);
-	if (page_list(&r, 2, "SELECT count(*) FROM t",
-		      "SELECT name FROM t ORDER BY name LIMIT $1 OFFSET $2",
-		      item) < 0)
+	if (page_list(&r, 2, "t", t_cols) < 0)
 		req_send_error(&r, &r.err);
 	req_write(&r);
 	status = r.status;
@@ -57,8 +62,8 @@ int main(void)
 
 	if (db_open(&env.db, path, NULL, &e) ||
 	    db_exec_script(env.db,
-			   "CREATE TABLE t (name text);"
-			   "INSERT INTO t VALUES ('a'), ('b'), ('c');",
+			   "CREATE TABLE t (id integer PRIMARY KEY, name text);"
+			   "INSERT INTO t VALUES (3, 'c'), (1, 'a'), (2, 'b');",
 			   &e)) {
 		ok(0, "database: %s", e.msg);
 		goto out;
@@ -68,15 +73,15 @@ int main(void)
 	is_int(json_object_get_int64(json_object_object_get(body, "total")), 3,
 	       "total of every row");
 	is_int(json_object_array_length(items), 2, "the default size");
-	is_str(json_object_get_string(json_object_array_get_idx(items, 0)), "a",
-	       "page 1 starts at the first row");
+	is_str(label(items, 0), "a", "page 1 starts at the lowest id");
+	is_str(label(items, 1), "b",
+	       "... items as the column table names them");
 	json_object_put(body);
 
 	is_int(list(&env, "/x?page=2&size=2", &body), 200, "page 2: 200");
 	items = json_object_object_get(body, "items");
 	is_int(json_object_array_length(items), 1, "the rest");
-	is_str(json_object_get_string(json_object_array_get_idx(items, 0)), "c",
-	       "page 2 starts after page 1");
+	is_str(label(items, 0), "c", "page 2 starts after page 1");
 	json_object_put(body);
 
 	is_int(list(&env, "/x?page=0", &body), 400, "page 0: 400");

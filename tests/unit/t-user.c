@@ -91,7 +91,7 @@ static void logins(struct db *db, const char *dialect)
 	if (!res)
 		return;
 	id = db_res_int(res, 0, USER_ID);
-	o = user_json(res, 0);
+	o = col_json(user_cols, res, 0);
 	json_object_object_del(o, "createdAt");
 	json_object_object_del(o, "updatedAt");
 	want = xasprintf("{\"id\":%" PRId64 ",\"email\":\"lee@example.com\","
