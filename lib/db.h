@@ -145,6 +145,19 @@ const char *db_res_time(const struct db_res *res, size_t row, size_t col,
 			char buf[32]);
 void db_res_free(struct db_res *res);
 
+/*
+ * db_res_hand: for a function that gives its result only to callers that
+ * ask for it: *out = *res when out is non-NULL, and *res = NULL, so the
+ * function's own db_res_free(*res) on the way out leaves it alone.
+ */
+static inline void db_res_hand(struct db_res **res, struct db_res **out)
+{
+	if (out) {
+		*out = *res;
+		*res = NULL;
+	}
+}
+
 /* db_now: the current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ", which both
  * backends accept for their timestamp columns. */
 void db_now(char buf[32]);

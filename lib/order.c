@@ -284,7 +284,7 @@ int order_move(struct db *db, int64_t id, enum order_status to,
 		      order_cols, "",
 		      DB_ARGS(DB_I(id), DB_S(status_names[to]), DB_S(now)),
 		      e) < 0)
-		goto fail;
+		goto out;
 	if (db_res_rows(res) != 1) {
 		/* Not PENDING (or moved by someone else since the caller
 		 * read it): say what it is now. */
@@ -301,16 +301,11 @@ int order_move(struct db *db, int64_t id, enum order_status to,
 		goto out;
 	}
 	if (order_event(db, to, res, e) < 0 || db_commit(db, e) < 0)
-		goto fail;
-	if (out) {
-		*out = res;
-		res = NULL;
-	}
+		goto out;
+	db_res_hand(&res, out);
 	ret = 0;
-	goto out;
-fail:
-	db_rollback(db);
 out:
+	db_rollback(db); /* nothing is left to undo once committed */
 	db_res_free(res);
 	return ret;
 }

@@ -117,29 +117,24 @@ static int product_write(struct db *db, int64_t id, enum product_event ev,
 	if (db_begin(db, e) < 0)
 		goto out;
 	if (col_query(db, &res, head, product_cols, "", params, n, e) < 0)
-		goto fail;
+		goto out;
 	if (db_res_rows(res) != 1) {
 		err_set(e, ERR_NOT_FOUND, "Product %" PRId64 " not found", id);
-		goto fail;
+		goto out;
 	}
 	if (ev == PRODUCT_UPSERTED && product_index(db, res, e) < 0)
-		goto fail;
+		goto out;
 	payload = product_payload(ev, res);
 	snprintf(aggid, sizeof(aggid), "%" PRId64,
 		 db_res_int(res, 0, PRODUCT_ID));
 	if (outbox_append(db, "product", aggid, product_event_type(ev), payload,
 			  NULL, e) < 0 ||
 	    db_commit(db, e) < 0)
-		goto fail;
-	if (out) {
-		*out = res;
-		res = NULL;
-	}
+		goto out;
+	db_res_hand(&res, out);
 	ret = 0;
-	goto out;
-fail:
-	db_rollback(db);
 out:
+	db_rollback(db); /* nothing is left to undo once committed */
 	json_object_put(payload);
 	db_res_free(res);
 	return ret;

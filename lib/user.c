@@ -89,10 +89,7 @@ int user_create(struct db *db, const char *email, const char *password,
 			err_set(e, dberr.code, "%s", dberr.msg);
 		goto out;
 	}
-	if (out) {
-		*out = res;
-		res = NULL;
-	}
+	db_res_hand(&res, out);
 	ret = 0;
 out:
 	db_res_free(res);
