@@ -71,6 +71,41 @@ int cmd_usage_error(const char *text, const char *fmt, ...)
 	return 2;
 }
 
+int cmd_opt(struct cmd_args *a, int argc, char **argv)
+{
+	int opt;
+
+	if (!a->started) {
+		a->started = true;
+		optind = 1; /* argv is the command's own, from its name on */
+		opterr = 0; /* the messages are ours */
+	}
+	/* The leading ':' tells a missing value (':') from an unknown
+	 * option ('?'). */
+	opt = getopt_long(argc, argv, ":h", a->opts, NULL);
+	if (opt == 'h') {
+		a->status = cmd_help(a->usage);
+		return -1;
+	}
+	if (opt == ':' || opt == '?') {
+		a->status =
+			cmd_usage_error(a->usage,
+					opt == ':' ? "%s: '%s' needs a value" :
+						     "%s: bad option '%s'",
+					a->name, argv[optind - 1]);
+		return -1;
+	}
+	if (opt != -1)
+		return opt;
+	if (optind < argc) {
+		a->status = cmd_usage_error(a->usage,
+					    "%s: unexpected argument '%s'",
+					    a->name, argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
 /* A bar on stderr, redrawn in place; the caller checks for a terminal. */
 void cmd_progress(const char *what, int64_t done, int64_t total)
 {

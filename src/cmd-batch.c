@@ -213,6 +213,7 @@ int cmd_cron(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cmd_args a = { "cron", cron_usage, opts };
 	struct jobs_entry *ents;
 	const char *const *lines = jobs_schedule;
 	const char **given = xcalloc((size_t)argc + 1, sizeof(*given));
@@ -226,9 +227,7 @@ int cmd_cron(int argc, char **argv)
 	bool once = false, failed = false;
 	int opt, ret = 2;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = cmd_opt(&a, argc, argv)) > 0) {
 		switch (opt) {
 		case 'o':
 			once = true;
@@ -239,15 +238,15 @@ int cmd_cron(int argc, char **argv)
 		case 'n':
 			now_arg = optarg;
 			break;
-		case 'h':
-			free(given);
-			return cmd_help(cron_usage);
-		default:
-			goto usage;
 		}
 	}
-	if (optind < argc || (now_arg && !parse_now(now_arg, &tm)))
-		goto usage;
+	if (opt < 0 || (now_arg && !parse_now(now_arg, &tm))) {
+		free(given);
+		return opt < 0 ? a.status :
+				 cmd_usage_error(cron_usage,
+						 "cron: --now must be "
+						 "YYYY-MM-DDTHH:MM (UTC)");
+	}
 	if (ngiven)
 		lines = given;
 	while (lines[n])
@@ -294,7 +293,4 @@ out:
 	free(ents);
 	free(given);
 	return ret;
-usage:
-	free(given);
-	return cmd_usage_error(cron_usage, "cron: bad arguments");
 }

@@ -47,6 +47,12 @@ struct db *cmd_setup(struct cfg *c, const char *cmdname)
 	return db;
 }
 
+void cmd_teardown(struct cfg *c, struct db *db)
+{
+	db_free(db);
+	cfg_release(c);
+}
+
 /*
  * The ADMIN named by ADMIN_EMAIL, held to the API's rules for a new
  * account. An existing account is never changed silently: an ADMIN is
@@ -157,6 +163,7 @@ int cmd_migrate(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cmd_args a = { "migrate", migrate_usage, opts };
 	struct cfg c;
 	struct db *db;
 	struct err e = ERR_INIT;
@@ -164,25 +171,11 @@ int cmd_migrate(int argc, char **argv)
 	int applied = 0, ret = 1, opt;
 	int64_t indexed = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'p':
+	while ((opt = cmd_opt(&a, argc, argv)) > 0)
+		if (opt == 'p')
 			promote = true;
-			break;
-		case 'h':
-			return cmd_help(migrate_usage);
-		default:
-			return cmd_usage_error(migrate_usage,
-					       "migrate: unknown option '%s'",
-					       argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error(migrate_usage,
-				       "migrate: unexpected argument '%s'",
-				       argv[optind]);
+	if (opt < 0)
+		return a.status;
 	db = cmd_setup(&c, "migrate");
 	if (migrate_run(db, &applied, &e) < 0) {
 		log_msg(LOG_ERROR, NULL, "migrate: %s", e.msg);
@@ -221,7 +214,6 @@ int cmd_migrate(int argc, char **argv)
 	ret = 0;
 out:
 	err_release(&e);
-	db_free(db);
-	cfg_release(&c);
+	cmd_teardown(&c, db);
 	return ret;
 }

@@ -24,6 +24,11 @@ static void reindex_progress(void *ctx, int64_t done, int64_t total)
 
 int cmd_reindex(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cmd_args a = { "reindex", reindex_usage, opts };
 	struct err e = ERR_INIT;
 	struct json_object *out = NULL;
 	struct search *s = NULL;
@@ -32,13 +37,8 @@ int cmd_reindex(int argc, char **argv)
 	bool tty = isatty(STDERR_FILENO);
 	int ret = 1;
 
-	if (argc > 1 && cmd_is_help(argv[1]))
-		return cmd_help(reindex_usage);
-	if (argc > 1)
-		return cmd_usage_error(reindex_usage,
-				       "reindex: unexpected "
-				       "argument '%s'",
-				       argv[1]);
+	if (cmd_opt(&a, argc, argv) < 0)
+		return a.status;
 	db = cmd_setup(&c, "reindex");
 	if (search_open(&s, &c, db, &e) < 0 ||
 	    search_reindex(s, tty ? reindex_progress : NULL, NULL, &out, &e) <
@@ -57,7 +57,6 @@ out:
 	json_object_put(out);
 	search_free(s);
 	err_release(&e);
-	db_free(db);
-	cfg_release(&c);
+	cmd_teardown(&c, db);
 	return ret;
 }

@@ -574,6 +574,7 @@ int cmd_seed(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cmd_args a = { "seed", seed_usage, opts };
 	struct err e = ERR_INIT;
 	struct cfg c;
 	struct db *db;
@@ -583,9 +584,7 @@ int cmd_seed(int argc, char **argv)
 	double t0, ms;
 	int opt, ret = 1;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = cmd_opt(&a, argc, argv)) > 0) {
 		switch (opt) {
 		case 'p':
 			errno = 0;
@@ -607,20 +606,10 @@ int cmd_seed(int argc, char **argv)
 						       "--seed must be an "
 						       "integer");
 			break;
-		case 'h':
-			return cmd_help(seed_usage);
-		default:
-			return cmd_usage_error(seed_usage,
-					       "seed: bad option "
-					       "'%s'",
-					       argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error(seed_usage,
-				       "seed: unexpected argument "
-				       "'%s'",
-				       argv[optind]);
+	if (opt < 0)
+		return a.status;
 	if (n < 0)
 		return cmd_usage_error(seed_usage, "seed: --products is "
 						   "required");
@@ -639,7 +628,6 @@ int cmd_seed(int argc, char **argv)
 	ret = 0;
 out:
 	err_release(&e);
-	db_free(db);
-	cfg_release(&c);
+	cmd_teardown(&c, db);
 	return ret;
 }

@@ -43,6 +43,7 @@ static int cmd_user_create(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cmd_args a = { "user create", user_usage, opts };
 	const char *email = NULL, *password = NULL, *name = NULL;
 	struct json_object *o;
 	bool admin = false;
@@ -51,9 +52,7 @@ static int cmd_user_create(int argc, char **argv)
 	struct db *db;
 	int opt, ret = 1;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = cmd_opt(&a, argc, argv)) > 0) {
 		switch (opt) {
 		case 'e':
 			email = optarg;
@@ -67,20 +66,10 @@ static int cmd_user_create(int argc, char **argv)
 		case 'a':
 			admin = true;
 			break;
-		case 'h':
-			return cmd_help(user_usage);
-		default:
-			return cmd_usage_error(user_usage,
-					       "user create: bad "
-					       "option '%s'",
-					       argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error(user_usage,
-				       "user create: unexpected "
-				       "argument '%s'",
-				       argv[optind]);
+	if (opt < 0)
+		return a.status;
 	if (!email || !password)
 		return cmd_usage_error(user_usage, "user create: --email and "
 						   "--password are required");
@@ -105,8 +94,7 @@ static int cmd_user_create(int argc, char **argv)
 		ret = 0;
 	}
 	err_release(&e);
-	db_free(db);
-	cfg_release(&c);
+	cmd_teardown(&c, db);
 	return ret;
 }
 

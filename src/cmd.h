@@ -2,6 +2,7 @@
 #ifndef AGORA_CMD_H
 #define AGORA_CMD_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,6 +34,8 @@ int cmd_config(int argc, char **argv);
  * exit 1 with "run agora migrate first".
  */
 struct db *cmd_setup(struct cfg *c, const char *cmdname);
+/* cmd_teardown: close what cmd_setup() opened. */
+void cmd_teardown(struct cfg *c, struct db *db);
 
 /* The rules every command keeps: -h or --help anywhere before other
  * work prints its usage on stdout and exits 0; a usage error prints a
@@ -43,6 +46,32 @@ int cmd_help(const char *text);
 /* cmd_usage_error: "agora: <why>" then text on stderr; returns 2. */
 int cmd_usage_error(const char *text, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * A command's options, read with getopt_long(3) by cmd_opt():
+ *
+ *	struct cmd_args a = { "seed", seed_usage, opts };
+ *
+ *	while ((opt = cmd_opt(&a, argc, argv)) > 0)
+ *		switch (opt) { case 'p': …; }
+ *	if (opt < 0)
+ *		return a.status;
+ *
+ * cmd_opt() returns the next option's letter (its value in optarg), 0
+ * after the last one, or -1 when it has answered for the command: the
+ * usage for -h/--help (status 0), or a usage error (status 2) for an
+ * unknown option, an option without its value or an argument that is no
+ * option.
+ */
+struct cmd_args {
+	const char *name; /* "user create", as the messages name it */
+	const char *usage;
+	const struct option *opts; /* with { "help", no_argument, NULL, 'h' } */
+	int status;
+	bool started;
+};
+
+int cmd_opt(struct cmd_args *a, int argc, char **argv);
 
 /* cmd_progress: a progress bar on stderr, redrawn in place ("what
  * [####   ]  40% done/total"); only for a terminal. */
