@@ -129,9 +129,30 @@ static size_t char_len(const unsigned char *p)
 	return n;
 }
 
+int sbuf_add_escaped(struct sbuf *sb, const char *s, size_t n,
+		     const char *const esc[256])
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, start = sb->len;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++)
+		ret = esc[p[i]] ? sbuf_addstr(sb, esc[p[i]]) :
+				  sbuf_addch(sb, p[i]);
+	if (ret && sb->alloc) {
+		sb->len = start;
+		sb->buf[start] = '\0';
+	}
+	return ret;
+}
+
 int sbuf_add_json_str(struct sbuf *sb, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	static const char *const esc[256] = {
+		['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n",
+		['\r'] = "\\r", ['\t'] = "\\t",
+	};
 	const unsigned char *p;
 	size_t start = sb->len;
 	int ret = sbuf_addch(sb, '"');
@@ -152,32 +173,15 @@ int sbuf_add_json_str(struct sbuf *sb, const char *s)
 			}
 			continue;
 		}
-		switch (*p) {
-		case '"':
-			ret = sbuf_add(sb, "\\\"", 2);
-			break;
-		case '\\':
-			ret = sbuf_add(sb, "\\\\", 2);
-			break;
-		case '\n':
-			ret = sbuf_add(sb, "\\n", 2);
-			break;
-		case '\r':
-			ret = sbuf_add(sb, "\\r", 2);
-			break;
-		case '\t':
-			ret = sbuf_add(sb, "\\t", 2);
-			break;
-		default:
-			if (*p < 0x20) {
-				char esc[6] = {
-					'\\', 'u',	    '0',
-					'0',  hex[*p >> 4], hex[*p & 15]
-				};
-				ret = sbuf_add(sb, esc, sizeof(esc));
-			} else {
-				ret = sbuf_addch(sb, *p);
-			}
+		if (esc[*p]) {
+			ret = sbuf_addstr(sb, esc[*p]);
+		} else if (*p < 0x20) {
+			char u[6] = { '\\', 'u',	  '0',
+				      '0',  hex[*p >> 4], hex[*p & 15] };
+
+			ret = sbuf_add(sb, u, sizeof(u));
+		} else {
+			ret = sbuf_addch(sb, *p);
 		}
 	}
 	if (!ret)

@@ -43,6 +43,10 @@ int sbuf_addch(struct sbuf *sb, int c);
 int sbuf_addf(struct sbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap);
+/* sbuf_add_escaped: append s[0..n), each byte that has a replacement in
+ * esc (indexed by the byte; NULL: kept as it is) replaced by it. */
+int sbuf_add_escaped(struct sbuf *sb, const char *s, size_t n,
+		     const char *const esc[256]);
 /* sbuf_add_json_str: append s as a quoted, escaped JSON string; a byte
  * that is not part of well-formed UTF-8 becomes \ufffd, so the result is
  * always valid JSON. */

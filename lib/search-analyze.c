@@ -313,28 +313,12 @@ static int an_span_cmp(const void *a, const void *b)
 
 static void an_escape(struct sbuf *out, const char *s, size_t n)
 {
-	size_t i;
+	static const char *const html[256] = {
+		['&'] = "&amp;",  ['<'] = "&lt;",   ['>'] = "&gt;",
+		['"'] = "&quot;", ['\''] = "&#39;",
+	};
 
-	for (i = 0; i < n; i++)
-		switch (s[i]) {
-		case '&':
-			sbuf_addstr(out, "&amp;");
-			break;
-		case '<':
-			sbuf_addstr(out, "&lt;");
-			break;
-		case '>':
-			sbuf_addstr(out, "&gt;");
-			break;
-		case '"':
-			sbuf_addstr(out, "&quot;");
-			break;
-		case '\'':
-			sbuf_addstr(out, "&#39;");
-			break;
-		default:
-			sbuf_addch(out, s[i]);
-		}
+	sbuf_add_escaped(out, s, n, html);
 }
 
 /*

@@ -286,25 +286,14 @@ static void seed_make(uint64_t *s, struct seed_row *r, time_t when)
 /* A column of COPY's text format: backslash, tab and line ends escaped. */
 static void seed_copy_col(struct sbuf *sb, const char *s, char end)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '\\':
-			sbuf_addstr(sb, "\\\\");
-			break;
-		case '\t':
-			sbuf_addstr(sb, "\\t");
-			break;
-		case '\n':
-			sbuf_addstr(sb, "\\n");
-			break;
-		case '\r':
-			sbuf_addstr(sb, "\\r");
-			break;
-		default:
-			sbuf_addch(sb, *s);
-			break;
-		}
-	}
+	static const char *const copy[256] = {
+		['\\'] = "\\\\",
+		['\t'] = "\\t",
+		['\n'] = "\\n",
+		['\r'] = "\\r",
+	};
+
+	sbuf_add_escaped(sb, s, strlen(s), copy);
 	sbuf_addch(sb, end);
 }
 

@@ -163,6 +163,24 @@ static void test_json_str(void)
 	sbuf_release(&sb);
 }
 
+static void test_escaped(void)
+{
+	static const char *const esc[256] = {
+		['<'] = "&lt;", ['\0'] = "\\0", [0xff] = "#"
+	};
+	struct sbuf sb = SBUF_INIT;
+
+	is_int(sbuf_add_escaped(&sb, "a<b\0c\xff", 6, esc), 0, "escaped");
+	is_int(sb.len, 10, "... to its length");
+	is_str(sb.buf, "a&lt;b\\0c#", "... each byte by its table entry");
+	sbuf_release(&sb);
+	sbuf_init(&sb, 0, 4);
+	sbuf_addstr(&sb, "x");
+	is_int(sbuf_add_escaped(&sb, "<", 1, esc), -1, "past the cap fails");
+	is_str(sb.buf, "x", "... and leaves nothing of it");
+	sbuf_release(&sb);
+}
+
 int main(void)
 {
 	test_init();
@@ -170,5 +188,6 @@ int main(void)
 	test_detach();
 	test_cap();
 	test_json_str();
+	test_escaped();
 	return done_testing();
 }
