@@ -1,6 +1,7 @@
 /* http.c: query strings, percent-decoding, request ids, content types. */
 #include "common.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,15 +59,13 @@ size_t http_kvs_count(const struct http_kvs *kvs, const char *key)
 	return n;
 }
 
+/* A hexadecimal digit's value, either case, or -1. */
 static int hexval(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	static const char digits[] = "0123456789abcdef";
+	const char *p = c ? strchr(digits, tolower((unsigned char)c)) : NULL;
+
+	return p ? (int)(p - digits) : -1;
 }
 
 char *http_percent_decode(const char *s, size_t len, bool plus_is_space)

@@ -49,19 +49,14 @@ out:
 	return ret;
 }
 
+/* A base64url character's value (its place in the alphabet), or -1. */
 static int b64url_val(int ch)
 {
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '-')
-		return 62;
-	if (ch == '_')
-		return 63;
-	return -1;
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	const char *p = ch ? strchr(alphabet, ch) : NULL;
+
+	return p ? (int)(p - alphabet) : -1;
 }
 
 /*

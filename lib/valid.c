@@ -68,23 +68,17 @@ static void add_enum_message(struct err *e, const struct valid_field *f)
  * parameter). */
 static void add_type_message(struct err *e, const struct valid_field *f)
 {
-	switch (f->type) {
-	case VALID_STRING:
-		err_add(e, "%s must be a string", f->name);
-		break;
-	case VALID_INT:
-		err_add(e, "%s must be an integer number", f->name);
-		break;
-	case VALID_BOOL:
-		err_add(e, "%s must be a boolean value", f->name);
-		break;
-	case VALID_EMAIL:
-		err_add(e, "%s must be an email", f->name);
-		break;
-	case VALID_ENUM:
+	static const char *const must[] = {
+		[VALID_STRING] = "a string",
+		[VALID_INT] = "an integer number",
+		[VALID_BOOL] = "a boolean value",
+		[VALID_EMAIL] = "an email",
+	};
+
+	if (f->type == VALID_ENUM)
 		add_enum_message(e, f);
-		break;
-	}
+	else
+		err_add(e, "%s must be %s", f->name, must[f->type]);
 }
 
 static bool enum_ok(const struct valid_field *f, const char *s)
