@@ -38,7 +38,8 @@ static void products_input(struct json_object *body, struct product_input *in)
 
 static const char *const statuses[] = { "ACTIVE", "INACTIVE", NULL };
 
-static const struct valid_field create_fields[] = {
+/* A product's properties; an update takes any of them, none required. */
+static const struct valid_field fields[] = {
 	{ "name", VALID_STRING, VALID_REQUIRED, 1, 200 },
 	{ "description", VALID_STRING, 0, 0, 10000 },
 	{ "category", VALID_STRING, VALID_REQUIRED, 1, 100 },
@@ -54,7 +55,7 @@ static int products_create(struct req *r)
 	struct json_object *body;
 	struct db_res *res;
 
-	if (req_body_valid(r, create_fields, &body) < 0)
+	if (req_body_valid(r, fields, &body) < 0)
 		return -1;
 	products_input(body, &in);
 	if (product_create(r->env->db, &in, &res, &r->err) < 0)
@@ -63,16 +64,6 @@ static int products_create(struct req *r)
 	db_res_free(res);
 	return 0;
 }
-
-static const struct valid_field update_fields[] = {
-	{ "name", VALID_STRING, 0, 1, 200 },
-	{ "description", VALID_STRING, 0, 0, 10000 },
-	{ "category", VALID_STRING, 0, 1, 100 },
-	{ "brand", VALID_STRING, 0, 1, 100 },
-	{ "price", VALID_INT, 0, 0, INT64_MAX },
-	{ "status", VALID_ENUM, 0, 0, 0, statuses },
-	{ NULL },
-};
 
 /* A property that is absent or null keeps its value, except description,
  * which null clears (product_update). */
@@ -84,7 +75,7 @@ static int products_update(struct req *r)
 	int64_t id;
 
 	if (req_param_id(r, "id", &id) < 0 ||
-	    req_body_valid(r, update_fields, &body) < 0)
+	    req_body_partial(r, fields, &body) < 0)
 		return -1;
 	products_input(body, &in);
 	if (product_update(r->env->db, id, &in, &res, &r->err) < 0)

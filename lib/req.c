@@ -206,16 +206,29 @@ out:
 	return ret;
 }
 
-int req_body_valid(struct req *r, const struct valid_field *fields,
-		   struct json_object **out)
+static int body_valid(struct req *r, const struct valid_field *fields,
+		      bool partial, struct json_object **out)
 {
 	if (req_body(r, out) < 0)
 		return -1;
-	if (valid_body(*out, fields, &r->err) < 0) {
+	if ((partial ? valid_body_partial : valid_body)(*out, fields, &r->err) <
+	    0) {
 		*out = NULL;
 		return -1;
 	}
 	return 0;
+}
+
+int req_body_valid(struct req *r, const struct valid_field *fields,
+		   struct json_object **out)
+{
+	return body_valid(r, fields, false, out);
+}
+
+int req_body_partial(struct req *r, const struct valid_field *fields,
+		     struct json_object **out)
+{
+	return body_valid(r, fields, true, out);
 }
 
 int req_query_valid(struct req *r, const struct valid_field *fields,

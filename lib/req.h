@@ -113,9 +113,12 @@ int req_param_id(struct req *r, const char *name, int64_t *out);
  * borrowed from r.
  */
 int req_body(struct req *r, struct json_object **out);
-/* req_body_valid: req_body() then valid_body() against fields. */
+/* req_body_valid: req_body() then valid_body() against fields;
+ * req_body_partial: the same with valid_body_partial(). */
 int req_body_valid(struct req *r, const struct valid_field *fields,
 		   struct json_object **out);
+int req_body_partial(struct req *r, const struct valid_field *fields,
+		     struct json_object **out);
 /* req_query_valid: valid_query() on the query string; borrowed from r. */
 int req_query_valid(struct req *r, const struct valid_field *fields,
 		    struct json_object **out);

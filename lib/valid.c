@@ -190,8 +190,9 @@ static bool check_body_field(const struct valid_field *f, struct json_object *v,
 	return false;
 }
 
-int valid_body(struct json_object *body, const struct valid_field *fields,
-	       struct err *e)
+static int body_check(struct json_object *body,
+		      const struct valid_field *fields, bool partial,
+		      struct err *e)
 {
 	const struct valid_field *f;
 	struct json_object *v;
@@ -204,7 +205,7 @@ int valid_body(struct json_object *body, const struct valid_field *fields,
 		json_object_object_get_ex(body, f->name, &v);
 		if (!v) {
 			/* Absent and null are alike: only required matters. */
-			if (f->flags & VALID_REQUIRED) {
+			if ((f->flags & VALID_REQUIRED) && !partial) {
 				err_add(e, "%s should not be empty", f->name);
 				ok = false;
 			}
@@ -222,6 +223,18 @@ int valid_body(struct json_object *body, const struct valid_field *fields,
 		}
 	}
 	return ok ? 0 : -1;
+}
+
+int valid_body(struct json_object *body, const struct valid_field *fields,
+	       struct err *e)
+{
+	return body_check(body, fields, false, e);
+}
+
+int valid_body_partial(struct json_object *body,
+		       const struct valid_field *fields, struct err *e)
+{
+	return body_check(body, fields, true, e);
 }
 
 /*

@@ -54,6 +54,11 @@ struct valid_field {
  */
 int valid_body(struct json_object *body, const struct valid_field *fields,
 	       struct err *e);
+/* valid_body_partial: valid_body() with no property required: the update
+ * of a resource whose creation fields describes (NestJS's PartialType of
+ * the create DTO). */
+int valid_body_partial(struct json_object *body,
+		       const struct valid_field *fields, struct err *e);
 
 /*
  * valid_query: check decoded query parameters against fields and build

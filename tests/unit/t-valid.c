@@ -107,6 +107,27 @@ static void test_body_required(void)
 	body("{\"price\":3}", product_fields, MSGS("name should not be empty"));
 }
 
+/* The update of the same resource: nothing required, every other rule
+ * kept. */
+static void test_body_partial(void)
+{
+	struct json_object *o = json_object_new_object();
+	struct err e = ERR_INIT;
+
+	is_int(valid_body_partial(o, signup_fields, &e), 0,
+	       "partial: {} is a valid update");
+	json_object_object_add(o, "name", json_object_new_string(""));
+	json_object_object_add(o, "role", json_object_new_string("x"));
+	is_int(valid_body_partial(o, signup_fields, &e), -1,
+	       "partial: the bounds and unknown properties still count");
+	same_messages(&e,
+		      MSGS("name must be longer than or equal to 1 characters",
+			   "property role should not exist"),
+		      "partial");
+	json_object_put(o);
+	err_release(&e);
+}
+
 static void test_body_types(void)
 {
 	body("{\"name\":5,\"price\":\"12\"}", product_fields,
@@ -433,6 +454,7 @@ int main(void)
 {
 	test_body_ok();
 	test_body_required();
+	test_body_partial();
 	test_body_types();
 	test_body_bounds();
 	test_body_int_bounds();
