@@ -30,7 +30,4 @@ static const struct route routes[] = {
 	{ NULL },
 };
 
-int main(void)
-{
-	return app_main("admin", routes, CFG_NEED_JWT);
-}
+APP_MAIN("admin", routes, CFG_NEED_JWT)

@@ -147,7 +147,4 @@ static const struct route routes[] = {
 	{ NULL },
 };
 
-int main(void)
-{
-	return app_main("auth", routes, CFG_NEED_JWT);
-}
+APP_MAIN("auth", routes, CFG_NEED_JWT)

@@ -135,7 +135,4 @@ static const struct route routes[] = {
 	{ NULL },
 };
 
-int main(void)
-{
-	return app_main("docs", routes, 0);
-}
+APP_MAIN("docs", routes, 0)

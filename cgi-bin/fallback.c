@@ -7,7 +7,4 @@ static const struct route routes[] = {
 	{ NULL },
 };
 
-int main(void)
-{
-	return app_main("fallback", routes, 0);
-}
+APP_MAIN("fallback", routes, 0)

@@ -230,7 +230,4 @@ static const struct route routes[] = {
 	{ NULL },
 };
 
-int main(void)
-{
-	return app_main("health", routes, 0);
-}
+APP_MAIN("health", routes, 0)

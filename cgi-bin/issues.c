@@ -160,7 +160,4 @@ static const struct route routes[] = {
 	{ NULL },
 };
 
-int main(void)
-{
-	return app_main("issues", routes, CFG_NEED_JWT);
-}
+APP_MAIN("issues", routes, CFG_NEED_JWT)

@@ -241,7 +241,4 @@ static const struct route routes[] = {
 	{ NULL },
 };
 
-int main(void)
-{
-	return app_main("metrics", routes, 0);
-}
+APP_MAIN("metrics", routes, 0)

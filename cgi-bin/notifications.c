@@ -50,7 +50,4 @@ static const struct route routes[] = {
 	{ NULL },
 };
 
-int main(void)
-{
-	return app_main("notifications", routes, CFG_NEED_JWT);
-}
+APP_MAIN("notifications", routes, CFG_NEED_JWT)

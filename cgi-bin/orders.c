@@ -287,7 +287,4 @@ static const struct route routes[] = {
 	{ NULL },
 };
 
-int main(void)
-{
-	return app_main("orders", routes, CFG_NEED_JWT);
-}
+APP_MAIN("orders", routes, CFG_NEED_JWT)

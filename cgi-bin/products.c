@@ -104,7 +104,4 @@ static const struct route routes[] = {
 	{ NULL },
 };
 
-int main(void)
-{
-	return app_main("products", routes, CFG_NEED_JWT);
-}
+APP_MAIN("products", routes, CFG_NEED_JWT)

@@ -89,7 +89,4 @@ static const struct route routes[] = {
 	{ NULL },
 };
 
-int main(void)
-{
-	return app_main("search", routes, CFG_NEED_JWT);
-}
+APP_MAIN("search", routes, CFG_NEED_JWT)

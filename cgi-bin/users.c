@@ -47,7 +47,4 @@ static const struct route routes[] = {
 	{ NULL },
 };
 
-int main(void)
-{
-	return app_main("users", routes, CFG_NEED_JWT);
-}
+APP_MAIN("users", routes, CFG_NEED_JWT)

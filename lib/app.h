@@ -58,8 +58,15 @@ int app_search(struct app *app, struct search **out, struct err *e);
  */
 int app_serve(struct app *app, const struct route *routes);
 
-/* app_main: app_init + app_serve + app_release; what a responder's main()
- * calls. */
+/* app_main: app_init + app_serve + app_release: a responder's whole life. */
 int app_main(const char *name, const struct route *routes, unsigned cfg_flags);
+
+/* APP_MAIN: a responder's main(), the last line of cgi-bin/NAME.c:
+ * APP_MAIN("users", routes, CFG_NEED_JWT). */
+#define APP_MAIN(name, routes, cfg_flags)                       \
+	int main(void)                                          \
+	{                                                       \
+		return app_main((name), (routes), (cfg_flags)); \
+	}
 
 #endif
