@@ -90,6 +90,52 @@ static void fts_pg_any(struct sbuf *any, const char *t, const char *weights)
 	free(x);
 }
 
+/*
+ * The candidates' test for the g bigrams of word i: a product scores
+ * through them only with search_gram_min(g) of them in one field, so the
+ * index is asked for those combinations (k of g AND-ed: the GIN index
+ * intersects their lists), not for any one bigram, which finds thousands
+ * more products than score for a broad word. Too many combinations: any
+ * one bigram.
+ */
+static void fts_pg_grams(struct sbuf *any, const struct search_analysis *a,
+			 size_t i, size_t g)
+{
+	size_t k = search_gram_min(g), idx[8], n = 1, j, l;
+	char *x;
+
+	for (j = 1; j <= k && n <= 32; j++)
+		n = n * (g - k + j) / j;
+	if (k < 2 || k > ARRAY_SIZE(idx) || n > 32) {
+		for (j = i + 1; j <= i + g; j++)
+			fts_pg_any(any, search_token_text(a, j), "CD");
+		return;
+	}
+	for (j = 0; j < k; j++)
+		idx[j] = j;
+	sbuf_addstr(any, any->len ? " | (" : "(");
+	for (;;) {
+		sbuf_addch(any, '(');
+		for (j = 0; j < k; j++) {
+			x = fts_pg_lexeme(search_token_text(a, i + 1 + idx[j]),
+					  "CD");
+			sbuf_addf(any, "%s%s", j ? " & " : "", x);
+			free(x);
+		}
+		sbuf_addch(any, ')');
+		/* the next combination, in lexicographic order */
+		for (j = k; j-- > 0 && idx[j] == g - k + j;)
+			;
+		if (j == (size_t)-1)
+			break;
+		idx[j]++;
+		for (l = j + 1; l < k; l++)
+			idx[l] = idx[l - 1] + 1;
+		sbuf_addstr(any, " | ");
+	}
+	sbuf_addch(any, ')');
+}
+
 /* PostgreSQL: the tsvector holds whole words of the name with weight A,
  * of the description B, bigrams C and D (search-doc.c). */
 static void fts_where_pg(struct fts_where *w, const struct search_analysis *a,
@@ -132,8 +178,8 @@ static void fts_where_pg(struct fts_where *w, const struct search_analysis *a,
 					  "%s(p.search @@ $%zu::tsquery)"
 					  "::int",
 					  j > i + 1 ? " + " : "", pn);
-				fts_pg_any(&any, search_token_text(a, j), "CD");
 			}
+			fts_pg_grams(&any, a, i, g);
 			sbuf_addf(&score,
 				  ", CASE WHEN %s >= %zu THEN "
 				  "%" PRId64 " WHEN %s >= %zu THEN %" PRId64
@@ -164,20 +210,27 @@ static void fts_where_sqlite(struct fts_where *w,
 			     const struct search_analysis *a, const int64_t *wt)
 {
 	struct sbuf match = SBUF_INIT, spec = SBUF_INIT;
-	size_t i, g, k = 0;
+	size_t i, j, g, k = 0;
+	bool all;
 
-	for (i = 0; i < a->ntok; i++) {
-		sbuf_addstr(&match, i ? " OR \"" : "\"");
-		if (a->tok[i].gram)
-			sbuf_addstr(&match, SEARCH_SQLITE_GRAM);
+	for (i = 0; i < a->ntok; i += 1 + g) {
+		g = search_word_grams(a, i);
+		/* Every bigram needed: AND-ed, as on PostgreSQL
+		 * (fts_pg_grams()). The phrases keep their order, which
+		 * search_score() reads. */
+		all = g >= 2 && search_gram_min(g) == g;
 		/* words hold no '"': letters, digits and marks only */
-		sbuf_addstr(&match, search_token_text(a, i));
-		sbuf_addch(&match, '"');
-		if (!a->tok[i].gram) {
-			g = search_word_grams(a, i);
-			sbuf_addf(&spec, "%zu:%zu:%" PRId64 ",", g,
-				  search_gram_min(g), wt[k++]);
-		}
+		sbuf_addf(&match, "%s\"%s\"", i ? " OR " : "",
+			  search_token_text(a, i));
+		for (j = i + 1; j <= i + g; j++)
+			sbuf_addf(&match, "%s\"%s%s\"%s",
+				  !all	     ? " OR " :
+				  j == i + 1 ? " OR (" :
+					       " AND ",
+				  SEARCH_SQLITE_GRAM, search_token_text(a, j),
+				  all && j == i + g ? ")" : "");
+		sbuf_addf(&spec, "%zu:%zu:%" PRId64 ",", g, search_gram_min(g),
+			  wt[k++]);
 	}
 	fts_param(w, sbuf_detach(&match, NULL));
 	fts_param(w, sbuf_detach(&spec, NULL));
@@ -228,25 +281,59 @@ static void fts_where(struct fts_where *w, bool pg,
 	}
 }
 
-/* One facet value and its count; lists are short (dozens of values). */
+/* One facet value and its count. */
 struct fts_bucket {
 	const char *value; /* borrowed from the result set */
 	int64_t count;
 };
 
-static void fts_bucket_add(struct fts_bucket *b, size_t *n, const char *v,
-			   int64_t count)
+/*
+ * A facet's values and their counts, found by hash: a search with q
+ * tallies up to SEARCH_TOTAL_MAX rows one by one (fts_one_pass()), each
+ * against some thirty values.
+ */
+struct fts_tally {
+	struct fts_bucket *b;
+	size_t n;
+	size_t *slot; /* 1 + the value's index in b; 0: free */
+	size_t mask;
+};
+
+/* For at most max distinct values. */
+static void fts_tally_init(struct fts_tally *t, size_t max)
 {
+	size_t size = 16;
+
+	while (size < 2 * max)
+		size *= 2;
+	t->b = xcalloc(max + 1, sizeof(*t->b));
+	t->n = 0;
+	t->slot = xcalloc(size, sizeof(*t->slot));
+	t->mask = size - 1;
+}
+
+static void fts_tally_release(struct fts_tally *t)
+{
+	free(t->b);
+	free(t->slot);
+}
+
+static void fts_tally_add(struct fts_tally *t, const char *v, int64_t count)
+{
+	const unsigned char *c;
+	uint32_t h = 2166136261u; /* FNV-1a */
 	size_t i;
 
-	for (i = 0; i < *n; i++)
-		if (!strcmp(b[i].value, v)) {
-			b[i].count += count;
+	for (c = (const unsigned char *)v; *c; c++)
+		h = (h ^ *c) * 16777619u;
+	for (i = h & t->mask; t->slot[i]; i = (i + 1) & t->mask)
+		if (!strcmp(t->b[t->slot[i] - 1].value, v)) {
+			t->b[t->slot[i] - 1].count += count;
 			return;
 		}
-	b[*n].value = v;
-	b[*n].count = count;
-	(*n)++;
+	t->b[t->n].value = v;
+	t->b[t->n].count = count;
+	t->slot[i] = ++t->n;
 }
 
 /* Most frequent first, then by value (Elasticsearch's terms order). */
@@ -259,21 +346,34 @@ static int fts_bucket_cmp(const void *a, const void *b)
 	return strcmp(x->value, y->value);
 }
 
-static struct json_object *fts_facet(struct fts_bucket *b, size_t n)
+static struct json_object *fts_facet(struct fts_tally *t)
 {
 	struct json_object *arr = json_object_new_array(), *o;
 	size_t i;
 
-	qsort(b, n, sizeof(*b), fts_bucket_cmp);
-	for (i = 0; i < n && i < SEARCH_FACET_MAX; i++) {
+	qsort(t->b, t->n, sizeof(*t->b), fts_bucket_cmp);
+	for (i = 0; i < t->n && i < SEARCH_FACET_MAX; i++) {
 		o = json_object_new_object();
 		json_object_object_add(o, "value",
-				       json_object_new_string(b[i].value));
+				       json_object_new_string(t->b[i].value));
 		json_object_object_add(o, "count",
-				       json_object_new_int64(b[i].count));
+				       json_object_new_int64(t->b[i].count));
 		json_object_array_add(arr, o);
 	}
 	return arr;
+}
+
+/* out's "facets" from the tallies, which are released. */
+static void fts_facets_add(struct json_object *out, struct fts_tally *cats,
+			   struct fts_tally *brands)
+{
+	struct json_object *facets = json_object_new_object();
+
+	json_object_object_add(facets, "category", fts_facet(cats));
+	json_object_object_add(facets, "brand", fts_facet(brands));
+	json_object_object_add(out, "facets", facets);
+	fts_tally_release(cats);
+	fts_tally_release(brands);
 }
 
 /* total and totalRelation: exact below SEARCH_TOTAL_MAX, else "gte". */
@@ -343,10 +443,9 @@ static int fts_facets(struct fts *f, const struct search_query *q,
 		      struct err *e)
 {
 	struct sbuf sql = SBUF_INIT;
-	struct fts_bucket *cats = NULL, *brands = NULL;
+	struct fts_tally cats, brands;
 	struct db_res *res = NULL;
-	struct json_object *facets;
-	size_t ncat = 0, nbrand = 0, i, rows;
+	size_t i, rows;
 	int64_t cnt;
 	const char *c, *b;
 	int ret = -1;
@@ -364,27 +463,22 @@ static int fts_facets(struct fts *f, const struct search_query *q,
 		     every ? 0 : w->np, e) < 0)
 		goto out;
 	rows = db_res_rows(res);
-	cats = xcalloc(rows + 1, sizeof(*cats));
-	brands = xcalloc(rows + 1, sizeof(*brands));
+	fts_tally_init(&cats, rows);
+	fts_tally_init(&brands, rows);
 	for (i = 0; i < rows; i++) {
 		c = db_res_str(res, i, 0);
 		b = db_res_str(res, i, 1);
 		cnt = db_res_int(res, i, 2);
-		fts_bucket_add(cats, &ncat, c, cnt);
-		fts_bucket_add(brands, &nbrand, b, cnt);
+		fts_tally_add(&cats, c, cnt);
+		fts_tally_add(&brands, b, cnt);
 		*seen += cnt;
 		if ((!q->category || !strcmp(q->category, c)) &&
 		    (!q->brand || !strcmp(q->brand, b)))
 			*total += cnt;
 	}
-	facets = json_object_new_object();
-	json_object_object_add(facets, "category", fts_facet(cats, ncat));
-	json_object_object_add(facets, "brand", fts_facet(brands, nbrand));
-	json_object_object_add(out, "facets", facets);
+	fts_facets_add(out, &cats, &brands);
 	ret = 0;
 out:
-	free(cats);
-	free(brands);
 	if (res)
 		db_res_free(res);
 	sbuf_release(&sql);
@@ -410,6 +504,145 @@ static const char *fts_order(enum search_sort sort, bool has_q, bool pg)
 		    " ORDER BY m.score DESC, p.id DESC";
 }
 
+/* A match of a one-pass search, in the order of its page. */
+struct fts_hit {
+	int64_t id;
+	int64_t key; /* the score, or the price */
+};
+
+/* key descending, then id descending: relevance, price_desc */
+static int fts_hit_down(const void *a, const void *b)
+{
+	const struct fts_hit *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key > y->key ? -1 : 1;
+	return x->id > y->id ? -1 : x->id < y->id;
+}
+
+/* key ascending, then id descending: price_asc */
+static int fts_hit_up(const void *a, const void *b)
+{
+	const struct fts_hit *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->id > y->id ? -1 : x->id < y->id;
+}
+
+/* items: the products of hits, in their order, read by id. */
+static int fts_page(struct fts *f, const struct fts_hit *hits, size_t n,
+		    struct json_object *items, struct err *e)
+{
+	struct db_param p[100];
+	struct sbuf sql = SBUF_INIT;
+	struct db_res *res = NULL;
+	size_t i, j, rows;
+	int ret = -1;
+
+	if (!n)
+		return 0;
+	sbuf_addstr(&sql, "SELECT ");
+	col_list(&sql, product_cols, "p");
+	sbuf_addstr(&sql, " FROM products p WHERE p.id IN (");
+	for (i = 0; i < n; i++) {
+		p[i] = DB_I(hits[i].id);
+		sbuf_addf(&sql, "%s$%zu", i ? ", " : "", i + 1);
+	}
+	sbuf_addch(&sql, ')');
+	if (db_query(f->db, &res, sql.buf, p, n, e) < 0)
+		goto out;
+	/* a product gone since the scan is left out */
+	rows = db_res_rows(res);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < rows; j++)
+			if (db_res_int(res, j, PRODUCT_ID) == hits[i].id)
+				json_object_array_add(items,
+						      product_doc(res, j));
+	ret = 0;
+out:
+	if (res)
+		db_res_free(res);
+	sbuf_release(&sql);
+	return ret;
+}
+
+/*
+ * A search with q in one scan of its matches: the scan reads, for up to
+ * SEARCH_TOTAL_MAX + 1 matches before the category and brand filters,
+ * (id, category, brand, score or price); the facets, the total and the
+ * page come from those rows, then the page's products are read by id.
+ * Scoring every match twice, for the facets and for the page, was most
+ * of what a broad q cost.
+ *
+ * Returns 1 when out has its facets, total and items; 0 when there are
+ * more matches than SEARCH_TOTAL_MAX: out has the facets of the first
+ * ones, *seen and *total are counted as fts_facets() counts them, and
+ * the page needs a query that sorts every match; -1 on error.
+ */
+static int fts_one_pass(struct fts *f, const struct search_query *q,
+			const struct fts_where *w, bool pg,
+			struct json_object *out, int64_t *seen, int64_t *total,
+			struct err *e)
+{
+	const char *key = q->sort == SEARCH_RELEVANCE ?
+				  pg ? "p.score" : "m.score" :
+				  "p.price";
+	size_t size = (size_t)q->size, from = (size_t)(q->page - 1) * size;
+	struct sbuf sql = SBUF_INIT;
+	struct db_res *res = NULL;
+	struct fts_tally cats, brands;
+	struct fts_hit *hits = NULL;
+	struct json_object *items;
+	size_t rows, i, n = 0;
+	const char *c, *b;
+	int ret = -1;
+
+	sbuf_addf(&sql, "SELECT p.id, p.category, p.brand, %s%s LIMIT %d", key,
+		  w->sql.buf, SEARCH_TOTAL_MAX + 1);
+	if (db_query(f->db, &res, sql.buf, w->params, w->np, e) < 0)
+		goto out;
+	rows = db_res_rows(res);
+	*seen = rows > SEARCH_TOTAL_MAX ? SEARCH_TOTAL_MAX : (int64_t)rows;
+	fts_tally_init(&cats, (size_t)*seen);
+	fts_tally_init(&brands, (size_t)*seen);
+	hits = xcalloc((size_t)*seen + 1, sizeof(*hits));
+	for (i = 0; i < (size_t)*seen; i++) {
+		c = db_res_str(res, i, 1);
+		b = db_res_str(res, i, 2);
+		fts_tally_add(&cats, c, 1);
+		fts_tally_add(&brands, b, 1);
+		if ((!q->category || !strcmp(q->category, c)) &&
+		    (!q->brand || !strcmp(q->brand, b))) {
+			hits[n].id = db_res_int(res, i, 0);
+			hits[n].key = db_res_int(res, i, 3);
+			n++;
+		}
+	}
+	fts_facets_add(out, &cats, &brands);
+	*total = (int64_t)n;
+	ret = 0;
+	if (rows > SEARCH_TOTAL_MAX)
+		goto out;
+	qsort(hits, n, sizeof(*hits),
+	      q->sort == SEARCH_PRICE_ASC ? fts_hit_up : fts_hit_down);
+	items = json_object_new_array();
+	json_object_object_add(out, "items", items);
+	if (from < n &&
+	    fts_page(f, hits + from, n - from < size ? n - from : size, items,
+		     e) < 0) {
+		ret = -1;
+		goto out;
+	}
+	ret = 1;
+out:
+	free(hits);
+	if (res)
+		db_res_free(res);
+	sbuf_release(&sql);
+	return ret;
+}
+
 static int fts_products(struct search *s, const struct search_query *q,
 			struct json_object **out, struct err *e)
 {
@@ -424,7 +657,7 @@ static int fts_products(struct search *s, const struct search_query *q,
 	int64_t wt[SEARCH_MAX_WORDS], seen = 0, total = 0;
 	size_t i;
 	bool every;
-	int ret = -1;
+	int rc, ret = -1;
 
 	if (has_q) {
 		search_analyze(&a, q->q, strlen(q->q), SEARCH_MAX_WORDS);
@@ -435,8 +668,16 @@ static int fts_products(struct search *s, const struct search_query *q,
 	json_object_object_add(o, "totalRelation", NULL);
 	fts_where(&w, pg, q, has_q, &a, wt, false);
 	every = !has_q && q->min_price < 0 && q->max_price < 0;
-	if (fts_facets(f, q, &w, every, o, &seen, &total, e) < 0)
+	/* newest first with q is rare: it sorts in the database */
+	rc = has_q && a.ntok && q->sort != SEARCH_NEWEST ?
+		     fts_one_pass(f, q, &w, pg, o, &seen, &total, e) :
+		     fts_facets(f, q, &w, every, o, &seen, &total, e);
+	if (rc < 0)
 		goto out;
+	if (rc == 1) {
+		fts_total(o, total);
+		goto done;
+	}
 	/* A broad price range without q: its page is found walking the
 	 * newest first, not sorting the whole range. */
 	if (!pg && !has_q && seen >= SEARCH_TOTAL_MAX &&
@@ -470,6 +711,7 @@ static int fts_products(struct search *s, const struct search_query *q,
 	for (i = 0; i < db_res_rows(res); i++)
 		json_object_array_add(items, product_doc(res, i));
 	json_object_object_add(o, "items", items);
+done:
 	*out = o;
 	o = NULL;
 	ret = 0;
