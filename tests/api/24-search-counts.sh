@@ -181,6 +181,21 @@ s24_n=$(awk -F: '{ s += $NF } END { print s + 0 }' <<<"$s24_got")
 ok '[ -z "$s24_over" ] && [ "$s24_n" -gt 0 ] && [ "$s24_n" -le 10000 ]' \
 	"with a price range they count at most 10 000 matches ($s24_n)" \
 	"$s24_got $s24_over"
+# Fewer than 10 000 matches of q (노트북, about 1 name in 30): the
+# database finds them in one scan and answers its page, total and
+# facets from it; Elasticsearch answers alike from its own scoring.
+s24_page='{total, totalRelation, facets, ids: [.items[].id]}'
+for s24_q in "page=3&size=20" "category=Computers&sort=price_asc&page=2" \
+	"sort=price_desc&maxPrice=900000&size=7" "brand=Samsung&page=40"; do
+	s24_q="q=%EB%85%B8%ED%8A%B8%EB%B6%81&$s24_q"
+	s24_db=$(s24_search "$s24_q" | jq -c "$s24_page")
+	s24_es=$(s24_search "$s24_q" ELASTICSEARCH_NODE="$s24_node" |
+		jq -c "$s24_page")
+	ok '[ "$(jq .total <<<"$s24_db")" -gt 0 ] &&
+		[ "$s24_db" = "$s24_es" ]' \
+		"?$s24_q: the same page, total and facets on both backends" \
+		"database: $s24_db; elasticsearch: $s24_es"
+done
 s24_search "q=the+의&minPrice=0&page=500&size=20" >"$s24_dir/deep.json"
 ok '[ "$(jq ".items | length" "$s24_dir/deep.json")" = 20 ]' \
 	"the 500th page of 20 is there"
