@@ -9,6 +9,7 @@
 #include "col.h"
 #include "clock.h"
 #include "cmd.h"
+#include "log.h"
 #include "sbuf.h"
 #include "search.h"
 
@@ -315,6 +316,18 @@ static void seed_copy_row(struct sbuf *sb, int64_t id, const struct seed_row *r,
 	seed_copy_col(sb, tsv, '\n');
 }
 
+/* seed_phase: how long the phase that ends now took, at debug level
+ * (what up to its first parenthesis: a statement's head); *t0 becomes
+ * now. */
+static void seed_phase(const char *what, double *t0)
+{
+	double now = clock_ms();
+
+	log_msg(LOG_DEBUG, NULL, "seed: %.*s: %.0f ms",
+		(int)strcspn(what, "(\n"), what, now - *t0);
+	*t0 = now;
+}
+
 /*
  * What a load into products sets aside: the statements that put it
  * back (the indexes and triggers it dropped).
@@ -377,7 +390,7 @@ out:
 }
 
 static int seed_finish(struct db *db, int64_t last, struct search_load *l,
-		       struct seed_aside *a, struct err *e)
+		       struct seed_aside *a, double *t, struct err *e)
 {
 	bool pg = db_dialect(db) == DB_POSTGRES;
 	size_t i;
@@ -389,6 +402,7 @@ static int seed_finish(struct db *db, int64_t last, struct search_load *l,
 			    "FROM products WHERE id > $1",
 			    DB_ARGS(DB_I(last)), e) < 0)
 		return -1;
+	seed_phase("full-text index", t);
 	/* what product_facets's triggers do */
 	if (db_query(db, NULL,
 		     "INSERT INTO product_facets (category, brand, "
@@ -398,8 +412,10 @@ static int seed_finish(struct db *db, int64_t last, struct search_load *l,
 		     "DO UPDATE SET n = product_facets.n + excluded.n",
 		     DB_ARGS(DB_I(last)), e) < 0)
 		return -1;
+	seed_phase("facet counts", t);
 	if (search_load_store(l, db, e) < 0)
 		return -1;
+	seed_phase("vocabulary", t);
 	/* a sort in memory rather than on disk for a million rows */
 	if (pg && a->n &&
 	    db_query(db, NULL,
@@ -410,6 +426,7 @@ static int seed_finish(struct db *db, int64_t last, struct search_load *l,
 	for (i = 0; i < a->n; i++) {
 		if (db_exec_script(db, a->sql[i], e) < 0)
 			return -1;
+		seed_phase(a->sql[i], t);
 	}
 	return pg ? db_query(db, NULL,
 			     "ALTER TABLE products ENABLE TRIGGER "
@@ -432,6 +449,7 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 	size_t i;
 	struct db_res *res = NULL;
 	int64_t done, last, id = 0;
+	double t = clock_ms();
 	bool copying = false, empty;
 	int ret = -1;
 
@@ -515,8 +533,11 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 		if (db_copy_end(db, e) < 0)
 			goto out;
 	}
-	if (seed_finish(db, last, load, &aside, e) < 0 || db_commit(db, e) < 0)
+	seed_phase("rows", &t);
+	if (seed_finish(db, last, load, &aside, &t, e) < 0 ||
+	    db_commit(db, e) < 0)
 		goto out;
+	seed_phase("commit", &t);
 	ret = 0;
 out:
 	if (copying) {
