@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -242,23 +243,21 @@ static int64_t seed_price(uint64_t *s, const struct seed_category *c)
 	return won < c->min_price ? c->min_price : won;
 }
 
-/* PostgreSQL takes the rows through COPY, sent to the server every
- * SEED_COPY_FLUSH bytes while the next ones are made. */
-#define SEED_COPY_FLUSH (256 * 1024)
-
 struct seed_row {
 	char name[256];
 	char desc[512];
 	char created[32];
 	const char *category, *brand, *status;
+	size_t category_i, brand_i; /* into seed_categories, seed_brands */
 	int64_t price;
 };
 
 static void seed_make(uint64_t *s, struct seed_row *r, time_t when)
 {
-	const struct seed_category *c =
-		&seed_categories[seed_pick(s, ARRAY_SIZE(seed_categories))];
-	const char *brand = seed_brands[seed_pick(s, ARRAY_SIZE(seed_brands))];
+	size_t ci = seed_pick(s, ARRAY_SIZE(seed_categories));
+	size_t bi = seed_pick(s, ARRAY_SIZE(seed_brands));
+	const struct seed_category *c = &seed_categories[ci];
+	const char *brand = seed_brands[bi];
 	bool ko = seed_pick(s, 2);
 	const char *noun = ko ? c->ko[seed_pick(s, 4)] : c->en[seed_pick(s, 4)];
 	const char *adj = ko ? seed_adj_ko[seed_pick(s, 10)] :
@@ -278,6 +277,8 @@ static void seed_make(uint64_t *s, struct seed_row *r, time_t when)
 			 noun, brand, feat);
 	r->category = c->name;
 	r->brand = brand;
+	r->category_i = ci;
+	r->brand_i = bi;
 	r->price = seed_price(s, c);
 	r->status = seed_pick(s, 20) ? "ACTIVE" : "INACTIVE";
 	gmtime_r(&when, &tm);
@@ -314,6 +315,135 @@ static void seed_copy_row(struct sbuf *sb, int64_t id, const struct seed_row *r,
 	seed_copy_col(sb, r->created, '\t');
 	seed_copy_col(sb, r->created, '\t');
 	seed_copy_col(sb, tsv, '\n');
+}
+
+/*
+ * The rows are made and analyzed (the vocabulary's counts, and on
+ * PostgreSQL the tsvector and COPY's text) by a thread of their own while
+ * the main thread writes the previous ones to the database: two cores
+ * busy instead of one. They meet in a ring of SEED_SLOTS chunks under one
+ * mutex; the maker owns its state (the generator, the counts) until it
+ * is joined, the database is the main thread's alone.
+ */
+#define SEED_CHUNK 1024
+#define SEED_SLOTS 4
+
+struct seed_chunk {
+	struct seed_row row[SEED_CHUNK]; /* SQLite: the rows to insert */
+	size_t n;
+	struct sbuf copy; /* PostgreSQL: their lines for COPY */
+};
+
+struct seed_pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* a chunk made or taken, or stop */
+	struct seed_chunk *slot;
+	size_t made, taken; /* chunks so far; slot[i % SEED_SLOTS] */
+	bool stop; /* the writer gave up: make no more */
+
+	/* the maker's until joined */
+	uint64_t seed;
+	int64_t n, id;
+	time_t now;
+	bool pg;
+	struct search_load *load;
+	struct sbuf tsv;
+	int64_t facets[ARRAY_SIZE(seed_categories)][ARRAY_SIZE(seed_brands)];
+};
+
+/* One product a minute up to now: ids and created_at agree. */
+static void *seed_maker(void *arg)
+{
+	struct seed_pipe *p = arg;
+	struct seed_chunk *c;
+	struct seed_row *r;
+	int64_t done = 0;
+	bool active, stop = false;
+
+	while (done < p->n) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->stop && p->made - p->taken == SEED_SLOTS)
+			pthread_cond_wait(&p->cv, &p->mu);
+		stop = p->stop;
+		pthread_mutex_unlock(&p->mu);
+		if (stop)
+			break;
+		/* the slot is ours until made is raised past it */
+		c = &p->slot[p->made % SEED_SLOTS];
+		sbuf_reset(&c->copy);
+		for (c->n = 0; c->n < SEED_CHUNK && done < p->n; c->n++) {
+			r = &c->row[c->n];
+			seed_make(&p->seed, r,
+				  p->now - (time_t)(p->n - done) * 60);
+			done++;
+			active = !strcmp(r->status, "ACTIVE");
+			p->facets[r->category_i][r->brand_i] += active;
+			search_load_doc(p->load, r->name, r->desc, active,
+					p->pg ? &p->tsv : NULL);
+			if (p->pg)
+				seed_copy_row(&c->copy, p->id++, r, p->tsv.buf);
+		}
+		pthread_mutex_lock(&p->mu);
+		p->made++;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+/* seed_pipe_take: the next chunk made, or NULL when all are taken. */
+static struct seed_chunk *seed_pipe_take(struct seed_pipe *p, int64_t *done)
+{
+	struct seed_chunk *c = NULL;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->made == p->taken && *done < p->n)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (p->made > p->taken)
+		c = &p->slot[p->taken % SEED_SLOTS];
+	pthread_mutex_unlock(&p->mu);
+	if (c)
+		*done += (int64_t)c->n;
+	return c;
+}
+
+/* seed_pipe_done: the chunk from seed_pipe_take() is written; its slot
+ * goes back to the maker. */
+static void seed_pipe_done(struct seed_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->taken++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void seed_pipe_stop(struct seed_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* what product_facets's triggers do, from the counts the maker kept */
+static int seed_facets(struct db *db, const struct seed_pipe *p, struct err *e)
+{
+	size_t ci, bi;
+
+	for (ci = 0; ci < ARRAY_SIZE(seed_categories); ci++)
+		for (bi = 0; bi < ARRAY_SIZE(seed_brands); bi++)
+			if (p->facets[ci][bi] &&
+			    db_query(db, NULL,
+				     "INSERT INTO product_facets (category, "
+				     "brand, n) VALUES ($1, $2, $3) "
+				     "ON CONFLICT (category, brand) DO UPDATE "
+				     "SET n = product_facets.n + excluded.n",
+				     DB_ARGS(DB_S(seed_categories[ci].name),
+					     DB_S(seed_brands[bi]),
+					     DB_I(p->facets[ci][bi])),
+				     e) < 0)
+				return -1;
+	return 0;
 }
 
 /* seed_phase: how long the phase that ends now took, at debug level
@@ -389,33 +519,55 @@ out:
 	return ret;
 }
 
-static int seed_finish(struct db *db, int64_t last, struct search_load *l,
+/*
+ * FTS5 merges its segments as they are written (automerge: 4 at a
+ * level), which over a million rows rewrites every entry several times.
+ * Written with merging off, then merged once ('optimize'), the index
+ * takes about half the time and ends as one segment, the fastest to
+ * read. crisismerge still bounds the segments of a level, should a load
+ * be far larger. The settings live in products_fts_config: they go back
+ * to FTS5's defaults, which the migrations keep.
+ */
+static int seed_fts(struct db *db, int64_t last, struct err *e)
+{
+	if (db_exec_script(db,
+			   "INSERT INTO products_fts (products_fts, rank) "
+			   "VALUES ('automerge', 0); "
+			   "INSERT INTO products_fts (products_fts, rank) "
+			   "VALUES ('crisismerge', 64)",
+			   e) < 0)
+		return -1;
+	/* what products_fts's insert trigger does, for every new row */
+	if (db_query(db, NULL,
+		     "INSERT INTO products_fts (rowid, name, "
+		     "description) SELECT id, name, description "
+		     "FROM products WHERE id > $1",
+		     DB_ARGS(DB_I(last)), e) < 0)
+		return -1;
+	return db_exec_script(db,
+			      "INSERT INTO products_fts (products_fts) "
+			      "VALUES ('optimize'); "
+			      "INSERT INTO products_fts (products_fts, rank) "
+			      "VALUES ('automerge', 4); "
+			      "INSERT INTO products_fts (products_fts, rank) "
+			      "VALUES ('crisismerge', 16)",
+			      e);
+}
+
+static int seed_finish(struct db *db, int64_t last, struct seed_pipe *p,
 		       struct seed_aside *a, double *t, struct err *e)
 {
 	bool pg = db_dialect(db) == DB_POSTGRES;
 	size_t i;
 
-	/* what products_fts's insert trigger does, for every new row */
-	if (!pg && db_query(db, NULL,
-			    "INSERT INTO products_fts (rowid, name, "
-			    "description) SELECT id, name, description "
-			    "FROM products WHERE id > $1",
-			    DB_ARGS(DB_I(last)), e) < 0)
+	if (!pg) {
+		if (seed_fts(db, last, e) < 0)
+			return -1;
+		seed_phase("full-text index", t);
+	}
+	if (seed_facets(db, p, e) < 0 || search_load_store(p->load, db, e) < 0)
 		return -1;
-	seed_phase("full-text index", t);
-	/* what product_facets's triggers do */
-	if (db_query(db, NULL,
-		     "INSERT INTO product_facets (category, brand, "
-		     "n) SELECT category, brand, count(*) FROM products "
-		     "WHERE id > $1 AND status = 'ACTIVE' "
-		     "GROUP BY category, brand ON CONFLICT (category, brand) "
-		     "DO UPDATE SET n = product_facets.n + excluded.n",
-		     DB_ARGS(DB_I(last)), e) < 0)
-		return -1;
-	seed_phase("facet counts", t);
-	if (search_load_store(l, db, e) < 0)
-		return -1;
-	seed_phase("vocabulary", t);
+	seed_phase("facet counts and vocabulary", t);
 	/* a sort in memory rather than on disk for a million rows */
 	if (pg && a->n &&
 	    db_query(db, NULL,
@@ -435,34 +587,81 @@ static int seed_finish(struct db *db, int64_t last, struct search_load *l,
 		    0;
 }
 
+/* seed_write: the maker's chunks into the database, as they come. */
+static int seed_write(struct db *db, struct seed_pipe *p, bool tty,
+		      struct err *e)
+{
+	struct seed_chunk *c;
+	int64_t done = 0;
+	size_t i;
+	struct seed_row *r;
+
+	while ((c = seed_pipe_take(p, &done))) {
+		/* On SQLite one row per statement: it binds "$N" by name, a
+		 * look-up that grows with the number of parameters. */
+		if (p->pg && db_copy_put(db, c->copy.buf, c->copy.len, e) < 0)
+			return -1;
+		for (i = 0; !p->pg && i < c->n; i++) {
+			r = &c->row[i];
+			if (db_query(db, NULL,
+				     "INSERT INTO products (name, "
+				     "description, category, brand, price, "
+				     "status, created_at, updated_at) VALUES "
+				     "($1, $2, $3, $4, $5, $6, $7, $8)",
+				     DB_ARGS(DB_S(r->name), DB_S(r->desc),
+					     DB_S(r->category), DB_S(r->brand),
+					     DB_I(r->price), DB_S(r->status),
+					     DB_S(r->created),
+					     DB_S(r->created)),
+				     e) < 0)
+				return -1;
+		}
+		seed_pipe_done(p);
+		if (tty)
+			cmd_progress("seed", done, p->n);
+	}
+	if (tty)
+		fputs("\n", stderr);
+	return 0;
+}
+
 /* seed_products: n rows in one transaction; a progress bar on stderr
- * every few thousand rows when tty. */
+ * when tty. */
 static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 			 struct err *e)
 {
-	bool pg = db_dialect(db) == DB_POSTGRES;
-	struct seed_row row;
-	struct search_load *load = search_load_new();
+	struct seed_pipe p = {
+		.mu = PTHREAD_MUTEX_INITIALIZER,
+		.cv = PTHREAD_COND_INITIALIZER,
+		.seed = seed,
+		.n = n,
+		.now = time(NULL),
+		.pg = db_dialect(db) == DB_POSTGRES,
+		.load = search_load_new(),
+		.tsv = SBUF_INIT,
+	};
 	struct seed_aside aside = { NULL, 0 };
-	struct sbuf copy = SBUF_INIT, tsv = SBUF_INIT;
-	time_t now = time(NULL);
+	pthread_t maker;
 	size_t i;
 	struct db_res *res = NULL;
-	int64_t done, last, id = 0;
+	int64_t last;
 	double t = clock_ms();
-	bool copying = false, empty;
+	bool copying = false, making = false, empty;
 	int ret = -1;
 
+	p.slot = xcalloc(SEED_SLOTS, sizeof(*p.slot));
+	for (i = 0; i < SEED_SLOTS; i++)
+		sbuf_init(&p.slot[i].copy, 0, 0);
 	/* The indexes take rows in random order: a cache that holds them
 	 * (64 MiB, this connection only) keeps the load off the disk. */
-	if ((!pg && db_query(db, NULL, "PRAGMA cache_size = -65536", DB_NOARGS,
-			     e) < 0) ||
+	if ((!p.pg && db_query(db, NULL, "PRAGMA cache_size = -65536",
+			       DB_NOARGS, e) < 0) ||
 	    db_begin(db, e) < 0)
 		goto out;
 	/* A bulk load is no request: building a million products' indexes
 	 * takes longer than a request's statement timeout. */
-	if (pg && db_query(db, NULL, "SET LOCAL statement_timeout = 0",
-			   DB_NOARGS, e) < 0)
+	if (p.pg && db_query(db, NULL, "SET LOCAL statement_timeout = 0",
+			     DB_NOARGS, e) < 0)
 		goto out;
 	/* The last id so far, and whether the catalogue is empty. */
 	enum { SEED_LAST, SEED_EMPTY };
@@ -476,7 +675,7 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 	empty = db_res_int(res, 0, SEED_EMPTY);
 	if (seed_prepare(db, empty, &aside, e) < 0)
 		goto out;
-	if (pg) {
+	if (p.pg) {
 		/* The ids the identity would give, taken at once: a default
 		 * per row costs the load a third of its time. */
 		db_res_free(res);
@@ -486,7 +685,7 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 			     "'id') s",
 			     DB_ARGS(DB_I(n)), e) < 0)
 			goto out;
-		id = col_one_int(res);
+		p.id = col_one_int(res);
 		if (db_copy_begin(db,
 				  "COPY products (id, name, description, "
 				  "category, brand, price, status, "
@@ -495,51 +694,31 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 			goto out;
 		copying = true;
 	}
-	/* One product a minute up to now: ids and created_at agree. On
-	 * SQLite one row per statement: it binds "$N" by name, a look-up
-	 * that grows with the number of parameters. */
-	for (done = 0; done < n; done++) {
-		seed_make(&seed, &row, now - (time_t)(n - done) * 60);
-		search_load_doc(load, row.name, row.desc,
-				!strcmp(row.status, "ACTIVE"),
-				pg ? &tsv : NULL);
-		if (pg) {
-			seed_copy_row(&copy, id++, &row, tsv.buf);
-			if (copy.len >= SEED_COPY_FLUSH || done + 1 == n) {
-				if (db_copy_put(db, copy.buf, copy.len, e) < 0)
-					goto out;
-				sbuf_reset(&copy);
-			}
-		} else if (db_query(db, NULL,
-				    "INSERT INTO products (name, "
-				    "description, category, brand, price, "
-				    "status, created_at, updated_at) VALUES "
-				    "($1, $2, $3, $4, $5, $6, $7, $8)",
-				    DB_ARGS(DB_S(row.name), DB_S(row.desc),
-					    DB_S(row.category), DB_S(row.brand),
-					    DB_I(row.price), DB_S(row.status),
-					    DB_S(row.created),
-					    DB_S(row.created)),
-				    e) < 0) {
-			goto out;
-		}
-		if (tty && ((done + 1) % 4096 == 0 || done + 1 == n))
-			cmd_progress("seed", done + 1, n);
+	if (pthread_create(&maker, NULL, seed_maker, &p)) {
+		err_set(e, ERR_INTERNAL, "seed: cannot start a thread");
+		goto out;
 	}
-	if (tty)
-		fputs("\n", stderr);
+	making = true;
+	if (seed_write(db, &p, tty, e) < 0)
+		goto out;
 	if (copying) {
 		copying = false;
 		if (db_copy_end(db, e) < 0)
 			goto out;
 	}
+	pthread_join(maker, NULL);
+	making = false;
 	seed_phase("rows", &t);
-	if (seed_finish(db, last, load, &aside, &t, e) < 0 ||
+	if (seed_finish(db, last, &p, &aside, &t, e) < 0 ||
 	    db_commit(db, e) < 0)
 		goto out;
 	seed_phase("commit", &t);
 	ret = 0;
 out:
+	if (making) {
+		seed_pipe_stop(&p);
+		pthread_join(maker, NULL);
+	}
 	if (copying) {
 		struct err ignored = ERR_INIT;
 
@@ -553,9 +732,11 @@ out:
 	for (i = 0; i < aside.n; i++)
 		free(aside.sql[i]);
 	free(aside.sql);
-	search_load_free(load);
-	sbuf_release(&copy);
-	sbuf_release(&tsv);
+	for (i = 0; i < SEED_SLOTS; i++)
+		sbuf_release(&p.slot[i].copy);
+	free(p.slot);
+	search_load_free(p.load);
+	sbuf_release(&p.tsv);
 	return ret;
 }
 
