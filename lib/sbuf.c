@@ -1,5 +1,7 @@
 /* sbuf.c: growable byte buffer. */
 #include "common.h"
+
+#include <math.h>
 #include "sbuf.h"
 #include "utf8.h"
 
@@ -115,6 +117,31 @@ int sbuf_addf(struct sbuf *sb, const char *fmt, ...)
 	ret = sbuf_vaddf(sb, fmt, ap);
 	va_end(ap);
 	return ret;
+}
+
+int sbuf_add_uint(struct sbuf *sb, unsigned long long v)
+{
+	char digits[24], *p = digits + sizeof(digits);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	return sbuf_add(sb, p, (size_t)(digits + sizeof(digits) - p));
+}
+
+int sbuf_add_ms(struct sbuf *sb, double ms)
+{
+	/* thousandths, rounded as printf rounds all but exact halves */
+	unsigned long long us = ms >= 0 && ms < 1e15 ? llround(ms * 1e3) : 0;
+	char frac[4];
+
+	frac[0] = (char)('0' + us / 100 % 10);
+	frac[1] = (char)('0' + us / 10 % 10);
+	frac[2] = (char)('0' + us % 10);
+	frac[3] = '\0';
+	if (sbuf_add_uint(sb, us / 1000) < 0 || sbuf_addch(sb, '.') < 0)
+		return -1;
+	return sbuf_add(sb, frac, 3);
 }
 
 /* The length of the well-formed UTF-8 character at p (NUL-terminated), or

@@ -47,6 +47,14 @@ int sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap);
  * esc (indexed by the byte; NULL: kept as it is) replaced by it. */
 int sbuf_add_escaped(struct sbuf *sb, const char *s, size_t n,
 		     const char *const esc[256]);
+/*
+ * sbuf_add_uint: v in decimal. sbuf_add_ms: ms as "%.3f" writes it, for
+ * a duration (NaN, negative or huge: "0.000"). Both are what sbuf_addf()
+ * would add, without printf's parsing and floating-point paths, which
+ * cost every request a few microseconds.
+ */
+int sbuf_add_uint(struct sbuf *sb, unsigned long long v);
+int sbuf_add_ms(struct sbuf *sb, double ms);
 /* sbuf_add_json_str: append s as a quoted, escaped JSON string; a byte
  * that is not part of well-formed UTF-8 becomes \ufffd, so the result is
  * always valid JSON. */

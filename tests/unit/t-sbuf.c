@@ -1,5 +1,7 @@
 /* t-sbuf.c: the growable buffer's promises, its cap and JSON strings. */
 #include "common.h"
+
+#include <math.h>
 #include "sbuf.h"
 #include "tap.h"
 
@@ -181,6 +183,34 @@ static void test_escaped(void)
 	sbuf_release(&sb);
 }
 
+/* What sbuf_addf() with "%llu" and "%.3f" gives, the same bytes. */
+static void test_numbers(void)
+{
+	static const double ms[] = { 0,	       0.0004,	   0.0006, 0.017,
+				     0.999,    0.9996,	   1,	   12.3456,
+				     999.9999, 1234567.891 };
+	struct sbuf sb = SBUF_INIT;
+	char want[64];
+	size_t i;
+
+	sbuf_add_uint(&sb, 0);
+	sbuf_addch(&sb, ' ');
+	sbuf_add_uint(&sb, 18446744073709551615ULL);
+	is_str(sb.buf, "0 18446744073709551615",
+	       "integers, smallest and largest");
+	for (i = 0; i < ARRAY_SIZE(ms); i++) {
+		sbuf_reset(&sb);
+		sbuf_add_ms(&sb, ms[i]);
+		snprintf(want, sizeof(want), "%.3f", ms[i]);
+		is_str(sb.buf, want, "%g ms as %%.3f writes it", ms[i]);
+	}
+	sbuf_reset(&sb);
+	sbuf_add_ms(&sb, -1);
+	sbuf_add_ms(&sb, NAN);
+	is_str(sb.buf, "0.0000.000", "negative and NaN as 0.000");
+	sbuf_release(&sb);
+}
+
 int main(void)
 {
 	test_init();
@@ -189,5 +219,6 @@ int main(void)
 	test_cap();
 	test_json_str();
 	test_escaped();
+	test_numbers();
 	return done_testing();
 }
