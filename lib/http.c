@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 #if defined(__GLIBC__) && \
@@ -197,6 +198,41 @@ static uint64_t mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+/*
+ * Random bytes for request ids, drawn 16 ids at a time: one getrandom(2)
+ * every 16 requests rather than one each. Per thread; a child of fork()
+ * starts with an empty pool so that it never repeats its parent's ids.
+ */
+#define ID_POOL (16 * 16)
+static _Thread_local unsigned char id_pool[ID_POOL];
+static _Thread_local size_t id_used = ID_POOL;
+static pthread_once_t id_once = PTHREAD_ONCE_INIT;
+
+static void id_pool_forked(void)
+{
+	id_used = ID_POOL;
+}
+
+static void id_pool_init(void)
+{
+	pthread_atfork(NULL, NULL, id_pool_forked);
+}
+
+static bool id_random(unsigned char raw[16])
+{
+	pthread_once(&id_once, id_pool_init);
+	if (id_used == ID_POOL) {
+		if (!random_bytes(id_pool, ID_POOL))
+			return false;
+		id_used = 0;
+	}
+	memcpy(raw, id_pool + id_used, 16);
+	/* used bytes never stay behind to be read again */
+	memset(id_pool + id_used, 0, 16);
+	id_used += 16;
+	return true;
+}
+
 void http_request_id_new(char buf[33])
 {
 	static const char hex[] = "0123456789abcdef";
@@ -206,7 +242,7 @@ void http_request_id_new(char buf[33])
 	uint64_t a, b;
 	size_t i;
 
-	if (!random_bytes(raw, sizeof(raw))) {
+	if (!id_random(raw)) {
 		/*
 		 * No entropy source (a chroot without /dev, an old kernel):
 		 * an id need only be unique, not secret.

@@ -1,5 +1,9 @@
 /* t-http.c: percent-decoding, query strings, request ids, content types. */
 #include "common.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "http.h"
 #include "tap.h"
 
@@ -152,6 +156,37 @@ static void test_query(void)
 	http_kvs_release(&kvs);
 }
 
+/* Ids drawn from one pool of random bytes: all differ across its
+ * refills, and a child of fork() never repeats its parent's next ones. */
+static void test_request_ids_fork(void)
+{
+	char ids[40][33], mine[33], child[33];
+	int fd[2], status, same = 0, i, j;
+	pid_t pid;
+
+	for (i = 0; i < 40; i++)
+		http_request_id_new(ids[i]);
+	for (i = 0; i < 40; i++)
+		for (j = 0; j < i; j++)
+			same += !strcmp(ids[i], ids[j]);
+	is_int(same, 0, "40 ids in a row all differ");
+	if (pipe(fd) < 0 || (pid = fork()) < 0) {
+		ok(0, "pipe and fork");
+		return;
+	}
+	if (!pid) {
+		http_request_id_new(child);
+		_exit(write(fd[1], child, 33) == 33 ? 0 : 1);
+	}
+	close(fd[1]);
+	http_request_id_new(mine);
+	memset(child, 0, sizeof(child));
+	ok(read(fd[0], child, 33) == 33 && waitpid(pid, &status, 0) == pid,
+	   "the child's id");
+	close(fd[0]);
+	ok(strcmp(mine, child) != 0, "parent and child draw different ids");
+}
+
 static void test_request_id(void)
 {
 	char a[33], b[33];
@@ -184,6 +219,7 @@ static void test_request_id(void)
 	ok(hex, "a new id is lowercase hex: %s", a);
 	ok(strcmp(a, b) != 0, "two ids differ");
 	ok(http_request_id_ok(a), "a new id passes http_request_id_ok");
+	test_request_ids_fork();
 }
 
 static void test_content_type(void)
