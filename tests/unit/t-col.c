@@ -75,6 +75,18 @@ static void battery(struct db *db, const char *url, const char *tag)
 	       "\"한\",\"theNote\":\"n\",\"at\":\"2026-01-02T03:04:05.000Z\"}",
 	       "%s: a second row, the widest integer", tag);
 	json_object_put(o);
+	o = col_json_rows(cols, res);
+	is_str(jsonx_str(o, NULL),
+	       "[{\"id\":7,\"name\":\"Kim \\\"K\\\"\","
+	       "\"theNote\":null,\"at\":\"2026-11-24T14:24:26.120Z\"},"
+	       "{\"id\":9223372036854775807,\"name\":"
+	       "\"한\",\"theNote\":\"n\",\"at\":\"2026-01-02T03:04:05.000Z\"}]",
+	       "%s: col_json_rows: every row, in order", tag);
+	json_object_put(o);
+	o = col_json_rows(cols, NULL);
+	is_str(jsonx_str(o, NULL), "[]", "%s: col_json_rows of no result: []",
+	       tag);
+	json_object_put(o);
 	is_str(db_res_str(res, 1, T_SECRET), "y",
 	       "%s: a position named by the table's enum", tag);
 	db_res_free(res);
