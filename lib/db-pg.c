@@ -200,7 +200,8 @@ static PGresult *db_pg_run(struct db_pg *p, const char *sql,
 	PGresult *r;
 	bool idle;
 
-	if (!st && p->base.ncache < DB_CACHE_MAX) {
+	if (!st && p->base.ncache < DB_CACHE_MAX &&
+	    strncmp(sql, DB_PLAN_EACH, strlen(DB_PLAN_EACH))) {
 		snprintf(name, sizeof(name), "agora_%u", p->stmt_seq++);
 		r = PQprepare(p->conn, name, sql, n, NULL);
 		if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)

@@ -76,6 +76,15 @@ enum db_dialect db_dialect(const struct db *db);
  */
 int db_query(struct db *db, struct db_res **res, const char *sql,
 	     const struct db_param *params, size_t nparams, struct err *e);
+/*
+ * DB_PLAN_EACH: first in a statement whose best plan depends on its
+ * parameters' values (how wide a range is, which value is rare).
+ * PostgreSQL then plans it with them at every run, never with the
+ * generic plan a prepared statement falls back to after five runs, which
+ * can be a hundred times slower; SQLite plans its statements with their
+ * values already.
+ */
+#define DB_PLAN_EACH "/* plan each */ "
 /* db_exec_script: run several ;-separated statements without parameters
  * (migrations). */
 int db_exec_script(struct db *db, const char *sql, struct err *e);

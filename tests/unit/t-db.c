@@ -444,6 +444,41 @@ static void test_pg_replan(struct db *db)
 	}
 }
 
+/* test_pg_plan_each: a DB_PLAN_EACH statement is never prepared, so it
+ * never runs the generic plan that the same text unmarked comes to (on a
+ * connection of its own, its statement cache empty). */
+static void test_pg_plan_each(const char *url)
+{
+	struct db *db = NULL;
+	struct err e = ERR_INIT;
+	int i, bad = 0;
+
+	if (db_open(&db, url, NULL, &e)) {
+		ok(0, "pg: connect to %s: %s", url, e.msg);
+		err_release(&e);
+		return;
+	}
+	for (i = 0; i < 7; i++) {
+		bad += one_int(db, DB_PLAN_EACH "SELECT $1::int + 1",
+			       DB_ARGS(DB_I(i))) != i + 1;
+		bad += one_int(db, "SELECT $1::int + 1", DB_ARGS(DB_I(i))) !=
+		       i + 1;
+	}
+	is_int(bad, 0, "pg: both statements answer seven times");
+	is_int(one_int(db,
+		       "SELECT count(*) FROM pg_prepared_statements"
+		       " WHERE left(statement, 2) = '/*'",
+		       DB_NOARGS),
+	       0, "pg: the DB_PLAN_EACH one is not prepared");
+	is_int(one_int(db,
+		       "SELECT count(*) FROM pg_prepared_statements"
+		       " WHERE statement = 'SELECT $1::int + 1'"
+		       " AND generic_plans > 0",
+		       DB_NOARGS),
+	       1, "pg: the unmarked one is, and runs its generic plan");
+	db_free(db);
+}
+
 /* wait_gone: until backend pid has exited (at most 2 s). */
 static void wait_gone(struct db *db, int64_t pid)
 {
@@ -624,6 +659,7 @@ static void test_pg(void)
 
 	battery(db, db2, "pg");
 	test_pg_replan(db);
+	test_pg_plan_each(url);
 	test_pg_notify(db, db2);
 	test_pg_breaks(db, admin, url);
 drop:
