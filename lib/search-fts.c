@@ -403,7 +403,8 @@ static int fts_count(struct fts *f, const struct search_query *q,
 	int ret = -1;
 
 	memcpy(p, w->params, w->np * sizeof(*p));
-	sbuf_addf(&sql, "SELECT count(*) FROM (SELECT 1%s", w->sql.buf);
+	sbuf_addf(&sql, DB_PLAN_EACH "SELECT count(*) FROM (SELECT 1%s",
+		  w->sql.buf);
 	if (q->category) {
 		p[np++] = DB_S(q->category);
 		sbuf_addf(&sql, " AND p.category = $%zu", np);
@@ -455,6 +456,7 @@ static int fts_facets(struct fts *f, const struct search_query *q,
 				  "product_facets WHERE n > 0");
 	else if (db_dialect(f->db) == DB_POSTGRES)
 		sbuf_addf(&sql,
+			  DB_PLAN_EACH
 			  "SELECT category, brand, count(*) FROM "
 			  "(SELECT p.category, p.brand%s LIMIT %d) AS p "
 			  "GROUP BY category, brand",
@@ -699,7 +701,7 @@ static int fts_products(struct search *s, const struct search_query *q,
 	 * the indexes hold: a deep page skips its ten thousand rows in an
 	 * index, not reading each of them from the table. */
 	ids = !has_q || !a.ntok;
-	sbuf_addstr(&sql, "SELECT ");
+	sbuf_addstr(&sql, DB_PLAN_EACH "SELECT ");
 	col_list(&sql, product_cols, "p");
 	if (ids)
 		sbuf_addstr(&sql, " FROM products p WHERE p.id IN "
