@@ -241,6 +241,89 @@ void product_tsv(struct sbuf *sb, const struct search_analysis *name,
 	doc_tsv_field(sb, description, 'B', 'D', &pos);
 }
 
+/* One position of a lexeme: PostgreSQL's weight is 3 for A down to 0. */
+struct doc_pos {
+	const char *lex;
+	unsigned pos, weight;
+};
+
+static void doc_pos_field(struct doc_pos **v, size_t *n, size_t *alloc,
+			  const struct search_analysis *a, unsigned word,
+			  unsigned gram, size_t *pos)
+{
+	size_t i;
+
+	for (i = 0; i < a->ntok; i++) {
+		if (a->tok[i].len > SEARCH_LEXEME_MAX)
+			continue;
+		if (*n == *alloc) {
+			*alloc = *alloc ? 2 * *alloc : 64;
+			*v = xrealloc(*v, *alloc * sizeof(**v));
+		}
+		(*v)[(*n)++] = (struct doc_pos){ search_token_text(a, i),
+						 (unsigned)*pos,
+						 a->tok[i].gram ? gram : word };
+		if (*pos < DOC_POS_MAX)
+			(*pos)++;
+	}
+}
+
+/* By lexeme (bytes, as PostgreSQL orders them), then position. */
+static int doc_pos_cmp(const void *x, const void *y)
+{
+	const struct doc_pos *a = x, *b = y;
+	int c = strcmp(a->lex, b->lex);
+
+	return c ? c : (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+static void doc_add16(struct sbuf *sb, unsigned v)
+{
+	sbuf_addch(sb, (int)(v >> 8 & 0xff));
+	sbuf_addch(sb, (int)(v & 0xff));
+}
+
+/* PostgreSQL keeps at most 256 positions of a lexeme. */
+#define DOC_NPOS_MAX 256
+
+void product_tsv_binary(struct sbuf *sb, const struct search_analysis *name,
+			const struct search_analysis *description)
+{
+	struct doc_pos *v = NULL;
+	unsigned w[DOC_NPOS_MAX];
+	size_t n = 0, alloc = 0, i, j, k, m, count = 0, at = sb->len, pos = 1;
+
+	doc_pos_field(&v, &n, &alloc, name, 3, 1, &pos);
+	doc_pos_field(&v, &n, &alloc, description, 2, 0, &pos);
+	qsort(v, n, sizeof(*v), doc_pos_cmp);
+	sbuf_add(sb, "\0\0\0\0", 4); /* the count, known at the end */
+	for (i = 0; i < n; i = j) {
+		/* What tsvector's input does with the text form: one entry
+		 * a lexeme, its positions once each with the highest
+		 * weight given there. */
+		w[0] = v[i].weight << 14 | v[i].pos;
+		for (j = i + 1, k = 1; j < n && !strcmp(v[j].lex, v[i].lex);
+		     j++) {
+			if (v[j].pos != (w[k - 1] & 0x3fff)) {
+				if (k < DOC_NPOS_MAX)
+					w[k++] = v[j].weight << 14 | v[j].pos;
+			} else if (v[j].weight > w[k - 1] >> 14) {
+				w[k - 1] = v[j].weight << 14 | v[j].pos;
+			}
+		}
+		sbuf_add(sb, v[i].lex, strlen(v[i].lex) + 1);
+		doc_add16(sb, (unsigned)k);
+		for (m = 0; m < k; m++)
+			doc_add16(sb, w[m]);
+		count++;
+	}
+	free(v);
+	sb->buf[at] = (char)(count >> 24 & 0xff);
+	sb->buf[at + 1] = (char)(count >> 16 & 0xff);
+	sb->buf[at + 2] = (char)(count >> 8 & 0xff);
+	sb->buf[at + 3] = (char)(count & 0xff);
+}
+
 void product_tsvector(struct sbuf *sb, const char *name,
 		      const char *description)
 {

@@ -111,6 +111,16 @@ void product_tsv(struct sbuf *sb, const struct search_analysis *name,
 		 const struct search_analysis *description);
 
 /*
+ * product_tsv_binary: the same tsvector in PostgreSQL's binary form (what
+ * COPY … (FORMAT binary) and tsvector's receive function take: the count
+ * of lexemes, then each lexeme NUL-terminated with its positions), the
+ * lexemes in order and merged as the text form's input merges them, so
+ * that the server has nothing to parse or sort.
+ */
+void product_tsv_binary(struct sbuf *sb, const struct search_analysis *name,
+			const struct search_analysis *description);
+
+/*
  * product_tsvector_fill: on PostgreSQL, compute the tsvector of every
  * product (all) or of those without one (after a migration), 500 rows
  * per transaction and statement; *done is how many. Nothing on SQLite,

@@ -381,6 +381,11 @@ void search_load_doc(struct search_load *l, const char *name,
 			load_count(l, l->words[i]);
 }
 
+void search_load_tsv_binary(const struct search_load *l, struct sbuf *sb)
+{
+	product_tsv_binary(sb, &l->name, &l->desc);
+}
+
 /* Rows per INSERT: few statements for PostgreSQL's round trips; SQLite
  * binds "$N" by name, a look-up that grows with their number. */
 #define LOAD_BATCH_PG	  250

@@ -181,6 +181,15 @@ static void test_triggers(struct db *db)
 	search_load_doc(l, "Kettle three", NULL, false, NULL);
 	is_str(tsv.buf, "'bulk':1A 'kettle':2A 'two':3A",
 	       "sqlite: a bulk load gives the tsvector of its analysis");
+	/* The binary form: the count of lexemes, each NUL-terminated with
+	 * its positions, the weight (A = 3) in their top two bits; a word
+	 * twice is one lexeme at two positions. */
+	search_load_doc(l, "kettle KETTLE", NULL, false, NULL);
+	sbuf_reset(&tsv);
+	search_load_tsv_binary(l, &tsv);
+	ok(tsv.len == 17 &&
+		   !memcmp(tsv.buf, "\0\0\0\1kettle\0\0\2\xc0\1\xc0\2", 17),
+	   "sqlite: ... and its binary form, a word's positions together");
 	ok(search_load_store(l, db, &e) == 0, "... and stores its counts");
 	is_int(df_of(db, "kettle"), 2, "... each ACTIVE product's words once");
 	is_int(df_of(db, "samsung"), 41, "... added to the counts there");
