@@ -324,7 +324,7 @@ static void seed_copy_row(struct sbuf *sb, int64_t id, const struct seed_row *r,
 			  const struct search_load *l)
 {
 	int64_t us = ((int64_t)r->when - SEED_PG_EPOCH) * 1000000;
-	size_t at;
+	size_t at, len;
 
 	seed_be(sb, 10, 2);
 	seed_copy_int(sb, id);
@@ -336,17 +336,20 @@ static void seed_copy_row(struct sbuf *sb, int64_t id, const struct seed_row *r,
 	seed_copy_text(sb, r->status);
 	seed_copy_int(sb, us);
 	seed_copy_int(sb, us);
+	/* the tsvector's length, known once it is written */
 	at = sb->len;
 	seed_be(sb, 0, 4);
 	search_load_tsv_binary(l, sb);
-	for (int i = 0; i < 4; i++)
-		sb->buf[at + (size_t)i] =
-			(char)((sb->len - at - 4) >> (8 * (3 - i)) & 0xff);
+	len = sb->len - at - 4;
+	sb->buf[at] = (char)(len >> 24 & 0xff);
+	sb->buf[at + 1] = (char)(len >> 16 & 0xff);
+	sb->buf[at + 2] = (char)(len >> 8 & 0xff);
+	sb->buf[at + 3] = (char)(len & 0xff);
 }
 
 /*
  * The rows are made and analyzed (the vocabulary's counts, and on
- * PostgreSQL the tsvector and COPY's text) by a thread of their own while
+ * PostgreSQL the tsvector and COPY's bytes) by a thread of their own while
  * the main thread writes the previous ones to the database: two cores
  * busy instead of one. They meet in a ring of SEED_SLOTS chunks under one
  * mutex; the maker owns its state (the generator, the counts) until it
@@ -358,7 +361,7 @@ static void seed_copy_row(struct sbuf *sb, int64_t id, const struct seed_row *r,
 struct seed_chunk {
 	struct seed_row row[SEED_CHUNK]; /* SQLite: the rows to insert */
 	size_t n;
-	struct sbuf copy; /* PostgreSQL: their lines for COPY */
+	struct sbuf copy; /* PostgreSQL: their rows for COPY */
 };
 
 struct seed_pipe {
