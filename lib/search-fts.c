@@ -541,7 +541,7 @@ static int fts_hit_up(const void *a, const void *b)
 static int fts_page(struct fts *f, const struct fts_hit *hits, size_t n,
 		    struct json_object *items, struct err *e)
 {
-	struct db_param p[100];
+	struct db_param *p;
 	struct sbuf sql = SBUF_INIT;
 	struct db_res *res = NULL;
 	size_t i, j, rows;
@@ -549,6 +549,7 @@ static int fts_page(struct fts *f, const struct fts_hit *hits, size_t n,
 
 	if (!n)
 		return 0;
+	p = xcalloc(n, sizeof(*p));
 	sbuf_addstr(&sql, "SELECT ");
 	col_list(&sql, product_cols, "p");
 	sbuf_addstr(&sql, " FROM products p WHERE p.id IN (");
@@ -571,6 +572,7 @@ out:
 	if (res)
 		db_res_free(res);
 	sbuf_release(&sql);
+	free(p);
 	return ret;
 }
 
