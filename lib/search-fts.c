@@ -95,8 +95,11 @@ static void fts_pg_any(struct sbuf *any, const char *t, const char *weights)
  * through them only with search_gram_min(g) of them in one field, so the
  * index is asked for those combinations (k of g AND-ed: the GIN index
  * intersects their lists), not for any one bigram, which finds thousands
- * more products than score for a broad word. Too many combinations: any
- * one bigram.
+ * more products than score for a broad word (노트북: half). Past six
+ * combinations (words of six characters and more), any one bigram: the
+ * index tests every combination on every product that holds one of the
+ * bigrams: 블루투스스피커's fifteen took 6.7 ms at 1M products where any
+ * one bigram took 1.3, for the same rows.
  */
 static void fts_pg_grams(struct sbuf *any, const struct search_analysis *a,
 			 size_t i, size_t g)
@@ -104,9 +107,9 @@ static void fts_pg_grams(struct sbuf *any, const struct search_analysis *a,
 	size_t k = search_gram_min(g), idx[8], n = 1, j, l;
 	char *x;
 
-	for (j = 1; j <= k && n <= 32; j++)
+	for (j = 1; j <= k && n <= 6; j++)
 		n = n * (g - k + j) / j;
-	if (k < 2 || k > ARRAY_SIZE(idx) || n > 32) {
+	if (k < 2 || k > ARRAY_SIZE(idx) || n > 6) {
 		for (j = i + 1; j <= i + g; j++)
 			fts_pg_any(any, search_token_text(a, j), "CD");
 		return;
