@@ -458,8 +458,8 @@ static int fts_facets(struct fts *f, const struct search_query *q,
 		sbuf_addstr(&sql, "SELECT category, brand, n FROM "
 				  "product_facets WHERE n > 0");
 	else if (db_dialect(f->db) == DB_POSTGRES)
+		/* one plan for any range: the price index, read in order */
 		sbuf_addf(&sql,
-			  DB_PLAN_EACH
 			  "SELECT category, brand, count(*) FROM "
 			  "(SELECT p.category, p.brand%s LIMIT %d) AS p "
 			  "GROUP BY category, brand",
