@@ -141,11 +141,27 @@ static void fts_pg_grams(struct sbuf *any, const struct search_analysis *a,
 
 /* PostgreSQL: the tsvector holds whole words of the name with weight A,
  * of the description B, bigrams C and D (search-doc.c). */
+/* How many of the g bigrams after word i the product holds with weight
+ * (C: in the name, D: in the description), as an SQL sum into sum. */
+static void fts_pg_gram_count(struct fts_where *w,
+			      const struct search_analysis *a, size_t i,
+			      size_t g, const char *weight, struct sbuf *sum)
+{
+	size_t j, pn;
+
+	for (j = i + 1; j <= i + g; j++) {
+		pn = fts_param(w,
+			       fts_pg_lexeme(search_token_text(a, j), weight));
+		sbuf_addf(sum, "%s(p.search @@ $%zu::tsquery)::int",
+			  j > i + 1 ? " + " : "", pn);
+	}
+}
+
 static void fts_where_pg(struct fts_where *w, const struct search_analysis *a,
 			 const int64_t *wt)
 {
 	struct sbuf any = SBUF_INIT, score = SBUF_INIT;
-	size_t i, j, g, pa, pb, pn, k = 0;
+	size_t i, g, pa, pb, k = 0;
 	int64_t x;
 
 	w->params[w->np++] = DB_NUL; /* $1: every token, OR-ed */
@@ -164,24 +180,8 @@ static void fts_where_pg(struct fts_where *w, const struct search_analysis *a,
 		if (g) {
 			struct sbuf name = SBUF_INIT, desc = SBUF_INIT;
 
-			for (j = i + 1; j <= i + g; j++) {
-				pn = fts_param(
-					w,
-					fts_pg_lexeme(search_token_text(a, j),
-						      "C"));
-				sbuf_addf(&name,
-					  "%s(p.search @@ $%zu::tsquery)"
-					  "::int",
-					  j > i + 1 ? " + " : "", pn);
-				pn = fts_param(
-					w,
-					fts_pg_lexeme(search_token_text(a, j),
-						      "D"));
-				sbuf_addf(&desc,
-					  "%s(p.search @@ $%zu::tsquery)"
-					  "::int",
-					  j > i + 1 ? " + " : "", pn);
-			}
+			fts_pg_gram_count(w, a, i, g, "C", &name);
+			fts_pg_gram_count(w, a, i, g, "D", &desc);
 			fts_pg_grams(&any, a, i, g);
 			sbuf_addf(&score,
 				  ", CASE WHEN %s >= %zu THEN "
@@ -422,8 +422,7 @@ static int fts_count(struct fts *f, const struct search_query *q,
 		*n = col_one_int(res);
 		ret = 0;
 	}
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	sbuf_release(&sql);
 	free(p);
 	return ret;
@@ -489,8 +488,7 @@ static int fts_facets(struct fts *f, const struct search_query *q,
 	fts_facets_add(out, &cats, &brands);
 	ret = 0;
 out:
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	sbuf_release(&sql);
 	return ret;
 }
@@ -572,8 +570,7 @@ static int fts_page(struct fts *f, const struct fts_hit *hits, size_t n,
 						      product_doc(res, j));
 	ret = 0;
 out:
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	sbuf_release(&sql);
 	free(p);
 	return ret;
@@ -649,8 +646,7 @@ static int fts_one_pass(struct fts *f, const struct search_query *q,
 	ret = 1;
 out:
 	free(hits);
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	sbuf_release(&sql);
 	return ret;
 }
@@ -740,8 +736,7 @@ done:
 	ret = 0;
 out:
 	json_object_put(o);
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	sbuf_release(&sql);
 	fts_where_release(&w);
 	search_analysis_release(&a);

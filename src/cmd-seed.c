@@ -543,8 +543,7 @@ static int seed_prepare(struct db *db, bool empty, struct seed_aside *a,
 	}
 	ret = 0;
 out:
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	return ret;
 }
 
@@ -761,8 +760,7 @@ out:
 	}
 	if (ret < 0)
 		db_rollback(db);
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	for (i = 0; i < aside.n; i++)
 		free(aside.sql[i]);
 	free(aside.sql);
