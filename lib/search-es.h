@@ -1,6 +1,6 @@
-/* search-es.h: the products index on Elasticsearch, for agora-indexd,
- * which keeps it in step with the outbox (the search itself is
- * search.h's). */
+/* search-es.h: the products index on Elasticsearch (search-es-index.c),
+ * for agora-indexd, which keeps it in step with the outbox (the search
+ * itself is search.h's). */
 #ifndef AGORA_SEARCH_ES_H
 #define AGORA_SEARCH_ES_H
 

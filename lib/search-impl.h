@@ -1,5 +1,6 @@
 /* search-impl.h: what a search backend implements (lib/search-fts.c,
- * lib/search-es.c); not for callers, who use search.h. */
+ * lib/search-es.c with lib/search-es-index.c); not for callers, who use
+ * search.h. */
 #ifndef AGORA_SEARCH_IMPL_H
 #define AGORA_SEARCH_IMPL_H
 
