@@ -1,5 +1,5 @@
-/* t-es.c: the Elasticsearch client and the products index, against the
- * stub the API passes use (tests/helpers/es-stub). */
+/* t-es.c: the Elasticsearch client, the products index and the search
+ * backend, against the stub the API passes use (tests/helpers/es-stub). */
 #include "common.h"
 
 #include <signal.h>
@@ -9,8 +9,11 @@
 
 #include "es.h"
 #include "jsonx.h"
+#include "product.h"
 #include "search-es.h"
+#include "search.h"
 #include "tap.h"
+#include "testdb.h"
 
 static pid_t stub_pid;
 
@@ -195,6 +198,94 @@ static void test_index(struct es *es)
 	sbuf_release(&sb);
 }
 
+/*
+ * test_reindex: the backend on a SQLite database after test_index: the
+ * reindex loads the ACTIVE products into products_v2, moves the alias and
+ * drops products_v1; the search finds what it loaded.
+ */
+static void test_reindex(struct es *es, char *node)
+{
+	static const struct product_input lamp = {
+		.name = "Desk lamp",
+		.category = "home",
+		.brand = "acme",
+		.price = 1200,
+		.status = "ACTIVE",
+	};
+	static const struct product_input chair = {
+		.name = "Old lamp",
+		.category = "home",
+		.brand = "acme",
+		.price = 900,
+		.status = "INACTIVE",
+	};
+	struct search_query q = { "lamp", NULL, NULL, -1,
+				  -1,	  1,	10,   SEARCH_RELEVANCE };
+	char *path = testdb_sqlite_path("es");
+	char *url = xasprintf("file:%s", path);
+	struct json_object *out = NULL, *items;
+	struct cfg c = { 0 };
+	struct search *s = NULL;
+	struct err e = ERR_INIT;
+	struct db *db = NULL;
+	long status = 0;
+	int64_t n = -1;
+
+	if (db_open(&db, url, NULL, &e) < 0 || migrate_run(db, NULL, &e) < 0 ||
+	    product_create(db, &lamp, NULL, &e) < 0 ||
+	    product_create(db, &chair, NULL, &e) < 0) {
+		ok(0, "a database with two products: %s", e.msg);
+		goto out;
+	}
+	c.elasticsearch_node = node;
+	c.es_timeout_ms = 2000;
+	if (search_open(&s, &c, db, &e) < 0 ||
+	    search_reindex(s, NULL, NULL, &out, &e) < 0) {
+		ok(0, "search_reindex: %s", e.msg);
+		goto out;
+	}
+	jsonx_get_int(out, "indexed", &n);
+	is_int(n, 1, "the reindex loads the ACTIVE product alone");
+	is_str(jsonx_get_str(out, "index"), "products_v2",
+	       "... into the next index");
+	json_object_put(out);
+	out = NULL;
+	ok(!es_call(es, "GET", "/_alias/products", NULL, 0, false, &status,
+		    &out, &e) &&
+		   status == 200 &&
+		   json_object_object_get_ex(out, "products_v2", NULL) &&
+		   !json_object_object_get_ex(out, "products_v1", NULL),
+	   "the alias moved to products_v2");
+	json_object_put(out);
+	out = NULL;
+	ok(!es_call(es, "GET", "/products_v1/_search", NULL, 0, false, &status,
+		    &out, &e) &&
+		   status == 404,
+	   "products_v1 is dropped");
+	json_object_put(out);
+	out = NULL;
+	if (search_products(s, &q, &out, &e) < 0) {
+		ok(0, "search_products: %s", e.msg);
+		goto out;
+	}
+	n = -1;
+	jsonx_get_int(out, "total", &n);
+	is_int(n, 1, "the search finds the loaded product");
+	ok(json_object_object_get_ex(out, "items", &items) &&
+		   json_object_array_length(items) == 1,
+	   "... one item");
+	is_str(jsonx_get_str(json_object_array_get_idx(items, 0), "name"),
+	       "Desk lamp", "... by a word of its name");
+out:
+	json_object_put(out);
+	search_free(s);
+	err_release(&e);
+	db_free(db);
+	testdb_sqlite_unlink(path);
+	free(url);
+	free(path);
+}
+
 /* test_faults: a slow node is cut off by the timeout, a closed port is
  * unavailable at once. */
 static void test_faults(struct es *es, struct es *ctl)
@@ -257,6 +348,7 @@ int main(void)
 		ok(0, "es_open: %s", e.msg);
 	} else {
 		test_index(es);
+		test_reindex(es, node);
 		test_faults(es, ctl);
 	}
 	es_free(es);
