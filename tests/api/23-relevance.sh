@@ -17,7 +17,6 @@
 # shellcheck shell=bash disable=SC2016,SC2034
 
 s23_dir=$API_STATE/s23
-mkdir -p "$s23_dir"
 s23_agora=$AGORA_BUILDDIR/src/agora
 
 # Floors: the figures measured when they were set are in
@@ -26,73 +25,39 @@ s23_floor_p=0.95
 s23_floor_r=0.95
 s23_floor_overlap=1.0
 
-s23_pg=
-case $DATABASE_URL in
-postgres://* | postgresql://*)
-	s23_pg=agora_rel_$$
-	psql "$AGORA_TEST_PG_URL" -qc "CREATE DATABASE $s23_pg" \
-		>"$s23_dir/psql.log" 2>&1
-	s23_base=${AGORA_TEST_PG_URL%%\?*}
-	s23_url=${s23_base%/*}/$s23_pg
-	s23_dialect=postgres
-	;;
-*)
-	s23_url=file:$s23_dir/catalogue.db
-	s23_dialect=sqlite
-	;;
-esac
-s23_stub_pid=
-# The scenario runs in a subshell: its end stops the stub and drops the
-# database, whatever happened.
-trap '[ -z "$s23_stub_pid" ] || kill -TERM "$s23_stub_pid" 2>/dev/null
-	[ -z "$s23_pg" ] || psql "$AGORA_TEST_PG_URL" -qc \
-		"DROP DATABASE IF EXISTS $s23_pg WITH (FORCE)" >/dev/null 2>&1' EXIT
-
-s23_env=(PATH="$PATH" DATABASE_URL="$s23_url" JWT_SECRET="$JWT_SECRET"
-	LOG_LEVEL=warn ES_TIMEOUT_MS=30000)
-for s23_v in TMPDIR ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
-	[ -z "${!s23_v+set}" ] || s23_env+=("$s23_v=${!s23_v}")
-done
-
-# s23_sql SQL: one query on the catalogue's database.
-s23_sql() {
-	if [ -n "$s23_pg" ]; then
-		psql "$s23_url" -AtqX -c "$1"
-	else
-		sqlite3 "${s23_url#file:}" "$1"
-	fi
-}
+catalogue_open "agora_rel_$$" "$s23_dir"
 
 # s23_schema: the indexes and triggers of products.
 s23_schema() {
-	if [ -n "$s23_pg" ]; then
-		s23_sql "SELECT indexdef FROM pg_indexes WHERE tablename =
+	if [ -n "$CAT_PG" ]; then
+		catalogue_sql "SELECT indexdef FROM pg_indexes WHERE tablename =
 			'products' UNION ALL SELECT tgname::text || tgenabled::text
 			FROM pg_trigger WHERE tgrelid = 'products'::regclass
 			ORDER BY 1"
 	else
-		s23_sql "SELECT sql FROM sqlite_master WHERE tbl_name =
+		catalogue_sql "SELECT sql FROM sqlite_master WHERE tbl_name =
 			'products' ORDER BY name"
 	fi
 }
 
 # s23_index: the vocabulary and what the full-text index holds per row.
 s23_index() {
-	s23_sql "SELECT term, df FROM search_vocab WHERE df > 0 ORDER BY term"
-	if [ -n "$s23_pg" ]; then
-		s23_sql "SELECT id, search FROM products ORDER BY id"
+	catalogue_sql "SELECT term, df FROM search_vocab WHERE df > 0 ORDER BY term"
+	if [ -n "$CAT_PG" ]; then
+		catalogue_sql "SELECT id, search FROM products ORDER BY id"
 	else
-		s23_sql "SELECT * FROM products_fts_docsize ORDER BY id"
+		catalogue_sql "SELECT * FROM products_fts_docsize ORDER BY id"
 	fi
 }
 
-env -i "${s23_env[@]}" "$s23_agora" migrate >"$s23_dir/seed.log" 2>&1
+env -i "${CAT_ENV[@]}" "$s23_agora" migrate >"$s23_dir/seed.log" 2>&1
 s23_before=$(s23_schema)
-env -i "${s23_env[@]}" "$s23_agora" seed --products 2000 --seed 14 \
+env -i "${CAT_ENV[@]}" "$s23_agora" seed --products 2000 --seed 14 \
 	>>"$s23_dir/seed.log" 2>&1
 s23_rc=$?
 # (ok's own statements reset $?: the status is kept first)
-ok '[ $s23_rc -eq 0 ]' "agora seed makes a catalogue of 2000 products on $s23_dialect"
+ok '[ $s23_rc -eq 0 ]' \
+	"agora seed makes a catalogue of 2000 products on $CAT_DIALECT"
 # The bulk load sets the triggers and indexes aside and does their work
 # once at the end: it leaves them as they were, and the vocabulary and
 # full-text index that `agora reindex` on the database (which counts
@@ -100,35 +65,25 @@ ok '[ $s23_rc -eq 0 ]' "agora seed makes a catalogue of 2000 products on $s23_di
 ok '[ -n "$s23_before" ] && [ "$(s23_schema)" = "$s23_before" ]' \
 	"agora seed leaves the indexes and triggers of products as they were"
 s23_seeded=$(s23_index)
-env -i "${s23_env[@]}" "$s23_agora" reindex >>"$s23_dir/seed.log" 2>&1
+env -i "${CAT_ENV[@]}" "$s23_agora" reindex >>"$s23_dir/seed.log" 2>&1
 s23_rc=$?
 ok '[ $s23_rc -eq 0 ] && [ -n "$s23_seeded" ] &&
 	[ "$(s23_index)" = "$s23_seeded" ]' \
 	"agora seed counted and indexed the words as agora reindex does"
 
-"$AGORA_BUILDDIR/tests/helpers/es-stub" >"$s23_dir/stub.url" \
-	2>"$s23_dir/stub.log" &
-s23_stub_pid=$!
-for _ in $(seq 50); do
-	[ -s "$s23_dir/stub.url" ] && break
-	sleep 0.1
-done
-read -r s23_node _ <"$s23_dir/stub.url"
-env -i "${s23_env[@]}" ELASTICSEARCH_NODE="$s23_node" "$s23_agora" reindex \
+catalogue_stub
+env -i "${CAT_ENV[@]}" ELASTICSEARCH_NODE="$CAT_NODE" "$s23_agora" reindex \
 	>"$s23_dir/reindex.log" 2>&1
 s23_rc=$?
 ok '[ $s23_rc -eq 0 ]' "agora reindex loads it into an Elasticsearch stub"
 
-# s23_ids QUERY [NAME=value…]: the top ten ids from the search responder
-# run as CGI on the catalogue (on Elasticsearch with its node).
+# s23_ids QUERY [NAME=value…]: the top ten ids the search responder
+# answers on the catalogue (on Elasticsearch with its node).
 s23_ids() {
-	local uri
-	uri="/api/search/products?q=$(jq -rn --arg q "$1" '$q | @uri')"
+	local q
+	q=$(jq -rn --arg q "$1" '$q | @uri')
 	shift
-	env -i "${s23_env[@]}" "$@" GATEWAY_INTERFACE=CGI/1.1 \
-		SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET REQUEST_URI="$uri" \
-		"$AGORA_BUILDDIR/cgi-bin/search" </dev/null 2>>"$s23_dir/cgi.err" |
-		awk 'body { print } /^\r?$/ { body = 1 }' |
+	catalogue_search "q=$q" "$@" |
 		jq -r '[.items[].id] | map(tostring) | join(" ")'
 }
 
@@ -154,20 +109,20 @@ while IFS='|' read -r s23_query s23_words; do
 	for s23_x in "${s23_w[@]}"; do
 		s23_where="$s23_where AND name LIKE '%$s23_x%'"
 	done
-	s23_rel=$(s23_sql "SELECT id FROM products WHERE $s23_where" |
+	s23_rel=$(catalogue_sql "SELECT id FROM products WHERE $s23_where" |
 		tr '\n' ' ')
 	s23_db=$(s23_ids "$s23_query")
-	s23_es=$(s23_ids "$s23_query" ELASTICSEARCH_NODE="$s23_node")
+	s23_es=$(s23_ids "$s23_query" ELASTICSEARCH_NODE="$CAT_NODE")
 	read -r s23_dp s23_dr s23_dh s23_dt <<<"$(s23_score "$s23_rel" "$s23_db")"
 	read -r s23_ep s23_er s23_eh s23_et <<<"$(s23_score "$s23_rel" "$s23_es")"
 	s23_ov=$(s23_score "$s23_db" "$s23_es" | cut -d' ' -f1)
 	diag "relevance: $s23_query ($(wc -w <<<"$s23_rel") meant):" \
-		"$s23_dialect P@10 $s23_dp R@10 $s23_dr," \
+		"$CAT_DIALECT P@10 $s23_dp R@10 $s23_dr," \
 		"elasticsearch P@10 $s23_ep R@10 $s23_er, top 10 shared $s23_ov"
 	ok "[ -n \"\$s23_rel\" ] && [ $s23_dt -gt 0 ] && [ $s23_et -gt 0 ]" \
 		"$s23_query: the judged set and both answers are not empty"
 	ok "[ $s23_dt = $s23_et ] && awk 'BEGIN { exit !($s23_ov >= $s23_floor_overlap) }'" \
-		"$s23_query: $s23_dialect and elasticsearch share the top 10 ($s23_ov)"
+		"$s23_query: $CAT_DIALECT and elasticsearch share the top 10 ($s23_ov)"
 	s23_n=$((s23_n + 1))
 	s23_sums=$(awk -v s="$s23_sums" -v a="$s23_dp" -v b="$s23_dr" \
 		-v c="$s23_ep" -v d="$s23_er" 'BEGIN { split(s, x, " ");
@@ -195,9 +150,9 @@ JUDGED
 read -r s23_dp s23_dr s23_ep s23_er <<<"$(awk -v s="$s23_sums" -v n="$s23_n" \
 	'BEGIN { split(s, x, " "); printf "%.3f %.3f %.3f %.3f", x[1] / n,
 	x[2] / n, x[3] / n, x[4] / n }')"
-diag "relevance: $s23_n queries: $s23_dialect precision@10 $s23_dp" \
+diag "relevance: $s23_n queries: $CAT_DIALECT precision@10 $s23_dp" \
 	"recall@10 $s23_dr; elasticsearch precision@10 $s23_ep recall@10 $s23_er"
-for s23_b in "$s23_dialect $s23_dp $s23_dr" "elasticsearch $s23_ep $s23_er"; do
+for s23_b in "$CAT_DIALECT $s23_dp $s23_dr" "elasticsearch $s23_ep $s23_er"; do
 	read -r s23_name s23_p s23_r <<<"$s23_b"
 	ok "awk 'BEGIN { exit !($s23_p >= $s23_floor_p) }'" \
 		"precision@10 on $s23_name ($s23_p) is at least $s23_floor_p"
@@ -205,9 +160,7 @@ for s23_b in "$s23_dialect $s23_dp $s23_dr" "elasticsearch $s23_ep $s23_er"; do
 		"recall@10 on $s23_name ($s23_r) is at least $s23_floor_r"
 done
 
-kill -TERM "$s23_stub_pid" 2>/dev/null
-wait "$s23_stub_pid" 2>/dev/null
-s23_stub_pid=
+catalogue_stub_stop
 ok '! grep -q -e Sanitizer -e "runtime error:" "$s23_dir/cgi.err" \
 	"$s23_dir/stub.log" "$s23_dir/seed.log" "$s23_dir/reindex.log"' \
 	"no sanitizer report from the relevance runs"

@@ -77,77 +77,33 @@ ok '[ -n "$s24_all" ] && [ "$(json .facets)" = "$s24_all" ]' \
 
 # --- more than 10 000 matches -------------------------------------------------
 s24_dir=$API_STATE/s24
-mkdir -p "$s24_dir"
-s24_pg=
-case $DATABASE_URL in
-postgres://* | postgresql://*)
-	s24_pg=agora_cnt_$$
-	psql "$AGORA_TEST_PG_URL" -qc "CREATE DATABASE $s24_pg" \
-		>"$s24_dir/psql.log" 2>&1
-	s24_base=${AGORA_TEST_PG_URL%%\?*}
-	s24_url=${s24_base%/*}/$s24_pg
-	;;
-*) s24_url=file:$s24_dir/catalogue.db ;;
-esac
-s24_stub_pid=
-trap '[ -z "$s24_stub_pid" ] || kill -TERM "$s24_stub_pid" 2>/dev/null
-	[ -z "$s24_pg" ] || psql "$AGORA_TEST_PG_URL" -qc \
-		"DROP DATABASE IF EXISTS $s24_pg WITH (FORCE)" >/dev/null 2>&1' EXIT
-s24_env=(PATH="$PATH" DATABASE_URL="$s24_url" JWT_SECRET="$JWT_SECRET"
-	LOG_LEVEL=warn ES_TIMEOUT_MS=30000)
-for s24_v in TMPDIR ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
-	[ -z "${!s24_v+set}" ] || s24_env+=("$s24_v=${!s24_v}")
-done
-s24_sql() {
-	if [ -n "$s24_pg" ]; then
-		psql "$s24_url" -AtqX -c "$1"
-	else
-		sqlite3 "${s24_url#file:}" "$1"
-	fi
-}
+catalogue_open "agora_cnt_$$" "$s24_dir"
 
-env -i "${s24_env[@]}" "$AGORA_BUILDDIR/src/agora" migrate \
+env -i "${CAT_ENV[@]}" "$AGORA_BUILDDIR/src/agora" migrate \
 	>"$s24_dir/seed.log" 2>&1 &&
-	env -i "${s24_env[@]}" "$AGORA_BUILDDIR/src/agora" seed \
+	env -i "${CAT_ENV[@]}" "$AGORA_BUILDDIR/src/agora" seed \
 		--products 11000 --seed 24 >>"$s24_dir/seed.log" 2>&1
 s24_rc=$?
-s24_active=$(s24_sql "SELECT count(*) FROM products WHERE status = 'ACTIVE'")
+s24_active=$(catalogue_sql "SELECT count(*) FROM products
+	WHERE status = 'ACTIVE'")
 ok '[ $s24_rc -eq 0 ] && [ "$s24_active" -gt 10000 ]' \
 	"a catalogue of more than 10 000 ACTIVE products ($s24_active)"
-"$AGORA_BUILDDIR/tests/helpers/es-stub" >"$s24_dir/stub.url" \
-	2>"$s24_dir/stub.log" &
-s24_stub_pid=$!
-for _ in $(seq 50); do
-	[ -s "$s24_dir/stub.url" ] && break
-	sleep 0.1
-done
-read -r s24_node _ <"$s24_dir/stub.url"
-env -i "${s24_env[@]}" ELASTICSEARCH_NODE="$s24_node" \
+catalogue_stub
+env -i "${CAT_ENV[@]}" ELASTICSEARCH_NODE="$CAT_NODE" \
 	"$AGORA_BUILDDIR/src/agora" reindex >"$s24_dir/reindex.log" 2>&1
 s24_rc=$?
 ok '[ $s24_rc -eq 0 ]' "agora reindex loads it into an Elasticsearch stub"
 
-# s24_search QUERY [NAME=value…]: the search responder's answer, run as
-# CGI on the catalogue (on Elasticsearch with its node).
-s24_search() {
-	local uri=/api/search/products?$1
-	shift
-	env -i "${s24_env[@]}" "$@" GATEWAY_INTERFACE=CGI/1.1 \
-		SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET REQUEST_URI="$uri" \
-		"$AGORA_BUILDDIR/cgi-bin/search" </dev/null 2>>"$s24_dir/cgi.err" |
-		awk 'body { print } /^\r?$/ { body = 1 }'
-}
-
-# s24_total QUERY: "total relation" on the database and on ES.
+# s24_both QUERY: "total relation" on the database and on ES.
 s24_both() {
 	local db es
-	db=$(s24_search "$1" | jq -r '"\(.total) \(.totalRelation)"')
-	es=$(s24_search "$1" ELASTICSEARCH_NODE="$s24_node" |
+	db=$(catalogue_search "$1" | jq -r '"\(.total) \(.totalRelation)"')
+	es=$(catalogue_search "$1" ELASTICSEARCH_NODE="$CAT_NODE" |
 		jq -r '"\(.total) \(.totalRelation)"')
 	echo "$db/$es"
 }
 
-s24_books=$(s24_sql "SELECT count(*) FROM products WHERE status = 'ACTIVE'
+s24_books=$(catalogue_sql "SELECT count(*) FROM products WHERE status = 'ACTIVE'
 	AND category = 'Books'")
 for s24_case in \
 	"|10000 gte" "minPrice=0|10000 gte" "q=the+의|10000 gte" \
@@ -163,17 +119,17 @@ done
 
 # Facets: exact from the counts without q or a price range, the first
 # 10 000 matches otherwise (each no more than its exact count).
-s24_exact=$(s24_sql "SELECT category || ':' || count(*) FROM products
+s24_exact=$(catalogue_sql "SELECT category || ':' || count(*) FROM products
 	WHERE status = 'ACTIVE' GROUP BY category
 	ORDER BY count(*) DESC, category LIMIT 20")
 s24_list='.facets.category[] | "\(.value):\(.count)"'
-s24_got=$(s24_search "" | jq -r "$s24_list")
+s24_got=$(catalogue_search "" | jq -r "$s24_list")
 ok '[ -n "$s24_got" ] && [ "$s24_got" = "$s24_exact" ]' \
 	"without q or a price range the facets count every ACTIVE product" \
 	"got: $s24_got; counted: $s24_exact"
-s24_got=$(s24_search "minPrice=0" | jq -r "$s24_list")
+s24_got=$(catalogue_search "minPrice=0" | jq -r "$s24_list")
 s24_over=$(while IFS= read -r s24_x; do
-	s24_n=$(s24_sql "SELECT count(*) FROM products WHERE status =
+	s24_n=$(catalogue_sql "SELECT count(*) FROM products WHERE status =
 		'ACTIVE' AND category = '${s24_x%:*}'")
 	[ "${s24_x##*:}" -le "$s24_n" ] || echo "$s24_x > $s24_n"
 done <<<"$s24_got")
@@ -188,15 +144,15 @@ s24_page='{total, totalRelation, facets, ids: [.items[].id]}'
 for s24_q in "page=3&size=20" "category=Computers&sort=price_asc&page=2" \
 	"sort=price_desc&maxPrice=900000&size=7" "brand=Samsung&page=40"; do
 	s24_q="q=%EB%85%B8%ED%8A%B8%EB%B6%81&$s24_q"
-	s24_db=$(s24_search "$s24_q" | jq -c "$s24_page")
-	s24_es=$(s24_search "$s24_q" ELASTICSEARCH_NODE="$s24_node" |
+	s24_db=$(catalogue_search "$s24_q" | jq -c "$s24_page")
+	s24_es=$(catalogue_search "$s24_q" ELASTICSEARCH_NODE="$CAT_NODE" |
 		jq -c "$s24_page")
 	ok '[ "$(jq .total <<<"$s24_db")" -gt 0 ] &&
 		[ "$s24_db" = "$s24_es" ]' \
 		"?$s24_q: the same page, total and facets on both backends" \
 		"database: $s24_db; elasticsearch: $s24_es"
 done
-s24_search "q=the+의&minPrice=0&page=500&size=20" >"$s24_dir/deep.json"
+catalogue_search "q=the+의&minPrice=0&page=500&size=20" >"$s24_dir/deep.json"
 ok '[ "$(jq ".items | length" "$s24_dir/deep.json")" = 20 ]' \
 	"the 500th page of 20 is there"
 ok '! grep -q -e Sanitizer -e "runtime error:" "$s24_dir/cgi.err" \

@@ -279,3 +279,90 @@ db_sql() {
 		;;
 	esac
 }
+
+# --- a catalogue of a scenario's own -----------------------------------------
+# A scenario that seeds a catalogue (23-relevance, 24-search-counts) keeps
+# it from what the others see: a database of its own, of the pass's
+# dialect; agora's programs and the search responder (as plain CGI) run
+# on it, and on an Elasticsearch stub of its own. Scenarios run in a
+# subshell: the EXIT trap catalogue_open sets stops the stub and drops
+# the database whatever happened.
+
+# catalogue_open NAME DIR: the PostgreSQL database NAME, or DIR/catalogue.db
+# on SQLite. Sets CAT_DIR, CAT_URL, CAT_PG (NAME, or empty on SQLite),
+# CAT_DIALECT (postgres or sqlite) and CAT_ENV, the environment of agora's
+# programs on it: env -i "${CAT_ENV[@]}" "$AGORA_BUILDDIR/src/agora" seed …
+catalogue_open() {
+	local base v
+	CAT_DIR=$2 CAT_PG='' CAT_NODE='' CAT_STUB_PID=''
+	mkdir -p "$CAT_DIR"
+	case $DATABASE_URL in
+	postgres://* | postgresql://*)
+		CAT_PG=$1
+		psql "$AGORA_TEST_PG_URL" -qc "CREATE DATABASE $CAT_PG" \
+			>"$CAT_DIR/psql.log" 2>&1
+		base=${AGORA_TEST_PG_URL%%\?*}
+		CAT_URL=${base%/*}/$CAT_PG
+		CAT_DIALECT=postgres
+		;;
+	*)
+		CAT_URL=file:$CAT_DIR/catalogue.db
+		CAT_DIALECT=sqlite
+		;;
+	esac
+	trap catalogue_close EXIT
+	CAT_ENV=(PATH="$PATH" DATABASE_URL="$CAT_URL" JWT_SECRET="$JWT_SECRET"
+		LOG_LEVEL=warn ES_TIMEOUT_MS=30000)
+	for v in TMPDIR ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+		[ -z "${!v+set}" ] || CAT_ENV+=("$v=${!v}")
+	done
+}
+
+catalogue_close() {
+	catalogue_stub_stop
+	[ -z "$CAT_PG" ] || psql "$AGORA_TEST_PG_URL" -qc \
+		"DROP DATABASE IF EXISTS $CAT_PG WITH (FORCE)" >/dev/null 2>&1
+}
+
+# catalogue_sql SQL: one query on the catalogue's database.
+catalogue_sql() {
+	if [ -n "$CAT_PG" ]; then
+		psql "$CAT_URL" -AtqX -c "$1"
+	else
+		sqlite3 "${CAT_URL#file:}" "$1"
+	fi
+}
+
+# catalogue_stub: start the Elasticsearch stub; its node in CAT_NODE, its
+# log in $CAT_DIR/stub.log.
+catalogue_stub() {
+	"$AGORA_BUILDDIR/tests/helpers/es-stub" >"$CAT_DIR/stub.url" \
+		2>"$CAT_DIR/stub.log" &
+	CAT_STUB_PID=$!
+	for _ in $(seq 50); do
+		[ -s "$CAT_DIR/stub.url" ] && break
+		sleep 0.1
+	done
+	read -r CAT_NODE _ <"$CAT_DIR/stub.url"
+}
+
+# catalogue_stub_stop: stop it, so that its log is whole.
+catalogue_stub_stop() {
+	[ -n "$CAT_STUB_PID" ] || return 0
+	kill -TERM "$CAT_STUB_PID" 2>/dev/null
+	wait "$CAT_STUB_PID" 2>/dev/null
+	CAT_STUB_PID=
+}
+
+# catalogue_search QUERY [NAME=value…]: the body of the search
+# responder's answer to /api/search/products?QUERY, run as CGI on the
+# catalogue (on the stub with ELASTICSEARCH_NODE="$CAT_NODE"); its
+# stderr goes to $CAT_DIR/cgi.err.
+catalogue_search() {
+	local uri="/api/search/products?$1"
+	shift
+	env -i "${CAT_ENV[@]}" "$@" GATEWAY_INTERFACE=CGI/1.1 \
+		SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET REQUEST_URI="$uri" \
+		"$AGORA_BUILDDIR/cgi-bin/search" </dev/null 2>>"$CAT_DIR/cgi.err" |
+		awk 'body { print } /^\r?$/ { body = 1 }'
+}
