@@ -206,40 +206,9 @@ int product_price(struct db *db, int64_t id, int64_t *price, struct err *e)
 	db_res_free(res);
 	return ret;
 }
+
 /* PostgreSQL caps positions at 16383. */
 #define DOC_POS_MAX 16383
-
-static void doc_tsv_field(struct sbuf *sb, const struct search_analysis *a,
-			  char word, char gram, size_t *pos)
-{
-	const char *t;
-	size_t i;
-
-	for (i = 0; i < a->ntok; i++) {
-		if (a->tok[i].len > SEARCH_LEXEME_MAX)
-			continue;
-		if (sb->len)
-			sbuf_addch(sb, ' ');
-		sbuf_addch(sb, '\'');
-		for (t = search_token_text(a, i); *t; t++) {
-			if (*t == '\'' || *t == '\\')
-				sbuf_addch(sb, *t);
-			sbuf_addch(sb, *t);
-		}
-		sbuf_addf(sb, "':%zu%c", *pos, a->tok[i].gram ? gram : word);
-		if (*pos < DOC_POS_MAX)
-			(*pos)++;
-	}
-}
-
-void product_tsv(struct sbuf *sb, const struct search_analysis *name,
-		 const struct search_analysis *description)
-{
-	size_t pos = 1;
-
-	doc_tsv_field(sb, name, 'A', 'C', &pos);
-	doc_tsv_field(sb, description, 'B', 'D', &pos);
-}
 
 /* One position of a lexeme: PostgreSQL's weight is 3 for A down to 0. */
 struct doc_pos {
@@ -268,6 +237,42 @@ static void doc_pos_field(struct doc_pos **v, size_t *n, size_t *alloc,
 	}
 }
 
+/* The positions of name's and description's tokens, in token order: the
+ * whole words of the name weigh A, its bigrams C, the description's B
+ * and D. The caller frees *v. */
+static size_t doc_positions(struct doc_pos **v,
+			    const struct search_analysis *name,
+			    const struct search_analysis *description)
+{
+	size_t n = 0, alloc = 0, pos = 1;
+
+	*v = NULL;
+	doc_pos_field(v, &n, &alloc, name, 3, 1, &pos);
+	doc_pos_field(v, &n, &alloc, description, 2, 0, &pos);
+	return n;
+}
+
+void product_tsv(struct sbuf *sb, const struct search_analysis *name,
+		 const struct search_analysis *description)
+{
+	struct doc_pos *v;
+	size_t n = doc_positions(&v, name, description), i;
+	const char *t;
+
+	for (i = 0; i < n; i++) {
+		if (sb->len)
+			sbuf_addch(sb, ' ');
+		sbuf_addch(sb, '\'');
+		for (t = v[i].lex; *t; t++) {
+			if (*t == '\'' || *t == '\\')
+				sbuf_addch(sb, *t);
+			sbuf_addch(sb, *t);
+		}
+		sbuf_addf(sb, "':%u%c", v[i].pos, 'A' + 3 - (int)v[i].weight);
+	}
+	free(v);
+}
+
 /* By lexeme (bytes, as PostgreSQL orders them), then position. */
 static int doc_pos_cmp(const void *x, const void *y)
 {
@@ -289,12 +294,11 @@ static void doc_add16(struct sbuf *sb, unsigned v)
 void product_tsv_binary(struct sbuf *sb, const struct search_analysis *name,
 			const struct search_analysis *description)
 {
-	struct doc_pos *v = NULL;
+	struct doc_pos *v;
 	unsigned w[DOC_NPOS_MAX];
-	size_t n = 0, alloc = 0, i, j, k, m, count = 0, at = sb->len, pos = 1;
+	size_t n = doc_positions(&v, name, description), i, j, k, m, count = 0,
+	       at = sb->len;
 
-	doc_pos_field(&v, &n, &alloc, name, 3, 1, &pos);
-	doc_pos_field(&v, &n, &alloc, description, 2, 0, &pos);
 	qsort(v, n, sizeof(*v), doc_pos_cmp);
 	sbuf_add(sb, "\0\0\0\0", 4); /* the count, known at the end */
 	for (i = 0; i < n; i = j) {
