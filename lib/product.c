@@ -252,23 +252,26 @@ static size_t doc_positions(struct doc_pos **v,
 	return n;
 }
 
+void product_tsv_lexeme(struct sbuf *sb, const char *lex)
+{
+	static const char *const quote[256] = { ['\''] = "''", ['\\'] = "\\\\" };
+
+	sbuf_addch(sb, '\'');
+	sbuf_add_escaped(sb, lex, strlen(lex), quote);
+	sbuf_addch(sb, '\'');
+}
+
 void product_tsv(struct sbuf *sb, const struct search_analysis *name,
 		 const struct search_analysis *description)
 {
 	struct doc_pos *v;
 	size_t n = doc_positions(&v, name, description), i;
-	const char *t;
 
 	for (i = 0; i < n; i++) {
 		if (sb->len)
 			sbuf_addch(sb, ' ');
-		sbuf_addch(sb, '\'');
-		for (t = v[i].lex; *t; t++) {
-			if (*t == '\'' || *t == '\\')
-				sbuf_addch(sb, *t);
-			sbuf_addch(sb, *t);
-		}
-		sbuf_addf(sb, "':%u%c", v[i].pos, 'A' + 3 - (int)v[i].weight);
+		product_tsv_lexeme(sb, v[i].lex);
+		sbuf_addf(sb, ":%u%c", v[i].pos, 'A' + 3 - (int)v[i].weight);
 	}
 	free(v);
 }

@@ -110,6 +110,10 @@ struct search_analysis;
 void product_tsv(struct sbuf *sb, const struct search_analysis *name,
 		 const struct search_analysis *description);
 
+/* product_tsv_lexeme: lex quoted as tsvector's and tsquery's text forms
+ * read it ('it''s'), appended to sb. */
+void product_tsv_lexeme(struct sbuf *sb, const char *lex);
+
 /*
  * product_tsv_binary: the same tsvector in PostgreSQL's binary form (what
  * COPY … (FORMAT binary) and tsvector's receive function take: the count

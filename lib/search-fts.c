@@ -72,13 +72,8 @@ static char *fts_pg_lexeme(const char *t, const char *weights)
 {
 	struct sbuf sb = SBUF_INIT;
 
-	sbuf_addch(&sb, '\'');
-	for (; *t; t++) {
-		if (*t == '\'' || *t == '\\')
-			sbuf_addch(&sb, *t);
-		sbuf_addch(&sb, *t);
-	}
-	sbuf_addf(&sb, "':%s", weights);
+	product_tsv_lexeme(&sb, t);
+	sbuf_addf(&sb, ":%s", weights);
 	return sbuf_detach(&sb, NULL);
 }
 
