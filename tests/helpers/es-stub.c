@@ -3008,6 +3008,18 @@ static int port_of(int fd)
 	return ntohs(sa.sin_port);
 }
 
+/* The ES port (the control port stays open). */
+static int es_lfd = -1, es_port;
+
+/* Open the ES port again once it is not down. Also run before a control
+ * request is answered: a client told "reset" finds the port open, even
+ * when the stub is not scheduled again before its next connect. */
+static void es_port_up(void)
+{
+	if (!fault.down && es_lfd < 0)
+		es_lfd = listen_on(es_port);
+}
+
 static void conn_close(size_t i)
 {
 	if (conns[i].hold_until)
@@ -3108,6 +3120,7 @@ static bool handle(size_t i)
 		c->released = false;
 		if (c->ctl) {
 			ctl_route(method, target, body, blen, &a);
+			es_port_up();
 		} else {
 			stat.requests++;
 			if (fault.slow_ms > 0) {
@@ -3152,7 +3165,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	struct pollfd pfd[STUB_MAX_CONNS + 2];
-	int port = 0, ctl_port = 0, lfd, cfd, fd, i;
+	int ctl_port = 0, cfd, fd, i;
 	double last_refresh = now_ms();
 	size_t k, np;
 	char buf[65536];
@@ -3161,7 +3174,7 @@ int main(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--port") && i + 1 < argc)
-			port = (int)strtol(argv[++i], NULL, 10);
+			es_port = (int)strtol(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--ctl-port") && i + 1 < argc)
 			ctl_port = (int)strtol(argv[++i], NULL, 10);
 		else
@@ -3172,28 +3185,29 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	lfd = listen_on(port);
+	es_lfd = listen_on(es_port);
 	cfd = listen_on(ctl_port);
-	if (lfd < 0 || cfd < 0)
+	if (es_lfd < 0 || cfd < 0)
 		die("es-stub: cannot listen: %s", strerror(errno));
-	port = port_of(lfd);
-	printf("http://127.0.0.1:%d http://127.0.0.1:%d\n", port, port_of(cfd));
+	es_port = port_of(es_lfd);
+	printf("http://127.0.0.1:%d http://127.0.0.1:%d\n", es_port,
+	       port_of(cfd));
 	fflush(stdout);
 
 	while (!stop) {
 		/* down: the port is closed, as a stopped node's would be. */
-		if (fault.down && lfd >= 0) {
-			close(lfd);
-			lfd = -1;
+		if (fault.down && es_lfd >= 0) {
+			close(es_lfd);
+			es_lfd = -1;
 			for (k = nconns; k-- > 0;)
 				if (!conns[k].ctl)
 					conn_close(k);
-		} else if (!fault.down && lfd < 0) {
-			lfd = listen_on(port);
+		} else {
+			es_port_up();
 		}
 		np = 0;
 		pfd[np++] = (struct pollfd){ cfd, POLLIN, 0 };
-		pfd[np++] = (struct pollfd){ lfd, POLLIN, 0 };
+		pfd[np++] = (struct pollfd){ es_lfd, POLLIN, 0 };
 		for (k = 0; k < nconns; k++)
 			pfd[np++] = (struct pollfd){ conns[k].fd, POLLIN, 0 };
 		if (poll(pfd, np, 100) < 0 && errno != EINTR)
@@ -3251,8 +3265,8 @@ int main(int argc, char **argv)
 	}
 	while (nconns)
 		conn_close(0);
-	if (lfd >= 0)
-		close(lfd);
+	if (es_lfd >= 0)
+		close(es_lfd);
 	close(cfd);
 	for (k = 0; k < nindices; k++)
 		index_free(indices[k]);
