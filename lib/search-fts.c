@@ -430,10 +430,12 @@ static int fts_count(struct fts *f, const struct search_query *q,
  *
  * Without q or a price range, the matches are every ACTIVE product, and
  * product_facets holds their counts (kept by triggers): exact, and read
- * at once. Otherwise the matches are counted as a scan meets them, and
- * the scan stops after SEARCH_TOTAL_MAX of them: a broad search pays
- * for ten thousand rows, not a million, and its facets count the ones
- * it saw (docs/api.md, Search); *total then needs fts_count().
+ * at once (with a price range: fts_facets_range()). Otherwise (a q
+ * sorted newest first, or one without words) the matches are counted as
+ * a scan meets them, and the scan stops after SEARCH_TOTAL_MAX of them:
+ * a broad search pays for ten thousand rows, not a million, and its
+ * facets count the ones it saw (docs/api.md, Search); *total then needs
+ * fts_count().
  */
 static int fts_facets(struct fts *f, const struct search_query *q,
 		      const struct fts_where *w, bool every,
@@ -485,6 +487,131 @@ static int fts_facets(struct fts *f, const struct search_query *q,
 out:
 	db_res_free(res);
 	sbuf_release(&sql);
+	return ret;
+}
+
+/*
+ * A price's bucket in product_price_facets is the price to two
+ * significant digits (db/<dialect>/0016_product_price_facets.sql):
+ * fts_bucket_step() is the width of the bucket holding p, which starts
+ * at p - p % step.
+ */
+static int64_t fts_bucket_step(int64_t p)
+{
+	int64_t step = 1;
+
+	while (p / step >= 100)
+		step *= 10;
+	return step;
+}
+
+/* Add (field or category, value or brand, count) rows to the tallies. */
+static void fts_tally_rows(struct db_res *res, bool fields,
+			   struct fts_tally *cats, struct fts_tally *brands)
+{
+	size_t i;
+	const char *a, *b;
+	int64_t n;
+
+	for (i = 0; i < db_res_rows(res); i++) {
+		a = db_res_str(res, i, 0);
+		b = db_res_str(res, i, 1);
+		n = db_res_int(res, i, 2);
+		if (!fields) {
+			fts_tally_add(cats, a, n);
+			fts_tally_add(brands, b, n);
+		} else if (!strcmp(a, "category")) {
+			fts_tally_add(cats, b, n);
+		} else {
+			fts_tally_add(brands, b, n);
+		}
+	}
+}
+
+/* The count value holds in t, 0 when none. */
+static int64_t fts_tally_get(const struct fts_tally *t, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (!strcmp(t->b[i].value, value))
+			return t->b[i].count;
+	return 0;
+}
+
+/*
+ * Facets and total of a search without q within a price range, exact:
+ * the buckets of product_price_facets wholly inside the range are summed,
+ * and only the products of its edges, the parts of the two buckets it
+ * cuts, are read (from the price index: price, category and brand). At a
+ * million products `minPrice=100000&maxPrice=500000` sums 40 buckets of
+ * some 60 values each instead of reading 10 000 index entries, and its
+ * edges are empty. *seen is every match; *total the matches the category
+ * or brand filter keeps, or -1 when both are given (the buckets hold no
+ * pairs: fts_count() counts them).
+ */
+static int fts_facets_range(struct fts *f, const struct search_query *q,
+			    struct json_object *out, int64_t *seen,
+			    int64_t *total, struct err *e)
+{
+	int64_t lo = q->min_price < 0 ? 0 : q->min_price;
+	int64_t hi = q->max_price < 0 ? INT64_MAX : q->max_price;
+	int64_t step = fts_bucket_step(lo), from = lo - lo % step;
+	int64_t to = INT64_MAX, edge[4];
+	struct db_res *inner = NULL, *edges = NULL;
+	struct fts_tally cats, brands;
+	size_t i;
+	int ret = -1;
+
+	/* The buckets inside: from the first that starts at lo or after it
+	 * to the one that holds hi + 1, excluded (every bucket below
+	 * INT64_MAX when hi is). Saturated, not overflowed. */
+	if (from < lo)
+		from = from > INT64_MAX - step ? INT64_MAX : from + step;
+	if (hi < INT64_MAX)
+		to = hi + 1 - (hi + 1) % fts_bucket_step(hi + 1);
+	/* the edges, inclusive: lo to the first bucket, the last to hi */
+	edge[0] = lo;
+	edge[1] = from - 1;
+	edge[2] = hi < INT64_MAX ? to : 1;
+	edge[3] = hi < INT64_MAX ? hi : 0;
+	if (from >= to) {
+		/* no whole bucket: one edge, lo to hi */
+		edge[1] = hi;
+		edge[2] = 1;
+		edge[3] = 0;
+		from = to = 0;
+	}
+	if (db_query(f->db, &inner,
+		     "SELECT field, value, n FROM product_price_facets "
+		     "WHERE bucket >= $1 AND bucket < $2 AND n > 0",
+		     DB_ARGS(DB_I(from), DB_I(to)), e) < 0 ||
+	    db_query(f->db, &edges,
+		     "SELECT category, brand, 1 FROM products "
+		     "WHERE status = 'ACTIVE' AND price >= $1 AND price <= $2 "
+		     "UNION ALL SELECT category, brand, 1 FROM products "
+		     "WHERE status = 'ACTIVE' AND price >= $3 AND price <= $4",
+		     DB_ARGS(DB_I(edge[0]), DB_I(edge[1]), DB_I(edge[2]),
+			     DB_I(edge[3])),
+		     e) < 0)
+		goto out;
+	i = db_res_rows(inner) + db_res_rows(edges);
+	fts_tally_init(&cats, i);
+	fts_tally_init(&brands, i);
+	fts_tally_rows(inner, true, &cats, &brands);
+	fts_tally_rows(edges, false, &cats, &brands);
+	*seen = 0;
+	for (i = 0; i < cats.n; i++)
+		*seen += cats.b[i].count;
+	*total = q->category && q->brand ? -1 :
+		 q->category		 ? fts_tally_get(&cats, q->category) :
+		 q->brand		 ? fts_tally_get(&brands, q->brand) :
+					   *seen;
+	fts_facets_add(out, &cats, &brands);
+	ret = 0;
+out:
+	db_res_free(inner);
+	db_res_free(edges);
 	return ret;
 }
 
@@ -659,7 +786,7 @@ static int fts_products(struct search *s, const struct search_query *q,
 	struct json_object *o = json_object_new_object(), *items;
 	int64_t wt[SEARCH_MAX_WORDS], seen = 0, total = 0;
 	size_t i;
-	bool every, ids;
+	bool every, ranged, ids;
 	int rc, ret = -1;
 
 	if (has_q) {
@@ -671,10 +798,12 @@ static int fts_products(struct search *s, const struct search_query *q,
 	json_object_object_add(o, "totalRelation", NULL);
 	fts_where(&w, pg, q, has_q, &a, wt, false);
 	every = !has_q && q->min_price < 0 && q->max_price < 0;
+	ranged = !has_q && !every;
 	/* newest first with q is rare: it sorts in the database */
 	rc = has_q && a.ntok && q->sort != SEARCH_NEWEST ?
 		     fts_one_pass(f, q, &w, pg, o, &seen, &total, e) :
-		     fts_facets(f, q, &w, every, o, &seen, &total, e);
+	     ranged ? fts_facets_range(f, q, o, &seen, &total, e) :
+		      fts_facets(f, q, &w, every, o, &seen, &total, e);
 	if (rc < 0)
 		goto out;
 	if (rc == 1) {
@@ -689,7 +818,9 @@ static int fts_products(struct search *s, const struct search_query *q,
 		w = (struct fts_where){ SBUF_INIT, NULL, 0, NULL, 0 };
 		fts_where(&w, pg, q, has_q, &a, wt, true);
 	}
-	if (!every && seen >= SEARCH_TOTAL_MAX && (q->category || q->brand) &&
+	if ((ranged ? total < 0 :
+		      !every && seen >= SEARCH_TOTAL_MAX &&
+			      (q->category || q->brand)) &&
 	    fts_count(f, q, &w, &total, e) < 0)
 		goto out;
 	fts_total(o, total);
@@ -769,11 +900,42 @@ static bool fts_health(struct search *s, struct json_object **entry)
 	"FROM products p, json_each(search_words(p.name, p.description)) w " \
 	"WHERE p.status = 'ACTIVE' GROUP BY w.value"
 
-/* and the facet counts (db/<dialect>/0015_product_facets.sql) */
+/* and the facet counts (db/<dialect>/0015_product_facets.sql,
+ * 0016_product_price_facets.sql) */
 #define FTS_FACETS                                                          \
 	"INSERT INTO product_facets (category, brand, n) SELECT category, " \
 	"brand, count(*) FROM products WHERE status = 'ACTIVE' "            \
 	"GROUP BY category, brand"
+
+/* A price's bucket in SQL, as fts_bucket_step() computes it. */
+#define FTS_BUCKET_SQLITE                                         \
+	"price - price % CAST(substr('10000000000000000000', 1, " \
+	"max(length(price) - 1, 1)) AS INTEGER)"
+
+int search_fts_price_counts(struct db *db, int64_t after, struct err *e)
+{
+	struct sbuf sql = SBUF_INIT;
+	int rc;
+
+	/* the pairs first: one scan of the products, two small sums */
+	sbuf_addf(&sql,
+		  "WITH p AS MATERIALIZED (SELECT %s AS b, category, brand, "
+		  "count(*) AS n FROM products WHERE status = 'ACTIVE' "
+		  "AND id > $1 GROUP BY 1, 2, 3) "
+		  "INSERT INTO product_price_facets AS f "
+		  "(bucket, field, value, n) "
+		  "SELECT b, 'category', category, sum(n) FROM p "
+		  "GROUP BY b, category UNION ALL "
+		  "SELECT b, 'brand', brand, sum(n) FROM p GROUP BY b, brand "
+		  "ON CONFLICT (bucket, field, value) "
+		  "DO UPDATE SET n = f.n + excluded.n",
+		  db_dialect(db) == DB_POSTGRES ?
+			  "product_price_bucket(price)" :
+			  FTS_BUCKET_SQLITE);
+	rc = db_query(db, NULL, sql.buf, DB_ARGS(DB_I(after)), e);
+	sbuf_release(&sql);
+	return rc;
+}
 
 static int fts_vocab(struct db *db, bool pg, struct err *e)
 {
@@ -785,7 +947,9 @@ static int fts_vocab(struct db *db, bool pg, struct err *e)
 	    db_query(db, NULL, "DELETE FROM product_facets", DB_NOARGS, e) <
 		    0 ||
 	    db_query(db, NULL, FTS_FACETS, DB_NOARGS, e) < 0 ||
-	    db_commit(db, e) < 0) {
+	    db_query(db, NULL, "DELETE FROM product_price_facets", DB_NOARGS,
+		     e) < 0 ||
+	    search_fts_price_counts(db, 0, e) < 0 || db_commit(db, e) < 0) {
 		db_rollback(db);
 		return -1;
 	}

@@ -56,6 +56,14 @@ int search_load_store(struct search_load *l, struct db *db, struct err *e);
 void search_load_free(struct search_load *l);
 
 /*
+ * search_fts_price_counts: add the ACTIVE products of id > after to the
+ * counts per price bucket of the database's search
+ * (product_price_facets), in the caller's transaction: what its
+ * triggers do, for a bulk load that sets them aside.
+ */
+int search_fts_price_counts(struct db *db, int64_t after, struct err *e);
+
+/*
  * search_open: the backend the configuration names: Elasticsearch when
  * ELASTICSEARCH_NODE is set, else the database's full text on db (which
  * the caller keeps owning and must outlive the search). Opening does no

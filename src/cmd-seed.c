@@ -608,6 +608,10 @@ static int seed_finish(struct db *db, int64_t last, struct seed_pipe *p,
 			return -1;
 		seed_phase(a->sql[i], t);
 	}
+	/* after the indexes: the price index holds what it counts */
+	if (search_fts_price_counts(db, last, e) < 0)
+		return -1;
+	seed_phase("price bucket counts", t);
 	return pg ? db_query(db, NULL,
 			     "ALTER TABLE products ENABLE TRIGGER "
 			     "USER",

@@ -1,11 +1,12 @@
 # 24-search-counts.sh: what search counts. The counts per category and
-# brand the database keeps as products are created, changed and deleted
-# (product_facets), which answer the total and facets of a search
-# without q or a price range; and, on a catalogue of more than 10 000
-# ACTIVE products seeded into a database of its own, a total counted
-# exactly up to 10 000 and then "at least" (totalRelation gte) on the
-# database and on Elasticsearch alike, facets from the counts or from
-# the first 10 000 matches.
+# brand, and per category or brand and price bucket, the database keeps
+# as products are created, changed and deleted (product_facets,
+# product_price_facets), which answer the total and facets of a search
+# without q; and, on a catalogue of more than 10 000 ACTIVE products
+# seeded into a database of its own, a total counted exactly up to
+# 10 000 and then "at least" (totalRelation gte) on the database and on
+# Elasticsearch alike, facets without q exact on both, with q from the
+# first 10 000 matches.
 # shellcheck shell=bash disable=SC2016,SC2034
 
 TOKEN=
@@ -46,34 +47,54 @@ s24_check() {
 		[ "$s24_kept" = "$(s24_recount)" ]' "$2"
 }
 
+# s24_prices WANT DESC: the counts kept per price bucket of the category
+# ("cat") and of the brands Xeno and Yarn are WANT: "name:bucket|n ".
+s24_prices() {
+	s24_want=$1 s24_kept=$(db_sql "SELECT CASE field WHEN 'category' THEN 'cat'
+		ELSE value END || ':' || bucket || '|' || n
+		FROM product_price_facets WHERE n > 0 AND ((field = 'category'
+		AND value = '$s24_cat') OR (field = 'brand'
+		AND value IN ('Xeno', 'Yarn'))) ORDER BY 1" | tr '\n' ' ')
+	ok '[ "$s24_kept" = "$s24_want" ]' "$2" "kept: $s24_kept"
+}
+
 a=$(s24_new Xeno)
 b=$(s24_new Yarn)
 c=$(s24_new Xeno INACTIVE)
 s24_check "Xeno|1 Yarn|1 " "each ACTIVE product created is counted, an INACTIVE one not"
+s24_prices "Xeno:100|1 Yarn:100|1 cat:100|2 " "and in its price bucket"
 s24_patch "$c" '{"status":"ACTIVE"}'
 s24_check "Xeno|2 Yarn|1 " "made ACTIVE, it is counted"
+s24_prices "Xeno:100|2 Yarn:100|1 cat:100|3 " "made ACTIVE, in its bucket"
 s24_patch "$b" '{"brand":"Xeno"}'
 s24_check "Xeno|3 " "a new brand moves the count"
+s24_prices "Xeno:100|3 cat:100|3 " "a new brand moves the bucket's count"
 s24_patch "$a" "$(jq -nc --arg c "$s24_cat 2" '{category: $c}')"
 s24_check "Xeno|2 " "a new category moves it out"
-s24_patch "$c" '{"name":"Renamed thing","price":200}'
+s24_prices "Xeno:100|3 cat:100|2 " "a new category moves it out of the bucket"
+s24_patch "$c" '{"name":"Renamed thing","price":12345}'
 s24_check "Xeno|2 " "a change of name or price leaves the counts"
+s24_prices "Xeno:100|2 Xeno:12000|1 cat:100|1 cat:12000|1 " \
+	"a new price moves it to its bucket (12 345: 12 000, two digits)"
 s24_patch "$c" '{"status":"INACTIVE"}'
 s24_check "Xeno|1 " "made INACTIVE, it is not counted"
+s24_prices "Xeno:100|2 cat:100|1 " "made INACTIVE, not in its bucket"
 TOKEN=$s24_admin api DELETE "/api/products/$b"
 s24_check "" "deleted, it is not counted"
+s24_prices "Xeno:100|1 " "deleted, not in its bucket"
 TOKEN=$s24_admin api DELETE "/api/products/$a"
 TOKEN=$s24_admin api DELETE "/api/products/$c"
 settle
 
-# Without q or a price range the facets come from the counts, with a
-# price range from the matches themselves: the same products.
+# Without q or a price range the facets come from the counts per
+# category and brand, with a price range from the counts per bucket:
+# the same products.
 TOKEN='' api GET "/api/search/products"
 s24_all=$(json .facets)
 TOKEN='' api GET "/api/search/products?minPrice=0"
 ok '[ -n "$s24_all" ] && [ "$(json .facets)" = "$s24_all" ]' \
-	"the facets kept and the facets counted agree" \
-	"kept: $s24_all; counted: $(json .facets)"
+	"the facets kept and the facets kept per price bucket agree" \
+	"kept: $s24_all; per bucket: $(json .facets)"
 
 # --- more than 10 000 matches -------------------------------------------------
 s24_dir=$API_STATE/s24
@@ -117,8 +138,9 @@ do
 		"database/elasticsearch: $s24_got"
 done
 
-# Facets: exact from the counts without q or a price range, the first
-# 10 000 matches otherwise (each no more than its exact count).
+# Facets: exact without q, with or without a price range (from the
+# counts), the first 10 000 matches with q (each no more than its exact
+# count).
 s24_exact=$(catalogue_sql "SELECT category || ':' || count(*) FROM products
 	WHERE status = 'ACTIVE' GROUP BY category
 	ORDER BY count(*) DESC, category LIMIT 20")
@@ -127,16 +149,52 @@ s24_got=$(catalogue_search "" | jq -r "$s24_list")
 ok '[ -n "$s24_got" ] && [ "$s24_got" = "$s24_exact" ]' \
 	"without q or a price range the facets count every ACTIVE product" \
 	"got: $s24_got; counted: $s24_exact"
-s24_got=$(catalogue_search "minPrice=0" | jq -r "$s24_list")
-s24_over=$(while IFS= read -r s24_x; do
-	s24_n=$(catalogue_sql "SELECT count(*) FROM products WHERE status =
-		'ACTIVE' AND category = '${s24_x%:*}'")
-	[ "${s24_x##*:}" -le "$s24_n" ] || echo "$s24_x > $s24_n"
-done <<<"$s24_got")
-s24_n=$(awk -F: '{ s += $NF } END { print s + 0 }' <<<"$s24_got")
-ok '[ -z "$s24_over" ] && [ "$s24_n" -gt 0 ] && [ "$s24_n" -le 10000 ]' \
-	"with a price range they count at most 10 000 matches ($s24_n)" \
-	"$s24_got $s24_over"
+# Price ranges whose ends fall inside buckets (summed inside, counted
+# at the edges), across a power of ten (buckets of 10 000, then of
+# 100 000), within one bucket, and open-ended: every facet and total as
+# counted in SQL, and as Elasticsearch answers them.
+for s24_r in 12345:345678 987654:1234567 120500:129000 77: :5000 \
+	150000:2000000; do
+	s24_lo=${s24_r%:*} s24_hi=${s24_r#*:}
+	s24_q="minPrice=${s24_lo:-0}${s24_hi:+&maxPrice=$s24_hi}"
+	s24_in="status = 'ACTIVE' AND price >= ${s24_lo:-0}"
+	[ -z "$s24_hi" ] || s24_in="$s24_in AND price <= $s24_hi"
+	s24_want=$(catalogue_sql "SELECT category || ':' || count(*)
+		FROM products WHERE $s24_in GROUP BY category
+		ORDER BY count(*) DESC, category LIMIT 20")
+	s24_wantb=$(catalogue_sql "SELECT brand || ':' || count(*)
+		FROM products WHERE $s24_in GROUP BY brand
+		ORDER BY count(*) DESC, brand LIMIT 20")
+	s24_db=$(catalogue_search "$s24_q")
+	ok '[ -n "$s24_want" ] &&
+		[ "$(jq -r "$s24_list" <<<"$s24_db")" = "$s24_want" ] &&
+		[ "$(jq -r ".facets.brand[] | \"\(.value):\(.count)\"" \
+			<<<"$s24_db")" = "$s24_wantb" ]' \
+		"?$s24_q: the facets count every match" \
+		"got: $(jq -c .facets <<<"$s24_db"); counted: $s24_want"
+	# the total with the category, the brand, or both filters: those
+	# of a match (names without a space, to go in a URL as they are)
+	s24_cb=$(catalogue_sql "SELECT 'category=' || category || '&brand='
+		|| brand FROM products WHERE $s24_in AND category || brand
+		NOT LIKE '% %' AND category || brand NOT LIKE '%&%'
+		ORDER BY id LIMIT 1")
+	for s24_f in "${s24_cb%&*}" "${s24_cb#*&}" "$s24_cb"; do
+		s24_w=${s24_f//&/\' AND }
+		s24_n=$(catalogue_sql "SELECT count(*) FROM products
+			WHERE $s24_in AND ${s24_w//=/ = \'}'")
+		[ "$s24_n" -lt 10000 ] && s24_n="$s24_n eq" ||
+			s24_n="10000 gte"
+		s24_got=$(s24_both "$s24_q&$s24_f")
+		ok '[ "$s24_got" = "$s24_n/$s24_n" ]' \
+			"?$s24_q&$s24_f: total $s24_n on both backends" \
+			"database/elasticsearch: $s24_got"
+	done
+	s24_es=$(catalogue_search "$s24_q" ELASTICSEARCH_NODE="$CAT_NODE" |
+		jq -c .facets)
+	ok '[ "$(jq -c .facets <<<"$s24_db")" = "$s24_es" ]' \
+		"?$s24_q: the same facets on Elasticsearch" \
+		"database: $(jq -c .facets <<<"$s24_db"); elasticsearch: $s24_es"
+done
 # Fewer than 10 000 matches of q (노트북, about 1 name in 30): the
 # database finds them in one scan and answers its page, total and
 # facets from it; Elasticsearch answers alike from its own scoring.
