@@ -198,11 +198,13 @@ int app_serve(struct app *app, const struct route *routes)
 	io.write = fcgi_write;
 	io.ctx = &fr;
 	log_msg(LOG_INFO, NULL, "ready (pid %ld)", (long)getpid());
+	log_batch_start();
 	while (!app_stopping && FCGX_Accept_r(&fr) >= 0) {
 		app_handle(app, routes, fr.envp, &io);
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);
+	log_batch_stop();
 	log_msg(LOG_INFO, NULL, "stopping (pid %ld)", (long)getpid());
 	return 0;
 }

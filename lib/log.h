@@ -45,4 +45,15 @@ struct log_access {
  */
 void log_access(const struct log_access *a);
 
+/*
+ * log_batch_start: from now on log_access() lines wait, in this process,
+ * until a second has passed since the first of them, PIPE_BUF bytes are
+ * waiting, another line is logged, log_batch_stop() or a crash signal,
+ * and are then written together (a thread of this process writes them
+ * when no request comes). log_batch_stop writes what waits and ends the
+ * thread. For a FastCGI responder's request loop; not after fork().
+ */
+void log_batch_start(void);
+void log_batch_stop(void);
+
 #endif

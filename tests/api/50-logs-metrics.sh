@@ -136,8 +136,9 @@ TOKEN=$m50_user api GET "/api/users/me?access_token=$m50_secret&page=1" '' \
 	-H "X-Request-Id: m50-$$"
 m50_status=$STATUS
 m50_uid=$(TOKEN=$m50_user api GET /api/users/me && json .id)
+# Request lines are written a second late at most (docs/operations.md).
 m50_line=
-for _ in $(seq 20); do
+for _ in $(seq 100); do
 	m50_line=$(grep -F "\"reqId\":\"m50-$$\"" "$rundir/stack/error.log" |
 		grep -F '"msg":"request"' | tail -n 1)
 	[ -n "$m50_line" ] && break

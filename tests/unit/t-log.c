@@ -2,6 +2,10 @@
 #include "common.h"
 
 #include <math.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -303,11 +307,115 @@ static void test_request_context(void)
 	free(out);
 }
 
+static long long file_size(void)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : (long long)st.st_size;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void access_line(const char *reqid)
+{
+	log_access(&(struct log_access){ .reqid = reqid,
+					 .client = "127.0.0.1",
+					 .method = "GET",
+					 .path = "/api/issues/popular",
+					 .status = 200,
+					 .bytes = 1933 });
+}
+
+/* Request lines in batches: late by a second at most, in order with
+ * the others, whole lines only, and not lost to a crash. */
+static void test_batch(void)
+{
+	char *out, id[16];
+	double t0, waited;
+	long long size = 0;
+	bool early;
+	size_t i;
+	pid_t pid;
+	int status;
+
+	log_init("issues", "info");
+	capture();
+	log_batch_start();
+	t0 = now_s();
+	access_line("b1");
+	access_line("b2");
+	early = now_s() - t0 < 0.5;
+	ok(file_size() == 0 || !early, "request lines wait");
+	log_msg(LOG_WARN, NULL, "a warning");
+	out = captured();
+	is_int((long long)count_lines(out), 3,
+	       "another line writes the waiting ones first");
+	ok(strstr(out, "\"b1\"") && strstr(out, "\"b2\"") &&
+		   strstr(out, "\"b2\"") < strstr(out, "a warning"),
+	   "in the order they were logged");
+	free(out);
+
+	capture();
+	t0 = now_s();
+	access_line("late");
+	while ((size = file_size()) == 0 && now_s() - t0 < 10)
+		usleep(20 * 1000);
+	waited = now_s() - t0;
+	ok(size > 0, "a waiting line is written with no other line after it");
+	ok(waited >= 0.5, "about a second later (%.2f s)", waited);
+	out = captured();
+	is_int((long long)count_lines(out), 1, "one line");
+	free(out);
+
+	/* More than PIPE_BUF bytes: written by whole lines as they come. */
+	capture();
+	for (i = 0; i < 40; i++) {
+		snprintf(id, sizeof(id), "many-%zu", i);
+		access_line(id);
+	}
+	size = file_size();
+	ok(size > 0, "a full batch is written at once (%lld bytes)", size);
+	log_batch_stop();
+	out = captured();
+	is_int((long long)count_lines(out), 40, "stop writes the rest");
+	ok(strstr(out, "\"many-0\"") < strstr(out, "\"many-39\""), "in order");
+	free(out);
+
+	/* After stop, lines go out one by one again. */
+	capture();
+	access_line("after");
+	ok(file_size() > 0, "after log_batch_stop a line is written at once");
+	free(captured());
+
+	/* A responder that aborts writes the lines still waiting. */
+	capture();
+	pid = fork();
+	if (pid == 0) {
+		log_batch_start();
+		access_line("before-the-crash");
+		abort();
+	}
+	waitpid(pid, &status, 0);
+	out = captured();
+	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+	   "the child died of SIGABRT");
+	ok(strstr(out, "\"before-the-crash\"") != NULL,
+	   "its waiting line was written first");
+	free(out);
+}
+
 int main(void)
 {
 	test_msg();
 	test_levels();
 	test_access();
 	test_request_context();
+	test_batch();
 	return done_testing();
 }
