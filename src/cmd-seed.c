@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -475,16 +476,27 @@ static int seed_facets(struct db *db, const struct seed_pipe *p, struct err *e)
 	return 0;
 }
 
-/* seed_phase: how long the phase that ends now took, at debug level
- * (what up to its first parenthesis: a statement's head); *t0 becomes
- * now. */
-static void seed_phase(const char *what, double *t0)
+/* seed_cpu_ms: the CPU time of this process, its threads together */
+static double seed_cpu_ms(void)
 {
-	double now = clock_ms();
+	struct timespec ts;
 
-	log_msg(LOG_DEBUG, NULL, "seed: %.*s: %.0f ms",
-		(int)strcspn(what, "(\n"), what, now - *t0);
-	*t0 = now;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* seed_phase: how long the phase that ends now took, by the clock and in
+ * this process's CPU (the figure a busy machine does not move), at debug
+ * level (what up to its first parenthesis: a statement's head); t[0] and
+ * t[1] become now. */
+static void seed_phase(const char *what, double t[2])
+{
+	double now = clock_ms(), cpu = seed_cpu_ms();
+
+	log_msg(LOG_DEBUG, NULL, "seed: %.*s: %.0f ms, CPU %.0f ms",
+		(int)strcspn(what, "(\n"), what, now - t[0], cpu - t[1]);
+	t[0] = now;
+	t[1] = cpu;
 }
 
 /*
@@ -553,42 +565,227 @@ out:
  * Written with merging off, then merged once ('optimize'), the index
  * takes about half the time and ends as one segment, the fastest to
  * read. crisismerge still bounds the segments of a level, should a load
- * be far larger. The settings live in products_fts_config: they go back
- * to FTS5's defaults, which the migrations keep.
+ * be far larger. The settings live in products_fts_config: bulk false
+ * puts back FTS5's defaults, which the migrations keep.
  */
+static int seed_fts_merging(struct db *db, bool bulk, struct err *e)
+{
+	return db_exec_script(db,
+			      bulk ? "INSERT INTO products_fts (products_fts, "
+				     "rank) VALUES ('automerge', 0); "
+				     "INSERT INTO products_fts (products_fts, "
+				     "rank) VALUES ('crisismerge', 64)" :
+				     "INSERT INTO products_fts (products_fts, "
+				     "rank) VALUES ('automerge', 4); "
+				     "INSERT INTO products_fts (products_fts, "
+				     "rank) VALUES ('crisismerge', 16)",
+			      e);
+}
+
+/* seed_fts: the full-text index of the rows after id last, on the load's
+ * own connection (a catalogue that was not empty). */
 static int seed_fts(struct db *db, int64_t last, struct err *e)
 {
-	if (db_exec_script(db,
-			   "INSERT INTO products_fts (products_fts, rank) "
-			   "VALUES ('automerge', 0); "
-			   "INSERT INTO products_fts (products_fts, rank) "
-			   "VALUES ('crisismerge', 64)",
-			   e) < 0)
+	if (seed_fts_merging(db, true, e) < 0)
 		return -1;
 	/* what products_fts's insert trigger does, for every new row */
 	if (db_query(db, NULL,
 		     "INSERT INTO products_fts (rowid, name, "
 		     "description) SELECT id, name, description "
 		     "FROM products WHERE id > $1",
-		     DB_ARGS(DB_I(last)), e) < 0)
+		     DB_ARGS(DB_I(last)), e) < 0 ||
+	    db_exec_script(db,
+			   "INSERT INTO products_fts (products_fts) "
+			   "VALUES ('optimize')",
+			   e) < 0)
 		return -1;
-	return db_exec_script(db,
-			      "INSERT INTO products_fts (products_fts) "
-			      "VALUES ('optimize'); "
-			      "INSERT INTO products_fts (products_fts, rank) "
-			      "VALUES ('automerge', 4); "
-			      "INSERT INTO products_fts (products_fts, rank) "
-			      "VALUES ('crisismerge', 16)",
-			      e);
+	return seed_fts_merging(db, false, e);
+}
+
+/*
+ * Into an empty catalogue the full-text index (a third of the load's
+ * time, all of it SQLite's on one connection) is built at the same time
+ * as the rows and the other indexes: by a thread of its own, into a
+ * scratch database of its own (the load's database takes one writer),
+ * from the same rows made again from the same seed. Its tables are then
+ * copied as they are into products_fts's, which an empty catalogue's
+ * index can be replaced by whole. The scratch database is a file in
+ * TMPDIR, deleted at the end, attached to the load's connection inside
+ * the load's transaction: attached before it, BEGIN IMMEDIATE would
+ * take its write lock too and keep the thread out. Its first read there
+ * comes after the thread's commit, so it reads all of it.
+ */
+struct seed_fts {
+	struct db *db; /* the scratch database; the thread's while it runs */
+	char path[4096];
+	pthread_t thread;
+	bool attached, running;
+	atomic_bool stop; /* the load gave up: stop early */
+
+	/* the thread's until joined */
+	uint64_t seed;
+	int64_t n, id;
+	time_t now;
+	int ret;
+	struct err e;
+};
+
+static void *seed_fts_build(void *arg)
+{
+	struct seed_fts *f = arg;
+	struct seed_row r;
+	uint64_t s = f->seed;
+	int64_t i;
+
+	f->ret = -1;
+	if (db_begin(f->db, &f->e) < 0)
+		return NULL;
+	if (seed_fts_merging(f->db, true, &f->e) < 0)
+		goto out;
+	for (i = 0; i < f->n; i++) {
+		if (i % SEED_CHUNK == 0 && atomic_load(&f->stop)) {
+			err_set(&f->e, ERR_INTERNAL, "seed: stopped");
+			goto out;
+		}
+		seed_make(&s, &r, f->now - (time_t)(f->n - i) * 60);
+		if (db_query(f->db, NULL,
+			     "INSERT INTO products_fts (rowid, name, "
+			     "description) VALUES ($1, $2, $3)",
+			     DB_ARGS(DB_I(f->id + i), DB_S(r.name),
+				     DB_S(r.desc)),
+			     &f->e) < 0)
+			goto out;
+	}
+	if (db_exec_script(f->db,
+			   "INSERT INTO products_fts (products_fts) "
+			   "VALUES ('optimize')",
+			   &f->e) < 0 ||
+	    db_commit(f->db, &f->e) < 0)
+		goto out;
+	f->ret = 0;
+out:
+	if (f->ret < 0)
+		db_rollback(f->db);
+	return NULL;
+}
+
+/*
+ * seed_fts_open: the scratch database, with products_fts as the
+ * migrations made it, attached to db as seed_fts. Thrown away after a
+ * crash, it needs no sync to disk. A load that stops removes it in
+ * seed_fts_close(); one killed leaves it in TMPDIR (agora-seed-*).
+ */
+static int seed_fts_open(struct db *db, struct seed_fts *f, struct err *e)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct db_res *res = NULL;
+	int fd, ret = -1;
+
+	snprintf(f->path, sizeof(f->path), "%s/agora-seed-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	fd = mkstemp(f->path);
+	if (fd < 0) {
+		err_set(e, ERR_INTERNAL, "seed: %s: %s", f->path,
+			strerror(errno));
+		f->path[0] = '\0';
+		return -1;
+	}
+	close(fd);
+	if (db_open(&f->db, f->path, NULL, e) < 0 ||
+	    db_exec_script(f->db,
+			   "PRAGMA synchronous = OFF; "
+			   "PRAGMA wal_autocheckpoint = 0; "
+			   "PRAGMA cache_size = -262144",
+			   e) < 0 ||
+	    db_query(db, &res,
+		     "SELECT sql FROM sqlite_master "
+		     "WHERE name = 'products_fts'",
+		     DB_NOARGS, e) < 0 ||
+	    db_exec_script(f->db, col_one_str(res), e) < 0 ||
+	    db_query(db, NULL, "ATTACH $1 AS seed_fts", DB_ARGS(DB_S(f->path)),
+		     e) < 0)
+		goto out;
+	f->attached = true;
+	ret = 0;
+out:
+	db_res_free(res);
+	return ret;
+}
+
+/* seed_fts_join: wait for the thread; its error, if any, into e */
+static int seed_fts_join(struct seed_fts *f, struct err *e)
+{
+	pthread_join(f->thread, NULL);
+	f->running = false;
+	if (f->ret < 0)
+		return err_set(e, f->e.code, "%s", f->e.msg);
+	return 0;
+}
+
+/*
+ * seed_fts_copy: the scratch index's tables in place of products_fts's,
+ * once the rows are known to have the ids the thread gave them (those
+ * AUTOINCREMENT gives, made the same way, so a mismatch is a bug).
+ */
+static int seed_fts_copy(struct db *db, const struct seed_fts *f, struct err *e)
+{
+	static const char *const tables[] = { "data", "idx", "docsize" };
+	struct db_res *res = NULL;
+	char sql[256];
+	size_t i;
+	bool same;
+
+	if (db_query(db, &res,
+		     "SELECT min(id) = $1 AND max(id) = $2 AND count(*) = $3 "
+		     "FROM products",
+		     DB_ARGS(DB_I(f->id), DB_I(f->id + f->n - 1), DB_I(f->n)),
+		     e) < 0)
+		return -1;
+	same = col_one_int(res);
+	db_res_free(res);
+	if (!same)
+		return err_set(e, ERR_INTERNAL,
+			       "seed: the rows' ids are not the full-text "
+			       "index's");
+
+	for (i = 0; i < ARRAY_SIZE(tables); i++) {
+		snprintf(sql, sizeof(sql),
+			 "DELETE FROM main.products_fts_%s; "
+			 "INSERT INTO main.products_fts_%s "
+			 "SELECT * FROM seed_fts.products_fts_%s",
+			 tables[i], tables[i], tables[i]);
+		if (db_exec_script(db, sql, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void seed_fts_close(struct db *db, struct seed_fts *f)
+{
+	struct err ignored = ERR_INIT;
+	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
+	char path[sizeof(f->path) + 16];
+	size_t i;
+
+	if (f->attached)
+		db_query(db, NULL, "DETACH seed_fts", DB_NOARGS, &ignored);
+	db_free(f->db);
+	for (i = 0; f->path[0] && i < ARRAY_SIZE(ext); i++) {
+		snprintf(path, sizeof(path), "%s%s", f->path, ext[i]);
+		unlink(path);
+	}
+	err_release(&ignored);
+	err_release(&f->e);
 }
 
 static int seed_finish(struct db *db, int64_t last, struct seed_pipe *p,
-		       struct seed_aside *a, double *t, struct err *e)
+		       struct seed_aside *a, struct seed_fts *f, double t[2],
+		       struct err *e)
 {
 	bool pg = db_dialect(db) == DB_POSTGRES;
 	size_t i;
 
-	if (!pg) {
+	if (!pg && !f->running) {
 		if (seed_fts(db, last, e) < 0)
 			return -1;
 		seed_phase("full-text index", t);
@@ -612,6 +809,16 @@ static int seed_finish(struct db *db, int64_t last, struct seed_pipe *p,
 	if (search_fts_price_counts(db, last, e) < 0)
 		return -1;
 	seed_phase("price bucket counts", t);
+	if (f->running) {
+		if (seed_fts_join(f, e) < 0)
+			return -1;
+		seed_phase("full-text index, the rest of its thread", t);
+		/* and its merge settings as seed_fts() leaves them */
+		if (seed_fts_copy(db, f, e) < 0 ||
+		    seed_fts_merging(db, false, e) < 0)
+			return -1;
+		seed_phase("full-text index copied", t);
+	}
 	return pg ? db_query(db, NULL,
 			     "ALTER TABLE products ENABLE TRIGGER "
 			     "USER",
@@ -672,14 +879,16 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 		.load = search_load_new(),
 	};
 	struct seed_aside aside = { NULL, 0 };
+	struct seed_fts fts = { .seed = seed, .n = n, .now = p.now };
 	pthread_t maker;
 	size_t i;
 	struct db_res *res = NULL;
 	int64_t last;
-	double t = clock_ms();
+	double t[2] = { clock_ms(), seed_cpu_ms() };
 	bool copying = false, making = false, empty;
 	int ret = -1;
 
+	err_init(&fts.e);
 	p.slot = xcalloc(SEED_SLOTS, sizeof(*p.slot));
 	for (i = 0; i < SEED_SLOTS; i++)
 		sbuf_init(&p.slot[i].copy, 0, 0);
@@ -706,6 +915,24 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 	empty = db_res_int(res, 0, SEED_EMPTY);
 	if (seed_prepare(db, empty, &aside, e) < 0)
 		goto out;
+	if (!p.pg && empty) {
+		/* the ids AUTOINCREMENT gives: after the largest ever used */
+		db_res_free(res);
+		if (db_query(db, &res,
+			     "SELECT coalesce(max(seq), 0) FROM sqlite_sequence "
+			     "WHERE name = 'products'",
+			     DB_NOARGS, e) < 0)
+			goto out;
+		fts.id =
+			(col_one_int(res) > last ? col_one_int(res) : last) + 1;
+		if (seed_fts_open(db, &fts, e) < 0)
+			goto out;
+		if (pthread_create(&fts.thread, NULL, seed_fts_build, &fts)) {
+			err_set(e, ERR_INTERNAL, "seed: cannot start a thread");
+			goto out;
+		}
+		fts.running = true;
+	}
 	if (p.pg) {
 		/* The ids the identity would give, taken at once: a default
 		 * per row costs the load a third of its time. */
@@ -745,11 +972,11 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 	}
 	pthread_join(maker, NULL);
 	making = false;
-	seed_phase("rows", &t);
-	if (seed_finish(db, last, &p, &aside, &t, e) < 0 ||
+	seed_phase("rows", t);
+	if (seed_finish(db, last, &p, &aside, &fts, t, e) < 0 ||
 	    db_commit(db, e) < 0)
 		goto out;
-	seed_phase("commit", &t);
+	seed_phase("commit", t);
 	ret = 0;
 out:
 	if (making) {
@@ -762,8 +989,13 @@ out:
 		db_copy_end(db, &ignored);
 		err_release(&ignored);
 	}
+	if (fts.running) {
+		atomic_store(&fts.stop, true);
+		pthread_join(fts.thread, NULL);
+	}
 	if (ret < 0)
 		db_rollback(db);
+	seed_fts_close(db, &fts);
 	db_res_free(res);
 	for (i = 0; i < aside.n; i++)
 		free(aside.sql[i]);
