@@ -150,6 +150,31 @@ static int db_sqlite_prepare(struct db_sqlite *l, const char *sql,
 }
 
 /*
+ * db_sqlite_param: the index of "$n" (its name into name) in stmt. SQLite
+ * numbers the parameters in the order they first appear, which in
+ * nearly every statement is $1, $2...: the name at index n is checked
+ * before the look-up through every name (a bulk insert binds millions).
+ */
+static int db_sqlite_param(sqlite3_stmt *stmt, size_t n, char name[24])
+{
+	char digits[24];
+	const char *at;
+	size_t len = 0, i, v = n;
+
+	do
+		digits[len++] = (char)('0' + v % 10);
+	while ((v /= 10) && len < 21);
+	name[0] = '$';
+	for (i = 0; i < len; i++)
+		name[1 + i] = digits[len - 1 - i];
+	name[1 + len] = '\0';
+	at = sqlite3_bind_parameter_name(stmt, (int)n);
+	if (at && !strcmp(at, name))
+		return (int)n;
+	return sqlite3_bind_parameter_index(stmt, name);
+}
+
+/*
  * db_sqlite_bind: bind params to "$1".."$n" by name, so one SQL text
  * serves both backends and a repeated $1 shares one value. Like
  * PostgreSQL, refuse a parameter the SQL does not use and a placeholder no
@@ -177,8 +202,7 @@ static int db_sqlite_bind(struct db_sqlite *l, sqlite3_stmt *stmt,
 			       sqlite3_bind_parameter_count(stmt), nparams);
 	}
 	for (i = 0; i < nparams; i++) {
-		snprintf(name, sizeof(name), "$%zu", i + 1);
-		idx = sqlite3_bind_parameter_index(stmt, name);
+		idx = db_sqlite_param(stmt, i + 1, name);
 		if (!idx)
 			return err_set(e, ERR_INTERNAL,
 				       "sqlite: parameter %s unused", name);
