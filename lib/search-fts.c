@@ -538,6 +538,11 @@ static int64_t fts_bucket_step(int64_t p)
 	return step;
 }
 
+int64_t search_price_bucket(int64_t price)
+{
+	return price - price % fts_bucket_step(price);
+}
+
 /* Add (field or category, value or brand, count) rows to the tallies. */
 static void fts_tally_rows(struct db_res *res, bool fields,
 			   struct fts_tally *cats, struct fts_tally *brands)

@@ -63,6 +63,10 @@ void search_load_free(struct search_load *l);
  */
 int search_fts_price_counts(struct db *db, int64_t after, struct err *e);
 
+/* search_price_bucket: the bucket of product_price_facets that holds a
+ * price (>= 0): the price to two significant digits, 123456 -> 120000. */
+int64_t search_price_bucket(int64_t price);
+
 /*
  * search_open: the backend the configuration names: Elasticsearch when
  * ELASTICSEARCH_NODE is set, else the database's full text on db (which

@@ -367,6 +367,34 @@ struct seed_chunk {
 	struct sbuf copy; /* PostgreSQL: their rows for COPY */
 };
 
+/*
+ * The ACTIVE rows' counts per price bucket (search_price_bucket()), for
+ * product_price_facets, kept while the rows are made: counting them in
+ * the table afterwards costs the load a scan of every row. A slot per
+ * bucket: the 100 prices under 100, then 90 buckets a decade.
+ */
+#define SEED_BUCKETS (100 + 90 * 17)
+
+struct seed_prices {
+	int64_t bucket[SEED_BUCKETS];
+	int64_t category[SEED_BUCKETS][ARRAY_SIZE(seed_categories)];
+	int64_t brand[SEED_BUCKETS][ARRAY_SIZE(seed_brands)];
+};
+
+static void seed_prices_add(struct seed_prices *sp, const struct seed_row *r)
+{
+	int64_t b = search_price_bucket(r->price), lead = b;
+	size_t slot, k = 0;
+
+	/* b is lead * 10^k, lead in [10, 99] (or b < 100, its own slot) */
+	for (; lead >= 100; lead /= 10)
+		k++;
+	slot = k ? 100 + (k - 1) * 90 + (size_t)(lead - 10) : (size_t)b;
+	sp->bucket[slot] = b;
+	sp->category[slot][r->category_i]++;
+	sp->brand[slot][r->brand_i]++;
+}
+
 struct seed_pipe {
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* a chunk made or taken, or stop */
@@ -381,6 +409,7 @@ struct seed_pipe {
 	bool pg;
 	struct search_load *load;
 	int64_t facets[ARRAY_SIZE(seed_categories)][ARRAY_SIZE(seed_brands)];
+	struct seed_prices *prices;
 };
 
 /* One product a minute up to now: ids and created_at agree. */
@@ -410,6 +439,8 @@ static void *seed_maker(void *arg)
 			done++;
 			active = !strcmp(r->status, "ACTIVE");
 			p->facets[r->category_i][r->brand_i] += active;
+			if (active)
+				seed_prices_add(p->prices, r);
 			search_load_doc(p->load, r->name, r->desc, active,
 					NULL);
 			if (p->pg)
@@ -455,6 +486,83 @@ static void seed_pipe_stop(struct seed_pipe *p)
 	p->stop = true;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+}
+
+/* One (bucket, field, value, n) row of product_price_facets into the
+ * statement being built; at SEED_PRICE_ROWS rows, or with row NULL, the
+ * statement runs. */
+#define SEED_PRICE_ROWS 200
+
+struct seed_price_sql {
+	struct sbuf sql;
+	struct db_param prm[4 * SEED_PRICE_ROWS];
+	size_t n;
+};
+
+static int seed_price_row(struct db *db, struct seed_price_sql *q,
+			  const struct db_param *row, struct err *e)
+{
+	size_t i;
+	int rc = 0;
+
+	if (row) {
+		sbuf_addf(&q->sql, "%s($%zu, $%zu, $%zu, $%zu)",
+			  q->n ? ", " : "", q->n + 1, q->n + 2, q->n + 3,
+			  q->n + 4);
+		for (i = 0; i < 4; i++)
+			q->prm[q->n++] = row[i];
+	}
+	if (q->n && (!row || q->n == ARRAY_SIZE(q->prm))) {
+		sbuf_addstr(&q->sql, " ON CONFLICT (bucket, field, value) DO "
+				     "UPDATE SET n = f.n + excluded.n");
+		rc = db_query(db, NULL, q->sql.buf, q->prm, q->n, e);
+		q->n = 0;
+	}
+	if (!q->n) {
+		sbuf_reset(&q->sql);
+		sbuf_addstr(&q->sql, "INSERT INTO product_price_facets AS f "
+				     "(bucket, field, value, n) VALUES ");
+	}
+	return rc;
+}
+
+/* what product_price_facets's triggers do, from the maker's counts */
+static int seed_price_facets(struct db *db, const struct seed_prices *sp,
+			     struct err *e)
+{
+	struct seed_price_sql *q = xcalloc(1, sizeof(*q));
+	size_t b, i;
+	int rc = 0;
+
+	sbuf_init(&q->sql, 0, 0);
+	seed_price_row(db, q, NULL, e);
+	for (b = 0; b < SEED_BUCKETS && !rc; b++) {
+		for (i = 0; i < ARRAY_SIZE(seed_categories) && !rc; i++)
+			if (sp->category[b][i])
+				rc = seed_price_row(
+					db, q,
+					(struct db_param[]){
+						DB_I(sp->bucket[b]),
+						DB_S("category"),
+						DB_S(seed_categories[i].name),
+						DB_I(sp->category[b][i]) },
+					e);
+		for (i = 0; i < ARRAY_SIZE(seed_brands) && !rc; i++)
+			if (sp->brand[b][i])
+				rc = seed_price_row(
+					db, q,
+					(struct db_param[]){
+						DB_I(sp->bucket[b]),
+						DB_S("brand"),
+						DB_S(seed_brands[i]),
+						DB_I(sp->brand[b][i]) },
+					e);
+	}
+	if (!rc)
+		rc = seed_price_row(db, q, NULL, e);
+	sbuf_release(&q->sql);
+	free(q);
+	return rc;
 }
 
 /* what product_facets's triggers do, from the counts the maker kept */
@@ -706,7 +814,7 @@ static int seed_fts_open(struct db *db, struct seed_fts *f, struct err *e)
 	    db_exec_script(f->db,
 			   "PRAGMA synchronous = OFF; "
 			   "PRAGMA wal_autocheckpoint = 0; "
-			   "PRAGMA cache_size = -262144",
+			   "PRAGMA cache_size = -65536",
 			   e) < 0 ||
 	    db_query(db, &res,
 		     "SELECT sql FROM sqlite_master "
@@ -816,8 +924,7 @@ static int seed_finish(struct db *db, int64_t last, struct seed_pipe *p,
 			return -1;
 		seed_phase(a->sql[i], t);
 	}
-	/* after the indexes: the price index holds what it counts */
-	if (search_fts_price_counts(db, last, e) < 0)
+	if (seed_price_facets(db, p->prices, e) < 0)
 		return -1;
 	seed_phase("price bucket counts", t);
 	if (f->running) {
@@ -888,6 +995,7 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 		.now = time(NULL),
 		.pg = db_dialect(db) == DB_POSTGRES,
 		.load = search_load_new(),
+		.prices = xcalloc(1, sizeof(struct seed_prices)),
 	};
 	struct seed_aside aside = { NULL, 0 };
 	struct seed_fts fts = { .seed = seed, .n = n, .now = p.now };
@@ -1015,6 +1123,7 @@ out:
 		sbuf_release(&p.slot[i].copy);
 	free(p.slot);
 	search_load_free(p.load);
+	free(p.prices);
 	return ret;
 }
 
