@@ -586,7 +586,8 @@ static int64_t fts_tally_get(const struct fts_tally *t, const char *value)
  * some 60 values each instead of reading 10 000 index entries, and its
  * edges are empty. *seen is every match; *total the matches the category
  * or brand filter keeps, or -1 when both are given (the buckets hold no
- * pairs: fts_count() counts them).
+ * pairs: fts_count() counts them). Returns 1, having answered nothing,
+ * when the edges hold SEARCH_TOTAL_MAX matches or more.
  */
 static int fts_facets_range(struct fts *f, const struct search_query *q,
 			    struct json_object *out, int64_t *seen,
@@ -620,18 +621,28 @@ static int fts_facets_range(struct fts *f, const struct search_query *q,
 		edge[3] = 0;
 		from = to = 0;
 	}
+	/* An edge is read whole, but no more than SEARCH_TOTAL_MAX rows of
+	 * it: a range that ends among more products than that at one price
+	 * (every product at 9 900 and maxPrice=9900) is left to the capped
+	 * scan of fts_facets(). */
+	if (db_query(f->db, &edges,
+		     "SELECT * FROM (SELECT category, brand, 1 FROM products "
+		     "WHERE status = 'ACTIVE' AND price >= $1 AND price <= $2 "
+		     "LIMIT $5) AS lo UNION ALL SELECT * FROM (SELECT "
+		     "category, brand, 1 FROM products WHERE status = "
+		     "'ACTIVE' AND price >= $3 AND price <= $4 LIMIT $5) AS hi",
+		     DB_ARGS(DB_I(edge[0]), DB_I(edge[1]), DB_I(edge[2]),
+			     DB_I(edge[3]), DB_I(SEARCH_TOTAL_MAX)),
+		     e) < 0)
+		goto out;
+	if (db_res_rows(edges) >= SEARCH_TOTAL_MAX) {
+		ret = 1;
+		goto out;
+	}
 	if (db_query(f->db, &inner,
 		     "SELECT field, value, n FROM product_price_facets "
 		     "WHERE bucket >= $1 AND bucket < $2 AND n > 0",
-		     DB_ARGS(DB_I(from), DB_I(to)), e) < 0 ||
-	    db_query(f->db, &edges,
-		     "SELECT category, brand, 1 FROM products "
-		     "WHERE status = 'ACTIVE' AND price >= $1 AND price <= $2 "
-		     "UNION ALL SELECT category, brand, 1 FROM products "
-		     "WHERE status = 'ACTIVE' AND price >= $3 AND price <= $4",
-		     DB_ARGS(DB_I(edge[0]), DB_I(edge[1]), DB_I(edge[2]),
-			     DB_I(edge[3])),
-		     e) < 0)
+		     DB_ARGS(DB_I(from), DB_I(to)), e) < 0)
 		goto out;
 	i = db_res_rows(inner) + db_res_rows(edges);
 	fts_tally_init(&cats, i);
@@ -837,11 +848,13 @@ static int fts_products(struct search *s, const struct search_query *q,
 	fts_where(&w, pg, q, has_q, &a, wt, false);
 	every = !has_q && q->min_price < 0 && q->max_price < 0;
 	ranged = !has_q && !every;
+	if (ranged && (rc = fts_facets_range(f, q, o, &seen, &total, e)) == 1)
+		ranged = false; /* its edges too full: the capped scan */
 	/* newest first with q is rare: it sorts in the database */
-	rc = has_q && a.ntok && q->sort != SEARCH_NEWEST ?
-		     fts_one_pass(f, q, &w, pg, o, &seen, &total, e) :
-	     ranged ? fts_facets_range(f, q, o, &seen, &total, e) :
-		      fts_facets(f, q, &w, every, o, &seen, &total, e);
+	if (!ranged)
+		rc = has_q && a.ntok && q->sort != SEARCH_NEWEST ?
+			     fts_one_pass(f, q, &w, pg, o, &seen, &total, e) :
+			     fts_facets(f, q, &w, every, o, &seen, &total, e);
 	if (rc < 0)
 		goto out;
 	if (rc == 1) {

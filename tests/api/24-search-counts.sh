@@ -213,6 +213,21 @@ done
 catalogue_search "q=the+의&minPrice=0&page=500&size=20" >"$s24_dir/deep.json"
 ok '[ "$(jq ".items | length" "$s24_dir/deep.json")" = 20 ]' \
 	"the 500th page of 20 is there"
+# A range whose edge holds 10 000 products or more (every ACTIVE product
+# a Book at 123 456, the range ending there): the edge is not read
+# whole, and the facets count the first 10 000 matches, as with q.
+catalogue_sql "UPDATE products SET price = 123456, category = 'Books'
+	WHERE status = 'ACTIVE'"
+s24_edge=$(catalogue_search "minPrice=123000&maxPrice=123456")
+s24_tot=$(jq -r '"\(.total) \(.totalRelation) \(.facets.category)"' \
+	<<<"$s24_edge")
+ok '[ "$s24_tot" = "10000 gte [{\"value\":\"Books\",\"count\":10000}]" ]' \
+	"a range that ends among $s24_active products of one price counts 10 000 of them" \
+	"$(jq -c '{total, totalRelation, facets}' <<<"$s24_edge")"
+s24_edge=$(catalogue_search "minPrice=123000&maxPrice=123455")
+s24_tot=$(jq -r '"\(.total) \(.totalRelation) \(.facets.category | length)"' \
+	<<<"$s24_edge")
+ok '[ "$s24_tot" = "0 eq 0" ]' "and a range beside them, none" "$s24_edge"
 ok '! grep -q -e Sanitizer -e "runtime error:" "$s24_dir/cgi.err" \
 	"$s24_dir/stub.log" "$s24_dir/seed.log" "$s24_dir/reindex.log"' \
 	"no sanitizer report" "$(cat "$s24_dir/cgi.err")"
