@@ -490,7 +490,8 @@ static void seed_pipe_stop(struct seed_pipe *p)
 
 /* One (bucket, field, value, n) row of product_price_facets into the
  * statement being built; at SEED_PRICE_ROWS rows, or with row NULL, the
- * statement runs. */
+ * statement runs (if it has rows) and a new one starts: a first call
+ * with NULL starts the first. */
 #define SEED_PRICE_ROWS 200
 
 struct seed_price_sql {
