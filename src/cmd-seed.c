@@ -488,10 +488,7 @@ static void seed_pipe_stop(struct seed_pipe *p)
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* One (bucket, field, value, n) row of product_price_facets into the
- * statement being built; at SEED_PRICE_ROWS rows, or with row NULL, the
- * statement runs (if it has rows) and a new one starts: a first call
- * with NULL starts the first. */
+/* Rows of product_price_facets, written SEED_PRICE_ROWS to a statement. */
 #define SEED_PRICE_ROWS 200
 
 struct seed_price_sql {
@@ -500,31 +497,40 @@ struct seed_price_sql {
 	size_t n;
 };
 
-static int seed_price_row(struct db *db, struct seed_price_sql *q,
-			  const struct db_param *row, struct err *e)
+/* Add the rows gathered to the counts, in one statement. */
+static int seed_price_flush(struct db *db, struct seed_price_sql *q,
+			    struct err *e)
 {
 	size_t i;
-	int rc = 0;
+	int rc;
 
-	if (row) {
-		sbuf_addf(&q->sql, "%s($%zu, $%zu, $%zu, $%zu)",
-			  q->n ? ", " : "", q->n + 1, q->n + 2, q->n + 3,
-			  q->n + 4);
-		for (i = 0; i < 4; i++)
-			q->prm[q->n++] = row[i];
-	}
-	if (q->n && (!row || q->n == ARRAY_SIZE(q->prm))) {
-		sbuf_addstr(&q->sql, " ON CONFLICT (bucket, field, value) DO "
-				     "UPDATE SET n = f.n + excluded.n");
-		rc = db_query(db, NULL, q->sql.buf, q->prm, q->n, e);
-		q->n = 0;
-	}
-	if (!q->n) {
-		sbuf_reset(&q->sql);
-		sbuf_addstr(&q->sql, "INSERT INTO product_price_facets AS f "
-				     "(bucket, field, value, n) VALUES ");
-	}
+	if (!q->n)
+		return 0;
+	sbuf_reset(&q->sql);
+	sbuf_addstr(&q->sql, "INSERT INTO product_price_facets AS f "
+			     "(bucket, field, value, n) VALUES ");
+	for (i = 0; i < q->n; i += 4)
+		sbuf_addf(&q->sql, "%s($%zu, $%zu, $%zu, $%zu)", i ? ", " : "",
+			  i + 1, i + 2, i + 3, i + 4);
+	sbuf_addstr(&q->sql, " ON CONFLICT (bucket, field, value) DO "
+			     "UPDATE SET n = f.n + excluded.n");
+	rc = db_query(db, NULL, q->sql.buf, q->prm, q->n, e);
+	q->n = 0;
 	return rc;
+}
+
+/* One row, when its count is not 0; a full statement is written. */
+static int seed_price_add(struct db *db, struct seed_price_sql *q,
+			  int64_t bucket, const char *field, const char *value,
+			  int64_t n, struct err *e)
+{
+	if (!n)
+		return 0;
+	q->prm[q->n++] = DB_I(bucket);
+	q->prm[q->n++] = DB_S(field);
+	q->prm[q->n++] = DB_S(value);
+	q->prm[q->n++] = DB_I(n);
+	return q->n == ARRAY_SIZE(q->prm) ? seed_price_flush(db, q, e) : 0;
 }
 
 /* what product_price_facets's triggers do, from the maker's counts */
@@ -536,31 +542,17 @@ static int seed_price_facets(struct db *db, const struct seed_prices *sp,
 	int rc = 0;
 
 	sbuf_init(&q->sql, 0, 0);
-	seed_price_row(db, q, NULL, e);
 	for (b = 0; b < SEED_BUCKETS && !rc; b++) {
 		for (i = 0; i < ARRAY_SIZE(seed_categories) && !rc; i++)
-			if (sp->category[b][i])
-				rc = seed_price_row(
-					db, q,
-					(struct db_param[]){
-						DB_I(sp->bucket[b]),
-						DB_S("category"),
-						DB_S(seed_categories[i].name),
-						DB_I(sp->category[b][i]) },
-					e);
+			rc = seed_price_add(db, q, sp->bucket[b], "category",
+					    seed_categories[i].name,
+					    sp->category[b][i], e);
 		for (i = 0; i < ARRAY_SIZE(seed_brands) && !rc; i++)
-			if (sp->brand[b][i])
-				rc = seed_price_row(
-					db, q,
-					(struct db_param[]){
-						DB_I(sp->bucket[b]),
-						DB_S("brand"),
-						DB_S(seed_brands[i]),
-						DB_I(sp->brand[b][i]) },
-					e);
+			rc = seed_price_add(db, q, sp->bucket[b], "brand",
+					    seed_brands[i], sp->brand[b][i], e);
 	}
 	if (!rc)
-		rc = seed_price_row(db, q, NULL, e);
+		rc = seed_price_flush(db, q, e);
 	sbuf_release(&q->sql);
 	free(q);
 	return rc;
