@@ -304,14 +304,9 @@ ok '[ "$(db_sql "SELECT count(*) FROM orders o WHERE o.user_id = $k45_cuid
 # --- a consumer group started after the events: agora-indexd ----------------
 # Every product so far went to product-events before indexd first ran; its
 # new group must read them from the start.
-k45_stub=$AGORA_BUILDDIR/tests/helpers/es-stub
-"$k45_stub" >"$k45_dir/es.url" 2>>"$k45_log" &
-k45_stub_pid=$!
-for _ in $(seq 50); do
-	[ -s "$k45_dir/es.url" ] && break
-	sleep 0.1
-done
-read -r k45_es _ <"$k45_dir/es.url"
+es_stub_start "$k45_dir/es.url" 2>>"$k45_log"
+k45_stub_pid=$ES_STUB_PID
+k45_es=$ES_STUB_NODE
 ELASTICSEARCH_NODE=$k45_es "$AGORA_BUILDDIR/src/agora-indexd" \
 	</dev/null >>"$k45_log" 2>&1 &
 k45_indexd=$!

@@ -333,17 +333,25 @@ catalogue_sql() {
 	fi
 }
 
+# es_stub_start URLFILE: start the Elasticsearch stub (its stderr is the
+# caller's), wait for it to write its node to URLFILE; sets ES_STUB_PID
+# and ES_STUB_NODE.
+es_stub_start() {
+	"$AGORA_BUILDDIR/tests/helpers/es-stub" >"$1" &
+	ES_STUB_PID=$!
+	for _ in $(seq 50); do
+		[ -s "$1" ] && break
+		sleep 0.1
+	done
+	read -r ES_STUB_NODE _ <"$1"
+}
+
 # catalogue_stub: start the Elasticsearch stub; its node in CAT_NODE, its
 # log in $CAT_DIR/stub.log.
 catalogue_stub() {
-	"$AGORA_BUILDDIR/tests/helpers/es-stub" >"$CAT_DIR/stub.url" \
-		2>"$CAT_DIR/stub.log" &
-	CAT_STUB_PID=$!
-	for _ in $(seq 50); do
-		[ -s "$CAT_DIR/stub.url" ] && break
-		sleep 0.1
-	done
-	read -r CAT_NODE _ <"$CAT_DIR/stub.url"
+	es_stub_start "$CAT_DIR/stub.url" 2>"$CAT_DIR/stub.log"
+	CAT_STUB_PID=$ES_STUB_PID
+	CAT_NODE=$ES_STUB_NODE
 }
 
 # catalogue_stub_stop: stop it, so that its log is whole.
