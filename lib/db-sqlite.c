@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "sbuf.h"
 #include "search-sqlite.h"
 
 struct db_sqlite {
@@ -190,17 +191,10 @@ static int db_sqlite_prepare(struct db_sqlite *l, const char *sql,
  */
 static int db_sqlite_param(sqlite3_stmt *stmt, size_t n, char name[24])
 {
-	char digits[24];
 	const char *at;
-	size_t len = 0, i, v = n;
 
-	do
-		digits[len++] = (char)('0' + v % 10);
-	while ((v /= 10) && len < 21);
 	name[0] = '$';
-	for (i = 0; i < len; i++)
-		name[1 + i] = digits[len - 1 - i];
-	name[1 + len] = '\0';
+	sbuf_uint(name + 1, n);
 	at = sqlite3_bind_parameter_name(stmt, (int)n);
 	if (at && !strcmp(at, name))
 		return (int)n;

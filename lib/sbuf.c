@@ -119,14 +119,25 @@ int sbuf_addf(struct sbuf *sb, const char *fmt, ...)
 	return ret;
 }
 
-int sbuf_add_uint(struct sbuf *sb, unsigned long long v)
+size_t sbuf_uint(char out[21], unsigned long long v)
 {
-	char digits[24], *p = digits + sizeof(digits);
+	char digits[20], *p = digits + sizeof(digits);
+	size_t n;
 
 	do
 		*--p = (char)('0' + v % 10);
 	while (v /= 10);
-	return sbuf_add(sb, p, (size_t)(digits + sizeof(digits) - p));
+	n = (size_t)(digits + sizeof(digits) - p);
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return n;
+}
+
+int sbuf_add_uint(struct sbuf *sb, unsigned long long v)
+{
+	char digits[21];
+
+	return sbuf_add(sb, digits, sbuf_uint(digits, v));
 }
 
 int sbuf_add_ms(struct sbuf *sb, double ms)

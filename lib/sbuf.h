@@ -54,6 +54,8 @@ int sbuf_add_escaped(struct sbuf *sb, const char *s, size_t n,
  * cost every request a few microseconds.
  */
 int sbuf_add_uint(struct sbuf *sb, unsigned long long v);
+/* sbuf_uint: v in decimal into out, NUL-terminated; returns its length. */
+size_t sbuf_uint(char out[21], unsigned long long v);
 int sbuf_add_ms(struct sbuf *sb, double ms);
 /* sbuf_add_json_str: append s as a quoted, escaped JSON string; a byte
  * that is not part of well-formed UTF-8 becomes \ufffd, so the result is

@@ -198,6 +198,15 @@ static void test_numbers(void)
 	sbuf_add_uint(&sb, 18446744073709551615ULL);
 	is_str(sb.buf, "0 18446744073709551615",
 	       "integers, smallest and largest");
+	{
+		char out[21];
+
+		is_int((long long)sbuf_uint(out, 18446744073709551615ULL), 20,
+		       "sbuf_uint: the length of the largest");
+		is_str(out, "18446744073709551615", "and its digits");
+		is_int((long long)sbuf_uint(out, 7), 1, "one digit");
+		is_str(out, "7", "terminated");
+	}
 	for (i = 0; i < ARRAY_SIZE(ms); i++) {
 		sbuf_reset(&sb);
 		sbuf_add_ms(&sb, ms[i]);
