@@ -154,7 +154,8 @@ static bool log_batching, log_batch_stopping, log_flusher_idle;
 static char log_batch[PIPE_BUF];
 static size_t log_batch_len;
 
-/* Called with log_lock held. */
+/* Called with log_lock held, or from a crash signal's handler: it only
+ * writes, which is async-signal-safe. */
 static void log_batch_flush(void)
 {
 	struct sbuf sb = { .buf = log_batch, .len = log_batch_len };
@@ -207,16 +208,8 @@ static const int log_crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
  */
 static void log_on_crash(int sig, siginfo_t *si, void *uc)
 {
-	size_t len = log_batch_len;
-	const char *p = log_batch;
-	ssize_t n;
-
 	(void)uc;
-	while (len && (n = write(STDERR_FILENO, p, len)) > 0) {
-		p += n;
-		len -= (size_t)n;
-	}
-	log_batch_len = 0;
+	log_batch_flush();
 	sigaction(sig, &log_crash_old[sig], NULL);
 	if (si->si_code <= 0)
 		raise(sig);
