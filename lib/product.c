@@ -210,16 +210,30 @@ int product_price(struct db *db, int64_t id, int64_t *price, struct err *e)
 /* PostgreSQL caps positions at 16383. */
 #define DOC_POS_MAX 16383
 
-/* One position of a lexeme: PostgreSQL's weight is 3 for A down to 0. */
+/* One position of a lexeme: PostgreSQL's weight is 3 for A down to 0.
+ * key: the lexeme's first 8 bytes as a big-endian number, 0-padded, so
+ * that most comparisons of two lexemes are one of two numbers. */
 struct doc_pos {
 	const char *lex;
+	uint64_t key;
 	unsigned pos, weight;
 };
+
+static uint64_t doc_key(const char *lex)
+{
+	uint64_t k = 0;
+	int i;
+
+	for (i = 0; i < 8 && lex[i]; i++)
+		k |= (uint64_t)(unsigned char)lex[i] << (56 - 8 * i);
+	return k;
+}
 
 static void doc_pos_field(struct doc_pos **v, size_t *n, size_t *alloc,
 			  const struct search_analysis *a, unsigned word,
 			  unsigned gram, size_t *pos)
 {
+	const char *lex;
 	size_t i;
 
 	for (i = 0; i < a->ntok; i++) {
@@ -229,9 +243,10 @@ static void doc_pos_field(struct doc_pos **v, size_t *n, size_t *alloc,
 			*alloc = *alloc ? 2 * *alloc : 64;
 			*v = xrealloc(*v, *alloc * sizeof(**v));
 		}
-		(*v)[(*n)++] = (struct doc_pos){ search_token_text(a, i),
-						 (unsigned)*pos,
-						 a->tok[i].gram ? gram : word };
+		lex = search_token_text(a, i);
+		(*v)[(*n)++] =
+			(struct doc_pos){ lex, doc_key(lex), (unsigned)*pos,
+					  a->tok[i].gram ? gram : word };
 		if (*pos < DOC_POS_MAX)
 			(*pos)++;
 	}
@@ -276,19 +291,29 @@ void product_tsv(struct sbuf *sb, const struct search_analysis *name,
 	free(v);
 }
 
-/* By lexeme (bytes, as PostgreSQL orders them), then position. */
+/* By lexeme, in bytes as PostgreSQL orders them: their keys first, the
+ * bytes after the 8th only when those are alike. */
+static int doc_lex_cmp(const struct doc_pos *a, const struct doc_pos *b)
+{
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return a->key & 0xff ? strcmp(a->lex + 8, b->lex + 8) : 0;
+}
+
+/* By lexeme, then position. */
 static int doc_pos_cmp(const void *x, const void *y)
 {
 	const struct doc_pos *a = x, *b = y;
-	int c = strcmp(a->lex, b->lex);
+	int c = doc_lex_cmp(a, b);
 
 	return c ? c : (a->pos > b->pos) - (a->pos < b->pos);
 }
 
 static void doc_add16(struct sbuf *sb, unsigned v)
 {
-	sbuf_addch(sb, (int)(v >> 8 & 0xff));
-	sbuf_addch(sb, (int)(v & 0xff));
+	char b[2] = { (char)(v >> 8 & 0xff), (char)(v & 0xff) };
+
+	sbuf_add(sb, b, 2);
 }
 
 /* PostgreSQL keeps at most 256 positions of a lexeme. */
@@ -309,7 +334,7 @@ void product_tsv_binary(struct sbuf *sb, const struct search_analysis *name,
 		 * a lexeme, its positions once each with the highest
 		 * weight given there. */
 		w[0] = v[i].weight << 14 | v[i].pos;
-		for (j = i + 1, k = 1; j < n && !strcmp(v[j].lex, v[i].lex);
+		for (j = i + 1, k = 1; j < n && !doc_lex_cmp(&v[j], &v[i]);
 		     j++) {
 			if (v[j].pos != (w[k - 1] & 0x3fff)) {
 				if (k < DOC_NPOS_MAX)

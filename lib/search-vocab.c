@@ -277,17 +277,18 @@ int search_vocab_weights(struct db *db, const struct search_analysis *a,
 /*
  * A bulk load's counts: an open-addressing hash table of the words, at
  * most half full. A catalogue's vocabulary is small (tens of thousands
- * of words for a million generated products), its rows many.
+ * of words for a million generated products), its rows many. A word
+ * counts once a product: doc is the last product it was counted for.
  */
 struct search_load {
 	struct load_word {
 		char *term;
 		int64_t df;
+		uint64_t doc;
 	} * slot;
 	size_t nslot, n;
+	uint64_t doc; /* the products given so far */
 	struct search_analysis name, desc;
-	const char **words;
-	size_t nwords;
 };
 
 struct search_load *search_load_new(void)
@@ -340,7 +341,10 @@ static void load_count(struct search_load *l, const char *term)
 		w->term = xstrdup(term);
 		l->n++;
 	}
-	w->df++;
+	if (w->doc != l->doc) {
+		w->doc = l->doc;
+		w->df++;
+	}
 }
 
 static int load_strcmp(const void *a, const void *b)
@@ -353,7 +357,7 @@ void search_load_doc(struct search_load *l, const char *name,
 		     const char *description, bool active, struct sbuf *tsv)
 {
 	const struct search_analysis *f[2] = { &l->name, &l->desc };
-	size_t i, k, n = 0;
+	size_t i, k;
 
 	search_analysis_reset(&l->name);
 	search_analysis_reset(&l->desc);
@@ -367,18 +371,11 @@ void search_load_doc(struct search_load *l, const char *name,
 	}
 	if (!active)
 		return;
-	if (l->nwords < l->name.nwords + l->desc.nwords) {
-		l->nwords = l->name.nwords + l->desc.nwords;
-		l->words = xrealloc(l->words, l->nwords * sizeof(*l->words));
-	}
+	l->doc++;
 	for (k = 0; k < 2; k++)
 		for (i = 0; i < f[k]->ntok; i++)
 			if (!f[k]->tok[i].gram)
-				l->words[n++] = search_token_text(f[k], i);
-	qsort(l->words, n, sizeof(*l->words), load_strcmp);
-	for (i = 0; i < n; i++)
-		if (!i || strcmp(l->words[i], l->words[i - 1]))
-			load_count(l, l->words[i]);
+				load_count(l, search_token_text(f[k], i));
 }
 
 void search_load_tsv_binary(const struct search_load *l, struct sbuf *sb)
@@ -444,7 +441,6 @@ void search_load_free(struct search_load *l)
 	for (i = 0; i < l->nslot; i++)
 		free(l->slot[i].term);
 	free(l->slot);
-	free(l->words);
 	search_analysis_release(&l->name);
 	search_analysis_release(&l->desc);
 	free(l);

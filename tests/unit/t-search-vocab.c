@@ -190,6 +190,17 @@ static void test_triggers(struct db *db)
 	ok(tsv.len == 17 &&
 		   !memcmp(tsv.buf, "\0\0\0\1kettle\0\0\2\xc0\1\xc0\2", 17),
 	   "sqlite: ... and its binary form, a word's positions together");
+	/* Lexemes in byte order, those alike in their first 8 bytes too. */
+	search_load_doc(l, "abcdefghz abcdefgha abcdefgh abcdefgha", NULL,
+			false, NULL);
+	sbuf_reset(&tsv);
+	search_load_tsv_binary(l, &tsv);
+	ok(tsv.len == 47 && !memcmp(tsv.buf,
+				    "\0\0\0\3abcdefgh\0\0\1\xc0\3"
+				    "abcdefgha\0\0\2\xc0\2\xc0\4"
+				    "abcdefghz\0\0\1\xc0\1",
+				    47),
+	   "sqlite: ... its lexemes in byte order past their 8th byte");
 	ok(search_load_store(l, db, &e) == 0, "... and stores its counts");
 	is_int(df_of(db, "kettle"), 2, "... each ACTIVE product's words once");
 	is_int(df_of(db, "samsung"), 41, "... added to the counts there");
