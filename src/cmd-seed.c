@@ -943,10 +943,11 @@ static int seed_finish(struct db *db, int64_t last, struct seed_pipe *p,
  * mode every page of the load is written twice, to the WAL and then by
  * the checkpoint into the database: a million products' 400 MB, a
  * tenth of the load's time. A rollback journal holds only the pages the
- * load changes that were there before, few when the catalogue was
- * empty, and rolls them back after a crash as the WAL would be left
- * out. synchronous = FULL: in rollback mode NORMAL could leave a
- * corrupt database after a power loss at the wrong moment.
+ * load changes that were there before (few when the catalogue was
+ * empty), which the next opener puts back after a crash, as it would
+ * leave out the WAL of a transaction never committed. synchronous =
+ * FULL: in rollback mode NORMAL could leave a corrupt database after a
+ * power loss at the wrong moment.
  *
  * The switch needs the database to itself: with another connection open
  * SQLite refuses it at once (SQLITE_BUSY) and the load stays in WAL
