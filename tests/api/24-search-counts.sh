@@ -194,6 +194,19 @@ for s24_r in 12345:345678 987654:1234567 120500:129000 77: :5000 \
 	ok '[ "$(jq -c .facets <<<"$s24_db")" = "$s24_es" ]' \
 		"?$s24_q: the same facets on Elasticsearch" \
 		"database: $(jq -c .facets <<<"$s24_db"); elasticsearch: $s24_es"
+	# The page, newest first: SQLite walks the newest products when the
+	# range holds many of them, and sorts the range's matches when not.
+	for s24_p in "page=2&size=7" "${s24_cb%&*}&page=3&size=5"; do
+		s24_pdb=$(catalogue_search "$s24_q&$s24_p" |
+			jq -c '{total, ids: [.items[].id]}')
+		s24_pes=$(catalogue_search "$s24_q&$s24_p" \
+			ELASTICSEARCH_NODE="$CAT_NODE" |
+			jq -c '{total, ids: [.items[].id]}')
+		ok '[ "$(jq .total <<<"$s24_pdb")" -gt 0 ] &&
+			[ "$s24_pdb" = "$s24_pes" ]' \
+			"?$s24_q&$s24_p: the same page on both backends" \
+			"database: $s24_pdb; elasticsearch: $s24_pes"
+	done
 done
 # Fewer than 10 000 matches of q (노트북, about 1 name in 30): the
 # database finds them in one scan and answers its page, total and
