@@ -822,6 +822,11 @@ out:
 	return ret;
 }
 
+/* The most rows fts_walk_pays() lets a walk read at worst (about 20 ms
+ * at half a microsecond a row), as the sort's worst is SEARCH_TOTAL_MAX
+ * matches. */
+#define FTS_WALK_MAX (4 * SEARCH_TOTAL_MAX)
+
 /*
  * Whether the page of a price range without q is found sooner walking
  * the products newest first, their price tested one by one, than by
@@ -832,7 +837,10 @@ out:
  * (the category's, or all): fewer than the matches when they are a
  * large share of them. At 10,000 products
  * minPrice=100000&maxPrice=500000 matches about 3,000, and the walk
- * reads some sixty rows. Returns 1 or 0, or -1 on error.
+ * reads some sixty rows. That assumes the matches spread over time; a
+ * range of old products only is walked to its end, so the walk is
+ * taken only where scope is at most FTS_WALK_MAX. Returns 1 or 0, or
+ * -1 on error.
  */
 static int fts_walk_pays(struct fts *f, const struct search_query *q,
 			 int64_t matches, struct err *e)
@@ -847,7 +855,8 @@ static int fts_walk_pays(struct fts *f, const struct search_query *q,
 		     "SELECT coalesce(sum(n), 0) FROM product_facets "
 		     "WHERE n > 0 AND ($1 IS NULL OR category = $1)",
 		     DB_ARGS(q->category ? DB_S(q->category) : DB_NUL), e) == 0)
-		ret = want * col_one_int(res) < matches * matches;
+		ret = col_one_int(res) <= FTS_WALK_MAX &&
+		      want * col_one_int(res) < matches * matches;
 	db_res_free(res);
 	return ret;
 }
