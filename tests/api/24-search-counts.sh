@@ -124,6 +124,16 @@ s24_both() {
 	echo "$db/$es"
 }
 
+# s24_alike QUERY JQ WHAT: QUERY's answer, through JQ, is the same on the
+# database and on Elasticsearch, and has a match.
+s24_alike() {
+	local db es
+	db=$(catalogue_search "$1" | jq -c "$2")
+	es=$(catalogue_search "$1" ELASTICSEARCH_NODE="$CAT_NODE" | jq -c "$2")
+	ok '[ "$(jq .total <<<"$db")" -gt 0 ] && [ "$db" = "$es" ]' \
+		"?$1: $3" "database: $db; elasticsearch: $es"
+}
+
 s24_books=$(catalogue_sql "SELECT count(*) FROM products WHERE status = 'ACTIVE'
 	AND category = 'Books'")
 for s24_case in \
@@ -197,31 +207,18 @@ for s24_r in 12345:345678 987654:1234567 120500:129000 77: :5000 \
 	# The page, newest first: SQLite walks the newest products when the
 	# range holds many of them, and sorts the range's matches when not.
 	for s24_p in "page=2&size=7" "${s24_cb%&*}&page=3&size=5"; do
-		s24_pdb=$(catalogue_search "$s24_q&$s24_p" |
-			jq -c '{total, ids: [.items[].id]}')
-		s24_pes=$(catalogue_search "$s24_q&$s24_p" \
-			ELASTICSEARCH_NODE="$CAT_NODE" |
-			jq -c '{total, ids: [.items[].id]}')
-		ok '[ "$(jq .total <<<"$s24_pdb")" -gt 0 ] &&
-			[ "$s24_pdb" = "$s24_pes" ]' \
-			"?$s24_q&$s24_p: the same page on both backends" \
-			"database: $s24_pdb; elasticsearch: $s24_pes"
+		s24_alike "$s24_q&$s24_p" '{total, ids: [.items[].id]}' \
+			"the same page on both backends"
 	done
 done
 # Fewer than 10 000 matches of q (노트북, about 1 name in 30): the
 # database finds them in one scan and answers its page, total and
 # facets from it; Elasticsearch answers alike from its own scoring.
-s24_page='{total, totalRelation, facets, ids: [.items[].id]}'
 for s24_q in "page=3&size=20" "category=Computers&sort=price_asc&page=2" \
 	"sort=price_desc&maxPrice=900000&size=7" "brand=Samsung&page=40"; do
-	s24_q="q=%EB%85%B8%ED%8A%B8%EB%B6%81&$s24_q"
-	s24_db=$(catalogue_search "$s24_q" | jq -c "$s24_page")
-	s24_es=$(catalogue_search "$s24_q" ELASTICSEARCH_NODE="$CAT_NODE" |
-		jq -c "$s24_page")
-	ok '[ "$(jq .total <<<"$s24_db")" -gt 0 ] &&
-		[ "$s24_db" = "$s24_es" ]' \
-		"?$s24_q: the same page, total and facets on both backends" \
-		"database: $s24_db; elasticsearch: $s24_es"
+	s24_alike "q=%EB%85%B8%ED%8A%B8%EB%B6%81&$s24_q" \
+		'{total, totalRelation, facets, ids: [.items[].id]}' \
+		"the same page, total and facets on both backends"
 done
 catalogue_search "q=the+의&minPrice=0&page=500&size=20" >"$s24_dir/deep.json"
 ok '[ "$(jq ".items | length" "$s24_dir/deep.json")" = 20 ]' \
