@@ -1009,7 +1009,9 @@ static bool fts_health(struct search *s, struct json_object **entry)
 	"price - price % CAST(substr('10000000000000000000', 1, " \
 	"max(length(price) - 1, 1)) AS INTEGER)"
 
-int search_fts_price_counts(struct db *db, int64_t after, struct err *e)
+/* The counts per price bucket again, from every ACTIVE product (a
+ * reindex, after the table was emptied). */
+static int fts_price_counts(struct db *db, struct err *e)
 {
 	struct sbuf sql = SBUF_INIT;
 	int rc;
@@ -1018,7 +1020,7 @@ int search_fts_price_counts(struct db *db, int64_t after, struct err *e)
 	sbuf_addf(&sql,
 		  "WITH p AS MATERIALIZED (SELECT %s AS b, category, brand, "
 		  "count(*) AS n FROM products WHERE status = 'ACTIVE' "
-		  "AND id > $1 GROUP BY 1, 2, 3) "
+		  "GROUP BY 1, 2, 3) "
 		  "INSERT INTO product_price_facets AS f "
 		  "(bucket, field, value, n) "
 		  "SELECT b, 'category', category, sum(n) FROM p "
@@ -1029,7 +1031,7 @@ int search_fts_price_counts(struct db *db, int64_t after, struct err *e)
 		  db_dialect(db) == DB_POSTGRES ?
 			  "product_price_bucket(price)" :
 			  FTS_BUCKET_SQLITE);
-	rc = db_query(db, NULL, sql.buf, DB_ARGS(DB_I(after)), e);
+	rc = db_query(db, NULL, sql.buf, DB_NOARGS, e);
 	sbuf_release(&sql);
 	return rc;
 }
@@ -1046,7 +1048,7 @@ static int fts_vocab(struct db *db, bool pg, struct err *e)
 	    db_query(db, NULL, FTS_FACETS, DB_NOARGS, e) < 0 ||
 	    db_query(db, NULL, "DELETE FROM product_price_facets", DB_NOARGS,
 		     e) < 0 ||
-	    search_fts_price_counts(db, 0, e) < 0 || db_commit(db, e) < 0) {
+	    fts_price_counts(db, e) < 0 || db_commit(db, e) < 0) {
 		db_rollback(db);
 		return -1;
 	}

@@ -55,14 +55,6 @@ void search_load_tsv_binary(const struct search_load *l, struct sbuf *sb);
 int search_load_store(struct search_load *l, struct db *db, struct err *e);
 void search_load_free(struct search_load *l);
 
-/*
- * search_fts_price_counts: add the ACTIVE products of id > after to the
- * counts per price bucket of the database's search
- * (product_price_facets), in the caller's transaction: what its
- * triggers do, for a bulk load that sets them aside.
- */
-int search_fts_price_counts(struct db *db, int64_t after, struct err *e);
-
 /* search_price_bucket: the bucket of product_price_facets that holds a
  * price (>= 0): the price to two significant digits, 123456 -> 120000. */
 int64_t search_price_bucket(int64_t price);

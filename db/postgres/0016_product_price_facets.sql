@@ -6,11 +6,11 @@
 -- A bucket is a price to two significant digits (123 456 is in bucket
 -- 120 000, with the prices 120 000 to 129 999): about ninety buckets a
 -- decade, so a range holds few buckets and an edge few products.
--- product_price_bucket() is search-fts.c's fts_bucket() in SQL. The
--- trigger keeps the counts in the writing transaction; a bucket whose
--- count falls to 0 stays, unseen (n > 0 is read). agora seed sets the
--- trigger aside and adds its rows' counts once at the end
--- (search_fts_price_counts()).
+-- product_price_bucket() is search-fts.c's search_price_bucket() in
+-- SQL. The trigger keeps the counts in the writing transaction; a bucket
+-- whose count falls to 0 stays, unseen (n > 0 is read). agora seed sets
+-- the trigger aside and adds its rows' counts once at the end
+-- (seed_price_facets()).
 -- Not STRICT: a SQL function the planner can inline must not be (called
 -- as a function, it took 2.3 s at a million rows instead of 0.3).
 CREATE FUNCTION product_price_bucket(p bigint) RETURNS bigint

@@ -6,10 +6,11 @@
 -- A bucket is a price to two significant digits (123 456 is in bucket
 -- 120 000, with the prices 120 000 to 129 999): about ninety buckets a
 -- decade, so a range holds few buckets and an edge few products. The
--- expression is search-fts.c's fts_bucket() in SQL. The triggers keep the
--- counts in the writing transaction; a bucket whose count falls to 0
--- stays, unseen (n > 0 is read). agora seed sets the triggers aside and
--- adds its rows' counts once at the end (search_fts_price_counts()).
+-- expression is search-fts.c's search_price_bucket() in SQL. The
+-- triggers keep the counts in the writing transaction; a bucket whose
+-- count falls to 0 stays, unseen (n > 0 is read). agora seed sets the
+-- triggers aside and adds its rows' counts once at the end
+-- (seed_price_facets()).
 CREATE TABLE product_price_facets (
 	bucket integer NOT NULL,
 	field text NOT NULL CHECK (field IN ('category', 'brand')),
