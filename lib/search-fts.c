@@ -845,7 +845,7 @@ out:
 static int fts_walk_pays(struct fts *f, const struct search_query *q,
 			 int64_t matches, struct err *e)
 {
-	int64_t want = q->page * q->size;
+	int64_t want = q->page * q->size, scope;
 	struct db_res *res = NULL;
 	int ret = -1;
 
@@ -854,9 +854,11 @@ static int fts_walk_pays(struct fts *f, const struct search_query *q,
 	if (db_query(f->db, &res,
 		     "SELECT coalesce(sum(n), 0) FROM product_facets "
 		     "WHERE n > 0 AND ($1 IS NULL OR category = $1)",
-		     DB_ARGS(q->category ? DB_S(q->category) : DB_NUL), e) == 0)
-		ret = col_one_int(res) <= FTS_WALK_MAX &&
-		      want * col_one_int(res) < matches * matches;
+		     DB_ARGS(q->category ? DB_S(q->category) : DB_NUL),
+		     e) == 0) {
+		scope = col_one_int(res);
+		ret = scope <= FTS_WALK_MAX && want * scope < matches * matches;
+	}
 	db_res_free(res);
 	return ret;
 }
