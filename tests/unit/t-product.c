@@ -5,6 +5,7 @@
 #include "col.h"
 #include "jsonx.h"
 #include "product.h"
+#include "sbuf.h"
 #include "tap.h"
 #include "testdb.h"
 
@@ -194,9 +195,72 @@ static void test_tsvector(void)
 	sbuf_release(&sb);
 }
 
+/*
+ * The index walks of a search (search-fts.c), each read from an index
+ * alone: on SQLite a covering index that begins with status, on
+ * PostgreSQL an index-only scan of a partial index of the ACTIVE
+ * products (db/postgres/0017), which holds no status column yet serves
+ * status = 'ACTIVE'. Sequential and bitmap scans are turned off so that
+ * an empty table still shows which index the planner can use.
+ */
+static void walks(struct db *db, const char *url, const char *tag)
+{
+	static const char *const sql[] = {
+		/* a price range's edges, with their facets */
+		"SELECT category, brand FROM products WHERE status = 'ACTIVE' "
+		"AND price >= 1 AND price <= 2",
+		/* a page newest first */
+		"SELECT id FROM products p WHERE p.status = 'ACTIVE' "
+		"ORDER BY p.created_at DESC, p.id DESC LIMIT 20",
+		/* a category's page newest first */
+		"SELECT id FROM products p WHERE p.status = 'ACTIVE' AND "
+		"p.category = 'C' ORDER BY p.created_at DESC, p.id DESC "
+		"LIMIT 20",
+		/* a category and brand counted in a price range */
+		"SELECT count(*) FROM products p WHERE p.status = 'ACTIVE' "
+		"AND p.category = 'C' AND p.brand = 'B' AND p.price >= 1",
+	};
+	bool pg = db_dialect(db) == DB_POSTGRES;
+	struct sbuf plan = SBUF_INIT, q = SBUF_INIT;
+	struct db_res *res = NULL;
+	struct err e = ERR_INIT;
+	size_t i, r;
+
+	(void)url;
+	if (pg && db_exec_script(db,
+				 "SET enable_seqscan = off; "
+				 "SET enable_bitmapscan = off",
+				 &e) < 0)
+		ok(0, "%s: planner settings: %s", tag, e.msg);
+	for (i = 0; i < ARRAY_SIZE(sql); i++) {
+		sbuf_reset(&plan);
+		sbuf_reset(&q);
+		sbuf_addf(&q, "%s%s",
+			  pg ? "EXPLAIN (COSTS OFF) " : "EXPLAIN QUERY PLAN ",
+			  sql[i]);
+		if (db_query(db, &res, q.buf, DB_NOARGS, &e) == 0)
+			for (r = 0; r < db_res_rows(res); r++)
+				sbuf_addf(&plan, "%s%s", r ? "; " : "",
+					  db_res_str(res, r, pg ? 0 : 3));
+		ok(plan.len &&
+			   strstr(plan.buf,
+				  pg ? "Index Only Scan" : "COVERING INDEX") &&
+			   strstr(plan.buf, pg ? "using products_active_" :
+						 "INDEX products_status_"),
+		   "%s: walk %zu from an index alone: %s", tag, i + 1,
+		   plan.len ? plan.buf : e.msg);
+		db_res_free(res);
+		res = NULL;
+		err_release(&e);
+	}
+	sbuf_release(&plan);
+	sbuf_release(&q);
+}
+
 int main(void)
 {
 	test_tsvector();
 	testdb_run("product", battery);
+	testdb_run("product_walks", walks);
 	return done_testing();
 }
