@@ -305,9 +305,62 @@ static void test_garbage(void)
 	sbuf_release(&big);
 }
 
+/* A token accepted once is found again, and only as it was accepted. */
+static void test_seen(void)
+{
+	static const char other[] = "another secret, also 32 bytes long!!";
+	struct token_claims in = { 9, "cy@example.com", "USER", NOW, NOW + 60 };
+	struct token_claims out;
+	struct err e = ERR_INIT;
+	char *tok = NULL, *other_tok = NULL, *bent;
+	unsigned long hits;
+
+	if (token_sign(SECRET, &in, &tok, &e) < 0 ||
+	    token_sign(other, &in, &other_tok, &e) < 0) {
+		ok(0, "sign: %s", e.msg);
+		goto out;
+	}
+	ok(accepts(tok, &out), "a fresh token is accepted");
+	hits = token_seen_hits();
+	memset(&out, 0, sizeof(out));
+	ok(accepts(tok, &out) && token_seen_hits() == hits + 1,
+	   "the second time from the tokens seen");
+	ok(out.sub == 9 && !strcmp(out.email, "cy@example.com") &&
+		   !strcmp(out.role, "USER") && out.iat == NOW &&
+		   out.exp == NOW + 60,
+	   "... with its claims");
+
+	ok(token_verify(SECRET, tok, NOW + 60, &out, &e) == -1 &&
+		   !strcmp(e.msg, "token: expired") &&
+		   token_seen_hits() == hits + 1,
+	   "seen, but expired since: refused (%s)", e.msg);
+	err_release(&e);
+	ok(token_verify(other, tok, NOW, &out, &e) == -1 &&
+		   token_seen_hits() == hits + 1,
+	   "seen under another secret: refused (%s)", e.msg);
+	err_release(&e);
+	/* its signature's last character, another of the same bits */
+	bent = xstrdup(tok);
+	bent[strlen(bent) - 1] = bent[strlen(bent) - 1] == 'A' ? 'Q' : 'A';
+	rejects_owned(bent, "a seen token with another signature");
+	ok(token_seen_hits() == hits + 1, "... not found among them");
+
+	/* Accepted under another secret: the first one's are forgotten. */
+	ok(token_verify(other, other_tok, NOW, &out, &e) == 0,
+	   "a token of another secret is accepted");
+	err_release(&e);
+	ok(accepts(tok, &out) && token_seen_hits() == hits + 1,
+	   "the first secret's token is verified again");
+out:
+	err_release(&e);
+	free(tok);
+	free(other_tok);
+}
+
 int main(void)
 {
 	test_round_trip();
+	test_seen();
 	test_tampering();
 	test_alg();
 	test_claims();
