@@ -1,5 +1,6 @@
 /* t-product.c: product writes with their outbox events, the API's and the
- * search's JSON of a row, on SQLite and PostgreSQL. */
+ * search's JSON of a row, and the indexes the search walks, on SQLite and
+ * PostgreSQL. */
 #include "common.h"
 
 #include "col.h"
@@ -230,8 +231,10 @@ static void walks(struct db *db, const char *url, const char *tag)
 	if (pg && db_exec_script(db,
 				 "SET enable_seqscan = off; "
 				 "SET enable_bitmapscan = off",
-				 &e) < 0)
+				 &e) < 0) {
 		ok(0, "%s: planner settings: %s", tag, e.msg);
+		err_release(&e);
+	}
 	for (i = 0; i < ARRAY_SIZE(sql); i++) {
 		sbuf_reset(&plan);
 		sbuf_reset(&q);
