@@ -12,6 +12,7 @@
 
 #include "cache.h"
 #include "clock.h"
+#include "hash.h"
 #include "log.h"
 
 /* One memory entry: in its hash chain and in the LRU list (head = most
@@ -62,28 +63,20 @@ struct cache {
 
 static uint32_t key_hash(const char *key)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 16777619u;
-	return h;
+	return hash_fnv32(key, strlen(key));
 }
 
 /* gen_map: the host's generations for this backend and scope, or NULL
  * (logged). */
 static _Atomic uint64_t *gen_map(const char *backend, const char *scope)
 {
-	uint64_t h = 14695981039346656037u; /* FNV-1a, 64 bits */
+	uint64_t h = hash_fnv64(HASH_FNV64_INIT, backend, strlen(backend));
 	char name[64];
-	const char *p;
 	void *map;
 	int fd;
 
-	for (p = backend; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211u;
-	h = (h ^ '\n') * 1099511628211u;
-	for (p = scope; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	h = hash_fnv64(h, "\n", 1);
+	h = hash_fnv64(h, scope, strlen(scope));
 	snprintf(name, sizeof(name), "/agora-cache-%lu-%016" PRIx64,
 		 (unsigned long)getuid(), h);
 	fd = shm_open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -4,6 +4,7 @@
 #include "common.h"
 #include "clock.h"
 #include "db-impl.h"
+#include "hash.h"
 #include "log.h"
 
 #include <time.h>
@@ -30,18 +31,9 @@ int db_fail(struct err *e, int code, const char *driver)
 
 /* ---- the statement cache ------------------------------------------------ */
 
-static uint32_t db_sql_hash(const char *s)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 struct db_stmt *db_stmt_find(struct db *db, const char *sql)
 {
-	uint32_t hash = db_sql_hash(sql);
+	uint32_t hash = hash_fnv32(sql, strlen(sql));
 	size_t i;
 
 	for (i = 0; i < db->ncache; i++)
@@ -65,7 +57,7 @@ struct db_stmt *db_stmt_add(struct db *db, const char *sql)
 		return NULL;
 	}
 	st->sql = xstrdup(sql);
-	st->hash = db_sql_hash(sql);
+	st->hash = hash_fnv32(sql, strlen(sql));
 	st->impl = NULL;
 	st->unnamed = false;
 	return st;

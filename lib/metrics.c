@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "metrics.h"
 
 /* Bumped whenever the layout below changes: a file of another layout is
@@ -52,21 +53,10 @@ struct metrics {
 	struct metrics_file *f;
 };
 
-static uint64_t metrics_fnv(uint64_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-
-	while (n--) {
-		h ^= *p++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 char *metrics_default_path(const char *database_url)
 {
-	uint64_t h = metrics_fnv(14695981039346656037ULL, database_url,
-				 strlen(database_url));
+	uint64_t h =
+		hash_fnv64(HASH_FNV64_INIT, database_url, strlen(database_url));
 
 	return xasprintf("/dev/shm/agora-metrics-%lu-%016llx",
 			 (unsigned long)geteuid(), (unsigned long long)h);
@@ -160,11 +150,11 @@ static struct metrics_slot *metrics_slot(struct metrics_file *f,
 					 const char *group, const char *method,
 					 uint32_t status)
 {
-	uint64_t h = metrics_fnv(14695981039346656037ULL, group, strlen(group));
+	uint64_t h = hash_fnv64(HASH_FNV64_INIT, group, strlen(group));
 	size_t n;
 
-	h = metrics_fnv(h, method, strlen(method));
-	h = metrics_fnv(h, &status, sizeof(status));
+	h = hash_fnv64(h, method, strlen(method));
+	h = hash_fnv64(h, &status, sizeof(status));
 	for (n = 0; n < METRICS_SLOTS; n++) {
 		struct metrics_slot *s = &f->slot[(h + n) % METRICS_SLOTS];
 		uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);

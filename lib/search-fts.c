@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "col.h"
+#include "hash.h"
 #include "product.h"
 #include "sbuf.h"
 #include "search-analyze.h"
@@ -351,13 +352,10 @@ static void fts_tally_release(struct fts_tally *t)
 
 static void fts_tally_add(struct fts_tally *t, const char *v, int64_t count)
 {
-	const unsigned char *c;
-	uint32_t h = 2166136261u; /* FNV-1a */
 	size_t i;
 
-	for (c = (const unsigned char *)v; *c; c++)
-		h = (h ^ *c) * 16777619u;
-	for (i = h & t->mask; t->slot[i]; i = (i + 1) & t->mask)
+	for (i = hash_fnv32(v, strlen(v)) & t->mask; t->slot[i];
+	     i = (i + 1) & t->mask)
 		if (!strcmp(t->b[t->slot[i] - 1].value, v)) {
 			t->b[t->slot[i] - 1].count += count;
 			return;

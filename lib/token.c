@@ -5,6 +5,7 @@
 #include <jwt.h>
 #include <pthread.h>
 
+#include "hash.h"
 #include "token.h"
 
 /* Longer tokens are refused before any decoding work is done. */
@@ -41,12 +42,7 @@ static struct {
 
 static struct token_seen *seen_slot(const char *tok, size_t len)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)tok[i]) * 16777619u;
-	return &seen.slot[h % SEEN_SLOTS];
+	return &seen.slot[hash_fnv32(tok, len) % SEEN_SLOTS];
 }
 
 /*
