@@ -14,7 +14,7 @@ static int users_me(struct req *r)
 
 static int users_list(struct req *r)
 {
-	return page_list(r, 20, "users", user_cols);
+	return page_list(r, 20, "users", NULL, user_cols);
 }
 
 static const char *const roles[] = { "USER", "ADMIN", NULL };

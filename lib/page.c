@@ -32,7 +32,7 @@ struct json_object *page_json(const struct db_res *count,
 }
 
 int page_list(struct req *r, int64_t def_size, const char *table,
-	      const struct col *cols)
+	      const char *total, const struct col *cols)
 {
 	static const struct valid_field fields[] = { PAGE_FIELDS, { NULL } };
 	struct json_object *q;
@@ -48,11 +48,22 @@ int page_list(struct req *r, int64_t def_size, const char *table,
 	 * statements would make them disagree. */
 	if (db_begin_read(r->env->db, &r->err) < 0)
 		return -1;
-	sbuf_addf(&sql, "SELECT count(*) FROM %s", table);
-	if (db_query(r->env->db, &cnt, sql.buf, DB_NOARGS, &r->err) < 0)
+	if (!total) {
+		sbuf_addf(&sql, "SELECT count(*) FROM %s", table);
+		total = sql.buf;
+	}
+	if (db_query(r->env->db, &cnt, total, DB_NOARGS, &r->err) < 0)
 		goto out;
 	sbuf_reset(&sql);
-	sbuf_addf(&sql, " FROM %s ORDER BY id LIMIT $1 OFFSET $2", table);
+	/* The first id of the page from the primary key alone, then the
+	 * page's rows from there: PostgreSQL otherwise reads every row the
+	 * offset skips from the table (290-340 ms against 50 for the
+	 * 999,001st of a million products); SQLite walks the same leaves
+	 * either way. */
+	sbuf_addf(&sql,
+		  " FROM %s WHERE id >= (SELECT id FROM %s ORDER BY id "
+		  "LIMIT 1 OFFSET $2) ORDER BY id LIMIT $1",
+		  table, table);
 	if (col_query(r->env->db, &res, "SELECT ", cols, sql.buf,
 		      DB_ARGS(DB_I(p.size), DB_I(p.offset)), &r->err) < 0 ||
 	    db_commit(r->env->db, &r->err) < 0)

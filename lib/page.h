@@ -38,11 +38,12 @@ struct json_object *page_json(const struct db_res *count,
 /*
  * page_list: a whole list route over table, by id, for a query that takes
  * only page and size: validates them (def_size when absent), counts the
- * rows and reads the page's, as cols shows them, in one read transaction,
- * so that total and items come from one snapshot, and answers 200 with
- * page_json(). Returns 0, or -1 with r->err set.
+ * rows (the statement total, or count(*) when NULL) and reads the page's,
+ * as cols shows them, in one read transaction, so that total and items
+ * come from one snapshot, and answers 200 with page_json(). Returns 0, or
+ * -1 with r->err set.
  */
 int page_list(struct req *r, int64_t def_size, const char *table,
-	      const struct col *cols);
+	      const char *total, const struct col *cols);
 
 #endif

@@ -558,11 +558,15 @@ static int seed_price_facets(struct db *db, const struct seed_prices *sp,
 	return rc;
 }
 
-/* what product_facets's triggers do, from the counts the maker kept */
+/* what the triggers of product_facets and product_total do, from the
+ * counts the maker kept */
 static int seed_facets(struct db *db, const struct seed_pipe *p, struct err *e)
 {
 	size_t ci, bi;
 
+	if (db_query(db, NULL, "UPDATE product_total SET n = n + $1",
+		     DB_ARGS(DB_I(p->n)), e) < 0)
+		return -1;
 	for (ci = 0; ci < ARRAY_SIZE(seed_categories); ci++)
 		for (bi = 0; bi < ARRAY_SIZE(seed_brands); bi++)
 			if (p->facets[ci][bi] &&
@@ -613,13 +617,13 @@ struct seed_aside {
 
 /*
  * Row by row, the triggers of products (the full-text index on SQLite,
- * the vocabulary and the facet counts on both) and the indexes cost more
- * than the rows: the
- * load turns the triggers off and does their work once at the end
- * (seed_finish()), and into an empty catalogue it drops the secondary
- * indexes and builds them again after the rows, from a sort. All in the
- * load's transaction: nobody else ever sees products without them. A
- * new trigger on products needs its bulk form in seed_finish().
+ * the vocabulary, the facet counts and the total on both) and the
+ * indexes cost more than the rows: the load turns the triggers off and
+ * does their work once at the end (seed_finish()), and into an empty
+ * catalogue it drops the secondary indexes and builds them again after
+ * the rows, from a sort. All in the load's transaction: nobody else ever
+ * sees products without them. A new trigger on products needs its bulk
+ * form in seed_finish().
  */
 static int seed_prepare(struct db *db, bool empty, struct seed_aside *a,
 			struct err *e)

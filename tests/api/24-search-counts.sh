@@ -109,6 +109,9 @@ s24_active=$(catalogue_sql "SELECT count(*) FROM products
 	WHERE status = 'ACTIVE'")
 ok '[ $s24_rc -eq 0 ] && [ "$s24_active" -gt 10000 ]' \
 	"a catalogue of more than 10 000 ACTIVE products ($s24_active)"
+s24_total=$(catalogue_sql "SELECT n FROM product_total")
+ok '[ "$s24_total" = 11000 ]' \
+	"the seed adds its products to the kept total ($s24_total)"
 catalogue_stub
 env -i "${CAT_ENV[@]}" ELASTICSEARCH_NODE="$CAT_NODE" \
 	"$AGORA_BUILDDIR/src/agora" reindex >"$s24_dir/reindex.log" 2>&1

@@ -24,8 +24,9 @@ static const char *label(struct json_object *items, size_t i)
 	return jsonx_get_str(json_object_array_get_idx(items, i), "label");
 }
 
-/* list: page_list on GET uri; the status, the body in *body. */
-static int list(const struct req_env *env, const char *uri,
+/* list: page_list on GET uri, its total from the statement total (NULL:
+ * count(*)); the status, the body in *body. */
+static int list(const struct req_env *env, const char *uri, const char *total,
 		struct json_object **body)
 {
 	struct mem m = { SBUF_INIT };
@@ -40,7 +41,7 @@ static int list(const struct req_env *env, const char *uri,
 	snprintf(u, sizeof(u), "REQUEST_URI=%s", uri);
 	*body = NULL;
 	req_init(&r, env, (char **)vars, &io);
-	if (page_list(&r, 2, "t", t_cols) < 0)
+	if (page_list(&r, 2, "t", total, t_cols) < 0)
 		req_send_error(&r, &r.err);
 	req_write(&r);
 	status = r.status;
@@ -68,7 +69,7 @@ int main(void)
 		ok(0, "database: %s", e.msg);
 		goto out;
 	}
-	is_int(list(&env, "/x", &body), 200, "no page: 200");
+	is_int(list(&env, "/x", NULL, &body), 200, "no page: 200");
 	items = json_object_object_get(body, "items");
 	is_int(json_object_get_int64(json_object_object_get(body, "total")), 3,
 	       "total of every row");
@@ -78,16 +79,33 @@ int main(void)
 	       "... items as the column table names them");
 	json_object_put(body);
 
-	is_int(list(&env, "/x?page=2&size=2", &body), 200, "page 2: 200");
+	is_int(list(&env, "/x?page=2&size=2", NULL, &body), 200, "page 2: 200");
 	items = json_object_object_get(body, "items");
 	is_int(json_object_array_length(items), 1, "the rest");
 	is_str(label(items, 0), "c", "page 2 starts after page 1");
 	json_object_put(body);
 
-	is_int(list(&env, "/x?page=0", &body), 400, "page 0: 400");
+	is_int(list(&env, "/x?page=3&size=1", NULL, &body), 200, "page 3: 200");
+	items = json_object_object_get(body, "items");
+	is_int(json_object_array_length(items), 1, "the last row alone");
+	is_str(label(items, 0), "c", "... the highest id");
 	json_object_put(body);
-	is_int(list(&env, "/x?page=9223372036854775807&size=100", &body), 400,
-	       "a page past int64's offsets: 400");
+	is_int(list(&env, "/x?page=4&size=1", NULL, &body), 200,
+	       "past the last page: 200");
+	is_int(json_object_array_length(json_object_object_get(body, "items")),
+	       0, "... and no items");
+	json_object_put(body);
+
+	is_int(list(&env, "/x", "SELECT 7", &body), 200,
+	       "a total counted elsewhere: 200");
+	is_int(json_object_get_int64(json_object_object_get(body, "total")), 7,
+	       "... the total is that statement's");
+	json_object_put(body);
+
+	is_int(list(&env, "/x?page=0", NULL, &body), 400, "page 0: 400");
+	json_object_put(body);
+	is_int(list(&env, "/x?page=9223372036854775807&size=100", NULL, &body),
+	       400, "a page past int64's offsets: 400");
 	is_str(json_object_get_string(json_object_array_get_idx(
 		       json_object_object_get(body, "message"), 0)),
 	       "page must not be greater than 92233720368547758",

@@ -260,10 +260,92 @@ static void walks(struct db *db, const char *url, const char *tag)
 	sbuf_release(&q);
 }
 
+/* One integer from sql, -1 when it fails. */
+static int64_t one_int(struct db *db, const char *sql)
+{
+	struct db_res *res = NULL;
+	struct err e = ERR_INIT;
+	int64_t n = -1;
+
+	if (!db_query(db, &res, sql, DB_NOARGS, &e))
+		n = col_one_int(res);
+	db_res_free(res);
+	err_release(&e);
+	return n;
+}
+
+/* is_total: the catalogue's size as product_total keeps it is want, and
+ * what count(*) says. */
+static void is_total(struct db *db, int64_t want, const char *tag,
+		     const char *what)
+{
+	int64_t kept = one_int(db, "SELECT n FROM product_total");
+
+	ok(kept == want && kept == one_int(db, "SELECT count(*) FROM products"),
+	   "%s: %s: %" PRId64 " products kept, %" PRId64 " wanted", tag, what,
+	   kept, want);
+}
+
+/* The total of GET /api/products, kept by triggers
+ * (db/<dialect>/0018_product_total.sql), through every way of writing. */
+static void total(struct db *db, const char *url, const char *tag)
+{
+	struct product_input in = { "Lamp", NULL, false, "Home",
+				    "Acme", 900,  true,	 NULL };
+	struct db_res *res = NULL;
+	struct err e = ERR_INIT;
+	int64_t id = 0;
+
+	(void)url;
+	is_total(db, 0, tag, "an empty catalogue");
+	ok(!product_create(db, &in, &res, &e), "%s: create %s", tag, e.msg);
+	if (res)
+		id = db_res_int(res, 0, PRODUCT_ID);
+	db_res_free(res);
+	res = NULL;
+	in.status = "INACTIVE";
+	ok(!product_create(db, &in, NULL, &e), "%s: create %s", tag, e.msg);
+	is_total(db, 2, tag, "two created, one of them INACTIVE");
+
+	memset(&in, 0, sizeof(in));
+	in.status = "INACTIVE";
+	ok(!product_update(db, id, &in, NULL, &e), "%s: update %s", tag, e.msg);
+	is_total(db, 2, tag, "an update counts no product");
+
+	in.name = "Broken";
+	in.category = "C";
+	in.brand = "B";
+	in.price = -1;
+	ok(product_create(db, &in, NULL, &e) < 0, "%s: a refused create", tag);
+	err_release(&e);
+	is_total(db, 2, tag, "... counts none either");
+
+	/* several rows in one statement, in and out */
+	ok(!db_exec_script(db,
+			   "INSERT INTO products (name, category, brand, "
+			   "price) SELECT name, category, brand, price + 1 "
+			   "FROM products",
+			   &e),
+	   "%s: two more in one statement %s", tag, e.msg);
+	is_total(db, 4, tag, "an INSERT ... SELECT counts its rows");
+	ok(!db_exec_script(db, "DELETE FROM products WHERE price > 900", &e),
+	   "%s: two deleted in one statement %s", tag, e.msg);
+	is_total(db, 2, tag, "a DELETE counts its rows");
+	ok(!product_delete(db, id, NULL, &e), "%s: delete %s", tag, e.msg);
+	is_total(db, 1, tag, "one deleted");
+	if (db_dialect(db) == DB_POSTGRES) {
+		ok(!db_exec_script(db, "TRUNCATE products CASCADE", &e),
+		   "%s: truncate %s", tag, e.msg);
+		is_total(db, 0, tag, "TRUNCATE empties it");
+	}
+	err_release(&e);
+}
+
 int main(void)
 {
 	test_tsvector();
 	testdb_run("product", battery);
 	testdb_run("product_walks", walks);
+	testdb_run("product_total", total);
 	return done_testing();
 }
