@@ -9,6 +9,10 @@
 -- products wait for each other's commit there, as they already do on
 -- product_facets' row of a category and brand. agora seed sets the
 -- triggers aside and adds its rows once at the end.
+--
+-- Writes of products wait until the migration commits: a product written
+-- between the count and the triggers would be in neither.
+LOCK TABLE products IN SHARE ROW EXCLUSIVE MODE;
 CREATE TABLE product_total (
 	one boolean PRIMARY KEY DEFAULT true CHECK (one),
 	n bigint NOT NULL

@@ -3,8 +3,12 @@
  * PostgreSQL. */
 #include "common.h"
 
+#include <pthread.h>
+#include <unistd.h>
+
 #include "col.h"
 #include "jsonx.h"
+#include "migrate.h"
 #include "product.h"
 #include "sbuf.h"
 #include "tap.h"
@@ -341,11 +345,96 @@ static void total(struct db *db, const char *url, const char *tag)
 	err_release(&e);
 }
 
+/* A migration run by a thread of its own, on a connection of its own. */
+struct migration_run {
+	const char *url, *sql;
+	int rc;
+	struct err e;
+};
+
+static void *migration_thread(void *arg)
+{
+	struct migration_run *m = arg;
+	struct db *db = NULL;
+
+	m->rc = db_open(&db, m->url, NULL, &m->e);
+	if (!m->rc)
+		m->rc = db_begin(db, &m->e) ||
+			db_exec_script(db, m->sql, &m->e) ||
+			db_commit(db, &m->e);
+	db_free(db);
+	return NULL;
+}
+
+/*
+ * PostgreSQL: migration 0018 on a catalogue being written. A product
+ * inserted in a transaction still open when the migration starts, and
+ * committed while it runs, must be in the count: migration 0018 takes
+ * the table's lock before counting. Counting first, it would miss the
+ * row, whose insert fired no trigger yet. The commit waits until the
+ * migration is seen waiting for a lock.
+ */
+static void total_migrated(struct db *db, const char *url, const char *tag)
+{
+	struct migration_run m = { url, NULL, -1, ERR_INIT };
+	struct db *writer = NULL;
+	struct err e = ERR_INIT;
+	pthread_t t;
+	size_t i;
+	int64_t waiting = 0;
+
+	if (db_dialect(db) != DB_POSTGRES)
+		return;
+	for (i = 0; migrations_postgres[i].version; i++)
+		if (!strcmp(migrations_postgres[i].version,
+			    "0018_product_total"))
+			m.sql = migrations_postgres[i].sql;
+	ok(m.sql != NULL, "%s: migration 0018 is embedded", tag);
+	if (!m.sql ||
+	    db_exec_script(db,
+			   "DROP TABLE product_total; "
+			   "DROP FUNCTION product_total_sync() CASCADE; "
+			   "INSERT INTO products (name, category, brand, price) "
+			   "VALUES ('Old', 'C', 'B', 1)",
+			   &e) ||
+	    db_open(&writer, url, NULL, &e) || db_begin(writer, &e) ||
+	    db_exec_script(writer,
+			   "INSERT INTO products (name, category, brand, "
+			   "price) VALUES ('New', 'C', 'B', 2)",
+			   &e)) {
+		ok(0, "%s: a catalogue before 0018, a write open: %s", tag,
+		   e.msg);
+		goto out;
+	}
+	if (pthread_create(&t, NULL, migration_thread, &m)) {
+		ok(0, "%s: cannot start a thread", tag);
+		goto out;
+	}
+	/* ten seconds at most: a hang, not a slow machine, takes longer */
+	for (i = 0; i < 1000 && waiting < 1; i++) {
+		waiting = one_int(db, "SELECT count(*) FROM pg_stat_activity "
+				      "WHERE datname = current_database() "
+				      "AND wait_event_type = 'Lock'");
+		if (waiting < 1)
+			usleep(10000);
+	}
+	ok(waiting >= 1, "%s: the migration waits for the open write", tag);
+	ok(!db_commit(writer, &e), "%s: the write commits %s", tag, e.msg);
+	pthread_join(t, NULL);
+	ok(!m.rc, "%s: migration 0018 runs %s", tag, m.e.msg);
+	is_total(db, 2, tag, "a product committed during the migration");
+out:
+	err_release(&m.e);
+	err_release(&e);
+	db_free(writer);
+}
+
 int main(void)
 {
 	test_tsvector();
 	testdb_run("product", battery);
 	testdb_run("product_walks", walks);
 	testdb_run("product_total", total);
+	testdb_run("product_total_migrated", total_migrated);
 	return done_testing();
 }
