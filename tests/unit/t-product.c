@@ -65,18 +65,23 @@ static void json_of(struct json_object *(*fn)(const struct db_res *, size_t),
 	json_object_put(o);
 }
 
-static int64_t count_events(struct db *db)
+/* One integer from sql, -1 when it fails. */
+static int64_t one_int(struct db *db, const char *sql)
 {
 	struct db_res *res = NULL;
 	struct err e = ERR_INIT;
 	int64_t n = -1;
 
-	if (!db_query(db, &res, "SELECT count(*) FROM outbox", DB_NOARGS, &e))
+	if (!db_query(db, &res, sql, DB_NOARGS, &e))
 		n = col_one_int(res);
-	if (res)
-		db_res_free(res);
+	db_res_free(res);
 	err_release(&e);
 	return n;
+}
+
+static int64_t count_events(struct db *db)
+{
+	return one_int(db, "SELECT count(*) FROM outbox");
 }
 
 static void battery(struct db *db, const char *url, const char *tag)
@@ -262,20 +267,6 @@ static void walks(struct db *db, const char *url, const char *tag)
 	}
 	sbuf_release(&plan);
 	sbuf_release(&q);
-}
-
-/* One integer from sql, -1 when it fails. */
-static int64_t one_int(struct db *db, const char *sql)
-{
-	struct db_res *res = NULL;
-	struct err e = ERR_INIT;
-	int64_t n = -1;
-
-	if (!db_query(db, &res, sql, DB_NOARGS, &e))
-		n = col_one_int(res);
-	db_res_free(res);
-	err_release(&e);
-	return n;
 }
 
 /* is_total: the catalogue's size as product_total keeps it is want, and
