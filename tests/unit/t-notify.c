@@ -37,22 +37,6 @@ static enum notify_result handle(struct db *db, const char *payload,
 	return r;
 }
 
-/* count: the first column of the first row of sql as an integer. */
-static int64_t count(struct db *db, const char *sql)
-{
-	struct db_res *res = NULL;
-	struct err e = ERR_INIT;
-	int64_t n = -1;
-
-	if (!db_query(db, &res, sql, DB_NOARGS, &e) && db_res_rows(res))
-		n = db_res_int(res, 0, 0);
-	if (e.code)
-		printf("# %s\n", e.msg);
-	db_res_free(res);
-	err_release(&e);
-	return n;
-}
-
 static char *message_of(struct db *db, const char *event_id)
 {
 	struct db_res *res = NULL;
@@ -111,8 +95,8 @@ static void duplicates(struct db *db, const char *tag)
 	   tag);
 	ok(handle(db, p, &id, NULL, 0) == NOTIFY_DUPLICATE && id == 0,
 	   "%s: a redelivery is a duplicate", tag);
-	is_int(count(db, "SELECT count(*) FROM notifications WHERE "
-			 "event_id = 'ev-dup'"),
+	is_int(testdb_int(db, "SELECT count(*) FROM notifications WHERE "
+			      "event_id = 'ev-dup'"),
 	       1, "%s: one row for the event", tag);
 	free(p);
 }
@@ -149,7 +133,7 @@ static void poison(struct db *db, const char *tag)
 		  "" },
 		{ NULL, "NUL byte" },
 	};
-	int64_t before = count(db, "SELECT count(*) FROM notifications");
+	int64_t before = testdb_int(db, "SELECT count(*) FROM notifications");
 	char why[256];
 	size_t i;
 
@@ -161,7 +145,7 @@ static void poison(struct db *db, const char *tag)
 		   "%s: poison %zu: %s (got %d: %s)", tag, i, cases[i].why,
 		   (int)r, why);
 	}
-	is_int(count(db, "SELECT count(*) FROM notifications"), before,
+	is_int(testdb_int(db, "SELECT count(*) FROM notifications"), before,
 	       "%s: no row from poison", tag);
 }
 
@@ -214,8 +198,9 @@ static void outbox_source(struct db *db, const char *tag)
 	ok(b.n == 1 && !src->dead(src, &b, 0, "unknown eventType", &e) &&
 		   !src->dead(src, &b, 0, "unknown eventType", &e),
 	   "%s: dead-letter it twice", tag);
-	is_int(count(db, "SELECT count(*) FROM dead_letters WHERE consumer = "
-			 "'t-notify'"),
+	is_int(testdb_int(db,
+			  "SELECT count(*) FROM dead_letters WHERE consumer = "
+			  "'t-notify'"),
 	       1, "%s: one dead letter", tag);
 	ok(!src->ack(src, &b, &e), "%s: ack", tag);
 	outbox_batch_release(&b);

@@ -3,7 +3,6 @@
  * event, on SQLite and PostgreSQL. */
 #include "common.h"
 
-#include "col.h"
 #include "jsonx.h"
 #include "order.h"
 #include "product.h"
@@ -45,20 +44,6 @@ static void last_event(struct db *db, char *out, size_t len)
 	if (res)
 		db_res_free(res);
 	err_release(&e);
-}
-
-static int64_t count(struct db *db, const char *sql)
-{
-	struct db_res *res = NULL;
-	struct err e = ERR_INIT;
-	int64_t n = -1;
-
-	if (!db_query(db, &res, sql, DB_NOARGS, &e))
-		n = col_one_int(res);
-	if (res)
-		db_res_free(res);
-	err_release(&e);
-	return n;
 }
 
 static int64_t add_product(struct db *db, const char *name, int64_t price,
@@ -143,7 +128,7 @@ static void battery(struct db *db, const char *url, const char *tag)
 	       "%s: its ORDER_CREATED event carries its own id", tag);
 
 	/* What cannot be ordered leaves nothing behind. */
-	events = count(db, "SELECT count(*) FROM outbox");
+	events = testdb_int(db, "SELECT count(*) FROM outbox");
 	lines[1] = (struct order_line){ off, 1, 0 };
 	ok(order_create(db, 1, lines, 2, NULL, NULL, &res, &raced, &e) < 0 &&
 		   e.code == ERR_BAD_REQUEST &&
@@ -156,9 +141,9 @@ static void battery(struct db *db, const char *url, const char *tag)
 		   e.code == ERR_BAD_REQUEST,
 	   "%s: a total past int64 is 400", tag);
 	err_release(&e);
-	is_int(count(db, "SELECT count(*) FROM orders"), 1, "%s: no order made",
-	       tag);
-	is_int(count(db, "SELECT count(*) FROM outbox"), events,
+	is_int(testdb_int(db, "SELECT count(*) FROM orders"), 1,
+	       "%s: no order made", tag);
+	is_int(testdb_int(db, "SELECT count(*) FROM outbox"), events,
 	       "%s: no event appended", tag);
 
 	/* An Idempotency-Key once per user. */
@@ -191,7 +176,7 @@ static void battery(struct db *db, const char *url, const char *tag)
 	last_event(db, got, sizeof(got));
 	is_str(got, "ORDER_PAID 1 1 1490 same-id same-type",
 	       "%s: with its ORDER_PAID event", tag);
-	events = count(db, "SELECT count(*) FROM outbox");
+	events = testdb_int(db, "SELECT count(*) FROM outbox");
 	ok(order_move(db, id, ORDER_CANCELLED, &res, &e) < 0 &&
 		   e.code == ERR_CONFLICT &&
 		   !strcmp(e.msg, "Order 1 is PAID") && !res,
@@ -202,7 +187,7 @@ static void battery(struct db *db, const char *url, const char *tag)
 		   !strcmp(e.msg, "Order 99 not found"),
 	   "%s: no such order: 404", tag);
 	err_release(&e);
-	is_int(count(db, "SELECT count(*) FROM outbox"), events,
+	is_int(testdb_int(db, "SELECT count(*) FROM outbox"), events,
 	       "%s: refused moves append no event", tag);
 
 	/* Expiry: the PENDING order (the keyed one) only, through the
@@ -214,7 +199,8 @@ static void battery(struct db *db, const char *url, const char *tag)
 	   "%s: with its ORDER_CANCELLED event: %s", tag, got);
 	ok(!order_expire(db, -1, &n, &e) && n == 0,
 	   "%s: a second run finds nothing", tag);
-	is_int(count(db, "SELECT count(*) FROM orders WHERE status = 'PAID'"),
+	is_int(testdb_int(db,
+			  "SELECT count(*) FROM orders WHERE status = 'PAID'"),
 	       1, "%s: the PAID order is left alone", tag);
 
 	ok(!order_list(db, 1, 1, 0, &list, &e), "%s: a page", tag);

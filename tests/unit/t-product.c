@@ -65,23 +65,9 @@ static void json_of(struct json_object *(*fn)(const struct db_res *, size_t),
 	json_object_put(o);
 }
 
-/* One integer from sql, -1 when it fails. */
-static int64_t one_int(struct db *db, const char *sql)
-{
-	struct db_res *res = NULL;
-	struct err e = ERR_INIT;
-	int64_t n = -1;
-
-	if (!db_query(db, &res, sql, DB_NOARGS, &e))
-		n = col_one_int(res);
-	db_res_free(res);
-	err_release(&e);
-	return n;
-}
-
 static int64_t count_events(struct db *db)
 {
-	return one_int(db, "SELECT count(*) FROM outbox");
+	return testdb_int(db, "SELECT count(*) FROM outbox");
 }
 
 static void battery(struct db *db, const char *url, const char *tag)
@@ -274,9 +260,10 @@ static void walks(struct db *db, const char *url, const char *tag)
 static void is_total(struct db *db, int64_t want, const char *tag,
 		     const char *what)
 {
-	int64_t kept = one_int(db, "SELECT n FROM product_total");
+	int64_t kept = testdb_int(db, "SELECT n FROM product_total");
 
-	ok(kept == want && kept == one_int(db, "SELECT count(*) FROM products"),
+	ok(kept == want &&
+		   kept == testdb_int(db, "SELECT count(*) FROM products"),
 	   "%s: %s: %" PRId64 " products kept, %" PRId64 " wanted", tag, what,
 	   kept, want);
 }
@@ -403,9 +390,10 @@ static void total_migrated(struct db *db, const char *url, const char *tag)
 	}
 	/* ten seconds at most: a hang, not a slow machine, takes longer */
 	for (i = 0; i < 1000 && waiting < 1; i++) {
-		waiting = one_int(db, "SELECT count(*) FROM pg_stat_activity "
-				      "WHERE datname = current_database() "
-				      "AND wait_event_type = 'Lock'");
+		waiting =
+			testdb_int(db, "SELECT count(*) FROM pg_stat_activity "
+				       "WHERE datname = current_database() "
+				       "AND wait_event_type = 'Lock'");
 		if (waiting < 1)
 			usleep(10000);
 	}

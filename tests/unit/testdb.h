@@ -105,6 +105,23 @@ static inline void testdb_pg_drop(struct db *admin, const char *tag)
 	err_release(&e);
 }
 
+/* testdb_int: the first column of the first row of sql as an integer,
+ * or -1 (its error printed as a comment) when there is none. */
+static inline int64_t testdb_int(struct db *db, const char *sql)
+{
+	struct db_res *res = NULL;
+	struct err e = ERR_INIT;
+	int64_t n = -1;
+
+	if (!db_query(db, &res, sql, DB_NOARGS, &e) && db_res_rows(res))
+		n = db_res_int(res, 0, 0);
+	if (e.code)
+		printf("# %s\n", e.msg);
+	db_res_free(res);
+	err_release(&e);
+	return n;
+}
+
 /*
  * testdb_settle: on PostgreSQL, wait until the rows committed so far can
  * be read.
