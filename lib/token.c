@@ -16,12 +16,11 @@
  * request does not pay libjwt again: base64, two JSON parsers and an
  * OpenSSL HMAC set up from scratch, 10-15 us, the largest part of what
  * an authenticated request costs the responder itself (a lookup here
- * takes under 1 us). A token is found only
- * byte for byte as it was accepted, under the same secret; exp is
- * checked again at each use (nbf was not after the first check's time,
- * and stays so). One slot per hash of the token: a token pushed out is
- * verified again. Longer tokens than a slot holds (a login's are under
- * 600 bytes) are verified every time.
+ * takes under 1 us). A token is found only byte for byte as it was
+ * accepted, under the same secret; exp is checked again at each use (nbf
+ * was not after the first check's time, and stays so). One slot per hash
+ * of the token: a token pushed out is verified again. Longer tokens than
+ * a slot holds (a login's are under 600 bytes) are verified every time.
  */
 #define SEEN_SLOTS 64
 #define SEEN_TOK   640
