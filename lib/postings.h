@@ -1,0 +1,125 @@
+/* postings.h: agora's own inverted index of the products, packed.
+ *
+ * For each term of the analyzer (a whole word or a bigram, as
+ * search-analyze.h makes them) and each run of POSTINGS_BUCKET
+ * consecutive product ids, one row holds the postings of the ACTIVE
+ * products of the run that hold the term, in id order. A posting
+ * carries what a search needs of its product besides the term: where
+ * the term is (flags), the category and brand (as ordinals) and the
+ * price. A search reads the rows of its terms and nothing else until
+ * its page: no lookup of each match's row, which is what a broad q
+ * spends its time on with the databases' own full-text indexes
+ * (docs/benchmarks.md, "Where a broad q spends its time").
+ */
+#ifndef AGORA_POSTINGS_H
+#define AGORA_POSTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sbuf.h"
+#include "search-analyze.h"
+
+/* Ids a row covers: the offset in a row fits 12 bits. */
+#define POSTINGS_BUCKET 4096
+/* A posting's bytes, little-endian: offset << 4 | flags (2), category
+ * (4), brand (4), price (8). */
+#define POSTING_SIZE 18
+
+/* Where a product holds a term: the flags of a posting. */
+enum {
+	POSTING_DESC_GRAM = 1, /* a bigram of a word of the description */
+	POSTING_NAME_GRAM = 2, /* a bigram of a word of the name */
+	POSTING_DESC_WORD = 4, /* a whole word of the description */
+	POSTING_NAME_WORD = 8, /* a whole word of the name */
+};
+
+struct posting {
+	int64_t id;
+	unsigned flags;
+	uint32_t category, brand; /* ordinals: product_values */
+	int64_t price;
+};
+
+/* ---- the terms of a product -------------------------------------------- */
+
+struct postings_term {
+	const char *term; /* in the analyses of struct postings_terms */
+	unsigned flags;
+};
+
+/* A product's terms, each once, sorted by their bytes (the order in
+ * which a write locks their rows). */
+struct postings_terms {
+	struct postings_term *t;
+	size_t n, alloc;
+	struct search_analysis name, description;
+};
+
+#define POSTINGS_TERMS_INIT                                            \
+	{                                                              \
+		NULL, 0, 0, SEARCH_ANALYSIS_INIT, SEARCH_ANALYSIS_INIT \
+	}
+
+/* postings_terms: the terms of a product of that name and description
+ * (NULL: none) into pt, replacing what it held. Terms longer than
+ * SEARCH_LEXEME_MAX bytes are left out, as the tsvector leaves them. */
+void postings_terms(struct postings_terms *pt, const char *name,
+		    const char *description);
+void postings_terms_release(struct postings_terms *pt);
+
+/* ---- a row -----------------------------------------------------------------
+ */
+
+static inline size_t postings_count(size_t len)
+{
+	return len / POSTING_SIZE;
+}
+
+/* posting_get: posting i of the row of bucket. */
+void posting_get(const unsigned char *row, size_t i, int64_t bucket,
+		 struct posting *p);
+
+/*
+ * postings_set: the row in *row (a bucket's postings, in id order) with
+ * id's posting replaced by p, or added; removed when p is NULL. p->id
+ * must be id, in the row's bucket. Returns whether the row changed.
+ */
+bool postings_set(struct sbuf *row, int64_t id, const struct posting *p);
+
+/* ---- a search
+ * ---------------------------------------------------------------- */
+
+/* The rows of one term of a query, by bucket ascending. */
+struct postings_rows {
+	const int64_t *bucket;
+	const unsigned char *const *row;
+	const size_t *len;
+	size_t n;
+};
+
+/* A product a query matches. */
+struct postings_hit {
+	int64_t id, score, price;
+	uint32_t category, brand;
+};
+
+typedef void (*postings_hit_fn)(void *ctx, const struct postings_hit *h);
+
+/*
+ * postings_match: the products that the query analysed in q matches, in
+ * id order, each given to fn with its score: rows[i] are the rows of
+ * q's token i, weights[w] the weight of its word w
+ * (search_vocab_weights()). The rules are those of the databases' own
+ * full-text search (search-fts.c): per word, the best of the whole word
+ * in the name (4), in the description (2), enough of its bigrams
+ * (search_gram_min()) in the name (2), in the description (1), times
+ * the word's weight; summed over the words; a product scoring 0 is no
+ * match.
+ */
+void postings_match(const struct search_analysis *q, const int64_t *weights,
+		    const struct postings_rows *rows, postings_hit_fn fn,
+		    void *ctx);
+
+#endif

@@ -1,0 +1,415 @@
+/* t-postings.c: the packed postings: a product's terms, a row's edits,
+ * and a search's matches and scores against a direct reading of the
+ * rules on random catalogues. */
+#include "common.h"
+#include "tap.h"
+#include "postings.h"
+#include "search-analyze.h"
+
+/* The flags of term in pt, 0 when it is not there. */
+static unsigned term_flags(const struct postings_terms *pt, const char *term)
+{
+	size_t i;
+
+	for (i = 0; i < pt->n; i++)
+		if (!strcmp(pt->t[i].term, term))
+			return pt->t[i].flags;
+	return 0;
+}
+
+static void test_terms(void)
+{
+	struct postings_terms pt = POSTINGS_TERMS_INIT;
+	bool sorted = true, once = true;
+	size_t i;
+
+	postings_terms(&pt, "삼성 노트북 Galaxy", "가벼운 노트북. 노트 포함");
+	is_int(term_flags(&pt, "노트북"), POSTING_NAME_WORD | POSTING_DESC_WORD,
+	       "a whole word of the name and of the description");
+	is_int(term_flags(&pt, "노트"),
+	       POSTING_NAME_GRAM | POSTING_DESC_GRAM | POSTING_DESC_WORD,
+	       "a bigram of both, and a whole word of the description");
+	is_int(term_flags(&pt, "트북"), POSTING_NAME_GRAM | POSTING_DESC_GRAM,
+	       "a bigram only");
+	is_int(term_flags(&pt, "galaxy"), POSTING_NAME_WORD,
+	       "a word as the analyzer folds it");
+	is_int(term_flags(&pt, "Galaxy"), 0, "not as it was written");
+	is_int(term_flags(&pt, "포함"), POSTING_DESC_WORD | POSTING_DESC_GRAM,
+	       "a two-letter word is its own bigram too");
+	for (i = 1; i < pt.n; i++) {
+		sorted = sorted && strcmp(pt.t[i - 1].term, pt.t[i].term) <= 0;
+		once = once && strcmp(pt.t[i - 1].term, pt.t[i].term);
+	}
+	ok(sorted && once, "sorted by their bytes, each once (%zu terms)",
+	   pt.n);
+
+	postings_terms(&pt, NULL, NULL);
+	is_int(pt.n, 0, "no name, no description: no terms");
+	postings_terms(&pt, "LG", NULL);
+	ok(pt.n == 1 && pt.t[0].flags == POSTING_NAME_WORD,
+	   "the terms of the last product only");
+	postings_terms_release(&pt);
+}
+
+static struct posting mk(int64_t id, unsigned flags, uint32_t c, uint32_t b,
+			 int64_t price)
+{
+	return (struct posting){ id, flags, c, b, price };
+}
+
+static bool same(const struct posting *a, const struct posting *b)
+{
+	return a->id == b->id && a->flags == b->flags &&
+	       a->category == b->category && a->brand == b->brand &&
+	       a->price == b->price;
+}
+
+static void test_row(void)
+{
+	struct sbuf row = SBUF_INIT;
+	struct posting p, q;
+	int64_t bucket = 3, base = bucket * POSTINGS_BUCKET;
+	int64_t ids[] = { base + 7, base, base + 4095, base + 100 };
+	size_t i;
+	bool order = true;
+
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		p = mk(ids[i], (unsigned)i + 1, (uint32_t)i, (uint32_t)(10 * i),
+		       (int64_t)i * 1000);
+		ok(postings_set(&row, ids[i], &p), "id %" PRId64 " added",
+		   ids[i]);
+	}
+	is_int(postings_count(row.len), 4, "four postings, %d bytes each",
+	       POSTING_SIZE);
+	for (i = 1; i < postings_count(row.len); i++) {
+		posting_get((unsigned char *)row.buf, i - 1, bucket, &p);
+		posting_get((unsigned char *)row.buf, i, bucket, &q);
+		order = order && p.id < q.id;
+	}
+	ok(order, "kept in id order, whatever the order they came in");
+	posting_get((unsigned char *)row.buf, 3, bucket, &p);
+	q = mk(base + 4095, 3, 2, 20, 2000);
+	ok(same(&p, &q), "the last offset of a bucket read back whole");
+
+	p = mk(base + 7, 1, 0, 0, 0);
+	ok(!postings_set(&row, base + 7, &p), "the same posting: no change");
+	p = mk(base + 7, 15, UINT32_MAX, UINT32_MAX, INT64_MAX);
+	ok(postings_set(&row, base + 7, &p), "a posting replaced");
+	is_int(postings_count(row.len), 4, "in place");
+	posting_get((unsigned char *)row.buf, 1, bucket, &q);
+	ok(same(&p, &q), "every field at its largest read back");
+
+	ok(postings_set(&row, base + 100, NULL), "a posting removed");
+	ok(!postings_set(&row, base + 100, NULL), "removed once");
+	ok(!postings_set(&row, base + 5, NULL), "one never there: no change");
+	is_int(postings_count(row.len), 3, "three left");
+	for (i = 0; i < 3; i++) {
+		posting_get((unsigned char *)row.buf, i, bucket, &p);
+		ok(p.id != base + 100, "posting %zu is not the one removed", i);
+	}
+	while (row.len) {
+		posting_get((unsigned char *)row.buf, 0, bucket, &p);
+		postings_set(&row, p.id, NULL);
+	}
+	is_int(row.len, 0, "a row emptied");
+	sbuf_release(&row);
+}
+
+/* ---- searches on random catalogues ------------------------------------- */
+
+static const char *const words[] = {
+	"노트북",   "노트",	  "가방",
+	"무선",	    "이어폰",	  "무선이어폰",
+	"블루투스", "스피커",	  "블루투스스피커",
+	"게임패드", "게임패드는", "하하하",
+	"노트북을", "samsung",	  "laptop",
+	"lg",	    "pro",	  "가",
+	"북",	    "트북",
+};
+
+static uint64_t rnd_state = 42;
+
+static unsigned rnd(unsigned n)
+{
+	rnd_state = rnd_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned)(rnd_state >> 33) % n;
+}
+
+static char *phrase(unsigned most)
+{
+	struct sbuf sb = SBUF_INIT;
+	unsigned i, n = rnd(most + 1);
+
+	for (i = 0; i < n; i++)
+		sbuf_addf(&sb, "%s%s", i ? (rnd(4) ? " " : "") : "",
+			  words[rnd(ARRAY_SIZE(words))]);
+	sbuf_addch(&sb, 0); /* an empty phrase is "" */
+	return sbuf_detach(&sb, NULL);
+}
+
+#define NPROD 600
+
+struct product {
+	int64_t id, price;
+	uint32_t category, brand;
+	char *name, *description;
+};
+
+/* The rows of one term, by bucket. */
+struct term_rows {
+	char *term;
+	int64_t bucket[NPROD];
+	struct sbuf row[NPROD];
+	size_t n;
+};
+
+struct catalogue {
+	struct product p[NPROD];
+	struct term_rows *t;
+	size_t nt, alloc;
+};
+
+static struct term_rows *rows_of(struct catalogue *c, const char *term,
+				 bool add)
+{
+	size_t i;
+
+	for (i = 0; i < c->nt; i++)
+		if (!strcmp(c->t[i].term, term))
+			return &c->t[i];
+	if (!add)
+		return NULL;
+	if (c->nt == c->alloc) {
+		c->alloc = c->alloc ? 2 * c->alloc : 64;
+		c->t = xrealloc(c->t, c->alloc * sizeof(*c->t));
+	}
+	memset(&c->t[c->nt], 0, sizeof(c->t[c->nt]));
+	c->t[c->nt].term = xstrdup(term);
+	return &c->t[c->nt++];
+}
+
+/* id's posting in the rows of term, in its bucket's row. */
+static void index_put(struct catalogue *c, const char *term,
+		      const struct posting *p)
+{
+	struct term_rows *t = rows_of(c, term, true);
+	int64_t b = p->id / POSTINGS_BUCKET;
+	size_t i;
+
+	for (i = 0; i < t->n && t->bucket[i] != b; i++)
+		;
+	if (i == t->n) {
+		/* rows come in bucket order: ids are made ascending */
+		t->bucket[t->n] = b;
+		sbuf_init(&t->row[t->n], 0, 0);
+		t->n++;
+	}
+	postings_set(&t->row[i], p->id, p);
+}
+
+static void catalogue_make(struct catalogue *c)
+{
+	struct postings_terms pt = POSTINGS_TERMS_INIT;
+	struct posting p;
+	int64_t id = 0;
+	size_t i, j;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NPROD; i++) {
+		/* ids spread over several buckets, some of them adjacent */
+		id += 1 + (rnd(3) ? rnd(40) : rnd(3 * POSTINGS_BUCKET));
+		c->p[i] = (struct product){ id,	    rnd(100000), rnd(5),
+					    rnd(7), phrase(4),	 phrase(6) };
+		postings_terms(&pt, c->p[i].name, c->p[i].description);
+		for (j = 0; j < pt.n; j++) {
+			p = (struct posting){ id, pt.t[j].flags,
+					      c->p[i].category, c->p[i].brand,
+					      c->p[i].price };
+			index_put(c, pt.t[j].term, &p);
+		}
+	}
+	postings_terms_release(&pt);
+}
+
+static void catalogue_free(struct catalogue *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < NPROD; i++) {
+		free(c->p[i].name);
+		free(c->p[i].description);
+	}
+	for (i = 0; i < c->nt; i++) {
+		for (j = 0; j < c->t[i].n; j++)
+			sbuf_release(&c->t[i].row[j]);
+		free(c->t[i].term);
+	}
+	free(c->t);
+}
+
+/* Whether text's analysis holds a token of that text, whole word or
+ * bigram as gram says. */
+static bool holds(const struct search_analysis *a, const char *text, bool gram)
+{
+	size_t i;
+
+	for (i = 0; i < a->ntok; i++)
+		if (a->tok[i].gram == gram &&
+		    !strcmp(search_token_text(a, i), text))
+			return true;
+	return false;
+}
+
+/* The rules read directly (search-fts.c): the score of a product whose
+ * name and description are analysed in n and d. */
+static int64_t direct_score(const struct search_analysis *q,
+			    const int64_t *weights,
+			    const struct search_analysis *n,
+			    const struct search_analysis *d)
+{
+	size_t i, j, g, name, desc, w = 0;
+	int64_t total = 0, s;
+	const char *t;
+
+	for (i = 0; i < q->ntok; i += 1 + g, w++) {
+		g = search_word_grams(q, i);
+		t = search_token_text(q, i);
+		name = desc = 0;
+		for (j = i + 1; j <= i + g; j++) {
+			name += holds(n, search_token_text(q, j), true);
+			desc += holds(d, search_token_text(q, j), true);
+		}
+		s = holds(n, t, false)		    ? 4 :
+		    holds(d, t, false)		    ? 2 :
+		    g && name >= search_gram_min(g) ? 2 :
+		    g && desc >= search_gram_min(g) ? 1 :
+						      0;
+		total += s * weights[w];
+	}
+	return total;
+}
+
+struct found {
+	struct postings_hit h[NPROD];
+	size_t n;
+	bool ordered;
+};
+
+static void collect(void *ctx, const struct postings_hit *h)
+{
+	struct found *f = ctx;
+
+	if (f->n && f->h[f->n - 1].id >= h->id)
+		f->ordered = false;
+	if (f->n < NPROD)
+		f->h[f->n++] = *h;
+}
+
+/* One query: postings_match against direct_score on every product. */
+static bool check_query(struct catalogue *c, const char *qtext)
+{
+	struct search_analysis q = SEARCH_ANALYSIS_INIT,
+			       n = SEARCH_ANALYSIS_INIT,
+			       d = SEARCH_ANALYSIS_INIT;
+	struct postings_rows *rows;
+	struct term_rows *t;
+	struct found f = { .ordered = true };
+	int64_t weights[8], want;
+	size_t i, k = 0, matches = 0;
+	bool good;
+
+	search_analyze(&q, qtext, strlen(qtext), ARRAY_SIZE(weights));
+	for (i = 0; i < ARRAY_SIZE(weights); i++)
+		weights[i] = 1 + rnd(9);
+	rows = xcalloc(q.ntok + 1, sizeof(*rows));
+	for (i = 0; i < q.ntok; i++) {
+		t = rows_of(c, search_token_text(&q, i), false);
+		if (t) {
+			/* the rows' buffers as a statement would give them */
+			const unsigned char **r = xcalloc(t->n, sizeof(*r));
+			size_t *len = xcalloc(t->n, sizeof(*len)), j;
+
+			for (j = 0; j < t->n; j++) {
+				r[j] = (const unsigned char *)t->row[j].buf;
+				len[j] = t->row[j].len;
+			}
+			rows[i] = (struct postings_rows){ t->bucket, r, len,
+							  t->n };
+		}
+	}
+	postings_match(&q, weights, rows, collect, &f);
+	good = f.ordered;
+	for (i = 0; i < NPROD && good; i++) {
+		search_analysis_reset(&n);
+		search_analysis_reset(&d);
+		search_analyze(&n, c->p[i].name, strlen(c->p[i].name), 0);
+		search_analyze(&d, c->p[i].description,
+			       strlen(c->p[i].description), 0);
+		want = direct_score(&q, weights, &n, &d);
+		if (!want)
+			continue;
+		matches++;
+		while (k < f.n && f.h[k].id < c->p[i].id)
+			k++;
+		good = k < f.n && f.h[k].id == c->p[i].id &&
+		       f.h[k].score == want && f.h[k].price == c->p[i].price &&
+		       f.h[k].category == c->p[i].category &&
+		       f.h[k].brand == c->p[i].brand;
+		if (!good)
+			printf("# %s: product %" PRId64
+			       " (%s | %s) wants %" PRId64 ", got %" PRId64
+			       "\n",
+			       qtext, c->p[i].id, c->p[i].name,
+			       c->p[i].description, want,
+			       k < f.n && f.h[k].id == c->p[i].id ?
+				       f.h[k].score :
+				       -1);
+	}
+	good = good && matches == f.n;
+	for (i = 0; i < q.ntok; i++) {
+		free((void *)rows[i].row);
+		free((void *)rows[i].len);
+	}
+	free(rows);
+	search_analysis_release(&q);
+	search_analysis_release(&n);
+	search_analysis_release(&d);
+	return good;
+}
+
+static void test_match(void)
+{
+	static const char *const fixed[] = {
+		"노트북",     "노트북을",	"무선이어폰", "블루투스스피커",
+		"게임패드는", "samsung 노트북", "하하하",     "없는말",
+		"",	      "가 북",
+	};
+	struct catalogue c;
+	size_t i, round, bad;
+	char *q;
+
+	for (round = 0; round < 3; round++) {
+		catalogue_make(&c);
+		bad = 0;
+		for (i = 0; i < ARRAY_SIZE(fixed); i++)
+			bad += !check_query(&c, fixed[i]);
+		for (i = 0; i < 40; i++) {
+			q = phrase(3);
+			bad += !check_query(&c, q);
+			free(q);
+		}
+		is_int(bad, 0,
+		       "catalogue %zu: every match and score of %zu queries "
+		       "as the rules read directly, in id order",
+		       round, ARRAY_SIZE(fixed) + 40);
+		catalogue_free(&c);
+	}
+}
+
+int main(void)
+{
+	test_terms();
+	test_row();
+	test_match();
+	return done_testing();
+}
