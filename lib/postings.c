@@ -2,6 +2,7 @@
  * (postings.h). */
 #include "common.h"
 
+#include "hash.h"
 #include "postings.h"
 #include "search-impl.h"
 
@@ -70,8 +71,7 @@ void postings_terms_release(struct postings_terms *pt)
 	pt->n = pt->alloc = 0;
 }
 
-/* ---- a row -----------------------------------------------------------------
- */
+/* ---- a row --------------------------------------------------------------- */
 
 static uint64_t get_le(const unsigned char *s, size_t n)
 {
@@ -157,8 +157,353 @@ bool postings_set(struct sbuf *row, int64_t id, const struct posting *p)
 	return true;
 }
 
-/* ---- a search
- * ---------------------------------------------------------------- */
+/* ---- the tables ---------------------------------------------------------- */
+
+int postings_ready(struct db *db, struct err *e)
+{
+	struct db_res *res = NULL;
+	const char *v;
+	int ret = -1;
+
+	if (db_query(db, &res, "SELECT ready FROM product_postings_state",
+		     DB_NOARGS, e) == 0) {
+		/* PostgreSQL's boolean reads "t", SQLite's integer "1" */
+		v = db_res_str(res, 0, 0);
+		ret = v && (*v == 't' || *v == '1');
+	}
+	db_res_free(res);
+	return ret;
+}
+
+/* The number of a category or brand, given it the first time. */
+static int postings_ord(struct db *db, const char *field, const char *value,
+			uint32_t *ord, struct err *e)
+{
+	struct db_res *res = NULL;
+	int ret = -1, round;
+
+	for (round = 0; round < 2; round++) {
+		if (db_query(db, &res,
+			     "SELECT ord FROM product_values "
+			     "WHERE field = $1 AND value = $2",
+			     DB_ARGS(DB_S(field), DB_S(value)), e) < 0)
+			goto out;
+		if (db_res_rows(res) == 1) {
+			*ord = (uint32_t)db_res_int(res, 0, 0);
+			ret = 0;
+			goto out;
+		}
+		db_res_free(res);
+		res = NULL;
+		/* One new value at a time on PostgreSQL: two writers would
+		 * give theirs the same next number. Rare: a value is new
+		 * once. */
+		if (round ||
+		    (db_dialect(db) == DB_POSTGRES &&
+		     db_query(db, NULL,
+			      "LOCK TABLE product_values IN SHARE ROW "
+			      "EXCLUSIVE MODE",
+			      DB_NOARGS, e) < 0) ||
+		    db_query(db, NULL,
+			     "INSERT INTO product_values (field, value, ord) "
+			     "SELECT $1, $2, coalesce(max(ord), 0) + 1 "
+			     "FROM product_values WHERE field = $1 "
+			     "ON CONFLICT (field, value) DO NOTHING",
+			     DB_ARGS(DB_S(field), DB_S(value)), e) < 0)
+			goto out;
+	}
+	err_set(e, ERR_INTERNAL, "postings: no number for %s %s", field,
+		value);
+out:
+	db_res_free(res);
+	return ret;
+}
+
+/* The row of term and id's bucket with id's posting p, or without it when
+ * p is NULL; row is scratch. */
+static int postings_term(struct db *db, const char *term, int64_t id,
+			 const struct posting *p, struct sbuf *row,
+			 struct err *e)
+{
+	bool pg = db_dialect(db) == DB_POSTGRES, had;
+	int64_t bucket = id / POSTINGS_BUCKET;
+	struct db_res *res = NULL;
+	const unsigned char *b;
+	size_t len;
+	int rc = -1;
+
+	/* On PostgreSQL the row to lock must be there: two writers adding
+	 * the first postings of a row would otherwise both insert it. */
+	if (pg && p &&
+	    db_query(db, NULL,
+		     "INSERT INTO product_postings (term, bucket, postings) "
+		     "VALUES ($1, $2, ''::bytea) ON CONFLICT DO NOTHING",
+		     DB_ARGS(DB_S(term), DB_I(bucket)), e) < 0)
+		return -1;
+	if (db_query(db, &res,
+		     pg ? "SELECT postings FROM product_postings "
+			  "WHERE term = $1 AND bucket = $2 FOR UPDATE" :
+			  "SELECT postings FROM product_postings "
+			  "WHERE term = $1 AND bucket = $2",
+		     DB_ARGS(DB_S(term), DB_I(bucket)), e) < 0)
+		return -1;
+	had = db_res_rows(res) == 1;
+	sbuf_reset(row);
+	b = db_res_blob(res, 0, 0, &len);
+	if (b && len)
+		sbuf_add(row, b, len);
+	if (!postings_set(row, id, p) && !(had && !row->len)) {
+		rc = 0;
+		goto out;
+	}
+	if (!row->len)
+		rc = db_query(db, NULL,
+			      "DELETE FROM product_postings "
+			      "WHERE term = $1 AND bucket = $2",
+			      DB_ARGS(DB_S(term), DB_I(bucket)), e);
+	else if (had)
+		rc = db_query(db, NULL,
+			      "UPDATE product_postings SET postings = $3 "
+			      "WHERE term = $1 AND bucket = $2",
+			      DB_ARGS(DB_S(term), DB_I(bucket),
+				      DB_B(row->buf, row->len)),
+			      e);
+	else
+		rc = db_query(db, NULL,
+			      "INSERT INTO product_postings "
+			      "(term, bucket, postings) VALUES ($1, $2, $3)",
+			      DB_ARGS(DB_S(term), DB_I(bucket),
+				      DB_B(row->buf, row->len)),
+			      e);
+out:
+	db_res_free(res);
+	return rc;
+}
+
+int postings_write(struct db *db, const struct postings_product *old,
+		   const struct postings_product *new, struct err *e)
+{
+	struct postings_terms to = POSTINGS_TERMS_INIT,
+			      tn = POSTINGS_TERMS_INIT;
+	struct sbuf row = SBUF_INIT;
+	struct posting p = { 0 };
+	size_t i = 0, j = 0;
+	int c, ret;
+
+	if ((ret = postings_ready(db, e)) <= 0)
+		return ret;
+	ret = -1;
+	if (old && old->active)
+		postings_terms(&to, old->name, old->description);
+	if (new && new->active) {
+		postings_terms(&tn, new->name, new->description);
+		p.id = new->id;
+		p.price = new->price;
+		if (postings_ord(db, "category", new->category, &p.category,
+				 e) < 0 ||
+		    postings_ord(db, "brand", new->brand, &p.brand, e) < 0)
+			goto out;
+	}
+	/* the union of both products' terms, in order */
+	while (i < to.n || j < tn.n) {
+		c = i == to.n ? 1 :
+		    j == tn.n ? -1 :
+				strcmp(to.t[i].term, tn.t[j].term);
+		if (c < 0) {
+			if (postings_term(db, to.t[i].term, old->id, NULL, &row,
+					  e) < 0)
+				goto out;
+			i++;
+			continue;
+		}
+		p.flags = tn.t[j].flags;
+		if (postings_term(db, tn.t[j].term, new->id, &p, &row, e) < 0)
+			goto out;
+		i += c == 0;
+		j++;
+	}
+	ret = 0;
+out:
+	sbuf_release(&row);
+	postings_terms_release(&to);
+	postings_terms_release(&tn);
+	return ret;
+}
+
+/* ---- a build of them all ---------------------------------------------------- */
+
+/* The rows of one bucket as they are built: a table of terms. */
+struct build {
+	struct build_term {
+		char *term;
+		struct sbuf row;
+	} *t;
+	size_t n, *slot, mask; /* slot: 1 + index in t; 0: free */
+	struct build_value {
+		char *value;
+		uint32_t ord;
+	} *v;
+	size_t nv;
+};
+
+static struct sbuf *build_row(struct build *b, const char *term)
+{
+	size_t i, k;
+
+	if (2 * (b->n + 1) > b->mask + 1) {
+		size_t *old = b->slot, size = 2 * (b->mask + 1);
+
+		b->slot = xcalloc(size, sizeof(*b->slot));
+		b->mask = size - 1;
+		b->t = xrealloc(b->t, size / 2 * sizeof(*b->t));
+		for (k = 0; old && k < size / 2; k++)
+			if (old[k]) {
+				const char *s = b->t[old[k] - 1].term;
+
+				for (i = hash_fnv32(s, strlen(s)) & b->mask;
+				     b->slot[i]; i = (i + 1) & b->mask)
+					;
+				b->slot[i] = old[k];
+			}
+		free(old);
+	}
+	for (i = hash_fnv32(term, strlen(term)) & b->mask; b->slot[i];
+	     i = (i + 1) & b->mask)
+		if (!strcmp(b->t[b->slot[i] - 1].term, term))
+			return &b->t[b->slot[i] - 1].row;
+	b->t[b->n].term = xstrdup(term);
+	sbuf_init(&b->t[b->n].row, 0, 0);
+	b->slot[i] = ++b->n;
+	return &b->t[b->n - 1].row;
+}
+
+/* Write the bucket's rows (db NULL: none) and empty the table. */
+static int build_flush(struct db *db, struct build *b, int64_t bucket,
+		       struct err *e)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < b->n; i++) {
+		if (db && rc == 0)
+			rc = db_query(db, NULL,
+				      "INSERT INTO product_postings "
+				      "(term, bucket, postings) "
+				      "VALUES ($1, $2, $3)",
+				      DB_ARGS(DB_S(b->t[i].term), DB_I(bucket),
+					      DB_B(b->t[i].row.buf,
+						   b->t[i].row.len)),
+				      e);
+		free(b->t[i].term);
+		sbuf_release(&b->t[i].row);
+	}
+	b->n = 0;
+	memset(b->slot, 0, (b->mask + 1) * sizeof(*b->slot));
+	return rc;
+}
+
+/* A value's number, remembered for the rest of the build. */
+static int build_ord(struct db *db, struct build *b, const char *field,
+		     const char *value, uint32_t *ord, struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < b->nv; i++)
+		if (!strcmp(b->v[i].value + 1, value) &&
+		    b->v[i].value[0] == field[0]) {
+			*ord = b->v[i].ord;
+			return 0;
+		}
+	if (postings_ord(db, field, value, ord, e) < 0)
+		return -1;
+	b->v = xrealloc(b->v, (b->nv + 1) * sizeof(*b->v));
+	b->v[b->nv].value = xmalloc(strlen(value) + 2);
+	b->v[b->nv].value[0] = field[0];
+	strcpy(b->v[b->nv].value + 1, value);
+	b->v[b->nv++].ord = *ord;
+	return 0;
+}
+
+int postings_build(struct db *db, struct err *e)
+{
+	struct postings_terms pt = POSTINGS_TERMS_INIT;
+	struct build b = { 0 };
+	struct db_res *res = NULL;
+	struct posting p;
+	int64_t bucket, last = -1;
+	size_t r, i;
+	int ret = -1;
+
+	if (db_begin(db, e) < 0)
+		return -1;
+	/* writes wait; the build reads the products as they are */
+	if (db_dialect(db) == DB_POSTGRES &&
+	    db_query(db, NULL, "LOCK TABLE products IN SHARE MODE",
+		     DB_NOARGS, e) < 0)
+		goto out;
+	if (db_query(db, NULL, "DELETE FROM product_postings", DB_NOARGS,
+		     e) < 0)
+		goto out;
+	b.mask = 1023;
+	b.slot = xcalloc(b.mask + 1, sizeof(*b.slot));
+	b.t = xcalloc((b.mask + 1) / 2, sizeof(*b.t));
+	for (;;) {
+		db_res_free(res);
+		res = NULL;
+		if (db_query(db, &res,
+			     "SELECT id, name, description, category, brand, "
+			     "price FROM products WHERE status = 'ACTIVE' "
+			     "AND id > $1 ORDER BY id LIMIT $2",
+			     DB_ARGS(DB_I(last), DB_I(POSTINGS_BUCKET)),
+			     e) < 0)
+			goto out;
+		for (r = 0; r < db_res_rows(res); r++) {
+			p.id = db_res_int(res, r, 0);
+			bucket = p.id / POSTINGS_BUCKET;
+			if (last >= 0 && bucket != last / POSTINGS_BUCKET &&
+			    build_flush(db, &b, last / POSTINGS_BUCKET, e) < 0)
+				goto out;
+			last = p.id;
+			p.price = db_res_int(res, r, 5);
+			if (build_ord(db, &b, "category",
+				      db_res_str(res, r, 3), &p.category,
+				      e) < 0 ||
+			    build_ord(db, &b, "brand", db_res_str(res, r, 4),
+				      &p.brand, e) < 0)
+				goto out;
+			postings_terms(&pt, db_res_str(res, r, 1),
+				       db_res_str(res, r, 2));
+			for (i = 0; i < pt.n; i++) {
+				p.flags = pt.t[i].flags;
+				postings_set(build_row(&b, pt.t[i].term), p.id,
+					     &p);
+			}
+		}
+		if (db_res_rows(res) < POSTINGS_BUCKET)
+			break;
+	}
+	if ((last >= 0 && build_flush(db, &b, last / POSTINGS_BUCKET, e) < 0) ||
+	    db_query(db, NULL,
+		     "UPDATE product_postings_state SET ready = (1 = 1)",
+		     DB_NOARGS, e) < 0 ||
+	    db_commit(db, e) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (ret < 0)
+		db_rollback(db);
+	db_res_free(res);
+	build_flush(NULL, &b, 0, NULL);
+	for (i = 0; i < b.nv; i++)
+		free(b.v[i].value);
+	free(b.v);
+	free(b.t);
+	free(b.slot);
+	postings_terms_release(&pt);
+	return ret;
+}
+
+/* ---- a search ------------------------------------------------------------ */
 
 /* Where one token of the query stands in its rows. */
 struct cursor {

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db.h"
 #include "sbuf.h"
 #include "search-analyze.h"
 
@@ -69,8 +70,7 @@ void postings_terms(struct postings_terms *pt, const char *name,
 		    const char *description);
 void postings_terms_release(struct postings_terms *pt);
 
-/* ---- a row -----------------------------------------------------------------
- */
+/* ---- a row --------------------------------------------------------------- */
 
 static inline size_t postings_count(size_t len)
 {
@@ -88,8 +88,41 @@ void posting_get(const unsigned char *row, size_t i, int64_t bucket,
  */
 bool postings_set(struct sbuf *row, int64_t id, const struct posting *p);
 
-/* ---- a search
- * ---------------------------------------------------------------- */
+/* ---- the tables ---------------------------------------------------------- */
+
+/* A product as its postings see it. */
+struct postings_product {
+	int64_t id, price;
+	const char *name, *description, *category, *brand;
+	bool active;
+};
+
+/*
+ * postings_ready: 1 when product_postings holds every ACTIVE product
+ * (db/<dialect>/0019_product_postings.sql), 0 when it waits for agora
+ * reindex, -1 on error.
+ */
+int postings_ready(struct db *db, struct err *e);
+
+/*
+ * postings_write: in the caller's transaction, the rows of product_postings
+ * changed for a product that was old (NULL: none) and is now new (NULL:
+ * deleted); nothing while they are not ready. The rows are locked in
+ * the order of their terms, so that two writes wait for each other
+ * rather than deadlock; a category or brand seen for the first time
+ * gets its number in product_values.
+ */
+int postings_write(struct db *db, const struct postings_product *old,
+		   const struct postings_product *new, struct err *e);
+
+/*
+ * postings_build: product_postings built again from every ACTIVE
+ * product, in one transaction, then ready. On PostgreSQL product writes
+ * wait for it (agora reindex, agora seed).
+ */
+int postings_build(struct db *db, struct err *e);
+
+/* ---- a search ------------------------------------------------------------ */
 
 /* The rows of one term of a query, by bucket ascending. */
 struct postings_rows {

@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include "outbox.h"
+#include "postings.h"
 #include "product.h"
 #include "search-analyze.h"
 #include "search-impl.h"
@@ -100,6 +101,37 @@ static int product_index(struct db *db, const struct db_res *res, struct err *e)
 	return rc;
 }
 
+static void product_posted(struct postings_product *p,
+			   const struct db_res *res)
+{
+	p->id = db_res_int(res, 0, PRODUCT_ID);
+	p->price = db_res_int(res, 0, PRODUCT_PRICE);
+	p->name = db_res_str(res, 0, PRODUCT_NAME);
+	p->description = db_res_str(res, 0, PRODUCT_DESCRIPTION);
+	p->category = db_res_str(res, 0, PRODUCT_CATEGORY);
+	p->brand = db_res_str(res, 0, PRODUCT_BRAND);
+	p->active = !strcmp(db_res_str(res, 0, PRODUCT_STATUS), "ACTIVE");
+}
+
+/* product_postings: the postings of the product written, res as the
+ * statement returned it and before (NULL: a new one) as it was. */
+static int product_postings(struct db *db, enum product_event ev,
+			    const struct db_res *before,
+			    const struct db_res *res, struct err *e)
+{
+	struct postings_product old, now;
+
+	if (ev == PRODUCT_DELETED) {
+		product_posted(&old, res);
+		return postings_write(db, &old, NULL, e);
+	}
+	product_posted(&now, res);
+	if (!db_res_rows(before))
+		return postings_write(db, NULL, &now, e);
+	product_posted(&old, before);
+	return postings_write(db, &old, &now, e);
+}
+
 /*
  * Run head + the SELECT list (a statement ending in RETURNING) and
  * append the event of the row it returns, in one transaction. A
@@ -110,11 +142,19 @@ static int product_write(struct db *db, int64_t id, enum product_event ev,
 			 size_t n, struct db_res **out, struct err *e)
 {
 	struct json_object *payload = NULL;
-	struct db_res *res = NULL;
+	struct db_res *res = NULL, *before = NULL;
 	char aggid[24];
 	int ret = -1;
 
 	if (db_begin(db, e) < 0)
+		goto out;
+	/* an update's product as it was, for its postings */
+	if (ev == PRODUCT_UPSERTED && id &&
+	    col_query(db, &before, "SELECT ", product_cols,
+		      db_dialect(db) == DB_POSTGRES ?
+			      " FROM products WHERE id = $1 FOR UPDATE" :
+			      " FROM products WHERE id = $1",
+		      DB_ARGS(DB_I(id)), e) < 0)
 		goto out;
 	if (col_query(db, &res, head, product_cols, "", params, n, e) < 0)
 		goto out;
@@ -123,6 +163,8 @@ static int product_write(struct db *db, int64_t id, enum product_event ev,
 		goto out;
 	}
 	if (ev == PRODUCT_UPSERTED && product_index(db, res, e) < 0)
+		goto out;
+	if (product_postings(db, ev, before, res, e) < 0)
 		goto out;
 	payload = product_payload(ev, res);
 	snprintf(aggid, sizeof(aggid), "%" PRId64,
@@ -136,6 +178,7 @@ static int product_write(struct db *db, int64_t id, enum product_event ev,
 out:
 	db_rollback(db); /* nothing is left to undo once committed */
 	json_object_put(payload);
+	db_res_free(before);
 	db_res_free(res);
 	return ret;
 }

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "col.h"
 #include "hash.h"
+#include "postings.h"
 #include "product.h"
 #include "sbuf.h"
 #include "search-analyze.h"
@@ -820,6 +821,178 @@ out:
 	return ret;
 }
 
+/*
+ * A search with q from agora's own postings (postings.h), once they are
+ * ready: one statement reads the rows of q's terms, postings_match()
+ * gives every match with its score, price, category and brand, and the
+ * facets, the total and the page come from those, as fts_one_pass()
+ * gets them from the full-text index, then the page's products are read
+ * by id. The facets count the first SEARCH_TOTAL_MAX matches in id order
+ * (the full-text index's scan order); the total counts every match the
+ * filters keep, capped as fts_total() caps it.
+ */
+struct fts_posted {
+	const struct search_query *q;
+	int64_t category, brand; /* the filters' numbers; -1: any; 0: none */
+	struct fts_hit *hits;
+	size_t n, alloc, seen;
+	int64_t *cats, *brands; /* per number, the first matches' counts */
+	size_t nvalues;
+};
+
+static void fts_posted_hit(void *ctx, const struct postings_hit *h)
+{
+	struct fts_posted *p = ctx;
+	const struct search_query *q = p->q;
+
+	if ((q->min_price >= 0 && h->price < q->min_price) ||
+	    (q->max_price >= 0 && h->price > q->max_price))
+		return;
+	if (p->seen < SEARCH_TOTAL_MAX) {
+		p->seen++;
+		if (h->category < p->nvalues)
+			p->cats[h->category]++;
+		if (h->brand < p->nvalues)
+			p->brands[h->brand]++;
+	}
+	if ((p->category >= 0 && h->category != p->category) ||
+	    (p->brand >= 0 && h->brand != p->brand))
+		return;
+	if (p->n == p->alloc) {
+		p->alloc = p->alloc ? 2 * p->alloc : 1024;
+		p->hits = xrealloc(p->hits, p->alloc * sizeof(*p->hits));
+	}
+	p->hits[p->n].id = h->id;
+	p->hits[p->n].key = q->sort == SEARCH_RELEVANCE ? h->score : h->price;
+	p->n++;
+}
+
+/* The number of value in field among product_values' rows; 0: none. */
+static int64_t fts_value_ord(const struct db_res *values, const char *field,
+			     const char *value)
+{
+	size_t i;
+
+	if (!value)
+		return -1;
+	for (i = 0; i < db_res_rows(values); i++)
+		if (!strcmp(db_res_str(values, i, 0), field) &&
+		    !strcmp(db_res_str(values, i, 2), value))
+			return db_res_int(values, i, 1);
+	return 0;
+}
+
+/* A facet's tally from the counts per number. */
+static void fts_tally_ords(struct fts_tally *t, const struct db_res *values,
+			   const char *field, const int64_t *count)
+{
+	size_t i;
+	int64_t ord;
+
+	for (i = 0; i < db_res_rows(values); i++) {
+		ord = db_res_int(values, i, 1);
+		if (!strcmp(db_res_str(values, i, 0), field) && ord >= 0 &&
+		    (uint64_t)ord < db_res_rows(values) + 1 && count[ord])
+			fts_tally_add(t, db_res_str(values, i, 2), count[ord]);
+	}
+}
+
+static int fts_posted_pass(struct fts *f, const struct search_query *q,
+			   const struct search_analysis *a, const int64_t *wt,
+			   struct json_object *out, struct err *e)
+{
+	size_t size = (size_t)q->size, from = (size_t)(q->page - 1) * size;
+	struct fts_posted p = { .q = q };
+	struct db_res *values = NULL, *res = NULL;
+	struct db_param *params = xcalloc(a->ntok + 1, sizeof(*params));
+	struct postings_rows *rows = xcalloc(a->ntok + 1, sizeof(*rows));
+	int64_t *bucket = NULL;
+	const unsigned char **blob = NULL;
+	size_t *len = NULL, i, j, r, nrows, np = 0;
+	struct sbuf sql = SBUF_INIT;
+	struct fts_tally cats, brands;
+	struct json_object *items;
+	int ret = -1;
+
+	if (db_query(f->db, &values,
+		     "SELECT field, ord, value FROM product_values", DB_NOARGS,
+		     e) < 0)
+		goto out;
+	p.nvalues = db_res_rows(values) + 1;
+	p.cats = xcalloc(p.nvalues, sizeof(*p.cats));
+	p.brands = xcalloc(p.nvalues, sizeof(*p.brands));
+	p.category = fts_value_ord(values, "category", q->category);
+	p.brand = fts_value_ord(values, "brand", q->brand);
+
+	/* every distinct term once */
+	sbuf_addstr(&sql, "SELECT term, bucket, postings FROM "
+			  "product_postings WHERE term IN (");
+	for (i = 0; i < a->ntok; i++) {
+		for (j = 0; j < i; j++)
+			if (!strcmp(search_token_text(a, i),
+				    search_token_text(a, j)))
+				break;
+		if (j < i)
+			continue;
+		params[np++] = DB_S(search_token_text(a, i));
+		sbuf_addf(&sql, "%s$%zu", np > 1 ? ", " : "", np);
+	}
+	sbuf_addstr(&sql, ") ORDER BY term, bucket");
+	if (db_query(f->db, &res, sql.buf, params, np, e) < 0)
+		goto out;
+	nrows = db_res_rows(res);
+	bucket = xcalloc(nrows + 1, sizeof(*bucket));
+	blob = xcalloc(nrows + 1, sizeof(*blob));
+	len = xcalloc(nrows + 1, sizeof(*len));
+	for (r = 0; r < nrows; r++) {
+		bucket[r] = db_res_int(res, r, 1);
+		blob[r] = db_res_blob(res, r, 2, &len[r]);
+	}
+	/* each token's rows: a run of the result, its term's */
+	for (i = 0; i < a->ntok; i++) {
+		for (r = 0; r < nrows && strcmp(db_res_str(res, r, 0),
+						search_token_text(a, i));
+		     r++)
+			;
+		for (j = r; j < nrows && !strcmp(db_res_str(res, j, 0),
+						 search_token_text(a, i));
+		     j++)
+			;
+		rows[i] = (struct postings_rows){ bucket + r, blob + r,
+						  len + r, j - r };
+	}
+	postings_match(a, wt, rows, fts_posted_hit, &p);
+
+	fts_tally_init(&cats, p.nvalues);
+	fts_tally_init(&brands, p.nvalues);
+	fts_tally_ords(&cats, values, "category", p.cats);
+	fts_tally_ords(&brands, values, "brand", p.brands);
+	fts_facets_add(out, &cats, &brands);
+	fts_total(out, (int64_t)p.n);
+	qsort(p.hits, p.n, sizeof(*p.hits),
+	      q->sort == SEARCH_PRICE_ASC ? fts_hit_up : fts_hit_down);
+	items = json_object_new_array();
+	json_object_object_add(out, "items", items);
+	if (from < p.n &&
+	    fts_page(f, p.hits + from, p.n - from < size ? p.n - from : size,
+		     items, e) < 0)
+		goto out;
+	ret = 0;
+out:
+	free(p.hits);
+	free(p.cats);
+	free(p.brands);
+	free(bucket);
+	free(blob);
+	free(len);
+	free(rows);
+	free(params);
+	sbuf_release(&sql);
+	db_res_free(res);
+	db_res_free(values);
+	return ret;
+}
+
 /* The most rows fts_walk_pays() lets a walk read at worst (about 20 ms
  * at half a microsecond a row), as the sort's worst is SEARCH_TOTAL_MAX
  * matches. */
@@ -889,6 +1062,13 @@ static int fts_products(struct search *s, const struct search_query *q,
 	ranged = !has_q && !every;
 	if (ranged && (rc = fts_facets_range(f, q, o, &seen, &total, e)) == 1)
 		ranged = false; /* its edges too full: the capped scan */
+	/* from agora's own postings when they are ready */
+	if (has_q && a.ntok && q->sort != SEARCH_NEWEST &&
+	    (rc = postings_ready(f->db, e)) != 0) {
+		if (rc < 0 || fts_posted_pass(f, q, &a, wt, o, e) < 0)
+			goto out;
+		goto done;
+	}
 	/* newest first with q is rare: it sorts in the database */
 	if (!ranged)
 		rc = has_q && a.ntok && q->sort != SEARCH_NEWEST ?
@@ -1092,6 +1272,8 @@ static int fts_reindex(struct search *s, search_progress_fn progress, void *ctx,
 				      DB_NOARGS, e);
 		if (rc == 0)
 			rc = fts_vocab(f->db, pg, e);
+		if (rc == 0)
+			rc = postings_build(f->db, e);
 		/* back to the connection's own timeout, whatever happened */
 		db_query(f->db, NULL, "RESET statement_timeout", DB_NOARGS,
 			 &(struct err)ERR_INIT);
@@ -1108,6 +1290,8 @@ static int fts_reindex(struct search *s, search_progress_fn progress, void *ctx,
 			db_rollback(f->db);
 		if (rc == 0)
 			rc = fts_vocab(f->db, pg, e);
+		if (rc == 0)
+			rc = postings_build(f->db, e);
 	}
 	if (rc < 0 || db_query(f->db, &res,
 			       "SELECT count(*) FROM products "

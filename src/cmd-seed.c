@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "log.h"
+#include "postings.h"
 #include "sbuf.h"
 #include "search.h"
 
@@ -1250,7 +1251,8 @@ int cmd_seed(int argc, char **argv)
 						   "required");
 	db = cmd_setup(&c, "seed");
 	t0 = clock_ms();
-	if (seed_products(db, n, seed, isatty(STDERR_FILENO), &e) < 0) {
+	if (seed_products(db, n, seed, isatty(STDERR_FILENO), &e) < 0 ||
+	    postings_build(db, &e) < 0) {
 		fprintf(stderr, "agora seed: %s\n", e.msg);
 		goto out;
 	}
