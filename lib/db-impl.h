@@ -63,6 +63,9 @@ struct db_ops {
 
 	const char *(*res_str)(const struct db_res *res, size_t row,
 			       size_t col);
+	/* res_blob: row and col in range; *len is 0 on entry */
+	const unsigned char *(*res_blob)(const struct db_res *res, size_t row,
+					 size_t col, size_t *len);
 	void (*res_free)(struct db_res *res);
 };
 

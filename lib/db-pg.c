@@ -19,6 +19,9 @@ struct db_pg {
 struct db_pg_res {
 	struct db_res base; /* first, as above */
 	PGresult *r;
+	/* rows * cols, the bytea cells db_res_blob() decoded, or NULL:
+	 * allocated at its first decoding */
+	unsigned char **blobs;
 };
 
 /*
@@ -93,7 +96,7 @@ static void db_pg_notice(void *arg, const PGresult *r)
 static int db_pg_connect(struct db *db, struct err *e)
 {
 	struct db_pg *p = (struct db_pg *)db;
-	char timeout[16], options[96];
+	char timeout[16], options[128];
 	const char *keys[] = { "dbname",	   "connect_timeout",
 			       "options",	   "application_name",
 			       "client_encoding",  "keepalives",
@@ -104,10 +107,12 @@ static int db_pg_connect(struct db *db, struct err *e)
 
 	snprintf(timeout, sizeof(timeout), "%d", db->opts.connect_timeout);
 	/* TimeZone and DateStyle fix the text form of timestamps that
-	 * db_res_time() parses; they ride in the startup packet, no extra
+	 * db_res_time() parses, bytea_output that of the blobs
+	 * db_res_blob() decodes; they ride in the startup packet, no extra
 	 * round trip, and survive PQreset(). */
 	snprintf(options, sizeof(options),
-		 "-c statement_timeout=%d -c TimeZone=UTC -c DateStyle=ISO",
+		 "-c statement_timeout=%d -c TimeZone=UTC -c DateStyle=ISO"
+		 " -c bytea_output=hex",
 		 db->opts.statement_timeout);
 	vals[0] = db->url;
 	vals[1] = timeout;
@@ -189,11 +194,13 @@ static int db_pg_ensure(struct db_pg *p, struct err *e)
 }
 
 /*
- * db_pg_run: execute sql with text parameters, through a named prepared
- * statement when the cache allows.
+ * db_pg_run: execute sql with parameters vals, through a named prepared
+ * statement when the cache allows. lens and fmts are NULL when every
+ * parameter is text, as libpq reads them.
  */
 static PGresult *db_pg_run(struct db_pg *p, const char *sql,
-			   const char *const *vals, int n)
+			   const char *const *vals, const int *lens,
+			   const int *fmts, int n)
 {
 	struct db_stmt *st = db_stmt_find(&p->base, sql);
 	char name[24];
@@ -211,10 +218,10 @@ static PGresult *db_pg_run(struct db_pg *p, const char *sql,
 		st->impl = xstrdup(name);
 	}
 	if (!st || st->unnamed)
-		return PQexecParams(p->conn, sql, n, NULL, vals, NULL, NULL, 0);
+		return PQexecParams(p->conn, sql, n, NULL, vals, lens, fmts, 0);
 
 	idle = PQtransactionStatus(p->conn) == PQTRANS_IDLE;
-	r = PQexecPrepared(p->conn, st->impl, n, vals, NULL, NULL, 0);
+	r = PQexecPrepared(p->conn, st->impl, n, vals, lens, fmts, 0);
 	/*
 	 * "cached plan must not change result type": a migration changed a
 	 * table under a SELECT * since we prepared. The statement did not
@@ -230,7 +237,7 @@ static PGresult *db_pg_run(struct db_pg *p, const char *sql,
 			if (idle) {
 				PQclear(r);
 				r = PQexecParams(p->conn, sql, n, NULL, vals,
-						 NULL, NULL, 0);
+						 lens, fmts, 0);
 			}
 		}
 	}
@@ -252,6 +259,7 @@ static int db_pg_query(struct db *db, struct db_res **res, const char *sql,
 	struct db_pg_res *pr;
 	const char **vals = NULL;
 	char(*ints)[24] = NULL;
+	int *lens = NULL, *fmts = NULL;
 	PGresult *r;
 	size_t i;
 	int rc = 0;
@@ -264,7 +272,9 @@ static int db_pg_query(struct db *db, struct db_res **res, const char *sql,
 		vals = xcalloc(nparams, sizeof(*vals));
 		ints = xcalloc(nparams, sizeof(*ints));
 	}
-	/* Everything travels as text; PostgreSQL casts to the column. */
+	/* Everything travels as text, PostgreSQL casting to the column, but
+	 * a blob, which goes in binary: its bytes as they are, no hex to
+	 * write and parse. */
 	for (i = 0; i < nparams; i++) {
 		switch (params[i].type) {
 		case DB_TEXT:
@@ -278,9 +288,25 @@ static int db_pg_query(struct db *db, struct db_res **res, const char *sql,
 		case DB_NULL:
 			vals[i] = NULL;
 			break;
+		case DB_BLOB:
+			if (params[i].i < 0 || params[i].i > INT_MAX) {
+				rc = err_set(e, ERR_INTERNAL,
+					     "postgresql: blob of %" PRId64
+					     " bytes",
+					     params[i].i);
+				goto out;
+			}
+			if (!fmts) {
+				lens = xcalloc(nparams, sizeof(*lens));
+				fmts = xcalloc(nparams, sizeof(*fmts));
+			}
+			vals[i] = params[i].s;
+			lens[i] = (int)params[i].i;
+			fmts[i] = 1;
+			break;
 		}
 	}
-	r = db_pg_run(p, sql, vals, (int)nparams);
+	r = db_pg_run(p, sql, vals, lens, fmts, (int)nparams);
 	if (!db_pg_ok(r)) {
 		rc = db_pg_fail(p, r, e);
 		PQclear(r);
@@ -294,8 +320,11 @@ static int db_pg_query(struct db *db, struct db_res **res, const char *sql,
 	} else {
 		PQclear(r);
 	}
+out:
 	free(vals);
 	free(ints);
+	free(lens);
+	free(fmts);
 	return rc;
 }
 
@@ -459,10 +488,79 @@ static const char *db_pg_res_str(const struct db_res *res, size_t row,
 		       PQgetvalue(r, (int)row, (int)col);
 }
 
+/* db_pg_hex: the value of hex digit c, or -1. */
+static int db_pg_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Results come as text, a bytea as \x and two hex digits a byte, decoded
+ * here on the first call for the cell. The decoded cells are a cache the
+ * result owns, not part of its value: they are filled in through the
+ * const pointer (the result itself was malloc'd, not const). A value that
+ * is not such hex (a text column) is its own bytes.
+ */
+static const unsigned char *db_pg_res_blob(const struct db_res *res, size_t row,
+					   size_t col, size_t *len)
+{
+	struct db_pg_res *pr = (struct db_pg_res *)res;
+	const char *v;
+	unsigned char *b;
+	size_t i, n, cell = row * res->cols + col;
+	int hi, lo;
+
+	if (PQgetisnull(pr->r, (int)row, (int)col))
+		return NULL;
+	v = PQgetvalue(pr->r, (int)row, (int)col);
+	n = (size_t)PQgetlength(pr->r, (int)row, (int)col);
+	if (pr->blobs && pr->blobs[cell]) {
+		*len = n / 2 - 1;
+		return pr->blobs[cell];
+	}
+	*len = n;
+	if (n < 2 || n % 2 || v[0] != '\\' || v[1] != 'x')
+		return (const unsigned char *)v;
+	/* an empty one needs no copy: any pointer but NULL */
+	if (n == 2) {
+		*len = 0;
+		return (const unsigned char *)v + n;
+	}
+	b = xmalloc(n / 2 - 1);
+	for (i = 0; i < n / 2 - 1; i++) {
+		hi = db_pg_hex(v[2 + 2 * i]);
+		lo = db_pg_hex(v[3 + 2 * i]);
+		if (hi < 0 || lo < 0) {
+			free(b);
+			return (const unsigned char *)v;
+		}
+		b[i] = (unsigned char)(hi << 4 | lo);
+	}
+	if (!pr->blobs)
+		pr->blobs = xcalloc(res->rows * res->cols, sizeof(*pr->blobs));
+	pr->blobs[cell] = b;
+	*len = i;
+	return b;
+}
+
 static void db_pg_res_free(struct db_res *res)
 {
-	PQclear(((struct db_pg_res *)res)->r);
-	free(res);
+	struct db_pg_res *pr = (struct db_pg_res *)res;
+	size_t i;
+
+	if (pr->blobs) {
+		for (i = 0; i < res->rows * res->cols; i++)
+			free(pr->blobs[i]);
+		free(pr->blobs);
+	}
+	PQclear(pr->r);
+	free(pr);
 }
 
 const struct db_ops db_pg_ops = {
@@ -485,5 +583,6 @@ const struct db_ops db_pg_ops = {
 	.copy_put = db_pg_copy_put,
 	.copy_end = db_pg_copy_end,
 	.res_str = db_pg_res_str,
+	.res_blob = db_pg_res_blob,
 	.res_free = db_pg_res_free,
 };

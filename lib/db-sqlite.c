@@ -19,12 +19,15 @@ struct db_sqlite {
  * A result is copied out (rows x cols strings) so the statement can be
  * reset at once. The strings go one after the other into blocks, not a
  * malloc each: a search's scan of ten thousand rows made forty thousand
- * of them, and as many frees.
+ * of them, and as many frees. Each is NUL-terminated for db_res_str();
+ * its length, kept beside it, gives db_res_blob() a blob's bytes past a
+ * NUL.
  */
 struct db_sqlite_res {
 	struct db_res base; /* first, as above */
 	char **cells; /* rows * cols, NULL for SQL NULL */
-	size_t alloc; /* cells allocated, in rows */
+	int *lens; /* rows * cols, the cells' lengths (sqlite3_column_bytes) */
+	size_t alloc; /* cells and lens allocated, in rows */
 	struct db_sqlite_block *block; /* the one being filled, first */
 };
 
@@ -248,6 +251,13 @@ static int db_sqlite_bind(struct db_sqlite *l, sqlite3_stmt *stmt,
 		case DB_NULL:
 			rc = sqlite3_bind_null(stmt, idx);
 			break;
+		case DB_BLOB:
+			/* a NULL pointer binds NULL, a length 0 an empty
+			 * blob; a negative length is too big for SQLite */
+			rc = sqlite3_bind_blob64(stmt, idx, params[i].s,
+						 (sqlite3_uint64)params[i].i,
+						 SQLITE_STATIC);
+			break;
 		}
 		if (rc != SQLITE_OK)
 			return db_sqlite_fail(l, rc, e);
@@ -257,25 +267,32 @@ static int db_sqlite_bind(struct db_sqlite *l, sqlite3_stmt *stmt,
 
 static void db_sqlite_add_row(struct db_sqlite_res *r, sqlite3_stmt *stmt)
 {
-	size_t c, cols = r->base.cols;
+	size_t c, cols = r->base.cols, n = cols ? cols : 1;
+	const void *v;
 	char **row;
+	int *lens, type;
 
 	if (r->base.rows == r->alloc) {
 		r->alloc = r->alloc ? 2 * r->alloc : 8;
-		r->cells = xrealloc(r->cells, r->alloc * (cols ? cols : 1) *
-						      sizeof(*r->cells));
+		r->cells = xrealloc(r->cells, r->alloc * n * sizeof(*r->cells));
+		r->lens = xrealloc(r->lens, r->alloc * n * sizeof(*r->lens));
 	}
 	row = r->cells + r->base.rows * cols;
+	lens = r->lens + r->base.rows * cols;
 	for (c = 0; c < cols; c++) {
-		if (sqlite3_column_type(stmt, (int)c) == SQLITE_NULL) {
+		type = sqlite3_column_type(stmt, (int)c);
+		if (type == SQLITE_NULL) {
 			row[c] = NULL;
+			lens[c] = 0;
 			continue;
 		}
-		/* text first, then its length: the documented safe order */
-		row[c] = (char *)sqlite3_column_text(stmt, (int)c);
-		row[c] = db_sqlite_cell(r, row[c] ? row[c] : "",
-					(size_t)sqlite3_column_bytes(stmt,
-								     (int)c));
+		/* The value first, then its length: the documented safe
+		 * order. A blob as it is: its text would be the same bytes,
+		 * which SQLite would copy to append a NUL. */
+		v = type == SQLITE_BLOB ? sqlite3_column_blob(stmt, (int)c) :
+					  sqlite3_column_text(stmt, (int)c);
+		lens[c] = sqlite3_column_bytes(stmt, (int)c);
+		row[c] = db_sqlite_cell(r, v ? v : "", (size_t)lens[c]);
 	}
 	r->base.rows++;
 }
@@ -290,6 +307,7 @@ static void db_sqlite_res_free(struct db_res *res)
 		free(b);
 	}
 	free(r->cells);
+	free(r->lens);
 	free(r);
 }
 
@@ -364,6 +382,17 @@ static const char *db_sqlite_res_str(const struct db_res *res, size_t row,
 	return r->cells[row * res->cols + col];
 }
 
+static const unsigned char *db_sqlite_res_blob(const struct db_res *res,
+					       size_t row, size_t col,
+					       size_t *len)
+{
+	const struct db_sqlite_res *r = (const struct db_sqlite_res *)res;
+	size_t i = row * res->cols + col;
+
+	*len = (size_t)r->lens[i]; /* 0 for SQL NULL */
+	return (const unsigned char *)r->cells[i];
+}
+
 const struct db_ops db_sqlite_ops = {
 	.dialect = DB_SQLITE,
 	.size = sizeof(struct db_sqlite),
@@ -386,5 +415,6 @@ const struct db_ops db_sqlite_ops = {
 	.copy_put = NULL,
 	.copy_end = NULL,
 	.res_str = db_sqlite_res_str,
+	.res_blob = db_sqlite_res_blob,
 	.res_free = db_sqlite_res_free,
 };

@@ -321,6 +321,15 @@ int64_t db_res_int(const struct db_res *res, size_t row, size_t col)
 	return s ? strtoll(s, NULL, 10) : 0;
 }
 
+const unsigned char *db_res_blob(const struct db_res *res, size_t row,
+				 size_t col, size_t *len)
+{
+	*len = 0;
+	if (!res || row >= res->rows || col >= res->cols)
+		return NULL;
+	return res->ops->res_blob(res, row, col, len);
+}
+
 /* digits: n decimal digits at *p, advancing it; -1 if not there. */
 static int digits(const char **p, int n)
 {

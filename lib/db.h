@@ -24,7 +24,7 @@
 
 enum db_dialect { DB_SQLITE, DB_POSTGRES };
 
-enum db_type { DB_NULL, DB_TEXT, DB_INT };
+enum db_type { DB_NULL, DB_TEXT, DB_INT, DB_BLOB };
 
 struct db_param {
 	enum db_type type;
@@ -35,6 +35,14 @@ struct db_param {
 #define DB_S(x) ((struct db_param){ DB_TEXT, (x), 0 })
 #define DB_I(x) ((struct db_param){ DB_INT, NULL, (x) })
 #define DB_NUL	((struct db_param){ DB_NULL, NULL, 0 })
+/*
+ * DB_B(p, n): the n bytes at p, NULs and all; a NULL p is SQL NULL, n 0 (p
+ * not NULL) an empty blob. The column is a BLOB on SQLite, a bytea on
+ * PostgreSQL, which gets the bytes in binary and must see the placeholder
+ * as a bytea (its column, or a cast: $1::bytea).
+ */
+#define DB_B(p, n) \
+	((struct db_param){ DB_BLOB, (const char *)(p), (int64_t)(n) })
 /* DB_ARGS(DB_I(id), DB_S(name)) expands to the (params, count) pair. */
 #define DB_ARGS(...)                                                \
 	(const struct db_param[]){ __VA_ARGS__ },                   \
@@ -147,6 +155,15 @@ size_t db_res_rows(const struct db_res *res);
 const char *db_res_str(const struct db_res *res, size_t row, size_t col);
 bool db_res_isnull(const struct db_res *res, size_t row, size_t col);
 int64_t db_res_int(const struct db_res *res, size_t row, size_t col);
+/*
+ * db_res_blob: a column's bytes, their length in *len; NULL and *len 0
+ * where db_res_str() is NULL. The bytes live until db_res_free(). A
+ * PostgreSQL bytea is decoded from its text (\x and hex digits) on the first
+ * call for the cell; a value without that prefix, and any SQLite value,
+ * is returned as it is, so a text column gives its text's bytes.
+ */
+const unsigned char *db_res_blob(const struct db_res *res, size_t row,
+				 size_t col, size_t *len);
 /* db_res_time: a timestamp column as ISO 8601 UTC with milliseconds
  * ("2026-11-24T14:24:26.123Z"), whichever backend stored it; NULL for SQL
  * NULL. Written to buf, which is returned. */

@@ -290,6 +290,130 @@ static void battery_cache(struct db *db, const char *tag)
 	is_int(bad, 0, "%s: 600 statements past the cache", tag);
 }
 
+/* blob_is: is cell (row, col) of res the n bytes at want? */
+static void blob_is(const struct db_res *res, size_t row, size_t col,
+		    const void *want, size_t n, const char *tag,
+		    const char *what)
+{
+	size_t len = 99;
+	const unsigned char *got = db_res_blob(res, row, col, &len);
+
+	if (!ok(got && len == n && !memcmp(got, want, n), "%s: %s, %zu bytes",
+		tag, what, n))
+		printf("#   got %s, %zu bytes\n", got ? "bytes" : "NULL", len);
+}
+
+/* blob_null: does db_res_blob() answer NULL and a length of 0? */
+static void blob_null(const struct db_res *res, size_t row, size_t col,
+		      const char *tag, const char *what)
+{
+	size_t len = 99;
+
+	ok(db_res_blob(res, row, col, &len) == NULL && len == 0, "%s: %s", tag,
+	   what);
+}
+
+#define BIG 100000
+
+/* battery_blob: blobs in and out: NULs, 0xff, empty, NULL, large, and
+ * as a WHERE parameter. */
+static void battery_blob(struct db *db, const char *tag)
+{
+	static const unsigned char bytes[] = { 'a', 0, 0xff, 'b', 0 };
+	static const unsigned char other[] = { 'a', 0, 0xfe, 'b', 0 };
+	static const char ins[] = "INSERT INTO b (id, data, name)"
+				  " VALUES ($1, $2, $3)";
+	bool pg = db_dialect(db) == DB_POSTGRES;
+	struct db_res *res = NULL;
+	const unsigned char *p1, *p2;
+	unsigned char *big = xmalloc(BIG);
+	uint32_t x = 2463534242u;
+	size_t i, len;
+
+	/* xorshift: pseudo-random bytes, no pattern to hide a slip */
+	for (i = 0; i < BIG; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		big[i] = (unsigned char)(x >> 24);
+	}
+	ok(!q(db, NULL,
+	      pg ? "CREATE TABLE b (id integer PRIMARY KEY, data bytea,"
+		   " name text)" :
+		   "CREATE TABLE b (id integer PRIMARY KEY, data BLOB,"
+		   " name text)",
+	      DB_NOARGS),
+	   "%s: create a table with a blob column", tag);
+	ok(!q(db, NULL, ins,
+	      DB_ARGS(DB_I(1), DB_B(bytes, sizeof(bytes)), DB_S("nul"))) &&
+		   !q(db, NULL, ins,
+		      DB_ARGS(DB_I(2), DB_B("", 0), DB_S("empty"))) &&
+		   !q(db, NULL, ins,
+		      DB_ARGS(DB_I(3), DB_B(NULL, 0), DB_S("null"))) &&
+		   !q(db, NULL, ins, DB_ARGS(DB_I(4), DB_B(big, BIG), DB_NUL)),
+	   "%s: insert four blobs", tag);
+
+	if (!q(db, &res, "SELECT data, length(data), name FROM b ORDER BY id",
+	       DB_NOARGS)) {
+		is_int(db_res_rows(res), 4, "%s: four blob rows", tag);
+		blob_is(res, 0, 0, bytes, sizeof(bytes), tag,
+			"NUL and 0xff read back");
+		is_int(db_res_int(res, 0, 1), sizeof(bytes),
+		       "%s: the database holds the bytes, not text", tag);
+		p1 = db_res_blob(res, 0, 0, &len);
+		p2 = db_res_blob(res, 0, 0, &len);
+		ok(p1 == p2 && len == sizeof(bytes) &&
+			   !memcmp(p2, bytes, sizeof(bytes)),
+		   "%s: the same cell twice, the same bytes", tag);
+		blob_is(res, 1, 0, "", 0, tag, "an empty blob");
+		ok(!db_res_isnull(res, 1, 0), "%s: an empty blob is not NULL",
+		   tag);
+		is_int(db_res_int(res, 1, 1), 0, "%s: of length 0", tag);
+		blob_null(res, 2, 0, tag, "NULL reads as NULL, length 0");
+		ok(db_res_isnull(res, 2, 0), "%s: a NULL blob is NULL", tag);
+		blob_is(res, 3, 0, big, BIG, tag, "a large blob read back");
+		is_int(db_res_int(res, 3, 1), BIG, "%s: stored whole", tag);
+		blob_is(res, 0, 2, "nul", 3, tag, "a text column's bytes");
+		blob_null(res, 4, 0, tag, "past the last row: NULL");
+		blob_null(res, 0, 3, tag, "past the last column: NULL");
+	} else {
+		ok(0, "%s: select blobs", tag);
+	}
+	db_res_free(res);
+	res = NULL;
+	blob_null(NULL, 0, 0, tag, "a NULL result: NULL");
+
+	is_int(one_int(db, "SELECT id FROM b WHERE data = $1",
+		       DB_ARGS(DB_B(bytes, sizeof(bytes)))),
+	       1, "%s: a blob as a WHERE parameter", tag);
+	is_int(one_int(db, "SELECT count(*) FROM b WHERE data = $1",
+		       DB_ARGS(DB_B(other, sizeof(other)))),
+	       0, "%s: a byte past the NUL counts", tag);
+	is_int(one_int(db, "SELECT count(*) FROM b WHERE data = $1",
+		       DB_ARGS(DB_B(bytes, 1))),
+	       0, "%s: and so does the length", tag);
+	is_int(one_int(db, "SELECT id FROM b WHERE data = $1",
+		       DB_ARGS(DB_B("", 0))),
+	       2, "%s: an empty blob parameter is not NULL", tag);
+	is_int(one_int(db, DB_PLAN_EACH "SELECT id FROM b WHERE data = $1",
+		       DB_ARGS(DB_B(big, BIG))),
+	       4, "%s: a large blob parameter, unprepared", tag);
+	is_int(one_int(db,
+		       "SELECT count(*) FROM b"
+		       " WHERE data = $1 OR (data IS NULL AND $1 IS NULL)",
+		       DB_ARGS(DB_B(NULL, 0))),
+	       1, "%s: a NULL pointer is NULL", tag);
+
+	if (!q(db, &res, pg ? "SELECT $1::bytea" : "SELECT $1",
+	       DB_ARGS(DB_B(bytes, sizeof(bytes)))))
+		blob_is(res, 0, 0, bytes, sizeof(bytes), tag,
+			"a parameter cast and back");
+	else
+		ok(0, "%s: select a blob parameter", tag);
+	db_res_free(res);
+	free(big);
+}
+
 /* battery: the same checks on either backend; db2 is a second connection
  * to the same database. */
 static void battery(struct db *db, struct db *db2, const char *tag)
@@ -314,6 +438,7 @@ static void battery(struct db *db, struct db *db2, const char *tag)
 	battery_time(db, tag);
 	battery_stats(db, tag);
 	battery_cache(db, tag);
+	battery_blob(db, tag);
 	err_release(&e);
 }
 
