@@ -196,13 +196,15 @@ static int db_pg_ensure(struct db_pg *p, struct err *e)
 /*
  * db_pg_run: execute sql with parameters vals, through a named prepared
  * statement when the cache allows. lens and fmts are NULL when every
- * parameter is text, as libpq reads them.
+ * parameter is text, as libpq reads them. The results come in text but
+ * for a DB_BINARY statement.
  */
 static PGresult *db_pg_run(struct db_pg *p, const char *sql,
 			   const char *const *vals, const int *lens,
 			   const int *fmts, int n)
 {
 	struct db_stmt *st = db_stmt_find(&p->base, sql);
+	int binary = !strncmp(sql, DB_BINARY, strlen(DB_BINARY));
 	char name[24];
 	PGresult *r;
 	bool idle;
@@ -218,10 +220,11 @@ static PGresult *db_pg_run(struct db_pg *p, const char *sql,
 		st->impl = xstrdup(name);
 	}
 	if (!st || st->unnamed)
-		return PQexecParams(p->conn, sql, n, NULL, vals, lens, fmts, 0);
+		return PQexecParams(p->conn, sql, n, NULL, vals, lens, fmts,
+				    binary);
 
 	idle = PQtransactionStatus(p->conn) == PQTRANS_IDLE;
-	r = PQexecPrepared(p->conn, st->impl, n, vals, lens, fmts, 0);
+	r = PQexecPrepared(p->conn, st->impl, n, vals, lens, fmts, binary);
 	/*
 	 * "cached plan must not change result type": a migration changed a
 	 * table under a SELECT * since we prepared. The statement did not
@@ -237,7 +240,7 @@ static PGresult *db_pg_run(struct db_pg *p, const char *sql,
 			if (idle) {
 				PQclear(r);
 				r = PQexecParams(p->conn, sql, n, NULL, vals,
-						 lens, fmts, 0);
+						 lens, fmts, binary);
 			}
 		}
 	}
@@ -525,6 +528,9 @@ static const unsigned char *db_pg_res_blob(const struct db_res *res, size_t row,
 		return pr->blobs[cell];
 	}
 	*len = n;
+	/* a DB_BINARY statement's: the bytes as they came */
+	if (PQfformat(pr->r, (int)col) == 1)
+		return (const unsigned char *)v;
 	if (n < 2 || n % 2 || v[0] != '\\' || v[1] != 'x')
 		return (const unsigned char *)v;
 	/* an empty one needs no copy: any pointer but NULL */

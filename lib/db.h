@@ -93,6 +93,15 @@ int db_query(struct db *db, struct db_res **res, const char *sql,
  * values already.
  */
 #define DB_PLAN_EACH "/* plan each */ "
+/*
+ * DB_BINARY: first in a statement whose results PostgreSQL sends in its
+ * binary format, for a bytea that db_res_blob() then returns as the
+ * bytes that came, with no hex for the server to write and agora to
+ * read. Text columns come as they are; any other must be cast to text
+ * in the statement (db_res_int() reads text). SQLite reads it as the
+ * comment it is.
+ */
+#define DB_BINARY "/* binary */ "
 /* db_exec_script: run several ;-separated statements without parameters
  * (migrations). */
 int db_exec_script(struct db *db, const char *sql, struct err *e);

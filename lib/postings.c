@@ -212,8 +212,7 @@ static int postings_ord(struct db *db, const char *field, const char *value,
 			     DB_ARGS(DB_S(field), DB_S(value)), e) < 0)
 			goto out;
 	}
-	err_set(e, ERR_INTERNAL, "postings: no number for %s %s", field,
-		value);
+	err_set(e, ERR_INTERNAL, "postings: no number for %s %s", field, value);
 out:
 	db_res_free(res);
 	return ret;
@@ -295,7 +294,7 @@ int postings_write(struct db *db, const struct postings_product *old,
 	ret = -1;
 	if (old && old->active)
 		postings_terms(&to, old->name, old->description);
-	if (new && new->active) {
+	if (new &&new->active) {
 		postings_terms(&tn, new->name, new->description);
 		p.id = new->id;
 		p.price = new->price;
@@ -330,19 +329,20 @@ out:
 	return ret;
 }
 
-/* ---- a build of them all ---------------------------------------------------- */
+/* ---- a build of them all ----------------------------------------------------
+ */
 
 /* The rows of one bucket as they are built: a table of terms. */
 struct build {
 	struct build_term {
 		char *term;
 		struct sbuf row;
-	} *t;
+	} * t;
 	size_t n, *slot, mask; /* slot: 1 + index in t; 0: free */
 	struct build_value {
 		char *value;
 		uint32_t ord;
-	} *v;
+	} * v;
 	size_t nv;
 };
 
@@ -378,14 +378,59 @@ static struct sbuf *build_row(struct build *b, const char *term)
 }
 
 /* Write the bucket's rows (db NULL: none) and empty the table. */
+static void build_be(struct sbuf *sb, uint64_t v, int bytes)
+{
+	while (bytes--)
+		sbuf_addch(sb, (int)(v >> (8 * bytes) & 0xff));
+}
+
+/* PostgreSQL: the bucket's rows in one COPY, in its binary format (a
+ * field is its length, big-endian, then its bytes), no hex to make or
+ * parse. */
+static int build_copy(struct db *db, const struct build *b, int64_t bucket,
+		      struct err *e)
+{
+	static const char head[19] = "PGCOPY\n\377\r\n\0"
+				     "\0\0\0\0" /* flags */
+				     "\0\0\0\0"; /* no extension */
+	struct sbuf sb = SBUF_INIT;
+	size_t i;
+	int rc;
+
+	sbuf_add(&sb, head, sizeof(head));
+	for (i = 0; i < b->n; i++) {
+		build_be(&sb, 3, 2);
+		build_be(&sb, strlen(b->t[i].term), 4);
+		sbuf_addstr(&sb, b->t[i].term);
+		build_be(&sb, 8, 4);
+		build_be(&sb, (uint64_t)bucket, 8);
+		build_be(&sb, b->t[i].row.len, 4);
+		sbuf_add(&sb, b->t[i].row.buf, b->t[i].row.len);
+	}
+	build_be(&sb, 0xffff, 2);
+	rc = db_copy_begin(db,
+			   "COPY product_postings (term, bucket, postings) "
+			   "FROM STDIN (FORMAT binary)",
+			   e);
+	if (rc == 0)
+		rc = db_copy_put(db, sb.buf, sb.len, e);
+	if (rc == 0)
+		rc = db_copy_end(db, e);
+	sbuf_release(&sb);
+	return rc;
+}
+
+/* Write the bucket's rows (db NULL: none) and empty the table. */
 static int build_flush(struct db *db, struct build *b, int64_t bucket,
 		       struct err *e)
 {
 	size_t i;
 	int rc = 0;
 
+	if (db && b->n && db_dialect(db) == DB_POSTGRES)
+		rc = build_copy(db, b, bucket, e);
 	for (i = 0; i < b->n; i++) {
-		if (db && rc == 0)
+		if (db && rc == 0 && db_dialect(db) == DB_SQLITE)
 			rc = db_query(db, NULL,
 				      "INSERT INTO product_postings "
 				      "(term, bucket, postings) "
@@ -419,7 +464,7 @@ static int build_ord(struct db *db, struct build *b, const char *field,
 	b->v = xrealloc(b->v, (b->nv + 1) * sizeof(*b->v));
 	b->v[b->nv].value = xmalloc(strlen(value) + 2);
 	b->v[b->nv].value[0] = field[0];
-	strcpy(b->v[b->nv].value + 1, value);
+	memcpy(b->v[b->nv].value + 1, value, strlen(value) + 1);
 	b->v[b->nv++].ord = *ord;
 	return 0;
 }
@@ -430,19 +475,25 @@ int postings_build(struct db *db, struct err *e)
 	struct build b = { 0 };
 	struct db_res *res = NULL;
 	struct posting p;
-	int64_t bucket, last = -1;
+	int64_t bucket, last = -1, from = -1;
 	size_t r, i;
 	int ret = -1;
 
+	/* SQLite: the rows go into the table's B-tree term by term, a
+	 * bucket at a time, all over it: a cache that holds it (256 MiB,
+	 * this connection, for the build) keeps them off the disk. */
+	if (db_dialect(db) == DB_SQLITE &&
+	    db_query(db, NULL, "PRAGMA cache_size = -262144", DB_NOARGS, e) < 0)
+		return -1;
 	if (db_begin(db, e) < 0)
 		return -1;
 	/* writes wait; the build reads the products as they are */
 	if (db_dialect(db) == DB_POSTGRES &&
-	    db_query(db, NULL, "LOCK TABLE products IN SHARE MODE",
-		     DB_NOARGS, e) < 0)
-		goto out;
-	if (db_query(db, NULL, "DELETE FROM product_postings", DB_NOARGS,
+	    db_query(db, NULL, "LOCK TABLE products IN SHARE MODE", DB_NOARGS,
 		     e) < 0)
+		goto out;
+	if (db_query(db, NULL, "DELETE FROM product_postings", DB_NOARGS, e) <
+	    0)
 		goto out;
 	b.mask = 1023;
 	b.slot = xcalloc(b.mask + 1, sizeof(*b.slot));
@@ -450,24 +501,27 @@ int postings_build(struct db *db, struct err *e)
 	for (;;) {
 		db_res_free(res);
 		res = NULL;
+		/* By the primary key alone: SQLite would rather walk an
+		 * index on status and sort each chunk. */
 		if (db_query(db, &res,
 			     "SELECT id, name, description, category, brand, "
-			     "price FROM products WHERE status = 'ACTIVE' "
-			     "AND id > $1 ORDER BY id LIMIT $2",
-			     DB_ARGS(DB_I(last), DB_I(POSTINGS_BUCKET)),
-			     e) < 0)
+			     "price, status FROM products WHERE id > $1 "
+			     "ORDER BY id LIMIT $2",
+			     DB_ARGS(DB_I(from), DB_I(POSTINGS_BUCKET)), e) < 0)
 			goto out;
 		for (r = 0; r < db_res_rows(res); r++) {
-			p.id = db_res_int(res, r, 0);
+			from = db_res_int(res, r, 0);
+			if (strcmp(db_res_str(res, r, 6), "ACTIVE"))
+				continue;
+			p.id = from;
 			bucket = p.id / POSTINGS_BUCKET;
 			if (last >= 0 && bucket != last / POSTINGS_BUCKET &&
 			    build_flush(db, &b, last / POSTINGS_BUCKET, e) < 0)
 				goto out;
 			last = p.id;
 			p.price = db_res_int(res, r, 5);
-			if (build_ord(db, &b, "category",
-				      db_res_str(res, r, 3), &p.category,
-				      e) < 0 ||
+			if (build_ord(db, &b, "category", db_res_str(res, r, 3),
+				      &p.category, e) < 0 ||
 			    build_ord(db, &b, "brand", db_res_str(res, r, 4),
 				      &p.brand, e) < 0)
 				goto out;

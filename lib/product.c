@@ -101,8 +101,7 @@ static int product_index(struct db *db, const struct db_res *res, struct err *e)
 	return rc;
 }
 
-static void product_posted(struct postings_product *p,
-			   const struct db_res *res)
+static void product_posted(struct postings_product *p, const struct db_res *res)
 {
 	p->id = db_res_int(res, 0, PRODUCT_ID);
 	p->price = db_res_int(res, 0, PRODUCT_PRICE);

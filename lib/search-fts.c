@@ -925,8 +925,11 @@ static int fts_posted_pass(struct fts *f, const struct search_query *q,
 	p.brand = fts_value_ord(values, "brand", q->brand);
 
 	/* every distinct term once */
-	sbuf_addstr(&sql, "SELECT term, bucket, postings FROM "
-			  "product_postings WHERE term IN (");
+	/* bucket as text for the binary results, named apart from the
+	 * column it orders by */
+	sbuf_addstr(&sql, DB_BINARY "SELECT term, CAST(bucket AS text) AS b, "
+				    "postings FROM product_postings "
+				    "WHERE term IN (");
 	for (i = 0; i < a->ntok; i++) {
 		for (j = 0; j < i; j++)
 			if (!strcmp(search_token_text(a, i),
@@ -958,8 +961,8 @@ static int fts_posted_pass(struct fts *f, const struct search_query *q,
 						 search_token_text(a, i));
 		     j++)
 			;
-		rows[i] = (struct postings_rows){ bucket + r, blob + r,
-						  len + r, j - r };
+		rows[i] = (struct postings_rows){ bucket + r, blob + r, len + r,
+						  j - r };
 	}
 	postings_match(a, wt, rows, fts_posted_hit, &p);
 
@@ -969,8 +972,9 @@ static int fts_posted_pass(struct fts *f, const struct search_query *q,
 	fts_tally_ords(&brands, values, "brand", p.brands);
 	fts_facets_add(out, &cats, &brands);
 	fts_total(out, (int64_t)p.n);
-	qsort(p.hits, p.n, sizeof(*p.hits),
-	      q->sort == SEARCH_PRICE_ASC ? fts_hit_up : fts_hit_down);
+	if (p.n)
+		qsort(p.hits, p.n, sizeof(*p.hits),
+		      q->sort == SEARCH_PRICE_ASC ? fts_hit_up : fts_hit_down);
 	items = json_object_new_array();
 	json_object_object_add(out, "items", items);
 	if (from < p.n &&

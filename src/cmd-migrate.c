@@ -3,10 +3,12 @@
 
 #include <getopt.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "jsonx.h"
 #include "log.h"
 #include "migrate.h"
+#include "postings.h"
 #include "product.h"
 #include "sbuf.h"
 #include "user.h"
@@ -168,8 +170,9 @@ int cmd_migrate(int argc, char **argv)
 	struct db *db;
 	struct err e = ERR_INIT;
 	bool promote = false;
-	int applied = 0, ret = 1, opt;
+	int applied = 0, ret = 1, opt, rc;
 	int64_t indexed = 0;
+	double t0;
 
 	while ((opt = cmd_opt(&a, argc, argv)) > 0)
 		if (opt == 'p')
@@ -196,6 +199,21 @@ int cmd_migrate(int argc, char **argv)
 			"migrate: %" PRId64 " product%s "
 			"indexed for search",
 			indexed, indexed == 1 ? "" : "s");
+	/* A catalogue that held products when its postings came (migration
+	 * 0019) gets them now; writes wait on PostgreSQL meanwhile. */
+	rc = postings_ready(db, &e);
+	if (rc == 0) {
+		t0 = clock_ms();
+		rc = postings_build(db, &e);
+		if (rc == 0)
+			log_msg(LOG_INFO, NULL,
+				"migrate: search postings built in %.0f ms",
+				clock_ms() - t0);
+	}
+	if (rc < 0) {
+		log_msg(LOG_ERROR, NULL, "migrate: postings: %s", e.msg);
+		goto out;
+	}
 	if (fold_emails(db, &e) < 0)
 		goto out;
 	if (!c.admin_email[0] != !c.admin_password[0])

@@ -2,9 +2,15 @@
  * and a search's matches and scores against a direct reading of the
  * rules on random catalogues. */
 #include "common.h"
-#include "tap.h"
+
+#include "cfg.h"
+#include "log.h"
 #include "postings.h"
+#include "product.h"
 #include "search-analyze.h"
+#include "search.h"
+#include "tap.h"
+#include "testdb.h"
 
 /* The flags of term in pt, 0 when it is not there. */
 static unsigned term_flags(const struct postings_terms *pt, const char *term)
@@ -406,10 +412,270 @@ static void test_match(void)
 	}
 }
 
+/* ---- on the databases: the same answers as the full-text index ------- */
+
+static const char *const categories[] = { "Computers", "Audio", "Home",
+					  "Toys" };
+static const char *const brands[] = { "Samsung", "LG", "Acme", "Crest",
+				      "Fila" };
+
+#define NDB 400
+
+/* Products with ids spread over some twenty buckets (more than ten:
+ * bucket 10 sorts before 2 as text), inserted as they are. */
+static void db_fill(struct db *db, const char *dialect)
+{
+	struct err e = ERR_INIT;
+	int64_t id = 0, n;
+	char *name, *desc;
+	int i, bad = 0;
+
+	for (i = 0; i < NDB; i++) {
+		id += 1 + rnd(400);
+		name = phrase(4);
+		desc = phrase(6);
+		bad += db_query(db, NULL,
+				"INSERT INTO products (id, name, description, "
+				"category, brand, price, status, created_at, "
+				"updated_at) VALUES ($1, $2, $3, $4, $5, $6, "
+				"$7, $8, $8)",
+				DB_ARGS(DB_I(id), DB_S(name), DB_S(desc),
+					DB_S(categories[rnd(4)]),
+					DB_S(brands[rnd(5)]),
+					DB_I(100 * (1 + rnd(50))),
+					DB_S(rnd(10) ? "ACTIVE" : "INACTIVE"),
+					DB_S("2026-01-01T00:00:00.000Z")),
+				&e) < 0;
+		free(name);
+		free(desc);
+	}
+	/* what a write through product.c does besides the row */
+	if (!strcmp(dialect, "pg"))
+		bad += db_query(db, NULL,
+				"SELECT setval(pg_get_serial_sequence("
+				"'products', 'id'), max(id)) FROM products",
+				DB_NOARGS, &e) < 0 ||
+		       product_tsvector_fill(db, true, &n, &e) < 0;
+	is_int(bad, 0, "%s: %d products up to id %" PRId64 " (%s)", dialect,
+	       NDB, id, e.msg);
+	err_release(&e);
+}
+
+static void db_ready(struct db *db, bool ready)
+{
+	struct err e = ERR_INIT;
+
+	if (db_query(db, NULL,
+		     ready ? "UPDATE product_postings_state SET ready = (1 = 1)" :
+			     "UPDATE product_postings_state SET ready = (1 = 0)",
+		     DB_NOARGS, &e) < 0)
+		printf("# ready: %s\n", e.msg);
+	err_release(&e);
+}
+
+/* A random search: q, filters, a sort, a page. */
+static void db_query_make(struct search_query *q, char **text)
+{
+	static const enum search_sort sorts[] = { SEARCH_RELEVANCE,
+						  SEARCH_PRICE_ASC,
+						  SEARCH_PRICE_DESC };
+
+	*text = phrase(3);
+	*q = (struct search_query){ *text, NULL, NULL, -1,
+				    -1,	   1,	 10,   sorts[rnd(3)] };
+	if (!rnd(3))
+		q->category = rnd(5) ? categories[rnd(4)] : "Nowhere";
+	if (!rnd(4))
+		q->brand = rnd(5) ? brands[rnd(5)] : "Nobody";
+	if (!rnd(3))
+		q->min_price = 100 * rnd(30);
+	if (!rnd(3))
+		q->max_price = 100 * (20 + rnd(40));
+	q->page = 1 + rnd(3);
+	q->size = 1 + rnd(20);
+}
+
+/* The answer to q, as JSON text (caller frees), NULL on error. */
+static char *db_search(struct search *s, const struct search_query *q)
+{
+	struct json_object *out = NULL;
+	struct err e = ERR_INIT;
+	char *text = NULL;
+
+	if (search_products(s, q, &out, &e) == 0)
+		text = xstrdup(
+			json_object_to_json_string_ext(out,
+						       JSON_C_TO_STRING_PLAIN));
+	else
+		printf("# search: %s\n", e.msg);
+	json_object_put(out);
+	err_release(&e);
+	return text;
+}
+
+/* n random searches, each answered from the full-text index and from the
+ * postings; how many answers differ. */
+static int db_compare(struct db *db, struct search *s, int n)
+{
+	struct search_query q;
+	char *text, *fts, *posted;
+	int i, differ = 0;
+
+	for (i = 0; i < n; i++) {
+		db_query_make(&q, &text);
+		db_ready(db, false);
+		fts = db_search(s, &q);
+		db_ready(db, true);
+		posted = db_search(s, &q);
+		if (!fts || !posted || strcmp(fts, posted)) {
+			if (differ++ < 3)
+				printf("# q=%s: %s\n#  postings: %s\n", text,
+				       fts ? fts : "(error)",
+				       posted ? posted : "(error)");
+		}
+		free(fts);
+		free(posted);
+		free(text);
+	}
+	return differ;
+}
+
+/* product_postings as text, row by row in key order (caller frees). */
+static char *db_postings(struct db *db)
+{
+	struct db_res *res = NULL;
+	struct err e = ERR_INIT;
+	struct sbuf sb = SBUF_INIT;
+	const unsigned char *b;
+	size_t i, j, len;
+
+	if (db_query(db, &res,
+		     "SELECT term, bucket, postings FROM product_postings "
+		     "ORDER BY term, bucket",
+		     DB_NOARGS, &e) < 0)
+		printf("# postings: %s\n", e.msg);
+	for (i = 0; i < db_res_rows(res); i++) {
+		sbuf_addf(&sb, "%s %s ", db_res_str(res, i, 0),
+			  db_res_str(res, i, 1));
+		b = db_res_blob(res, i, 2, &len);
+		for (j = 0; j < len; j++)
+			sbuf_addf(&sb, "%02x", b[j]);
+		sbuf_addch(&sb, '\n');
+	}
+	sbuf_addch(&sb, 0);
+	db_res_free(res);
+	err_release(&e);
+	return sbuf_detach(&sb, NULL);
+}
+
+/* Random writes through product.c, as the API makes them. */
+static int db_writes(struct db *db, int n)
+{
+	struct err e = ERR_INIT;
+	struct product_input in;
+	char *name, *desc;
+	int64_t id, max = testdb_int(db, "SELECT max(id) FROM products");
+	int i, bad = 0, rc;
+
+	for (i = 0; i < n; i++) {
+		name = phrase(4);
+		desc = phrase(6);
+		in = (struct product_input){ name[0] ? name : "x",
+					     desc,
+					     true,
+					     categories[rnd(4)],
+					     brands[rnd(5)],
+					     100 * (1 + rnd(50)),
+					     true,
+					     rnd(4) ? "ACTIVE" : "INACTIVE" };
+		id = 1 + (int64_t)rnd((unsigned)max);
+		switch (rnd(6)) {
+		case 0:
+			rc = product_create(db, &in, NULL, &e);
+			break;
+		case 1:
+			rc = product_delete(db, id, NULL, &e);
+			break;
+		case 2: /* the name only */
+			in = (struct product_input){ .name = in.name };
+			rc = product_update(db, id, &in, NULL, &e);
+			break;
+		case 3: /* the price and status only */
+			in = (struct product_input){ .price = in.price,
+						     .has_price = true,
+						     .status = in.status };
+			rc = product_update(db, id, &in, NULL, &e);
+			break;
+		default:
+			rc = product_update(db, id, &in, NULL, &e);
+			break;
+		}
+		/* an id with no product is 404, and fine */
+		if (rc < 0 && e.code != ERR_NOT_FOUND) {
+			bad++;
+			printf("# write: %s\n", e.msg);
+		}
+		err_release(&e);
+		e = (struct err)ERR_INIT;
+		free(name);
+		free(desc);
+	}
+	return bad;
+}
+
+static void battery(struct db *db, const char *url, const char *dialect)
+{
+	struct search *s = NULL;
+	struct cfg c = { 0 };
+	struct err e = ERR_INIT;
+	char none[] = "", *kept, *built;
+
+	(void)url;
+	c.elasticsearch_node = none;
+	is_int(postings_ready(db, &e), 1, "%s: an empty catalogue's are ready",
+	       dialect);
+	db_fill(db, dialect);
+	db_ready(db, false);
+	is_int(postings_build(db, &e), 0, "%s: built (%s)", dialect, e.msg);
+	is_int(postings_ready(db, &e), 1, "%s: then ready", dialect);
+	ok(testdb_int(db, "SELECT count(DISTINCT bucket) FROM "
+			  "product_postings") > 10,
+	   "%s: over more than ten buckets", dialect);
+	if (search_open(&s, &c, db, &e) < 0) {
+		ok(0, "%s: search_open: %s", dialect, e.msg);
+		goto out;
+	}
+	is_int(db_compare(db, s, 150), 0,
+	       "%s: 150 searches answered alike from the postings and from "
+	       "the full-text index",
+	       dialect);
+
+	is_int(db_writes(db, 120), 0, "%s: 120 writes", dialect);
+	kept = db_postings(db);
+	is_int(postings_build(db, &e), 0, "%s: built again (%s)", dialect,
+	       e.msg);
+	built = db_postings(db);
+	ok(strlen(kept) > 1000, "%s: the postings written hold %zu bytes",
+	   dialect, strlen(kept));
+	is_str(kept, built,
+	       "%s: the postings the writes kept are the postings a build "
+	       "makes",
+	       dialect);
+	free(kept);
+	free(built);
+	is_int(db_compare(db, s, 100), 0,
+	       "%s: after the writes, 100 searches answered alike", dialect);
+out:
+	search_free(s);
+	err_release(&e);
+}
+
 int main(void)
 {
+	log_init("t-postings", "error");
 	test_terms();
 	test_row();
 	test_match();
+	testdb_run("postings", battery);
 	return done_testing();
 }
