@@ -93,29 +93,29 @@ static void put_le(unsigned char *d, uint64_t v, size_t n)
 /* The offset in its bucket of posting i of a row. */
 static unsigned row_off(const unsigned char *row, size_t i)
 {
-	return (unsigned)get_le(row + i * POSTING_SIZE, 2) >> 4;
+	return (unsigned)get_le(row + i * POSTING_SIZE, POSTING_HEAD) >> 4;
 }
 
 void posting_get(const unsigned char *row, size_t i, int64_t bucket,
 		 struct posting *p)
 {
 	const unsigned char *s = row + i * POSTING_SIZE;
-	unsigned head = (unsigned)get_le(s, 2);
+	unsigned head = (unsigned)get_le(s, POSTING_HEAD);
 
 	p->id = bucket * POSTINGS_BUCKET + (head >> 4);
 	p->flags = head & 15;
-	p->category = (uint32_t)get_le(s + 2, 4);
-	p->brand = (uint32_t)get_le(s + 6, 4);
-	p->price = (int64_t)get_le(s + 10, 8);
+	p->category = (uint32_t)get_le(s + POSTING_HEAD, 4);
+	p->brand = (uint32_t)get_le(s + POSTING_HEAD + 4, 4);
+	p->price = (int64_t)get_le(s + POSTING_HEAD + 8, 8);
 }
 
 static void posting_put(unsigned char *d, const struct posting *p)
 {
 	put_le(d, (uint64_t)(p->id % POSTINGS_BUCKET) << 4 | (p->flags & 15),
-	       2);
-	put_le(d + 2, p->category, 4);
-	put_le(d + 6, p->brand, 4);
-	put_le(d + 10, (uint64_t)p->price, 8);
+	       POSTING_HEAD);
+	put_le(d + POSTING_HEAD, p->category, 4);
+	put_le(d + POSTING_HEAD + 4, p->brand, 4);
+	put_le(d + POSTING_HEAD + 8, (uint64_t)p->price, 8);
 }
 
 bool postings_set(struct sbuf *row, int64_t id, const struct posting *p)
@@ -377,7 +377,6 @@ static struct sbuf *build_row(struct build *b, const char *term)
 	return &b->t[b->n - 1].row;
 }
 
-/* Write the bucket's rows (db NULL: none) and empty the table. */
 static void build_be(struct sbuf *sb, uint64_t v, int bytes)
 {
 	while (bytes--)
@@ -420,6 +419,13 @@ static int build_copy(struct db *db, const struct build *b, int64_t bucket,
 	return rc;
 }
 
+static int build_term_cmp(const void *a, const void *b)
+{
+	const struct build_term *x = a, *y = b;
+
+	return strcmp(x->term, y->term);
+}
+
 /* Write the bucket's rows (db NULL: none) and empty the table. */
 static int build_flush(struct db *db, struct build *b, int64_t bucket,
 		       struct err *e)
@@ -427,6 +433,9 @@ static int build_flush(struct db *db, struct build *b, int64_t bucket,
 	size_t i;
 	int rc = 0;
 
+	/* in key order: each insert lands next to the last one's page */
+	if (db && b->n)
+		qsort(b->t, b->n, sizeof(*b->t), build_term_cmp);
 	if (db && b->n && db_dialect(db) == DB_POSTGRES)
 		rc = build_copy(db, b, bucket, e);
 	for (i = 0; i < b->n; i++) {

@@ -22,11 +22,14 @@
 #include "sbuf.h"
 #include "search-analyze.h"
 
-/* Ids a row covers: the offset in a row fits 12 bits. */
-#define POSTINGS_BUCKET 4096
-/* A posting's bytes, little-endian: offset << 4 | flags (2), category
- * (4), brand (4), price (8). */
-#define POSTING_SIZE 18
+/* Ids a row covers. Fewer, longer rows are cheaper to read (a row
+ * costs PostgreSQL about a microsecond) and to build, dearer to rewrite
+ * on a product's write (docs/benchmarks.md). */
+#define POSTINGS_BUCKET 16384
+/* A posting's bytes, little-endian: offset in the bucket << 4 | flags
+ * (3), category (4), brand (4), price (8). */
+#define POSTING_HEAD 3
+#define POSTING_SIZE 19
 
 /* Where a product holds a term: the flags of a posting. */
 enum {

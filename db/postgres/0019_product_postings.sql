@@ -1,5 +1,5 @@
 -- 0019_product_postings: agora's own inverted index of the products
--- (lib/postings.h): for each term and each run of 4,096 ids, the packed
+-- (lib/postings.h): for each term and each run of 16,384 ids, the packed
 -- postings of the ACTIVE products that hold it, each with what a search
 -- needs of its product, so that a search with q reads nothing else
 -- before its page.

@@ -75,7 +75,8 @@ static void test_row(void)
 	struct sbuf row = SBUF_INIT;
 	struct posting p, q;
 	int64_t bucket = 3, base = bucket * POSTINGS_BUCKET;
-	int64_t ids[] = { base + 7, base, base + 4095, base + 100 };
+	int64_t ids[] = { base + 7, base, base + POSTINGS_BUCKET - 1,
+			  base + 100 };
 	size_t i;
 	bool order = true;
 
@@ -94,7 +95,7 @@ static void test_row(void)
 	}
 	ok(order, "kept in id order, whatever the order they came in");
 	posting_get((unsigned char *)row.buf, 3, bucket, &p);
-	q = mk(base + 4095, 3, 2, 20, 2000);
+	q = mk(base + POSTINGS_BUCKET - 1, 3, 2, 20, 2000);
 	ok(same(&p, &q), "the last offset of a bucket read back whole");
 
 	p = mk(base + 7, 1, 0, 0, 0);
@@ -431,7 +432,7 @@ static void db_fill(struct db *db, const char *dialect)
 	int i, bad = 0;
 
 	for (i = 0; i < NDB; i++) {
-		id += 1 + rnd(400);
+		id += 1 + rnd(POSTINGS_BUCKET / 8);
 		name = phrase(4);
 		desc = phrase(6);
 		bad += db_query(db, NULL,
