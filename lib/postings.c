@@ -280,7 +280,7 @@ out:
 }
 
 int postings_write(struct db *db, const struct postings_product *old,
-		   const struct postings_product *new, struct err *e)
+		   const struct postings_product *now, struct err *e)
 {
 	struct postings_terms to = POSTINGS_TERMS_INIT,
 			      tn = POSTINGS_TERMS_INIT;
@@ -294,13 +294,13 @@ int postings_write(struct db *db, const struct postings_product *old,
 	ret = -1;
 	if (old && old->active)
 		postings_terms(&to, old->name, old->description);
-	if (new &&new->active) {
-		postings_terms(&tn, new->name, new->description);
-		p.id = new->id;
-		p.price = new->price;
-		if (postings_ord(db, "category", new->category, &p.category,
+	if (now && now->active) {
+		postings_terms(&tn, now->name, now->description);
+		p.id = now->id;
+		p.price = now->price;
+		if (postings_ord(db, "category", now->category, &p.category,
 				 e) < 0 ||
-		    postings_ord(db, "brand", new->brand, &p.brand, e) < 0)
+		    postings_ord(db, "brand", now->brand, &p.brand, e) < 0)
 			goto out;
 	}
 	/* the union of both products' terms, in order */
@@ -316,7 +316,7 @@ int postings_write(struct db *db, const struct postings_product *old,
 			continue;
 		}
 		p.flags = tn.t[j].flags;
-		if (postings_term(db, tn.t[j].term, new->id, &p, &row, e) < 0)
+		if (postings_term(db, tn.t[j].term, now->id, &p, &row, e) < 0)
 			goto out;
 		i += c == 0;
 		j++;
@@ -329,94 +329,96 @@ out:
 	return ret;
 }
 
-/* ---- a build of them all ----------------------------------------------------
- */
+/* ---- a build of them all ------------------------------------------------- */
 
-/* The rows of one bucket as they are built: a table of terms. */
+/*
+ * A build reads the products in id order and appends each one's
+ * postings to those of its terms, in memory, then writes the rows in
+ * the order of their key (term, bucket): each one at the end of the
+ * table's B-tree (SQLite's, PostgreSQL's primary key) where the last
+ * one went, not all over it. Past BUILD_MAX bytes of postings it writes
+ * what it holds, at the end of a bucket, and goes on: a catalogue of
+ * any size costs that much memory at most.
+ */
+#define BUILD_MAX ((size_t)512 << 20)
+
+/* A term's postings so far, and where each bucket's begin in them. */
+struct build_term {
+	char *term;
+	struct sbuf data;
+	struct build_run {
+		int64_t bucket;
+		size_t at;
+	} * run;
+	size_t nrun, arun;
+};
+
+/* A value's number, remembered for the rest of the build. */
+struct build_value {
+	char field; /* 'c'ategory or 'b'rand */
+	char *value;
+	uint32_t ord;
+};
+
 struct build {
-	struct build_term {
-		char *term;
-		struct sbuf row;
-	} * t;
+	struct build_term *t;
 	size_t n, *slot, mask; /* slot: 1 + index in t; 0: free */
-	struct build_value {
-		char *value;
-		uint32_t ord;
-	} * v;
+	size_t bytes;
+	struct build_value *v;
 	size_t nv;
 };
 
-static struct sbuf *build_row(struct build *b, const char *term)
+static void build_slot(struct build *b, size_t k)
+{
+	const char *s = b->t[k].term;
+	size_t i;
+
+	for (i = hash_fnv32(s, strlen(s)) & b->mask; b->slot[i];
+	     i = (i + 1) & b->mask)
+		;
+	b->slot[i] = k + 1;
+}
+
+static struct build_term *build_term(struct build *b, const char *term)
 {
 	size_t i, k;
 
 	if (2 * (b->n + 1) > b->mask + 1) {
-		size_t *old = b->slot, size = 2 * (b->mask + 1);
-
-		b->slot = xcalloc(size, sizeof(*b->slot));
-		b->mask = size - 1;
-		b->t = xrealloc(b->t, size / 2 * sizeof(*b->t));
-		for (k = 0; old && k < size / 2; k++)
-			if (old[k]) {
-				const char *s = b->t[old[k] - 1].term;
-
-				for (i = hash_fnv32(s, strlen(s)) & b->mask;
-				     b->slot[i]; i = (i + 1) & b->mask)
-					;
-				b->slot[i] = old[k];
-			}
-		free(old);
+		b->mask = b->mask ? 2 * b->mask + 1 : 1023;
+		free(b->slot);
+		b->slot = xcalloc(b->mask + 1, sizeof(*b->slot));
+		b->t = xrealloc(b->t, (b->mask + 1) / 2 * sizeof(*b->t));
+		for (k = 0; k < b->n; k++)
+			build_slot(b, k);
 	}
 	for (i = hash_fnv32(term, strlen(term)) & b->mask; b->slot[i];
 	     i = (i + 1) & b->mask)
 		if (!strcmp(b->t[b->slot[i] - 1].term, term))
-			return &b->t[b->slot[i] - 1].row;
-	b->t[b->n].term = xstrdup(term);
-	sbuf_init(&b->t[b->n].row, 0, 0);
+			return &b->t[b->slot[i] - 1];
+	b->t[b->n] = (struct build_term){ .term = xstrdup(term) };
+	sbuf_init(&b->t[b->n].data, 0, 0);
 	b->slot[i] = ++b->n;
-	return &b->t[b->n - 1].row;
+	return &b->t[b->n - 1];
 }
 
-static void build_be(struct sbuf *sb, uint64_t v, int bytes)
+/* p at the end of term's postings: ids come in ascending order. */
+static void build_add(struct build *b, const char *term,
+		      const struct posting *p)
 {
-	while (bytes--)
-		sbuf_addch(sb, (int)(v >> (8 * bytes) & 0xff));
-}
+	struct build_term *t = build_term(b, term);
+	int64_t bucket = p->id / POSTINGS_BUCKET;
 
-/* PostgreSQL: the bucket's rows in one COPY, in its binary format (a
- * field is its length, big-endian, then its bytes), no hex to make or
- * parse. */
-static int build_copy(struct db *db, const struct build *b, int64_t bucket,
-		      struct err *e)
-{
-	static const char head[19] = "PGCOPY\n\377\r\n\0"
-				     "\0\0\0\0" /* flags */
-				     "\0\0\0\0"; /* no extension */
-	struct sbuf sb = SBUF_INIT;
-	size_t i;
-	int rc;
-
-	sbuf_add(&sb, head, sizeof(head));
-	for (i = 0; i < b->n; i++) {
-		build_be(&sb, 3, 2);
-		build_be(&sb, strlen(b->t[i].term), 4);
-		sbuf_addstr(&sb, b->t[i].term);
-		build_be(&sb, 8, 4);
-		build_be(&sb, (uint64_t)bucket, 8);
-		build_be(&sb, b->t[i].row.len, 4);
-		sbuf_add(&sb, b->t[i].row.buf, b->t[i].row.len);
+	if (!t->nrun || t->run[t->nrun - 1].bucket != bucket) {
+		if (t->nrun == t->arun) {
+			t->arun = t->arun ? 2 * t->arun : 4;
+			t->run = xrealloc(t->run, t->arun * sizeof(*t->run));
+		}
+		t->run[t->nrun++] = (struct build_run){ bucket, t->data.len };
 	}
-	build_be(&sb, 0xffff, 2);
-	rc = db_copy_begin(db,
-			   "COPY product_postings (term, bucket, postings) "
-			   "FROM STDIN (FORMAT binary)",
-			   e);
-	if (rc == 0)
-		rc = db_copy_put(db, sb.buf, sb.len, e);
-	if (rc == 0)
-		rc = db_copy_end(db, e);
-	sbuf_release(&sb);
-	return rc;
+	sbuf_grow(&t->data, POSTING_SIZE);
+	posting_put((unsigned char *)t->data.buf + t->data.len, p);
+	t->data.len += POSTING_SIZE;
+	b->bytes += POSTING_SIZE;
 }
 
 static int build_term_cmp(const void *a, const void *b)
@@ -426,87 +428,138 @@ static int build_term_cmp(const void *a, const void *b)
 	return strcmp(x->term, y->term);
 }
 
-/* Write the bucket's rows (db NULL: none) and empty the table. */
-static int build_flush(struct db *db, struct build *b, int64_t bucket,
-		       struct err *e)
+static void build_be(struct sbuf *sb, uint64_t v, int bytes)
 {
-	size_t i;
-	int rc = 0;
+	while (bytes--)
+		sbuf_addch(sb, (int)(v >> (8 * bytes) & 0xff));
+}
 
-	/* in key order: each insert lands next to the last one's page */
-	if (db && b->n)
-		qsort(b->t, b->n, sizeof(*b->t), build_term_cmp);
-	if (db && b->n && db_dialect(db) == DB_POSTGRES)
-		rc = build_copy(db, b, bucket, e);
-	for (i = 0; i < b->n; i++) {
-		if (db && rc == 0 && db_dialect(db) == DB_SQLITE)
-			rc = db_query(db, NULL,
-				      "INSERT INTO product_postings "
-				      "(term, bucket, postings) "
-				      "VALUES ($1, $2, $3)",
-				      DB_ARGS(DB_S(b->t[i].term), DB_I(bucket),
-					      DB_B(b->t[i].row.buf,
-						   b->t[i].row.len)),
-				      e);
-		free(b->t[i].term);
-		sbuf_release(&b->t[i].row);
-	}
-	b->n = 0;
-	memset(b->slot, 0, (b->mask + 1) * sizeof(*b->slot));
+/* Run r of term t: its bucket's row. */
+static void build_row(const struct build_term *t, size_t r,
+		      const unsigned char **row, size_t *len)
+{
+	size_t end = r + 1 < t->nrun ? t->run[r + 1].at : t->data.len;
+
+	*row = (const unsigned char *)t->data.buf + t->run[r].at;
+	*len = end - t->run[r].at;
+}
+
+/*
+ * PostgreSQL: the rows in one COPY, in its binary format (a field is its
+ * length, big-endian, then its bytes): no hex to make or parse. Sent a
+ * megabyte at a time.
+ */
+static int build_copy(struct db *db, const struct build *b, struct err *e)
+{
+	static const char head[19] = "PGCOPY\n\377\r\n\0"
+				     "\0\0\0\0" /* flags */
+				     "\0\0\0\0"; /* no extension */
+	struct sbuf sb = SBUF_INIT;
+	struct err ignored = ERR_INIT;
+	const unsigned char *row;
+	size_t i, r, len;
+	int rc;
+
+	if (db_copy_begin(db,
+			  "COPY product_postings (term, bucket, postings) "
+			  "FROM STDIN (FORMAT binary)",
+			  e) < 0)
+		return -1;
+	rc = 0;
+	sbuf_add(&sb, head, sizeof(head));
+	for (i = 0; rc == 0 && i < b->n; i++)
+		for (r = 0; rc == 0 && r < b->t[i].nrun; r++) {
+			build_row(&b->t[i], r, &row, &len);
+			build_be(&sb, 3, 2);
+			build_be(&sb, strlen(b->t[i].term), 4);
+			sbuf_addstr(&sb, b->t[i].term);
+			build_be(&sb, 8, 4);
+			build_be(&sb, (uint64_t)b->t[i].run[r].bucket, 8);
+			build_be(&sb, len, 4);
+			sbuf_add(&sb, row, len);
+			if (sb.len >= (1 << 20)) {
+				rc = db_copy_put(db, sb.buf, sb.len, e);
+				sbuf_reset(&sb);
+			}
+		}
+	build_be(&sb, 0xffff, 2);
+	if (rc == 0)
+		rc = db_copy_put(db, sb.buf, sb.len, e);
+	/* the COPY ended whatever happened; the first error is the one */
+	if (db_copy_end(db, rc ? &ignored : e) < 0)
+		rc = -1;
+	err_release(&ignored);
+	sbuf_release(&sb);
 	return rc;
 }
 
-/* A value's number, remembered for the rest of the build. */
+/* Write the rows held, in key order (db NULL: none), and forget them. */
+static int build_flush(struct db *db, struct build *b, struct err *e)
+{
+	const unsigned char *row;
+	size_t i, r, len;
+	int rc = 0;
+
+	if (db && b->n) {
+		qsort(b->t, b->n, sizeof(*b->t), build_term_cmp);
+		if (db_dialect(db) == DB_POSTGRES)
+			rc = build_copy(db, b, e);
+		for (i = 0; db_dialect(db) == DB_SQLITE && i < b->n; i++)
+			for (r = 0; rc == 0 && r < b->t[i].nrun; r++) {
+				build_row(&b->t[i], r, &row, &len);
+				rc = db_query(db, NULL,
+					      "INSERT INTO product_postings "
+					      "(term, bucket, postings) "
+					      "VALUES ($1, $2, $3)",
+					      DB_ARGS(DB_S(b->t[i].term),
+						      DB_I(b->t[i].run[r]
+								   .bucket),
+						      DB_B(row, len)),
+					      e);
+			}
+	}
+	for (i = 0; i < b->n; i++) {
+		free(b->t[i].term);
+		free(b->t[i].run);
+		sbuf_release(&b->t[i].data);
+	}
+	b->n = b->bytes = 0;
+	if (b->slot)
+		memset(b->slot, 0, (b->mask + 1) * sizeof(*b->slot));
+	return rc;
+}
+
 static int build_ord(struct db *db, struct build *b, const char *field,
 		     const char *value, uint32_t *ord, struct err *e)
 {
 	size_t i;
 
 	for (i = 0; i < b->nv; i++)
-		if (!strcmp(b->v[i].value + 1, value) &&
-		    b->v[i].value[0] == field[0]) {
+		if (b->v[i].field == field[0] &&
+		    !strcmp(b->v[i].value, value)) {
 			*ord = b->v[i].ord;
 			return 0;
 		}
 	if (postings_ord(db, field, value, ord, e) < 0)
 		return -1;
 	b->v = xrealloc(b->v, (b->nv + 1) * sizeof(*b->v));
-	b->v[b->nv].value = xmalloc(strlen(value) + 2);
-	b->v[b->nv].value[0] = field[0];
-	memcpy(b->v[b->nv].value + 1, value, strlen(value) + 1);
-	b->v[b->nv++].ord = *ord;
+	b->v[b->nv++] = (struct build_value){ field[0], xstrdup(value), *ord };
 	return 0;
 }
 
-int postings_build(struct db *db, struct err *e)
+int postings_fill(struct db *db, struct err *e)
 {
 	struct postings_terms pt = POSTINGS_TERMS_INIT;
 	struct build b = { 0 };
 	struct db_res *res = NULL;
 	struct posting p;
-	int64_t bucket, last = -1, from = -1;
+	int64_t from = -1, bucket = -1;
 	size_t r, i;
 	int ret = -1;
 
-	/* SQLite: the rows go into the table's B-tree term by term, a
-	 * bucket at a time, all over it: a cache that holds it (256 MiB,
-	 * this connection, for the build) keeps them off the disk. */
-	if (db_dialect(db) == DB_SQLITE &&
-	    db_query(db, NULL, "PRAGMA cache_size = -262144", DB_NOARGS, e) < 0)
-		return -1;
-	if (db_begin(db, e) < 0)
-		return -1;
-	/* writes wait; the build reads the products as they are */
-	if (db_dialect(db) == DB_POSTGRES &&
-	    db_query(db, NULL, "LOCK TABLE products IN SHARE MODE", DB_NOARGS,
-		     e) < 0)
-		goto out;
 	if (db_query(db, NULL, "DELETE FROM product_postings", DB_NOARGS, e) <
 	    0)
-		goto out;
-	b.mask = 1023;
-	b.slot = xcalloc(b.mask + 1, sizeof(*b.slot));
-	b.t = xcalloc((b.mask + 1) / 2, sizeof(*b.t));
+		return -1;
 	for (;;) {
 		db_res_free(res);
 		res = NULL;
@@ -522,12 +575,12 @@ int postings_build(struct db *db, struct err *e)
 			from = db_res_int(res, r, 0);
 			if (strcmp(db_res_str(res, r, 6), "ACTIVE"))
 				continue;
-			p.id = from;
-			bucket = p.id / POSTINGS_BUCKET;
-			if (last >= 0 && bucket != last / POSTINGS_BUCKET &&
-			    build_flush(db, &b, last / POSTINGS_BUCKET, e) < 0)
+			/* a bucket's rows are written whole */
+			if (from / POSTINGS_BUCKET != bucket &&
+			    b.bytes >= BUILD_MAX && build_flush(db, &b, e) < 0)
 				goto out;
-			last = p.id;
+			bucket = from / POSTINGS_BUCKET;
+			p.id = from;
 			p.price = db_res_int(res, r, 5);
 			if (build_ord(db, &b, "category", db_res_str(res, r, 3),
 				      &p.category, e) < 0 ||
@@ -538,25 +591,21 @@ int postings_build(struct db *db, struct err *e)
 				       db_res_str(res, r, 2));
 			for (i = 0; i < pt.n; i++) {
 				p.flags = pt.t[i].flags;
-				postings_set(build_row(&b, pt.t[i].term), p.id,
-					     &p);
+				build_add(&b, pt.t[i].term, &p);
 			}
 		}
 		if (db_res_rows(res) < POSTINGS_BUCKET)
 			break;
 	}
-	if ((last >= 0 && build_flush(db, &b, last / POSTINGS_BUCKET, e) < 0) ||
+	if (build_flush(db, &b, e) < 0 ||
 	    db_query(db, NULL,
 		     "UPDATE product_postings_state SET ready = (1 = 1)",
-		     DB_NOARGS, e) < 0 ||
-	    db_commit(db, e) < 0)
+		     DB_NOARGS, e) < 0)
 		goto out;
 	ret = 0;
 out:
-	if (ret < 0)
-		db_rollback(db);
 	db_res_free(res);
-	build_flush(NULL, &b, 0, NULL);
+	build_flush(NULL, &b, NULL);
 	for (i = 0; i < b.nv; i++)
 		free(b.v[i].value);
 	free(b.v);
@@ -564,6 +613,21 @@ out:
 	free(b.slot);
 	postings_terms_release(&pt);
 	return ret;
+}
+
+int postings_build(struct db *db, struct err *e)
+{
+	if (db_begin(db, e) < 0)
+		return -1;
+	/* writes wait; the build reads the products as they are */
+	if ((db_dialect(db) == DB_POSTGRES &&
+	     db_query(db, NULL, "LOCK TABLE products IN SHARE MODE", DB_NOARGS,
+		      e) < 0) ||
+	    postings_fill(db, e) < 0 || db_commit(db, e) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- a search ------------------------------------------------------------ */

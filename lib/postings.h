@@ -102,28 +102,30 @@ struct postings_product {
 
 /*
  * postings_ready: 1 when product_postings holds every ACTIVE product
- * (db/<dialect>/0019_product_postings.sql), 0 when it waits for agora
- * reindex, -1 on error.
+ * (db/<dialect>/0019_product_postings.sql), 0 until postings_build()
+ * has built them, -1 on error.
  */
 int postings_ready(struct db *db, struct err *e);
 
 /*
  * postings_write: in the caller's transaction, the rows of product_postings
- * changed for a product that was old (NULL: none) and is now new (NULL:
+ * changed for a product that was old (NULL: none) and is now (NULL:
  * deleted); nothing while they are not ready. The rows are locked in
  * the order of their terms, so that two writes wait for each other
  * rather than deadlock; a category or brand seen for the first time
  * gets its number in product_values.
  */
 int postings_write(struct db *db, const struct postings_product *old,
-		   const struct postings_product *new, struct err *e);
+		   const struct postings_product *now, struct err *e);
 
 /*
  * postings_build: product_postings built again from every ACTIVE
- * product, in one transaction, then ready. On PostgreSQL product writes
- * wait for it (agora reindex, agora seed).
+ * product, in one transaction, then ready; on PostgreSQL product writes
+ * wait for it (agora migrate, agora reindex). postings_fill: the same
+ * in the caller's transaction, which keeps writes out (agora seed).
  */
 int postings_build(struct db *db, struct err *e);
+int postings_fill(struct db *db, struct err *e);
 
 /* ---- a search ------------------------------------------------------------ */
 

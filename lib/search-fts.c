@@ -1,6 +1,8 @@
 /* search-fts.c: product search on the database's own full text: SQLite
  * FTS5 or a PostgreSQL weighted tsvector, both of agora's analyzer
- * (db/<dialect>/0014_search_analyzer.sql). */
+ * (db/<dialect>/0014_search_analyzer.sql), and agora's own postings of
+ * the same analyzer (postings.h), which answer a search with q once
+ * they are built. */
 #include "common.h"
 
 #include <time.h>
@@ -882,17 +884,17 @@ static int64_t fts_value_ord(const struct db_res *values, const char *field,
 	return 0;
 }
 
-/* A facet's tally from the counts per number. */
+/* A facet's tally from the counts per number, n of them. */
 static void fts_tally_ords(struct fts_tally *t, const struct db_res *values,
-			   const char *field, const int64_t *count)
+			   const char *field, const int64_t *count, size_t n)
 {
 	size_t i;
 	int64_t ord;
 
 	for (i = 0; i < db_res_rows(values); i++) {
 		ord = db_res_int(values, i, 1);
-		if (!strcmp(db_res_str(values, i, 0), field) && ord >= 0 &&
-		    (uint64_t)ord < db_res_rows(values) + 1 && count[ord])
+		if (!strcmp(db_res_str(values, i, 0), field) && ord > 0 &&
+		    (uint64_t)ord < n && count[ord])
 			fts_tally_add(t, db_res_str(values, i, 2), count[ord]);
 	}
 }
@@ -924,9 +926,8 @@ static int fts_posted_pass(struct fts *f, const struct search_query *q,
 	p.category = fts_value_ord(values, "category", q->category);
 	p.brand = fts_value_ord(values, "brand", q->brand);
 
-	/* every distinct term once */
-	/* bucket as text for the binary results, named apart from the
-	 * column it orders by */
+	/* The rows of every distinct term, the bucket as text for the
+	 * binary results and named apart from the column it orders by. */
 	sbuf_addstr(&sql, DB_BINARY "SELECT term, CAST(bucket AS text) AS b, "
 				    "postings FROM product_postings "
 				    "WHERE term IN (");
@@ -968,8 +969,8 @@ static int fts_posted_pass(struct fts *f, const struct search_query *q,
 
 	fts_tally_init(&cats, p.nvalues);
 	fts_tally_init(&brands, p.nvalues);
-	fts_tally_ords(&cats, values, "category", p.cats);
-	fts_tally_ords(&brands, values, "brand", p.brands);
+	fts_tally_ords(&cats, values, "category", p.cats, p.nvalues);
+	fts_tally_ords(&brands, values, "brand", p.brands, p.nvalues);
 	fts_facets_add(out, &cats, &brands);
 	fts_total(out, (int64_t)p.n);
 	if (p.n)

@@ -925,6 +925,10 @@ static int seed_finish(struct db *db, int64_t last, struct seed_pipe *p,
 	if (seed_price_facets(db, p->prices, e) < 0)
 		return -1;
 	seed_phase("price bucket counts", t);
+	/* every product's, the new ones with the others */
+	if (postings_fill(db, e) < 0)
+		return -1;
+	seed_phase("search postings", t);
 	if (f->running) {
 		if (seed_fts_join(f, e) < 0)
 			return -1;
@@ -1251,8 +1255,7 @@ int cmd_seed(int argc, char **argv)
 						   "required");
 	db = cmd_setup(&c, "seed");
 	t0 = clock_ms();
-	if (seed_products(db, n, seed, isatty(STDERR_FILENO), &e) < 0 ||
-	    postings_build(db, &e) < 0) {
+	if (seed_products(db, n, seed, isatty(STDERR_FILENO), &e) < 0) {
 		fprintf(stderr, "agora seed: %s\n", e.msg);
 		goto out;
 	}

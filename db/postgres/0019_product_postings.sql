@@ -6,8 +6,9 @@
 --
 -- product.c keeps them in each product write's transaction. A
 -- catalogue that already holds products when this migration runs has
--- none yet: until agora reindex builds them (ready), searches read the
--- full-text index as before and writes leave them alone.
+-- none yet: agora migrate builds them right after the migrations
+-- (postings_build()), and until then (ready) searches read the full-text
+-- index as before and writes leave them alone.
 CREATE TABLE product_postings (
 	term text COLLATE "C" NOT NULL,
 	bucket bigint NOT NULL,
