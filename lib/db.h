@@ -168,8 +168,9 @@ int64_t db_res_int(const struct db_res *res, size_t row, size_t col);
  * db_res_blob: a column's bytes, their length in *len; NULL and *len 0
  * where db_res_str() is NULL. The bytes live until db_res_free(). A
  * PostgreSQL bytea is decoded from its text (\x and hex digits) on the first
- * call for the cell; a value without that prefix, and any SQLite value,
- * is returned as it is, so a text column gives its text's bytes.
+ * call for the cell, or comes as it is from a DB_BINARY statement; a
+ * value without that prefix, and any SQLite value, is returned as it
+ * is, so a text column gives its text's bytes.
  */
 const unsigned char *db_res_blob(const struct db_res *res, size_t row,
 				 size_t col, size_t *len);
