@@ -617,12 +617,17 @@ out:
 
 int postings_build(struct db *db, struct err *e)
 {
+	bool pg = db_dialect(db) == DB_POSTGRES;
+
 	if (db_begin(db, e) < 0)
 		return -1;
-	/* writes wait; the build reads the products as they are */
-	if ((db_dialect(db) == DB_POSTGRES &&
-	     db_query(db, NULL, "LOCK TABLE products IN SHARE MODE", DB_NOARGS,
-		      e) < 0) ||
+	/* A bulk load, as agora seed's is, and no request: its COPY of a
+	 * million products' rows takes longer than a statement's timeout.
+	 * Writes wait; the build reads the products as they are. */
+	if ((pg && (db_query(db, NULL, "SET LOCAL statement_timeout = 0",
+			     DB_NOARGS, e) < 0 ||
+		    db_query(db, NULL, "LOCK TABLE products IN SHARE MODE",
+			     DB_NOARGS, e) < 0)) ||
 	    postings_fill(db, e) < 0 || db_commit(db, e) < 0) {
 		db_rollback(db);
 		return -1;
