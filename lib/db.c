@@ -6,6 +6,7 @@
 #include "db-impl.h"
 #include "hash.h"
 #include "log.h"
+#include "sbuf.h"
 
 #include <time.h>
 
@@ -188,6 +189,12 @@ int db_copy_end(struct db *db, struct err *e)
 	if (rc && db->in_tx)
 		db->tx_failed = true;
 	return rc;
+}
+
+void db_copy_be(struct sbuf *sb, uint64_t v, int bytes)
+{
+	while (bytes--)
+		sbuf_addch(sb, (int)(v >> (8 * bytes) & 0xff));
 }
 
 static int db_begin_sql(struct db *db, const char *sql, struct err *e)

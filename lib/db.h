@@ -117,6 +117,20 @@ int db_exec_script(struct db *db, const char *sql, struct err *e);
 int db_copy_begin(struct db *db, const char *sql, struct err *e);
 int db_copy_put(struct db *db, const char *buf, size_t len, struct err *e);
 int db_copy_end(struct db *db, struct err *e);
+/*
+ * COPY's binary format (FORMAT binary): nothing for the server to parse.
+ * A load puts DB_COPY_HEAD first and DB_COPY_TAIL last; a row is its
+ * number of fields (2 bytes), then each field's length (4) and bytes,
+ * every integer big-endian: db_copy_be() appends one of that many bytes.
+ */
+#define DB_COPY_HEAD           \
+	"PGCOPY\n\377\r\n\0"   \
+	"\0\0\0\0" /* flags */ \
+	"\0\0\0\0" /* no extension */
+#define DB_COPY_HEAD_LEN 19
+#define DB_COPY_TAIL	 "\377\377" /* a row of -1 fields */
+struct sbuf;
+void db_copy_be(struct sbuf *sb, uint64_t v, int bytes);
 
 /* Transactions: db_begin() takes the write lock at once on SQLite
  * (BEGIN IMMEDIATE). db_rollback() is safe to call after a failure and

@@ -428,12 +428,6 @@ static int build_term_cmp(const void *a, const void *b)
 	return strcmp(x->term, y->term);
 }
 
-static void build_be(struct sbuf *sb, uint64_t v, int bytes)
-{
-	while (bytes--)
-		sbuf_addch(sb, (int)(v >> (8 * bytes) & 0xff));
-}
-
 /* Run r of term t: its bucket's row. */
 static void build_row(const struct build_term *t, size_t r,
 		      const unsigned char **row, size_t *len)
@@ -445,15 +439,11 @@ static void build_row(const struct build_term *t, size_t r,
 }
 
 /*
- * PostgreSQL: the rows in one COPY, in its binary format (a field is its
- * length, big-endian, then its bytes): no hex to make or parse. Sent a
- * megabyte at a time.
+ * PostgreSQL: the rows in one COPY, in its binary format (db.h): no hex
+ * to make or parse. Sent a megabyte at a time.
  */
 static int build_copy(struct db *db, const struct build *b, struct err *e)
 {
-	static const char head[19] = "PGCOPY\n\377\r\n\0"
-				     "\0\0\0\0" /* flags */
-				     "\0\0\0\0"; /* no extension */
 	struct sbuf sb = SBUF_INIT;
 	struct err ignored = ERR_INIT;
 	const unsigned char *row;
@@ -466,23 +456,23 @@ static int build_copy(struct db *db, const struct build *b, struct err *e)
 			  e) < 0)
 		return -1;
 	rc = 0;
-	sbuf_add(&sb, head, sizeof(head));
+	sbuf_add(&sb, DB_COPY_HEAD, DB_COPY_HEAD_LEN);
 	for (i = 0; rc == 0 && i < b->n; i++)
 		for (r = 0; rc == 0 && r < b->t[i].nrun; r++) {
 			build_row(&b->t[i], r, &row, &len);
-			build_be(&sb, 3, 2);
-			build_be(&sb, strlen(b->t[i].term), 4);
+			db_copy_be(&sb, 3, 2);
+			db_copy_be(&sb, strlen(b->t[i].term), 4);
 			sbuf_addstr(&sb, b->t[i].term);
-			build_be(&sb, 8, 4);
-			build_be(&sb, (uint64_t)b->t[i].run[r].bucket, 8);
-			build_be(&sb, len, 4);
+			db_copy_be(&sb, 8, 4);
+			db_copy_be(&sb, (uint64_t)b->t[i].run[r].bucket, 8);
+			db_copy_be(&sb, len, 4);
 			sbuf_add(&sb, row, len);
 			if (sb.len >= (1 << 20)) {
 				rc = db_copy_put(db, sb.buf, sb.len, e);
 				sbuf_reset(&sb);
 			}
 		}
-	build_be(&sb, 0xffff, 2);
+	sbuf_add(&sb, DB_COPY_TAIL, 2);
 	if (rc == 0)
 		rc = db_copy_put(db, sb.buf, sb.len, e);
 	/* the COPY ended whatever happened; the first error is the one */

@@ -292,33 +292,23 @@ static void seed_make(uint64_t *s, struct seed_row *r, time_t when)
 }
 
 /*
- * PostgreSQL takes the rows through COPY in its binary format: nothing
- * for the server to parse (the tsvector's text form alone was about half
- * its work). Big-endian integers; a field is its length, then its bytes.
+ * PostgreSQL takes the rows through COPY in its binary format (db.h):
+ * nothing for the server to parse (the tsvector's text form alone was
+ * about half its work).
  */
-static const char seed_copy_head[19] = "PGCOPY\n\377\r\n\0"
-				       "\0\0\0\0" /* flags */
-				       "\0\0\0\0"; /* no extension */
-#define SEED_COPY_TAIL "\377\377" /* a row of -1 fields */
-
-static void seed_be(struct sbuf *sb, uint64_t v, int bytes)
-{
-	while (bytes--)
-		sbuf_addch(sb, (int)(v >> (8 * bytes) & 0xff));
-}
 
 static void seed_copy_text(struct sbuf *sb, const char *s)
 {
 	size_t n = strlen(s);
 
-	seed_be(sb, n, 4);
+	db_copy_be(sb, n, 4);
 	sbuf_add(sb, s, n);
 }
 
 static void seed_copy_int(struct sbuf *sb, int64_t v)
 {
-	seed_be(sb, 8, 4);
-	seed_be(sb, (uint64_t)v, 8);
+	db_copy_be(sb, 8, 4);
+	db_copy_be(sb, (uint64_t)v, 8);
 }
 
 /* timestamptz: microseconds since 2000-01-01 00:00:00 UTC */
@@ -330,7 +320,7 @@ static void seed_copy_row(struct sbuf *sb, int64_t id, const struct seed_row *r,
 	int64_t us = ((int64_t)r->when - SEED_PG_EPOCH) * 1000000;
 	size_t at, len;
 
-	seed_be(sb, 10, 2);
+	db_copy_be(sb, 10, 2);
 	seed_copy_int(sb, id);
 	seed_copy_text(sb, r->name);
 	seed_copy_text(sb, r->desc);
@@ -342,7 +332,7 @@ static void seed_copy_row(struct sbuf *sb, int64_t id, const struct seed_row *r,
 	seed_copy_int(sb, us);
 	/* the tsvector's length, known once it is written */
 	at = sb->len;
-	seed_be(sb, 0, 4);
+	db_copy_be(sb, 0, 4);
 	search_load_tsv_binary(l, sb);
 	len = sb->len - at - 4;
 	sb->buf[at] = (char)(len >> 24 & 0xff);
@@ -1131,8 +1121,7 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 				  e) < 0)
 			goto out;
 		copying = true;
-		if (db_copy_put(db, seed_copy_head, sizeof(seed_copy_head), e) <
-		    0)
+		if (db_copy_put(db, DB_COPY_HEAD, DB_COPY_HEAD_LEN, e) < 0)
 			goto out;
 	}
 	if (pthread_create(&maker, NULL, seed_maker, &p)) {
@@ -1143,7 +1132,7 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 	if (seed_write(db, &p, tty, e) < 0)
 		goto out;
 	if (copying) {
-		if (db_copy_put(db, SEED_COPY_TAIL, 2, e) < 0)
+		if (db_copy_put(db, DB_COPY_TAIL, 2, e) < 0)
 			goto out;
 		copying = false;
 		if (db_copy_end(db, e) < 0)
