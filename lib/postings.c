@@ -260,17 +260,12 @@ static int postings_term(struct db *db, const char *term, int64_t id,
 			      "DELETE FROM product_postings "
 			      "WHERE term = $1 AND bucket = $2",
 			      DB_ARGS(DB_S(term), DB_I(bucket)), e);
-	else if (had)
-		rc = db_query(db, NULL,
-			      "UPDATE product_postings SET postings = $3 "
-			      "WHERE term = $1 AND bucket = $2",
-			      DB_ARGS(DB_S(term), DB_I(bucket),
-				      DB_B(row->buf, row->len)),
-			      e);
 	else
 		rc = db_query(db, NULL,
 			      "INSERT INTO product_postings "
-			      "(term, bucket, postings) VALUES ($1, $2, $3)",
+			      "(term, bucket, postings) VALUES ($1, $2, $3) "
+			      "ON CONFLICT (term, bucket) "
+			      "DO UPDATE SET postings = excluded.postings",
 			      DB_ARGS(DB_S(term), DB_I(bucket),
 				      DB_B(row->buf, row->len)),
 			      e);
