@@ -8,6 +8,14 @@
 
 /* ---- the terms of a product -------------------------------------------- */
 
+/* a's tokens those of s (NULL: none) */
+static void analyze(struct search_analysis *a, const char *s)
+{
+	search_analysis_reset(a);
+	if (s)
+		search_analyze(a, s, strlen(s), 0);
+}
+
 static void terms_add(struct postings_terms *pt,
 		      const struct search_analysis *a, unsigned word,
 		      unsigned gram)
@@ -39,14 +47,9 @@ void postings_terms(struct postings_terms *pt, const char *name,
 {
 	size_t i, n = 0;
 
-	search_analysis_reset(&pt->name);
-	search_analysis_reset(&pt->description);
 	pt->n = 0;
-	if (name)
-		search_analyze(&pt->name, name, strlen(name), 0);
-	if (description)
-		search_analyze(&pt->description, description,
-			       strlen(description), 0);
+	analyze(&pt->name, name);
+	analyze(&pt->description, description);
 	terms_add(pt, &pt->name, POSTING_NAME_WORD, POSTING_NAME_GRAM);
 	terms_add(pt, &pt->description, POSTING_DESC_WORD, POSTING_DESC_GRAM);
 	if (!pt->n)
@@ -327,19 +330,25 @@ out:
 /* ---- a build of them all ------------------------------------------------- */
 
 /*
- * A build reads the products in id order and appends each one's
+ * A build takes the products in id order and appends each one's
  * postings to those of its terms, in memory, then writes the rows in
  * the order of their key (term, bucket): each one at the end of the
  * table's B-tree (SQLite's, PostgreSQL's primary key) where the last
- * one went, not all over it. Past BUILD_MAX bytes of postings it writes
- * what it holds, at the end of a bucket, and goes on: a catalogue of
- * any size costs that much memory at most.
+ * one went, not all over it. Categories and brands get numbers of the
+ * build's own while it adds, turned into product_values' when it
+ * writes: adding touches no database, so agora seed adds on the thread
+ * that makes its products. Past BUILD_MAX bytes of postings
+ * postings_fill() writes what it holds, at the end of a bucket, and
+ * goes on: a catalogue of any size costs that much memory at most.
  */
 #define BUILD_MAX ((size_t)512 << 20)
 
 /* A term's postings so far, and where each bucket's begin in them. */
 struct build_term {
 	char *term;
+	size_t len;
+	uint32_t hash;
+	int64_t last; /* the id of the last posting */
 	struct sbuf data;
 	struct build_run {
 		int64_t bucket;
@@ -348,34 +357,51 @@ struct build_term {
 	size_t nrun, arun;
 };
 
-/* A value's number, remembered for the rest of the build. */
+/* A category or brand: the build's number is its index + 1. */
 struct build_value {
 	char field; /* 'c'ategory or 'b'rand */
 	char *value;
-	uint32_t ord;
+	uint32_t ord; /* product_values' number; 0 until written */
 };
 
-struct build {
+/* A slot of the build's hash table of terms: its hash beside the
+ * index, so that a probe reads no term but the one it finds. */
+struct build_slot {
+	uint32_t hash;
+	uint32_t k; /* 1 + index in t; 0: free */
+};
+
+struct postings_load {
 	struct build_term *t;
-	size_t n, *slot, mask; /* slot: 1 + index in t; 0: free */
+	struct build_slot *slot;
+	size_t n, mask;
 	size_t bytes;
 	struct build_value *v;
 	size_t nv;
 };
 
-static void build_slot(struct build *b, size_t k)
+struct postings_load *postings_load_new(void)
 {
-	const char *s = b->t[k].term;
-	size_t i;
-
-	for (i = hash_fnv32(s, strlen(s)) & b->mask; b->slot[i];
-	     i = (i + 1) & b->mask)
-		;
-	b->slot[i] = k + 1;
+	return xcalloc(1, sizeof(struct postings_load));
 }
 
-static struct build_term *build_term(struct build *b, const char *term)
+static void build_slot(struct postings_load *b, size_t k)
 {
+	size_t i;
+
+	for (i = b->t[k].hash & b->mask; b->slot[i].k; i = (i + 1) & b->mask)
+		;
+	b->slot[i] = (struct build_slot){ b->t[k].hash, (uint32_t)k + 1 };
+}
+
+/* The entry of the term of len bytes, made the first time. A build looks
+ * up each term of each product: its length known, no strlen() or
+ * strcmp(). */
+static struct build_term *build_term(struct postings_load *b, const char *term,
+				     size_t len)
+{
+	uint32_t hash = hash_fnv32(term, len);
+	struct build_term *t;
 	size_t i, k;
 
 	if (2 * (b->n + 1) > b->mask + 1) {
@@ -386,23 +412,38 @@ static struct build_term *build_term(struct build *b, const char *term)
 		for (k = 0; k < b->n; k++)
 			build_slot(b, k);
 	}
-	for (i = hash_fnv32(term, strlen(term)) & b->mask; b->slot[i];
-	     i = (i + 1) & b->mask)
-		if (!strcmp(b->t[b->slot[i] - 1].term, term))
-			return &b->t[b->slot[i] - 1];
-	b->t[b->n] = (struct build_term){ .term = xstrdup(term) };
-	sbuf_init(&b->t[b->n].data, 0, 0);
-	b->slot[i] = ++b->n;
+	for (i = hash & b->mask; b->slot[i].k; i = (i + 1) & b->mask) {
+		if (b->slot[i].hash != hash)
+			continue;
+		t = &b->t[b->slot[i].k - 1];
+		if (t->len == len && !memcmp(t->term, term, len))
+			return t;
+	}
+	t = &b->t[b->n];
+	*t = (struct build_term){ .term = xstrndup(term, len),
+				  .len = len,
+				  .hash = hash };
+	sbuf_init(&t->data, 0, 0);
+	b->slot[i] = (struct build_slot){ hash, (uint32_t)++b->n };
 	return &b->t[b->n - 1];
 }
 
-/* p at the end of term's postings: ids come in ascending order. */
-static void build_add(struct build *b, const char *term,
+/* p at the end of term's postings: ids come in ascending order, and a
+ * product holding the term again (a word of its name and of its
+ * description) adds its flags to its posting. */
+static void build_add(struct postings_load *b, const char *term, size_t len,
 		      const struct posting *p)
 {
-	struct build_term *t = build_term(b, term);
+	struct build_term *t = build_term(b, term, len);
 	int64_t bucket = p->id / POSTINGS_BUCKET;
 
+	if (t->data.len && t->last == p->id) {
+		/* the head's first byte holds the flags */
+		t->data.buf[t->data.len - POSTING_SIZE] |=
+			(char)(p->flags & 15);
+		return;
+	}
+	t->last = p->id;
 	if (!t->nrun || t->run[t->nrun - 1].bucket != bucket) {
 		if (t->nrun == t->arun) {
 			t->arun = t->arun ? 2 * t->arun : 4;
@@ -414,6 +455,54 @@ static void build_add(struct build *b, const char *term,
 	posting_put((unsigned char *)t->data.buf + t->data.len, p);
 	t->data.len += POSTING_SIZE;
 	b->bytes += POSTING_SIZE;
+}
+
+/* The build's number of a category or brand. */
+static uint32_t build_value(struct postings_load *b, const char *field,
+			    const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < b->nv; i++)
+		if (b->v[i].field == field[0] && !strcmp(b->v[i].value, value))
+			return (uint32_t)i + 1;
+	b->v = xrealloc(b->v, (b->nv + 1) * sizeof(*b->v));
+	b->v[b->nv++] = (struct build_value){ field[0], xstrdup(value), 0 };
+	return (uint32_t)b->nv;
+}
+
+static void build_tokens(struct postings_load *b, const struct posting *p,
+			 const struct search_analysis *a, unsigned word,
+			 unsigned gram)
+{
+	struct posting q = *p;
+	size_t i;
+
+	for (i = 0; i < a->ntok; i++) {
+		/* as postings_terms() leaves them out */
+		if (a->tok[i].len > SEARCH_LEXEME_MAX)
+			continue;
+		q.flags = a->tok[i].gram ? gram : word;
+		build_add(b, search_token_text(a, i), a->tok[i].len, &q);
+	}
+}
+
+void postings_load_add(struct postings_load *b,
+		       const struct postings_product *product,
+		       const struct search_analysis *name,
+		       const struct search_analysis *description)
+{
+	struct posting p = { .id = product->id, .price = product->price };
+
+	p.category = build_value(b, "category", product->category);
+	p.brand = build_value(b, "brand", product->brand);
+	build_tokens(b, &p, name, POSTING_NAME_WORD, POSTING_NAME_GRAM);
+	build_tokens(b, &p, description, POSTING_DESC_WORD, POSTING_DESC_GRAM);
+}
+
+bool postings_load_full(const struct postings_load *b)
+{
+	return b->bytes >= BUILD_MAX;
 }
 
 static int build_term_cmp(const void *a, const void *b)
@@ -433,11 +522,38 @@ static void build_row(const struct build_term *t, size_t r,
 	*len = end - t->run[r].at;
 }
 
+/* The postings held with product_values' numbers in place of the
+ * build's, each value numbered there the first time. */
+static int build_number(struct db *db, struct postings_load *b, struct err *e)
+{
+	unsigned char *s, *end;
+	size_t i;
+
+	for (i = 0; i < b->nv; i++)
+		if (!b->v[i].ord &&
+		    postings_ord(db,
+				 b->v[i].field == 'c' ? "category" : "brand",
+				 b->v[i].value, &b->v[i].ord, e) < 0)
+			return -1;
+	for (i = 0; i < b->n; i++) {
+		s = (unsigned char *)b->t[i].data.buf;
+		for (end = s + b->t[i].data.len; s < end; s += POSTING_SIZE) {
+			put_le(s + POSTING_HEAD,
+			       b->v[get_le(s + POSTING_HEAD, 4) - 1].ord, 4);
+			put_le(s + POSTING_HEAD + 4,
+			       b->v[get_le(s + POSTING_HEAD + 4, 4) - 1].ord,
+			       4);
+		}
+	}
+	return 0;
+}
+
 /*
  * PostgreSQL: the rows in one COPY, in its binary format (db.h): no hex
  * to make or parse. Sent a megabyte at a time.
  */
-static int build_copy(struct db *db, const struct build *b, struct err *e)
+static int build_copy(struct db *db, const struct postings_load *b,
+		      struct err *e)
 {
 	struct sbuf sb = SBUF_INIT;
 	struct err ignored = ERR_INIT;
@@ -456,8 +572,8 @@ static int build_copy(struct db *db, const struct build *b, struct err *e)
 		for (r = 0; rc == 0 && r < b->t[i].nrun; r++) {
 			build_row(&b->t[i], r, &row, &len);
 			db_copy_be(&sb, 3, 2);
-			db_copy_be(&sb, strlen(b->t[i].term), 4);
-			sbuf_addstr(&sb, b->t[i].term);
+			db_copy_be(&sb, b->t[i].len, 4);
+			sbuf_add(&sb, b->t[i].term, b->t[i].len);
 			db_copy_be(&sb, 8, 4);
 			db_copy_be(&sb, (uint64_t)b->t[i].run[r].bucket, 8);
 			db_copy_be(&sb, len, 4);
@@ -479,15 +595,16 @@ static int build_copy(struct db *db, const struct build *b, struct err *e)
 }
 
 /* Write the rows held, in key order (db NULL: none), and forget them. */
-static int build_flush(struct db *db, struct build *b, struct err *e)
+static int build_flush(struct db *db, struct postings_load *b, struct err *e)
 {
 	const unsigned char *row;
 	size_t i, r, len;
 	int rc = 0;
 
 	if (db && b->n) {
+		rc = build_number(db, b, e);
 		qsort(b->t, b->n, sizeof(*b->t), build_term_cmp);
-		if (db_dialect(db) == DB_POSTGRES)
+		if (rc == 0 && db_dialect(db) == DB_POSTGRES)
 			rc = build_copy(db, b, e);
 		for (i = 0; db_dialect(db) == DB_SQLITE && i < b->n; i++)
 			for (r = 0; rc == 0 && r < b->t[i].nrun; r++) {
@@ -514,37 +631,53 @@ static int build_flush(struct db *db, struct build *b, struct err *e)
 	return rc;
 }
 
-static int build_ord(struct db *db, struct build *b, const char *field,
-		     const char *value, uint32_t *ord, struct err *e)
+void postings_load_free(struct postings_load *b)
 {
 	size_t i;
 
+	if (!b)
+		return;
+	build_flush(NULL, b, NULL);
 	for (i = 0; i < b->nv; i++)
-		if (b->v[i].field == field[0] &&
-		    !strcmp(b->v[i].value, value)) {
-			*ord = b->v[i].ord;
-			return 0;
-		}
-	if (postings_ord(db, field, value, ord, e) < 0)
+		free(b->v[i].value);
+	free(b->v);
+	free(b->t);
+	free(b->slot);
+	free(b);
+}
+
+/* The rest of a build written: the postings are ready. */
+static int build_end(struct db *db, struct postings_load *b, struct err *e)
+{
+	if (build_flush(db, b, e) < 0)
 		return -1;
-	b->v = xrealloc(b->v, (b->nv + 1) * sizeof(*b->v));
-	b->v[b->nv++] = (struct build_value){ field[0], xstrdup(value), *ord };
-	return 0;
+	return db_query(db, NULL,
+			"UPDATE product_postings_state SET ready = (1 = 1)",
+			DB_NOARGS, e);
+}
+
+int postings_load_store(struct postings_load *b, struct db *db, struct err *e)
+{
+	if (db_query(db, NULL, "DELETE FROM product_postings", DB_NOARGS, e) <
+	    0)
+		return -1;
+	return build_end(db, b, e);
 }
 
 int postings_fill(struct db *db, struct err *e)
 {
-	struct postings_terms pt = POSTINGS_TERMS_INIT;
-	struct build b = { 0 };
+	struct postings_load *b = postings_load_new();
+	struct search_analysis name = SEARCH_ANALYSIS_INIT,
+			       desc = SEARCH_ANALYSIS_INIT;
+	struct postings_product p = { .active = true };
 	struct db_res *res = NULL;
-	struct posting p;
 	int64_t from = -1, bucket = -1;
-	size_t r, i;
+	size_t r;
 	int ret = -1;
 
 	if (db_query(db, NULL, "DELETE FROM product_postings", DB_NOARGS, e) <
 	    0)
-		return -1;
+		goto out;
 	for (;;) {
 		db_res_free(res);
 		res = NULL;
@@ -562,41 +695,28 @@ int postings_fill(struct db *db, struct err *e)
 				continue;
 			/* a bucket's rows are written whole */
 			if (from / POSTINGS_BUCKET != bucket &&
-			    b.bytes >= BUILD_MAX && build_flush(db, &b, e) < 0)
+			    postings_load_full(b) && build_flush(db, b, e) < 0)
 				goto out;
 			bucket = from / POSTINGS_BUCKET;
 			p.id = from;
 			p.price = db_res_int(res, r, 5);
-			if (build_ord(db, &b, "category", db_res_str(res, r, 3),
-				      &p.category, e) < 0 ||
-			    build_ord(db, &b, "brand", db_res_str(res, r, 4),
-				      &p.brand, e) < 0)
-				goto out;
-			postings_terms(&pt, db_res_str(res, r, 1),
-				       db_res_str(res, r, 2));
-			for (i = 0; i < pt.n; i++) {
-				p.flags = pt.t[i].flags;
-				build_add(&b, pt.t[i].term, &p);
-			}
+			p.category = db_res_str(res, r, 3);
+			p.brand = db_res_str(res, r, 4);
+			analyze(&name, db_res_str(res, r, 1));
+			analyze(&desc, db_res_str(res, r, 2));
+			postings_load_add(b, &p, &name, &desc);
 		}
 		if (db_res_rows(res) < POSTINGS_BUCKET)
 			break;
 	}
-	if (build_flush(db, &b, e) < 0 ||
-	    db_query(db, NULL,
-		     "UPDATE product_postings_state SET ready = (1 = 1)",
-		     DB_NOARGS, e) < 0)
+	if (build_end(db, b, e) < 0)
 		goto out;
 	ret = 0;
 out:
 	db_res_free(res);
-	build_flush(NULL, &b, NULL);
-	for (i = 0; i < b.nv; i++)
-		free(b.v[i].value);
-	free(b.v);
-	free(b.t);
-	free(b.slot);
-	postings_terms_release(&pt);
+	postings_load_free(b);
+	search_analysis_release(&name);
+	search_analysis_release(&desc);
 	return ret;
 }
 

@@ -122,10 +122,35 @@ int postings_write(struct db *db, const struct postings_product *old,
  * postings_build: product_postings built again from every ACTIVE
  * product, in one transaction, then ready; on PostgreSQL product writes
  * wait for it (agora migrate, agora reindex). postings_fill: the same
- * in the caller's transaction, which keeps writes out (agora seed).
+ * in the caller's transaction, which keeps writes out (agora seed into
+ * a catalogue that had products).
  */
 int postings_build(struct db *db, struct err *e);
 int postings_fill(struct db *db, struct err *e);
+
+/*
+ * struct postings_load: a build in memory of every ACTIVE product's
+ * postings, given to it in id order by whoever has them analysed, with
+ * no database until it is stored (agora seed, on the thread that makes
+ * the products).
+ *
+ * postings_load_add: product (ACTIVE), whose name and description
+ * search_analyze() gave name and description.
+ * postings_load_full: whether it holds as many bytes as a build ever
+ * holds; the caller then stops adding and builds from the table instead.
+ * postings_load_store: product_postings replaced by what it holds, in
+ * the caller's transaction, then ready; the products given must be
+ * every ACTIVE one.
+ */
+struct postings_load;
+struct postings_load *postings_load_new(void);
+void postings_load_add(struct postings_load *l,
+		       const struct postings_product *product,
+		       const struct search_analysis *name,
+		       const struct search_analysis *description);
+bool postings_load_full(const struct postings_load *l);
+int postings_load_store(struct postings_load *l, struct db *db, struct err *e);
+void postings_load_free(struct postings_load *l);
 
 /* ---- a search ------------------------------------------------------------ */
 

@@ -6,7 +6,6 @@
 #include <unistr.h>
 
 #include "col.h"
-#include "product.h"
 #include "search-analyze.h"
 #include "search-impl.h"
 
@@ -288,7 +287,6 @@ struct search_load {
 	} * slot;
 	size_t nslot, n;
 	uint64_t doc; /* the products given so far */
-	struct search_analysis name, desc;
 };
 
 struct search_load *search_load_new(void)
@@ -297,8 +295,6 @@ struct search_load *search_load_new(void)
 
 	l->nslot = 1024;
 	l->slot = xcalloc(l->nslot, sizeof(*l->slot));
-	sbuf_init(&l->name.text, 0, 0);
-	sbuf_init(&l->desc.text, 0, 0);
 	return l;
 }
 
@@ -353,34 +349,18 @@ static int load_strcmp(const void *a, const void *b)
 }
 
 /* Each word once per product, as search_words() and the tsvector give. */
-void search_load_doc(struct search_load *l, const char *name,
-		     const char *description, bool active, struct sbuf *tsv)
+void search_load_count(struct search_load *l,
+		       const struct search_analysis *name,
+		       const struct search_analysis *description)
 {
-	const struct search_analysis *f[2] = { &l->name, &l->desc };
+	const struct search_analysis *f[2] = { name, description };
 	size_t i, k;
 
-	search_analysis_reset(&l->name);
-	search_analysis_reset(&l->desc);
-	if (name)
-		search_analyze(&l->name, name, strlen(name), 0);
-	if (description)
-		search_analyze(&l->desc, description, strlen(description), 0);
-	if (tsv) {
-		sbuf_reset(tsv);
-		product_tsv(tsv, &l->name, &l->desc);
-	}
-	if (!active)
-		return;
 	l->doc++;
 	for (k = 0; k < 2; k++)
 		for (i = 0; i < f[k]->ntok; i++)
 			if (!f[k]->tok[i].gram)
 				load_count(l, search_token_text(f[k], i));
-}
-
-void search_load_tsv_binary(const struct search_load *l, struct sbuf *sb)
-{
-	product_tsv_binary(sb, &l->name, &l->desc);
 }
 
 /* Rows per INSERT: few statements for PostgreSQL's round trips; SQLite
@@ -441,7 +421,5 @@ void search_load_free(struct search_load *l)
 	for (i = 0; i < l->nslot; i++)
 		free(l->slot[i].term);
 	free(l->slot);
-	search_analysis_release(&l->name);
-	search_analysis_release(&l->desc);
 	free(l);
 }

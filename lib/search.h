@@ -37,21 +37,19 @@ struct search;
  * seed), counted in memory as the rows are made while the triggers that
  * count row by row are off, then added to search_vocab in one pass.
  *
- * search_load_doc: count the words of one product when it is ACTIVE;
- * tsv, when not NULL, is reset to the product's tsvector
- * (product_tsvector()) from the same analysis.
- * search_load_tsv_binary: append to sb the tsvector of the product last
- * given to search_load_doc() in PostgreSQL's binary form
- * (product_tsv_binary()).
+ * search_load_count: count the words of an ACTIVE product whose name and
+ * description the caller has analysed (search_analyze(), an analysis
+ * that the load shares with the product's tsvector and postings).
  * search_load_store: add the counts to search_vocab, in the caller's
  * transaction, in byte order of the words (the order the triggers take
  * their rows in).
  */
+struct search_analysis;
 struct search_load;
 struct search_load *search_load_new(void);
-void search_load_doc(struct search_load *l, const char *name,
-		     const char *description, bool active, struct sbuf *tsv);
-void search_load_tsv_binary(const struct search_load *l, struct sbuf *sb);
+void search_load_count(struct search_load *l,
+		       const struct search_analysis *name,
+		       const struct search_analysis *description);
 int search_load_store(struct search_load *l, struct db *db, struct err *e);
 void search_load_free(struct search_load *l);
 

@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "postings.h"
+#include "product.h"
 #include "sbuf.h"
 #include "search.h"
 
@@ -315,7 +316,8 @@ static void seed_copy_int(struct sbuf *sb, int64_t v)
 #define SEED_PG_EPOCH 946684800
 
 static void seed_copy_row(struct sbuf *sb, int64_t id, const struct seed_row *r,
-			  const struct search_load *l)
+			  const struct search_analysis *name,
+			  const struct search_analysis *desc)
 {
 	int64_t us = ((int64_t)r->when - SEED_PG_EPOCH) * 1000000;
 	size_t at, len;
@@ -333,7 +335,7 @@ static void seed_copy_row(struct sbuf *sb, int64_t id, const struct seed_row *r,
 	/* the tsvector's length, known once it is written */
 	at = sb->len;
 	db_copy_be(sb, 0, 4);
-	search_load_tsv_binary(l, sb);
+	product_tsv_binary(sb, name, desc);
 	len = sb->len - at - 4;
 	sb->buf[at] = (char)(len >> 24 & 0xff);
 	sb->buf[at + 1] = (char)(len >> 16 & 0xff);
@@ -343,17 +345,23 @@ static void seed_copy_row(struct sbuf *sb, int64_t id, const struct seed_row *r,
 
 /*
  * The rows are made and analyzed (the vocabulary's counts, and on
- * PostgreSQL the tsvector and COPY's bytes) by a thread of their own while
- * the main thread writes the previous ones to the database: two cores
- * busy instead of one. They meet in a ring of SEED_SLOTS chunks under one
- * mutex; the maker owns its state (the generator, the counts) until it
- * is joined, the database is the main thread's alone.
+ * PostgreSQL the tsvector and COPY's bytes) by a thread of their own
+ * while the main thread writes the previous ones to the database and,
+ * into an empty catalogue, a third adds their postings from their
+ * analyses: the cores busy at once. They meet in a ring of SEED_SLOTS
+ * chunks under one mutex, a chunk going back to the maker once written
+ * and posted. Each thread owns its state until it is joined (the
+ * maker: the generator and the counts; the poster: the postings); the
+ * database is the main thread's alone.
  */
 #define SEED_CHUNK 1024
 #define SEED_SLOTS 4
 
 struct seed_chunk {
 	struct seed_row row[SEED_CHUNK]; /* SQLite: the rows to insert */
+	/* their names and descriptions analysed */
+	struct search_analysis name[SEED_CHUNK], desc[SEED_CHUNK];
+	int64_t id; /* the first row's */
 	size_t n;
 	struct sbuf copy; /* PostgreSQL: their rows for COPY */
 };
@@ -388,9 +396,11 @@ static void seed_prices_add(struct seed_prices *sp, const struct seed_row *r)
 
 struct seed_pipe {
 	pthread_mutex_t mu;
-	pthread_cond_t cv; /* a chunk made or taken, or stop */
+	pthread_cond_t cv; /* a chunk made, written or posted, or stop */
 	struct seed_chunk *slot;
-	size_t made, taken; /* chunks so far; slot[i % SEED_SLOTS] */
+	/* chunks so far; slot[i % SEED_SLOTS] */
+	size_t made, written, posted;
+	bool posting; /* a poster runs: a chunk waits for it too */
 	bool stop; /* the writer gave up: make no more */
 
 	/* the maker's until joined */
@@ -401,7 +411,23 @@ struct seed_pipe {
 	struct search_load *load;
 	int64_t facets[ARRAY_SIZE(seed_categories)][ARRAY_SIZE(seed_brands)];
 	struct seed_prices *prices;
+
+	/* the poster's until joined; NULL: the postings are built from the
+	 * table at the end */
+	struct postings_load *postings;
 };
+
+/* The chunks whose slots are free again: written, and posted. */
+static size_t seed_pipe_freed(const struct seed_pipe *p)
+{
+	return p->posting && p->posted < p->written ? p->posted : p->written;
+}
+
+static void seed_analyze(struct search_analysis *a, const char *s)
+{
+	search_analysis_reset(a);
+	search_analyze(a, s, strlen(s), 0);
+}
 
 /* One product a minute up to now: ids and created_at agree. */
 static void *seed_maker(void *arg)
@@ -414,7 +440,7 @@ static void *seed_maker(void *arg)
 
 	while (done < p->n) {
 		pthread_mutex_lock(&p->mu);
-		while (!p->stop && p->made - p->taken == SEED_SLOTS)
+		while (!p->stop && p->made - seed_pipe_freed(p) == SEED_SLOTS)
 			pthread_cond_wait(&p->cv, &p->mu);
 		stop = p->stop;
 		pthread_mutex_unlock(&p->mu);
@@ -423,19 +449,25 @@ static void *seed_maker(void *arg)
 		/* the slot is ours until made is raised past it */
 		c = &p->slot[p->made % SEED_SLOTS];
 		sbuf_reset(&c->copy);
+		c->id = p->id;
 		for (c->n = 0; c->n < SEED_CHUNK && done < p->n; c->n++) {
 			r = &c->row[c->n];
 			seed_make(&p->seed, r,
 				  p->now - (time_t)(p->n - done) * 60);
 			done++;
+			seed_analyze(&c->name[c->n], r->name);
+			seed_analyze(&c->desc[c->n], r->desc);
 			active = !strcmp(r->status, "ACTIVE");
 			p->facets[r->category_i][r->brand_i] += active;
-			if (active)
+			if (active) {
 				seed_prices_add(p->prices, r);
-			search_load_doc(p->load, r->name, r->desc, active,
-					NULL);
+				search_load_count(p->load, &c->name[c->n],
+						  &c->desc[c->n]);
+			}
 			if (p->pg)
-				seed_copy_row(&c->copy, p->id++, r, p->load);
+				seed_copy_row(&c->copy, p->id, r,
+					      &c->name[c->n], &c->desc[c->n]);
+			p->id++;
 		}
 		pthread_mutex_lock(&p->mu);
 		p->made++;
@@ -445,28 +477,30 @@ static void *seed_maker(void *arg)
 	return NULL;
 }
 
-/* seed_pipe_take: the next chunk made, or NULL when all are taken. */
-static struct seed_chunk *seed_pipe_take(struct seed_pipe *p, int64_t *done)
+/* seed_pipe_take: the chunk after the *next (p->written or p->posted)
+ * its taker is done with, or NULL when all are or on stop; *done counts
+ * its rows. */
+static struct seed_chunk *seed_pipe_take(struct seed_pipe *p,
+					 const size_t *next, int64_t *done)
 {
 	struct seed_chunk *c = NULL;
 
 	pthread_mutex_lock(&p->mu);
-	while (p->made == p->taken && *done < p->n)
+	while (!p->stop && p->made == *next && *done < p->n)
 		pthread_cond_wait(&p->cv, &p->mu);
-	if (p->made > p->taken)
-		c = &p->slot[p->taken % SEED_SLOTS];
+	if (!p->stop && p->made > *next)
+		c = &p->slot[*next % SEED_SLOTS];
 	pthread_mutex_unlock(&p->mu);
 	if (c)
 		*done += (int64_t)c->n;
 	return c;
 }
 
-/* seed_pipe_done: the chunk from seed_pipe_take() is written; its slot
- * goes back to the maker. */
-static void seed_pipe_done(struct seed_pipe *p)
+/* seed_pipe_done: the chunk from seed_pipe_take() is done with. */
+static void seed_pipe_done(struct seed_pipe *p, size_t *next)
 {
 	pthread_mutex_lock(&p->mu);
-	p->taken++;
+	(*next)++;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 }
@@ -915,8 +949,9 @@ static int seed_finish(struct db *db, int64_t last, struct seed_pipe *p,
 	if (seed_price_facets(db, p->prices, e) < 0)
 		return -1;
 	seed_phase("price bucket counts", t);
-	/* every product's, the new ones with the others */
-	if (postings_fill(db, e) < 0)
+	/* every product's: those made, or the new ones with the others */
+	if ((p->postings ? postings_load_store(p->postings, db, e) :
+			   postings_fill(db, e)) < 0)
 		return -1;
 	seed_phase("search postings", t);
 	if (f->running) {
@@ -992,6 +1027,46 @@ static void seed_journal_end(struct db *db)
 	err_release(&e);
 }
 
+/*
+ * seed_postings: the postings of a chunk's ACTIVE rows into *load, until
+ * it holds what a build holds at most: then none (*load NULL), and
+ * seed_finish() builds them from the table.
+ */
+static void seed_postings(struct postings_load **load,
+			  const struct seed_chunk *c)
+{
+	struct postings_product product = { .active = true };
+	size_t i;
+
+	if (*load && postings_load_full(*load)) {
+		postings_load_free(*load);
+		*load = NULL;
+	}
+	for (i = 0; *load && i < c->n; i++) {
+		if (strcmp(c->row[i].status, "ACTIVE"))
+			continue;
+		product.id = c->id + (int64_t)i;
+		product.price = c->row[i].price;
+		product.category = c->row[i].category;
+		product.brand = c->row[i].brand;
+		postings_load_add(*load, &product, &c->name[i], &c->desc[i]);
+	}
+}
+
+/* The poster: each chunk's postings, as they come. */
+static void *seed_poster(void *arg)
+{
+	struct seed_pipe *p = arg;
+	struct seed_chunk *c;
+	int64_t done = 0;
+
+	while ((c = seed_pipe_take(p, &p->posted, &done))) {
+		seed_postings(&p->postings, c);
+		seed_pipe_done(p, &p->posted);
+	}
+	return NULL;
+}
+
 /* seed_write: the maker's chunks into the database, as they come. */
 static int seed_write(struct db *db, struct seed_pipe *p, bool tty,
 		      struct err *e)
@@ -1001,7 +1076,7 @@ static int seed_write(struct db *db, struct seed_pipe *p, bool tty,
 	size_t i;
 	struct seed_row *r;
 
-	while ((c = seed_pipe_take(p, &done))) {
+	while ((c = seed_pipe_take(p, &p->written, &done))) {
 		/* On SQLite one row per statement: it binds "$N" by name, a
 		 * look-up that grows with the number of parameters. */
 		if (p->pg && db_copy_put(db, c->copy.buf, c->copy.len, e) < 0)
@@ -1021,7 +1096,7 @@ static int seed_write(struct db *db, struct seed_pipe *p, bool tty,
 				     e) < 0)
 				return -1;
 		}
-		seed_pipe_done(p);
+		seed_pipe_done(p, &p->written);
 		if (tty)
 			cmd_progress("seed", done, p->n);
 	}
@@ -1047,18 +1122,23 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 	};
 	struct seed_aside aside = { NULL, 0 };
 	struct seed_fts fts = { .seed = seed, .n = n, .now = p.now };
-	pthread_t maker;
-	size_t i;
+	pthread_t maker, poster;
+	size_t i, j;
 	struct db_res *res = NULL;
 	int64_t last;
 	double t[2] = { clock_ms(), seed_cpu_ms() };
-	bool copying = false, making = false, journal = false, empty;
+	bool copying = false, making = false, posting = false, journal = false;
+	bool empty;
 	int ret = -1;
 
 	err_init(&fts.e);
 	p.slot = xcalloc(SEED_SLOTS, sizeof(*p.slot));
-	for (i = 0; i < SEED_SLOTS; i++)
+	for (i = 0; i < SEED_SLOTS; i++) {
 		sbuf_init(&p.slot[i].copy, 0, 0);
+		for (j = 0; j < SEED_CHUNK; j++)
+			p.slot[i].name[j] = p.slot[i].desc[j] =
+				(struct search_analysis)SEARCH_ANALYSIS_INIT;
+	}
 	/* The indexes take rows in random order: a cache that holds them
 	 * (64 MiB, this connection only) keeps the load off the disk. */
 	if (!p.pg &&
@@ -1082,6 +1162,10 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 		goto out;
 	last = db_res_int(res, 0, SEED_LAST);
 	empty = db_res_int(res, 0, SEED_EMPTY);
+	/* the products made are then the only ones: their postings are
+	 * all the catalogue's */
+	if (empty)
+		p.postings = postings_load_new();
 	if (seed_prepare(db, empty, &aside, e) < 0)
 		goto out;
 	if (!p.pg && empty) {
@@ -1094,6 +1178,7 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 			goto out;
 		fts.id =
 			(col_one_int(res) > last ? col_one_int(res) : last) + 1;
+		p.id = fts.id;
 		if (seed_fts_open(db, &fts, e) < 0)
 			goto out;
 		if (pthread_create(&fts.thread, NULL, seed_fts_build, &fts)) {
@@ -1124,6 +1209,13 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 		if (db_copy_put(db, DB_COPY_HEAD, DB_COPY_HEAD_LEN, e) < 0)
 			goto out;
 	}
+	/* set before the maker reads it */
+	p.posting = p.postings != NULL;
+	if (p.posting && pthread_create(&poster, NULL, seed_poster, &p)) {
+		err_set(e, ERR_INTERNAL, "seed: cannot start a thread");
+		goto out;
+	}
+	posting = p.posting;
 	if (pthread_create(&maker, NULL, seed_maker, &p)) {
 		err_set(e, ERR_INTERNAL, "seed: cannot start a thread");
 		goto out;
@@ -1140,6 +1232,9 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 	}
 	pthread_join(maker, NULL);
 	making = false;
+	if (posting)
+		pthread_join(poster, NULL);
+	posting = false;
 	seed_phase("rows", t);
 	if (seed_finish(db, last, &p, &aside, &fts, t, e) < 0 ||
 	    db_commit(db, e) < 0)
@@ -1147,10 +1242,12 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 	seed_phase("commit", t);
 	ret = 0;
 out:
-	if (making) {
+	if (making || posting)
 		seed_pipe_stop(&p);
+	if (making)
 		pthread_join(maker, NULL);
-	}
+	if (posting)
+		pthread_join(poster, NULL);
 	if (copying) {
 		struct err ignored = ERR_INIT;
 
@@ -1170,10 +1267,16 @@ out:
 	for (i = 0; i < aside.n; i++)
 		free(aside.sql[i]);
 	free(aside.sql);
-	for (i = 0; i < SEED_SLOTS; i++)
+	for (i = 0; i < SEED_SLOTS; i++) {
 		sbuf_release(&p.slot[i].copy);
+		for (j = 0; j < SEED_CHUNK; j++) {
+			search_analysis_release(&p.slot[i].name[j]);
+			search_analysis_release(&p.slot[i].desc[j]);
+		}
+	}
 	free(p.slot);
 	search_load_free(p.load);
+	postings_load_free(p.postings);
 	free(p.prices);
 	return ret;
 }

@@ -5,6 +5,7 @@
 #include "common.h"
 
 #include "migrate.h"
+#include "product.h"
 #include "search-analyze.h"
 #include "search-impl.h"
 #include "search.h"
@@ -146,6 +147,41 @@ static int sql(struct db *db, const char *q)
 	return rc;
 }
 
+/* What agora seed does with a product it makes: its name and
+ * description analysed once, their words counted when it is ACTIVE,
+ * its tsvector (tsv not NULL) from the same analyses. */
+static void load_doc(struct search_load *l, const char *name,
+		     const char *description, bool active, struct sbuf *tsv)
+{
+	struct search_analysis a = SEARCH_ANALYSIS_INIT,
+			       d = SEARCH_ANALYSIS_INIT;
+
+	search_analyze(&a, name, strlen(name), 0);
+	if (description)
+		search_analyze(&d, description, strlen(description), 0);
+	if (active)
+		search_load_count(l, &a, &d);
+	if (tsv) {
+		sbuf_reset(tsv);
+		product_tsv(tsv, &a, &d);
+	}
+	search_analysis_release(&a);
+	search_analysis_release(&d);
+}
+
+/* The binary tsvector of a product named name, into tsv. */
+static void load_tsv_binary(struct sbuf *tsv, const char *name)
+{
+	struct search_analysis a = SEARCH_ANALYSIS_INIT,
+			       d = SEARCH_ANALYSIS_INIT;
+
+	search_analyze(&a, name, strlen(name), 0);
+	sbuf_reset(tsv);
+	product_tsv_binary(tsv, &a, &d);
+	search_analysis_release(&a);
+	search_analysis_release(&d);
+}
+
 /* The triggers count each ACTIVE product's distinct whole words once. */
 static void test_triggers(struct db *db)
 {
@@ -175,26 +211,20 @@ static void test_triggers(struct db *db)
 
 	/* A bulk load (agora seed) counts in memory, then adds. */
 	l = search_load_new();
-	search_load_doc(l, "Bulk kettle KETTLE", "a Samsung kettle", true,
-			NULL);
-	search_load_doc(l, "Bulk kettle two", NULL, true, &tsv);
-	search_load_doc(l, "Kettle three", NULL, false, NULL);
+	load_doc(l, "Bulk kettle KETTLE", "a Samsung kettle", true, NULL);
+	load_doc(l, "Bulk kettle two", NULL, true, &tsv);
+	load_doc(l, "Kettle three", NULL, false, NULL);
 	is_str(tsv.buf, "'bulk':1A 'kettle':2A 'two':3A",
 	       "sqlite: a bulk load gives the tsvector of its analysis");
 	/* The binary form: the count of lexemes, each NUL-terminated with
 	 * its positions, the weight (A = 3) in their top two bits; a word
 	 * twice is one lexeme at two positions. */
-	search_load_doc(l, "kettle KETTLE", NULL, false, NULL);
-	sbuf_reset(&tsv);
-	search_load_tsv_binary(l, &tsv);
+	load_tsv_binary(&tsv, "kettle KETTLE");
 	ok(tsv.len == 17 &&
 		   !memcmp(tsv.buf, "\0\0\0\1kettle\0\0\2\xc0\1\xc0\2", 17),
 	   "sqlite: ... and its binary form, a word's positions together");
 	/* Lexemes in byte order, those alike in their first 8 bytes too. */
-	search_load_doc(l, "abcdefghz abcdefgha abcdefgh abcdefgha", NULL,
-			false, NULL);
-	sbuf_reset(&tsv);
-	search_load_tsv_binary(l, &tsv);
+	load_tsv_binary(&tsv, "abcdefghz abcdefgha abcdefgh abcdefgha");
 	ok(tsv.len == 47 && !memcmp(tsv.buf,
 				    "\0\0\0\3abcdefgh\0\0\1\xc0\3"
 				    "abcdefgha\0\0\2\xc0\2\xc0\4"
