@@ -829,9 +829,9 @@ out:
  * gives every match with its score, price, category and brand, and the
  * facets, the total and the page come from those, as fts_one_pass()
  * gets them from the full-text index, then the page's products are read
- * by id. The facets count the first SEARCH_TOTAL_MAX matches in id order
- * (the full-text index's scan order); the total counts every match the
- * filters keep, capped as fts_total() caps it.
+ * by id (newest first: fts_newest()). The facets count the first
+ * SEARCH_TOTAL_MAX matches in id order (the full-text index's scan order); the
+ * total counts every match the filters keep, capped as fts_total() caps it.
  */
 struct fts_posted {
 	const struct search_query *q;
@@ -897,6 +897,174 @@ static void fts_tally_ords(struct fts_tally *t, const struct db_res *values,
 		    (uint64_t)ord < n && count[ord])
 			fts_tally_add(t, db_res_str(values, i, 2), count[ord]);
 	}
+}
+
+/*
+ * Newest first, which no posting can sort (created_at is in none), the
+ * page of the n matches (hits, in id order) is found whichever of two
+ * ways reads fewer rows:
+ * - fts_newest_walk(): the ACTIVE products newest first in the index of
+ *   created_at, the matches among them kept: about (from + size) *
+ *   active / n rows when the matches spread over time (a word in half
+ *   the products: twice the page);
+ * - fts_newest_sort(): the matches' rows sorted by created_at in one
+ *   statement, given their ids as a JSON array: n rows (a rare word, or
+ *   a deep page).
+ * A walk that has read 2n rows (matches crowded among the old products)
+ * gives up and sorts: at worst about three times the cheaper way.
+ */
+#define FTS_NEWEST_FIRST 32 /* rows of the walk's first statement */
+#define FTS_NEWEST_BATCH 1024 /* ... doubled up to this */
+
+/* Whether id is among the n hits, in id order. */
+static bool fts_hit_has(const struct fts_hit *hits, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (hits[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && hits[lo].id == id;
+}
+
+/* The walk: 1 and the page in *page (*got of them), 0 when it gave up,
+ * -1 on error. */
+static int fts_newest_walk(struct fts *f, const struct fts_hit *hits, size_t n,
+			   size_t from, size_t size, struct fts_hit *page,
+			   size_t *got, struct err *e)
+{
+	bool pg = db_dialect(f->db) == DB_POSTGRES;
+	struct db_res *res = NULL;
+	char *at = NULL; /* where the last statement stopped */
+	int64_t id = 0;
+	size_t read = 0, seen = 0, i, rows, batch = FTS_NEWEST_FIRST;
+	int ret = -1;
+
+	*got = 0;
+	for (;;) {
+		db_res_free(res);
+		res = NULL;
+		/* after the first, from where the last one stopped: a
+		 * range of the index, which an OR with "$1 IS NULL" would
+		 * keep SQLite from using */
+		if ((at ? db_query(f->db, &res,
+				   pg ? "SELECT id, created_at FROM products "
+					"WHERE status = 'ACTIVE' AND "
+					"(created_at, id) < "
+					"($1::timestamptz, $2) ORDER BY "
+					"created_at DESC, id DESC LIMIT $3" :
+					"SELECT id, created_at FROM products "
+					"WHERE status = 'ACTIVE' AND "
+					"(created_at, id) < ($1, $2) ORDER BY "
+					"created_at DESC, id DESC LIMIT $3",
+				   DB_ARGS(DB_S(at), DB_I(id),
+					   DB_I((int64_t)batch)),
+				   e) :
+			  db_query(f->db, &res,
+				   "SELECT id, created_at FROM products "
+				   "WHERE status = 'ACTIVE' ORDER BY "
+				   "created_at DESC, id DESC LIMIT $1",
+				   DB_ARGS(DB_I((int64_t)batch)), e)) < 0)
+			goto out;
+		rows = db_res_rows(res);
+		for (i = 0; i < rows && *got < size; i++) {
+			id = db_res_int(res, i, 0);
+			if (fts_hit_has(hits, n, id) && seen++ >= from)
+				page[(*got)++] = (struct fts_hit){ id, 0 };
+		}
+		if (*got == size || rows < batch)
+			break;
+		read += rows;
+		if (read >= 2 * n) {
+			ret = 0; /* crowded among the old: sort instead */
+			goto out;
+		}
+		free(at);
+		at = xstrdup(db_res_str(res, rows - 1, 1));
+		if (batch < FTS_NEWEST_BATCH)
+			batch *= 2;
+	}
+	ret = 1;
+out:
+	free(at);
+	db_res_free(res);
+	return ret;
+}
+
+/* The sort. A product gone since the postings were read is left out. */
+static int fts_newest_sort(struct fts *f, const struct fts_hit *hits, size_t n,
+			   size_t from, size_t size, struct json_object *items,
+			   struct err *e)
+{
+	bool pg = db_dialect(f->db) == DB_POSTGRES;
+	struct sbuf ids = SBUF_INIT, sql = SBUF_INIT;
+	struct db_res *res = NULL;
+	size_t i;
+	int ret = -1;
+
+	sbuf_addch(&ids, '[');
+	for (i = 0; i < n; i++)
+		sbuf_addf(&ids, "%s%" PRId64, i ? "," : "", hits[i].id);
+	sbuf_addch(&ids, ']');
+	sbuf_addstr(&sql, "SELECT ");
+	col_list(&sql, product_cols, "p");
+	sbuf_addstr(&sql, pg ? " FROM products p WHERE p.id IN (SELECT "
+			       "value::bigint FROM "
+			       "json_array_elements_text($1::json))" :
+			       " FROM products p WHERE p.id IN (SELECT value "
+			       "FROM json_each($1))");
+	sbuf_addstr(&sql, fts_order(SEARCH_NEWEST, true, pg));
+	sbuf_addstr(&sql, " LIMIT $2 OFFSET $3");
+	if (db_query(f->db, &res, sql.buf,
+		     DB_ARGS(DB_S(ids.buf), DB_I((int64_t)size),
+			     DB_I((int64_t)from)),
+		     e) < 0)
+		goto out;
+	for (i = 0; i < db_res_rows(res); i++)
+		json_object_array_add(items, product_doc(res, i));
+	ret = 0;
+out:
+	db_res_free(res);
+	sbuf_release(&sql);
+	sbuf_release(&ids);
+	return ret;
+}
+
+static int fts_newest(struct fts *f, const struct fts_hit *hits, size_t n,
+		      size_t from, size_t size, struct json_object *items,
+		      struct err *e)
+{
+	struct fts_hit *page;
+	struct db_res *res = NULL;
+	int64_t active;
+	size_t got;
+	int rc;
+
+	if (from >= n)
+		return 0;
+	if (db_query(f->db, &res,
+		     "SELECT coalesce(sum(n), 0) FROM product_facets "
+		     "WHERE n > 0",
+		     DB_NOARGS, e) < 0)
+		return -1;
+	active = col_one_int(res);
+	db_res_free(res);
+	/* the walk's rows against the sort's, in floating point: no
+	 * overflow */
+	if ((double)(from + size) * (double)active >= (double)n * (double)n)
+		return fts_newest_sort(f, hits, n, from, size, items, e);
+	page = xcalloc(size, sizeof(*page));
+	rc = fts_newest_walk(f, hits, n, from, size, page, &got, e);
+	if (rc == 1)
+		rc = fts_page(f, page, got, items, e);
+	else if (rc == 0)
+		rc = fts_newest_sort(f, hits, n, from, size, items, e);
+	free(page);
+	return rc < 0 ? -1 : 0;
 }
 
 static int fts_posted_pass(struct fts *f, const struct search_query *q,
@@ -973,15 +1141,22 @@ static int fts_posted_pass(struct fts *f, const struct search_query *q,
 	fts_tally_ords(&brands, values, "brand", p.brands, p.nvalues);
 	fts_facets_add(out, &cats, &brands);
 	fts_total(out, (int64_t)p.n);
-	if (p.n)
-		qsort(p.hits, p.n, sizeof(*p.hits),
-		      q->sort == SEARCH_PRICE_ASC ? fts_hit_up : fts_hit_down);
 	items = json_object_new_array();
 	json_object_object_add(out, "items", items);
-	if (from < p.n &&
-	    fts_page(f, p.hits + from, p.n - from < size ? p.n - from : size,
-		     items, e) < 0)
-		goto out;
+	if (q->sort == SEARCH_NEWEST) {
+		if (fts_newest(f, p.hits, p.n, from, size, items, e) < 0)
+			goto out;
+	} else {
+		if (p.n)
+			qsort(p.hits, p.n, sizeof(*p.hits),
+			      q->sort == SEARCH_PRICE_ASC ? fts_hit_up :
+							    fts_hit_down);
+		if (from < p.n &&
+		    fts_page(f, p.hits + from,
+			     p.n - from < size ? p.n - from : size, items,
+			     e) < 0)
+			goto out;
+	}
 	ret = 0;
 out:
 	free(p.hits);
@@ -1068,13 +1243,13 @@ static int fts_products(struct search *s, const struct search_query *q,
 	if (ranged && (rc = fts_facets_range(f, q, o, &seen, &total, e)) == 1)
 		ranged = false; /* its edges too full: the capped scan */
 	/* from agora's own postings when they are ready */
-	if (has_q && a.ntok && q->sort != SEARCH_NEWEST &&
-	    (rc = postings_ready(f->db, e)) != 0) {
+	if (has_q && a.ntok && (rc = postings_ready(f->db, e)) != 0) {
 		if (rc < 0 || fts_posted_pass(f, q, &a, wt, o, e) < 0)
 			goto out;
 		goto done;
 	}
-	/* newest first with q is rare: it sorts in the database */
+	/* before the postings are built, newest first with q sorts in the
+	 * database */
 	if (!ranged)
 		rc = has_q && a.ntok && q->sort != SEARCH_NEWEST ?
 			     fts_one_pass(f, q, &w, pg, o, &seen, &total, e) :
