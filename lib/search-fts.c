@@ -135,13 +135,14 @@ static bool fts_pg_combos(struct sbuf *sb, const struct search_analysis *a,
 /*
  * The candidates' test for the g bigrams of word i: a product scores
  * through them only with search_gram_min(g) of them in one field, so the
- * index is asked for those combinations (k of g AND-ed: the GIN index
- * intersects their lists), not for any one bigram, which finds thousands
- * more products than score for a broad word (노트북: half). Past six
- * combinations (words of six characters and more), any one bigram: the
- * index tests every combination on every product that holds one of the
- * bigrams: 블루투스스피커's fifteen took 6.7 ms at 1M products where any
- * one bigram took 1.3, for the same rows.
+ * tsquery asks for those combinations (k of g AND-ed), not for any one
+ * bigram, which matches thousands more products than score for a broad
+ * word (노트북: half). Past six combinations (words of six characters and
+ * more), any one bigram: every combination tested on every product that
+ * holds one of the bigrams cost more than it saved (블루투스스피커's
+ * fifteen: 6.7 ms at 1M products against 1.3, with the GIN index that
+ * migration 0021 dropped). Only a search before the postings are built
+ * takes this path.
  */
 static void fts_pg_grams(struct sbuf *any, const struct search_analysis *a,
 			 size_t i, size_t g)
@@ -1420,12 +1421,10 @@ static int fts_vocab(struct db *db, bool pg, struct err *e)
  * products already there. SQLite: 'rebuild' rereads every row into
  * products_fts in one transaction; readers keep their snapshot (WAL) and
  * keep answering. PostgreSQL: every tsvector is computed again, a
- * thousand rows per transaction (product_tsvector_fill()), then the GIN
- * index is rebuilt CONCURRENTLY so that reads and writes go on. A rebuild cut
- * short leaves an invalid "_ccnew" index behind, dropped first.
- * Rebuilding a large index takes longer than the request statement
- * timeout, so the rebuild gets its own (ten minutes). Then the
- * vocabulary and the facet counts.
+ * thousand rows per transaction (product_tsvector_fill()). Then the
+ * vocabulary, the facet counts and agora's postings, in transactions of
+ * their own: counting a large catalogue takes longer than the request
+ * statement timeout, so the reindex gets its own (ten minutes).
  */
 static int fts_reindex(struct search *s, search_progress_fn progress, void *ctx,
 		       struct json_object **out, struct err *e)
@@ -1442,16 +1441,7 @@ static int fts_reindex(struct search *s, search_progress_fn progress, void *ctx,
 		    db_query(f->db, NULL, "SET statement_timeout = '10min'",
 			     DB_NOARGS, e) < 0)
 			return -1;
-		rc = db_query(f->db, NULL,
-			      "DROP INDEX IF EXISTS products_search_idx_ccnew",
-			      DB_NOARGS, e);
-		if (rc == 0)
-			rc = db_query(f->db, NULL,
-				      "REINDEX INDEX CONCURRENTLY "
-				      "products_search_idx",
-				      DB_NOARGS, e);
-		if (rc == 0)
-			rc = fts_vocab(f->db, pg, e);
+		rc = fts_vocab(f->db, pg, e);
 		if (rc == 0)
 			rc = postings_build(f->db, e);
 		/* back to the connection's own timeout, whatever happened */
@@ -1485,9 +1475,8 @@ static int fts_reindex(struct search *s, search_progress_fn progress, void *ctx,
 	*out = json_object_new_object();
 	json_object_object_add(*out, "indexed", json_object_new_int64(n));
 	json_object_object_add(*out, "index",
-			       json_object_new_string(
-				       pg ? "products_search_idx" :
-					    "products_fts"));
+			       json_object_new_string(pg ? "product_postings" :
+							   "products_fts"));
 	json_object_object_add(*out, "tookMs",
 			       json_object_new_int64(
 				       (int64_t)(clock_ms() - t0)));
