@@ -900,6 +900,25 @@ static void fts_tally_ords(struct fts_tally *t, const struct db_res *values,
 	}
 }
 
+/* The ACTIVE products (of category, when not NULL), from the counts
+ * product_facets keeps. */
+static int fts_active(struct fts *f, const char *category, int64_t *n,
+		      struct err *e)
+{
+	struct db_res *res = NULL;
+	int rc;
+
+	rc = db_query(f->db, &res,
+		      "SELECT coalesce(sum(n), 0) FROM product_facets "
+		      "WHERE n > 0 AND (CAST($1 AS text) IS NULL OR "
+		      "category = $1)",
+		      DB_ARGS(category ? DB_S(category) : DB_NUL), e);
+	if (rc == 0)
+		*n = col_one_int(res);
+	db_res_free(res);
+	return rc;
+}
+
 /*
  * Newest first, which no posting can sort (created_at is in none), the
  * page of the n matches (hits, in id order) is found whichever of two
@@ -1040,20 +1059,14 @@ static int fts_newest(struct fts *f, const struct fts_hit *hits, size_t n,
 		      struct err *e)
 {
 	struct fts_hit *page;
-	struct db_res *res = NULL;
 	int64_t active;
 	size_t got;
 	int rc;
 
 	if (from >= n)
 		return 0;
-	if (db_query(f->db, &res,
-		     "SELECT coalesce(sum(n), 0) FROM product_facets "
-		     "WHERE n > 0",
-		     DB_NOARGS, e) < 0)
+	if (fts_active(f, NULL, &active, e) < 0)
 		return -1;
-	active = col_one_int(res);
-	db_res_free(res);
 	/* the walk's rows against the sort's, in floating point: no
 	 * overflow */
 	if ((double)(from + size) * (double)active >= (double)n * (double)n)
@@ -1198,21 +1211,12 @@ static int fts_walk_pays(struct fts *f, const struct search_query *q,
 			 int64_t matches, struct err *e)
 {
 	int64_t want = q->page * q->size, scope;
-	struct db_res *res = NULL;
-	int ret = -1;
 
 	if (matches <= 0 || want >= matches)
 		return 0;
-	if (db_query(f->db, &res,
-		     "SELECT coalesce(sum(n), 0) FROM product_facets "
-		     "WHERE n > 0 AND ($1 IS NULL OR category = $1)",
-		     DB_ARGS(q->category ? DB_S(q->category) : DB_NUL),
-		     e) == 0) {
-		scope = col_one_int(res);
-		ret = scope <= FTS_WALK_MAX && want * scope < matches * matches;
-	}
-	db_res_free(res);
-	return ret;
+	if (fts_active(f, q->category, &scope, e) < 0)
+		return -1;
+	return scope <= FTS_WALK_MAX && want * scope < matches * matches;
 }
 
 static int fts_products(struct search *s, const struct search_query *q,
