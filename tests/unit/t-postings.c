@@ -10,6 +10,7 @@
 #include "postings.h"
 #include "product.h"
 #include "search-analyze.h"
+#include "search-impl.h"
 #include "search.h"
 #include "tap.h"
 #include "testdb.h"
@@ -548,6 +549,192 @@ static int db_compare(struct db *db, struct search *s, int n)
 	return differ;
 }
 
+/* ---- the rules read directly, against the database's answers ----------- */
+
+/* An ACTIVE product as the oracle sees it, and its score for a query. */
+struct oracle_product {
+	int64_t id, price, score;
+	const char *category, *brand, *created;
+	struct search_analysis name, desc;
+};
+
+static const struct search_query *oracle_q;
+
+/* The query's order: its sort, then id descending. */
+static int oracle_cmp(const void *a, const void *b)
+{
+	const struct oracle_product *x = a, *y = b;
+	int c = 0;
+
+	switch (oracle_q->sort) {
+	case SEARCH_RELEVANCE:
+		c = (y->score > x->score) - (y->score < x->score);
+		break;
+	case SEARCH_PRICE_ASC:
+		c = (x->price > y->price) - (x->price < y->price);
+		break;
+	case SEARCH_PRICE_DESC:
+		c = (y->price > x->price) - (y->price < x->price);
+		break;
+	case SEARCH_NEWEST:
+		c = -strcmp(x->created, y->created);
+		break;
+	}
+	return c ? c : (y->id > x->id) - (y->id < x->id);
+}
+
+/* Whether the answer's facet field holds the counts in want, and only
+ * those. */
+static bool oracle_facet(struct json_object *out, const char *field,
+			 const char *const *values, const int64_t *want,
+			 size_t n)
+{
+	struct json_object *facets, *list, *b, *v, *c;
+	size_t i, j, nonzero = 0;
+
+	if (!json_object_object_get_ex(out, "facets", &facets) ||
+	    !json_object_object_get_ex(facets, field, &list))
+		return false;
+	for (i = 0; i < n; i++)
+		nonzero += want[i] > 0;
+	if (json_object_array_length(list) != nonzero)
+		return false;
+	for (j = 0; j < json_object_array_length(list); j++) {
+		b = json_object_array_get_idx(list, j);
+		json_object_object_get_ex(b, "value", &v);
+		json_object_object_get_ex(b, "count", &c);
+		for (i = 0;
+		     i < n && strcmp(values[i], json_object_get_string(v)); i++)
+			;
+		if (i == n || json_object_get_int64(c) != want[i])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * n random searches with q answered from the postings, each against the
+ * rules read directly (direct_score()) on every ACTIVE product of the
+ * table: the total, the page in its order, the facets (before the
+ * category and brand filters). Independent of the full-text index.
+ * Answers that corrected their query are left out; returns the number
+ * that differ, and the number compared in *compared.
+ */
+static int db_oracle(struct db *db, struct search *s, int n, int *compared)
+{
+	struct db_res *res = NULL;
+	struct err e = ERR_INIT;
+	struct oracle_product *p, *hit;
+	struct search_analysis qa = SEARCH_ANALYSIS_INIT;
+	struct search_query q;
+	struct json_object *out, *items, *it, *v;
+	int64_t wt[SEARCH_MAX_WORDS], cats[4], brs[5];
+	size_t np, i, k, nhit, page;
+	char *text, *got;
+	int differ = 0, round;
+	bool good;
+
+	*compared = 0;
+	if (db_query(db, &res,
+		     "SELECT id, name, description, category, brand, price, "
+		     "created_at FROM products WHERE status = 'ACTIVE' "
+		     "ORDER BY id",
+		     DB_NOARGS, &e) < 0) {
+		printf("# oracle: %s\n", e.msg);
+		err_release(&e);
+		return 1;
+	}
+	np = db_res_rows(res);
+	p = xcalloc(np + 1, sizeof(*p));
+	hit = xcalloc(np + 1, sizeof(*hit));
+	for (i = 0; i < np; i++) {
+		p[i] = (struct oracle_product){
+			.id = db_res_int(res, i, 0),
+			.price = db_res_int(res, i, 5),
+			.category = db_res_str(res, i, 3),
+			.brand = db_res_str(res, i, 4),
+			.created = db_res_str(res, i, 6),
+			.name = SEARCH_ANALYSIS_INIT,
+			.desc = SEARCH_ANALYSIS_INIT,
+		};
+		search_analyze(&p[i].name, db_res_str(res, i, 1),
+			       strlen(db_res_str(res, i, 1)), 0);
+		if (db_res_str(res, i, 2))
+			search_analyze(&p[i].desc, db_res_str(res, i, 2),
+				       strlen(db_res_str(res, i, 2)), 0);
+	}
+	db_ready(db, true);
+	for (round = 0; round < n; round++) {
+		db_query_make(&q, &text);
+		search_analysis_reset(&qa);
+		search_analyze(&qa, text, strlen(text), SEARCH_MAX_WORDS);
+		got = qa.ntok ? db_search(s, &q) : NULL;
+		out = got ? json_tokener_parse(got) : NULL;
+		if (!out ||
+		    json_object_object_get_ex(out, "correctedQuery", NULL) ||
+		    search_vocab_weights(db, &qa, wt, &e) < 0) {
+			json_object_put(out);
+			free(got);
+			free(text);
+			continue;
+		}
+		memset(cats, 0, sizeof(cats));
+		memset(brs, 0, sizeof(brs));
+		for (i = nhit = 0; i < np; i++) {
+			p[i].score =
+				direct_score(&qa, wt, &p[i].name, &p[i].desc);
+			if (!p[i].score ||
+			    (q.min_price >= 0 && p[i].price < q.min_price) ||
+			    (q.max_price >= 0 && p[i].price > q.max_price))
+				continue;
+			for (k = 0;
+			     k < 4 && strcmp(categories[k], p[i].category); k++)
+				;
+			cats[k % 4] += k < 4;
+			for (k = 0; k < 5 && strcmp(brands[k], p[i].brand); k++)
+				;
+			brs[k % 5] += k < 5;
+			if ((!q.category ||
+			     !strcmp(q.category, p[i].category)) &&
+			    (!q.brand || !strcmp(q.brand, p[i].brand)))
+				hit[nhit++] = p[i];
+		}
+		oracle_q = &q;
+		qsort(hit, nhit, sizeof(*hit), oracle_cmp);
+		json_object_object_get_ex(out, "total", &v);
+		good = json_object_get_int64(v) == (int64_t)nhit &&
+		       oracle_facet(out, "category", categories, cats, 4) &&
+		       oracle_facet(out, "brand", brands, brs, 5) &&
+		       json_object_object_get_ex(out, "items", &items);
+		page = (size_t)((q.page - 1) * q.size);
+		k = page < nhit ? nhit - page : 0;
+		k = k < (size_t)q.size ? k : (size_t)q.size;
+		good = good && json_object_array_length(items) == k;
+		for (i = 0; good && i < k; i++) {
+			it = json_object_array_get_idx(items, i);
+			json_object_object_get_ex(it, "id", &v);
+			good = json_object_get_int64(v) == hit[page + i].id;
+		}
+		if (!good && differ++ < 3)
+			printf("# oracle: q=%s sort %d: %zu matches; got %s\n",
+			       text, (int)q.sort, nhit, got);
+		(*compared)++;
+		json_object_put(out);
+		free(got);
+		free(text);
+	}
+	for (i = 0; i < np; i++) {
+		search_analysis_release(&p[i].name);
+		search_analysis_release(&p[i].desc);
+	}
+	free(p);
+	free(hit);
+	search_analysis_release(&qa);
+	db_res_free(res);
+	err_release(&e);
+	return differ;
+}
+
 /* A word's products made the oldest: newest first, a walk from the
  * newest meets its matches last (search-fts.c, fts_newest()). */
 static int db_crowded(struct db *db, struct search *s)
@@ -863,6 +1050,7 @@ static void battery(struct db *db, const char *url, const char *dialect)
 	struct cfg c = { 0 };
 	struct err e = ERR_INIT;
 	char none[] = "", *kept, *built;
+	int compared;
 
 	c.elasticsearch_node = none;
 	is_int(postings_ready(db, &e), 1, "%s: an empty catalogue's are ready",
@@ -882,6 +1070,11 @@ static void battery(struct db *db, const char *url, const char *dialect)
 	       "%s: 150 searches answered alike from the postings and from "
 	       "the full-text index",
 	       dialect);
+	is_int(db_oracle(db, s, 150, &compared), 0,
+	       "%s: searches from the postings are the rules read directly",
+	       dialect);
+	ok(compared >= 100, "%s: ... %d of 150 compared (no correction)",
+	   dialect, compared);
 
 	is_int(db_writes(db, 120), 0, "%s: 120 writes", dialect);
 	kept = db_postings(db);
