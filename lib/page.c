@@ -39,6 +39,8 @@ int page_list(struct req *r, int64_t def_size, const char *table,
 	struct db_res *res = NULL, *cnt = NULL;
 	struct sbuf sql = SBUF_INIT;
 	struct page p;
+	int64_t n;
+	bool back;
 	int ret = -1;
 
 	if (req_query_valid(r, fields, &q) < 0 ||
@@ -59,13 +61,20 @@ int page_list(struct req *r, int64_t def_size, const char *table,
 	 * page's rows from there: PostgreSQL otherwise reads every row the
 	 * offset skips from the table (290-340 ms against 50 for the
 	 * 999,001st of a million products); SQLite walks the same leaves
-	 * either way. */
+	 * either way. In the second half, from the end of the key: the
+	 * total counts the rows of this snapshot, and the walk is shorter
+	 * (61 ms of server CPU against 0.7 for PostgreSQL's 998,991st of a
+	 * million). */
+	n = col_one_int(cnt);
+	back = p.offset > n / 2 && p.offset < n;
 	sbuf_addf(&sql,
-		  " FROM %s WHERE id >= (SELECT id FROM %s ORDER BY id "
+		  " FROM %s WHERE id >= (SELECT id FROM %s ORDER BY id%s "
 		  "LIMIT 1 OFFSET $2) ORDER BY id LIMIT $1",
-		  table, table);
+		  table, table, back ? " DESC" : "");
 	if (col_query(r->env->db, &res, "SELECT ", cols, sql.buf,
-		      DB_ARGS(DB_I(p.size), DB_I(p.offset)), &r->err) < 0 ||
+		      DB_ARGS(DB_I(p.size),
+			      DB_I(back ? n - 1 - p.offset : p.offset)),
+		      &r->err) < 0 ||
 	    db_commit(r->env->db, &r->err) < 0)
 		goto out;
 	ret = req_json(r, 200, page_json(cnt, col_json_rows(cols, res)));

@@ -92,6 +92,28 @@ ok '[ "$p20_total" = "$p20_count" ]' "the list's total is the products' count" \
 TOKEN='' api GET "/api/products?page=$p20_count&size=1"
 expect_json_raw '[.total, (.items | map(.id))]' "[$p20_count,[$p20_last]]" \
 	"the last page holds the highest id"
+# A page in the second half is found from the end of the key: with ten
+# more products, each page of size 3 is the slice a query in id order
+# gives. They go again after.
+p20_more=()
+for p20_i in $(seq 10); do
+	TOKEN=$p20_admin api POST /api/products \
+		"$(jq -c ".name = \"Lamp $p20_tag $p20_i\"" <<<"$p20_body")"
+	p20_more+=("$(json .id)")
+done
+p20_n=$(db_sql "SELECT count(*) FROM products")
+for p20_page in $(seq $(((p20_n + 2) / 3))); do
+	TOKEN='' api GET "/api/products?page=$p20_page&size=3"
+	p20_want=$(db_sql "SELECT id FROM products ORDER BY id LIMIT 3
+		OFFSET $(((p20_page - 1) * 3))" | jq -sc .)
+	expect_json_raw '[.total, (.items | map(.id))]' "[$p20_n,$p20_want]" \
+		"page $p20_page of size 3 (of $p20_n) is its slice in id order"
+done
+for p20_i in "${p20_more[@]}"; do
+	TOKEN=$p20_admin api DELETE "/api/products/$p20_i"
+done
+ok '[ "$(db_sql "SELECT count(*) FROM products")" = "$p20_count" ]' \
+	"the ten are gone again"
 TOKEN='' api GET "/api/products?page=$((p20_count + 1))&size=1"
 expect_json_raw '[.total, .items]' "[$p20_count,[]]" \
 	"a page past the last is empty, with the same total"
