@@ -8,14 +8,6 @@
 
 /* ---- the terms of a product -------------------------------------------- */
 
-/* a's tokens those of s (NULL: none) */
-static void analyze(struct search_analysis *a, const char *s)
-{
-	search_analysis_reset(a);
-	if (s)
-		search_analyze(a, s, strlen(s), 0);
-}
-
 static void terms_add(struct postings_terms *pt,
 		      const struct search_analysis *a, unsigned word,
 		      unsigned gram)
@@ -48,8 +40,8 @@ void postings_terms(struct postings_terms *pt, const char *name,
 	size_t i, n = 0;
 
 	pt->n = 0;
-	analyze(&pt->name, name);
-	analyze(&pt->description, description);
+	search_analyze_text(&pt->name, name);
+	search_analyze_text(&pt->description, description);
 	terms_add(pt, &pt->name, POSTING_NAME_WORD, POSTING_NAME_GRAM);
 	terms_add(pt, &pt->description, POSTING_DESC_WORD, POSTING_DESC_GRAM);
 	if (!pt->n)
@@ -702,8 +694,8 @@ int postings_fill(struct db *db, struct err *e)
 			p.price = db_res_int(res, r, 5);
 			p.category = db_res_str(res, r, 3);
 			p.brand = db_res_str(res, r, 4);
-			analyze(&name, db_res_str(res, r, 1));
-			analyze(&desc, db_res_str(res, r, 2));
+			search_analyze_text(&name, db_res_str(res, r, 1));
+			search_analyze_text(&desc, db_res_str(res, r, 2));
 			postings_load_add(b, &p, &name, &desc);
 		}
 		if (db_res_rows(res) < POSTINGS_BUCKET)

@@ -404,10 +404,8 @@ void product_tsvector(struct sbuf *sb, const char *name,
 	struct search_analysis an = SEARCH_ANALYSIS_INIT;
 	struct search_analysis ad = SEARCH_ANALYSIS_INIT;
 
-	if (name)
-		search_analyze(&an, name, strlen(name), 0);
-	if (description)
-		search_analyze(&ad, description, strlen(description), 0);
+	search_analyze_text(&an, name);
+	search_analyze_text(&ad, description);
 	product_tsv(sb, &an, &ad);
 	search_analysis_release(&an);
 	search_analysis_release(&ad);

@@ -263,6 +263,13 @@ void search_analysis_reset(struct search_analysis *a)
 	sbuf_reset(&a->text);
 }
 
+void search_analyze_text(struct search_analysis *a, const char *s)
+{
+	search_analysis_reset(a);
+	if (s)
+		search_analyze(a, s, strlen(s), 0);
+}
+
 void search_analysis_release(struct search_analysis *a)
 {
 	free(a->tok);

@@ -50,6 +50,12 @@ struct search_analysis {
  */
 size_t search_analyze(struct search_analysis *a, const char *s, size_t len,
 		      size_t max_words);
+/*
+ * search_analyze_text: a's tokens those of the NUL-terminated s, every
+ * word of it (NULL: none), in place of what it held: a product's name or
+ * description.
+ */
+void search_analyze_text(struct search_analysis *a, const char *s);
 /* search_analysis_reset: no tokens, allocations kept. */
 void search_analysis_reset(struct search_analysis *a);
 void search_analysis_release(struct search_analysis *a);

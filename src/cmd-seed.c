@@ -423,12 +423,6 @@ static size_t seed_pipe_freed(const struct seed_pipe *p)
 	return p->posting && p->posted < p->written ? p->posted : p->written;
 }
 
-static void seed_analyze(struct search_analysis *a, const char *s)
-{
-	search_analysis_reset(a);
-	search_analyze(a, s, strlen(s), 0);
-}
-
 /* One product a minute up to now: ids and created_at agree. */
 static void *seed_maker(void *arg)
 {
@@ -455,8 +449,8 @@ static void *seed_maker(void *arg)
 			seed_make(&p->seed, r,
 				  p->now - (time_t)(p->n - done) * 60);
 			done++;
-			seed_analyze(&c->name[c->n], r->name);
-			seed_analyze(&c->desc[c->n], r->desc);
+			search_analyze_text(&c->name[c->n], r->name);
+			search_analyze_text(&c->desc[c->n], r->desc);
 			active = !strcmp(r->status, "ACTIVE");
 			p->facets[r->category_i][r->brand_i] += active;
 			if (active) {

@@ -350,11 +350,8 @@ static bool check_query(struct catalogue *c, const char *qtext)
 	postings_match(&q, weights, rows, collect, &f);
 	good = f.ordered;
 	for (i = 0; i < NPROD && good; i++) {
-		search_analysis_reset(&n);
-		search_analysis_reset(&d);
-		search_analyze(&n, c->p[i].name, strlen(c->p[i].name), 0);
-		search_analyze(&d, c->p[i].description,
-			       strlen(c->p[i].description), 0);
+		search_analyze_text(&n, c->p[i].name);
+		search_analyze_text(&d, c->p[i].description);
 		want = direct_score(&q, weights, &n, &d);
 		if (!want)
 			continue;
@@ -657,11 +654,8 @@ static int db_oracle(struct db *db, struct search *s, int n, int *compared)
 			.name = SEARCH_ANALYSIS_INIT,
 			.desc = SEARCH_ANALYSIS_INIT,
 		};
-		search_analyze(&p[i].name, db_res_str(res, i, 1),
-			       strlen(db_res_str(res, i, 1)), 0);
-		if (db_res_str(res, i, 2))
-			search_analyze(&p[i].desc, db_res_str(res, i, 2),
-				       strlen(db_res_str(res, i, 2)), 0);
+		search_analyze_text(&p[i].name, db_res_str(res, i, 1));
+		search_analyze_text(&p[i].desc, db_res_str(res, i, 2));
 	}
 	db_ready(db, true);
 	for (round = 0; round < n; round++) {
@@ -834,13 +828,8 @@ static char *db_remade(struct db *db, bool load)
 		p.category = db_res_str(res, i, 3);
 		p.brand = db_res_str(res, i, 4);
 		p.price = db_res_int(res, i, 5);
-		search_analysis_reset(&name);
-		search_analysis_reset(&desc);
-		search_analyze(&name, db_res_str(res, i, 1),
-			       strlen(db_res_str(res, i, 1)), 0);
-		if (db_res_str(res, i, 2))
-			search_analyze(&desc, db_res_str(res, i, 2),
-				       strlen(db_res_str(res, i, 2)), 0);
+		search_analyze_text(&name, db_res_str(res, i, 1));
+		search_analyze_text(&desc, db_res_str(res, i, 2));
 		postings_load_add(l, &p, &name, &desc);
 	}
 	if (load && !rc)

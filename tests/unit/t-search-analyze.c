@@ -118,6 +118,11 @@ static void test_spans(void)
 	is_int(a.ntok, 2, "and their tokens");
 	n = search_analyze(&a, "e f", 3, 1);
 	is_int(a.nwords, 3, "a second call appends");
+	search_analyze_text(&a, "g h i j k");
+	ok(a.nwords == 5 && !strcmp(search_token_text(&a, 0), "g"),
+	   "search_analyze_text replaces what it held, every word");
+	search_analyze_text(&a, NULL);
+	ok(a.ntok == 0 && a.nwords == 0, "... and NULL leaves none");
 	search_analysis_release(&a);
 }
 

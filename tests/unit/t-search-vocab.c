@@ -156,9 +156,8 @@ static void load_doc(struct search_load *l, const char *name,
 	struct search_analysis a = SEARCH_ANALYSIS_INIT,
 			       d = SEARCH_ANALYSIS_INIT;
 
-	search_analyze(&a, name, strlen(name), 0);
-	if (description)
-		search_analyze(&d, description, strlen(description), 0);
+	search_analyze_text(&a, name);
+	search_analyze_text(&d, description);
 	if (active)
 		search_load_count(l, &a, &d);
 	if (tsv) {
@@ -175,7 +174,7 @@ static void load_tsv_binary(struct sbuf *tsv, const char *name)
 	struct search_analysis a = SEARCH_ANALYSIS_INIT,
 			       d = SEARCH_ANALYSIS_INIT;
 
-	search_analyze(&a, name, strlen(name), 0);
+	search_analyze_text(&a, name);
 	sbuf_reset(tsv);
 	product_tsv_binary(tsv, &a, &d);
 	search_analysis_release(&a);
