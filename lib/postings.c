@@ -370,6 +370,7 @@ struct postings_load {
 	size_t bytes;
 	struct build_value *v;
 	size_t nv;
+	bool numbered; /* the terms held carry product_values' numbers */
 };
 
 struct postings_load *postings_load_new(void)
@@ -594,7 +595,8 @@ static int build_flush(struct db *db, struct postings_load *b, struct err *e)
 	int rc = 0;
 
 	if (db && b->n) {
-		rc = build_number(db, b, e);
+		if (!b->numbered)
+			rc = build_number(db, b, e);
 		qsort(b->t, b->n, sizeof(*b->t), build_term_cmp);
 		if (rc == 0 && db_dialect(db) == DB_POSTGRES)
 			rc = build_copy(db, b, e);
@@ -618,6 +620,7 @@ static int build_flush(struct db *db, struct postings_load *b, struct err *e)
 		sbuf_release(&b->t[i].data);
 	}
 	b->n = b->bytes = 0;
+	b->numbered = false;
 	if (b->slot)
 		memset(b->slot, 0, (b->mask + 1) * sizeof(*b->slot));
 	return rc;
@@ -646,6 +649,14 @@ static int build_end(struct db *db, struct postings_load *b, struct err *e)
 	return db_query(db, NULL,
 			"UPDATE product_postings_state SET ready = (1 = 1)",
 			DB_NOARGS, e);
+}
+
+int postings_load_number(struct postings_load *b, struct db *db, struct err *e)
+{
+	if (!b->numbered && build_number(db, b, e) < 0)
+		return -1;
+	b->numbered = true;
+	return 0;
 }
 
 int postings_load_store(struct postings_load *b, struct db *db, struct err *e)

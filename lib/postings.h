@@ -138,9 +138,14 @@ int postings_fill(struct db *db, struct err *e);
  * search_analyze() gave name and description.
  * postings_load_full: whether it holds as many bytes as a build ever
  * holds; the caller then stops adding and builds from the table instead.
+ * postings_load_number: its categories and brands given the numbers of
+ * product_values in db (given there the first time), in the caller's
+ * transaction.
  * postings_load_store: product_postings replaced by what it holds, in
  * the caller's transaction, then ready; the products given must be
- * every ACTIVE one.
+ * every ACTIVE one. Numbered first in db unless postings_load_number()
+ * numbered them: then db need hold only product_postings and
+ * product_postings_state (agora seed's scratch database).
  */
 struct postings_load;
 struct postings_load *postings_load_new(void);
@@ -149,6 +154,7 @@ void postings_load_add(struct postings_load *l,
 		       const struct search_analysis *name,
 		       const struct search_analysis *description);
 bool postings_load_full(const struct postings_load *l);
+int postings_load_number(struct postings_load *l, struct db *db, struct err *e);
 int postings_load_store(struct postings_load *l, struct db *db, struct err *e);
 void postings_load_free(struct postings_load *l);
 

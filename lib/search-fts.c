@@ -1,8 +1,7 @@
-/* search-fts.c: product search on the database's own full text: SQLite
- * FTS5 or a PostgreSQL weighted tsvector, both of agora's analyzer
- * (db/<dialect>/0014_search_analyzer.sql), and agora's own postings of
- * the same analyzer (postings.h), which answer a search with q once
- * they are built. */
+/* search-fts.c: product search in the database: agora's own postings
+ * (postings.h) answer a search with q once they are built; before that,
+ * PostgreSQL scans its weighted tsvectors of the same analyzer
+ * (db/postgres/0014_search_analyzer.sql) and SQLite answers 503. */
 #include "common.h"
 
 #include <time.h>
@@ -10,12 +9,12 @@
 #include "clock.h"
 #include "col.h"
 #include "hash.h"
+#include "log.h"
 #include "postings.h"
 #include "product.h"
 #include "sbuf.h"
 #include "search-analyze.h"
 #include "search-impl.h"
-#include "search-sqlite.h"
 
 struct fts {
 	struct search base; /* first: a struct search * is a struct fts * */
@@ -25,7 +24,7 @@ struct fts {
 /*
  * q is never handed to a query parser as it is: the analyzer
  * (search-analyze.c) turns it into words and their bigrams, and each
- * becomes one quoted FTS5 string or one quoted tsquery lexeme. Words are
+ * becomes one term of the postings or one quoted tsquery lexeme. Words are
  * OR-ed (docs/api.md, Search). A word matches a product when the product
  * holds the whole word, or enough of its bigrams (search_gram_min()) in
  * one field:
@@ -226,9 +225,9 @@ static void fts_where_pg(struct fts_where *w, const struct search_analysis *a,
 	}
 	w->owned[w->nowned++] = sbuf_detach(&any, NULL);
 	w->params[0] = DB_S(w->owned[w->nowned - 1]);
-	/* OFFSET 0 keeps the matches as the outer loop, as on SQLite: the
-	 * filters pushed into the scan would have the planner AND the
-	 * category index's thirty thousand entries to the few matches. */
+	/* OFFSET 0 keeps the matches as the outer loop: the filters pushed
+	 * into the scan would have the planner AND the category index's
+	 * thirty thousand entries to the few matches. */
 	sbuf_addf(&w->sql,
 		  " FROM (SELECT p.*, %s AS score FROM products p "
 		  "WHERE p.search @@ $1::tsquery OFFSET 0) AS p "
@@ -237,58 +236,14 @@ static void fts_where_pg(struct fts_where *w, const struct search_analysis *a,
 	sbuf_release(&score);
 }
 
-/* SQLite: bigrams are tokens of their own, marked (search-sqlite.c);
- * search_score() reads the spec to tell the phrases apart. */
-static void fts_where_sqlite(struct fts_where *w,
-			     const struct search_analysis *a, const int64_t *wt)
-{
-	struct sbuf match = SBUF_INIT, spec = SBUF_INIT;
-	size_t i, j, g, k = 0;
-	bool all;
-
-	for (i = 0; i < a->ntok; i += 1 + g) {
-		g = search_word_grams(a, i);
-		/* Every bigram needed: AND-ed, as on PostgreSQL
-		 * (fts_pg_grams()). The phrases keep their order, which
-		 * search_score() reads. */
-		all = g >= 2 && search_gram_min(g) == g;
-		/* words hold no '"': letters, digits and marks only */
-		sbuf_addf(&match, "%s\"%s\"", i ? " OR " : "",
-			  search_token_text(a, i));
-		for (j = i + 1; j <= i + g; j++)
-			sbuf_addf(&match, "%s\"%s%s\"%s",
-				  !all	     ? " OR " :
-				  j == i + 1 ? " OR (" :
-					       " AND ",
-				  SEARCH_SQLITE_GRAM, search_token_text(a, j),
-				  all && j == i + g ? ")" : "");
-		sbuf_addf(&spec, "%zu:%zu:%" PRId64 ",", g, search_gram_min(g),
-			  wt[k++]);
-	}
-	fts_param(w, sbuf_detach(&match, NULL));
-	fts_param(w, sbuf_detach(&spec, NULL));
-	/* CROSS JOIN keeps the matches as the outer loop: left to itself
-	 * the planner may scan products and probe the full-text index once
-	 * per row (seconds at a million rows). LIMIT -1 (none) keeps the
-	 * subquery whole: flattened into the join, search_score() would
-	 * run twice a match, for m.score > 0 and for m.score (a tenth of
-	 * what the scan of a broad q cost). */
-	sbuf_addstr(&w->sql, " FROM (SELECT rowid AS rid, "
-			     "search_score(products_fts, $2) AS score "
-			     "FROM products_fts WHERE products_fts MATCH $1 "
-			     "LIMIT -1) AS m CROSS JOIN products p "
-			     "ON p.id = m.rid WHERE m.score > 0 AND");
-}
-
 /*
  * The FROM and WHERE shared by the page and the facet query: the matches
  * of a (when has_q), ACTIVE, within the price range. Room is left for
  * four more parameters. walk: the price range must not choose the index.
  */
-static void fts_where(struct fts_where *w, bool pg,
-		      const struct search_query *q, bool has_q,
-		      const struct search_analysis *a, const int64_t *wt,
-		      bool walk)
+static void fts_where(struct fts_where *w, const struct search_query *q,
+		      bool has_q, const struct search_analysis *a,
+		      const int64_t *wt, bool walk)
 {
 	/* SQLite plans without statistics: "+" keeps it off the price
 	 * index when the caller knows another one is the better walk. */
@@ -300,10 +255,8 @@ static void fts_where(struct fts_where *w, bool pg,
 	w->owned = xcalloc(room, sizeof(*w->owned));
 	if (has_q && !a->ntok)
 		sbuf_addstr(&w->sql, " FROM products p WHERE 1 = 0 AND");
-	else if (has_q && pg)
-		fts_where_pg(w, a, wt);
 	else if (has_q)
-		fts_where_sqlite(w, a, wt);
+		fts_where_pg(w, a, wt);
 	else
 		sbuf_addstr(&w->sql, " FROM products p WHERE");
 	sbuf_addstr(&w->sql, " p.status = 'ACTIVE'");
@@ -667,7 +620,7 @@ out:
 }
 
 /* Ties are broken by id, newest first, on every backend. */
-static const char *fts_order(enum search_sort sort, bool has_q, bool pg)
+static const char *fts_order(enum search_sort sort, bool has_q)
 {
 	switch (sort) {
 	case SEARCH_PRICE_ASC:
@@ -681,8 +634,7 @@ static const char *fts_order(enum search_sort sort, bool has_q, bool pg)
 	}
 	if (!has_q)
 		return " ORDER BY p.created_at DESC, p.id DESC";
-	return pg ? " ORDER BY p.score DESC, p.id DESC" :
-		    " ORDER BY m.score DESC, p.id DESC";
+	return " ORDER BY p.score DESC, p.id DESC";
 }
 
 /* A match of a one-pass search, in the order of its page. */
@@ -763,13 +715,10 @@ out:
  * the page needs a query that sorts every match; -1 on error.
  */
 static int fts_one_pass(struct fts *f, const struct search_query *q,
-			const struct fts_where *w, bool pg,
-			struct json_object *out, int64_t *seen, int64_t *total,
-			struct err *e)
+			const struct fts_where *w, struct json_object *out,
+			int64_t *seen, int64_t *total, struct err *e)
 {
-	const char *key = q->sort == SEARCH_RELEVANCE ?
-				  pg ? "p.score" : "m.score" :
-				  "p.price";
+	const char *key = q->sort == SEARCH_RELEVANCE ? "p.score" : "p.price";
 	size_t size = (size_t)q->size, from = (size_t)(q->page - 1) * size;
 	struct sbuf sql = SBUF_INIT;
 	struct db_res *res = NULL;
@@ -829,9 +778,9 @@ out:
  * ready: one statement reads the rows of q's terms, postings_match()
  * gives every match with its score, price, category and brand, and the
  * facets, the total and the page come from those, as fts_one_pass()
- * gets them from the full-text index, then the page's products are read
- * by id (newest first: fts_newest()). The facets count the first
- * SEARCH_TOTAL_MAX matches in id order (the full-text index's scan order); the
+ * gets them from PostgreSQL's tsvectors, then the page's products are
+ * read by id (newest first: fts_newest()). The facets count the first
+ * SEARCH_TOTAL_MAX matches in id order (the order of those scans); the
  * total counts every match the filters keep, capped as fts_total() caps it.
  */
 struct fts_posted {
@@ -1037,7 +986,7 @@ static int fts_newest_sort(struct fts *f, const struct fts_hit *hits, size_t n,
 			       "json_array_elements_text($1::json))" :
 			       " FROM products p WHERE p.id IN (SELECT value "
 			       "FROM json_each($1))");
-	sbuf_addstr(&sql, fts_order(SEARCH_NEWEST, true, pg));
+	sbuf_addstr(&sql, fts_order(SEARCH_NEWEST, true));
 	sbuf_addstr(&sql, " LIMIT $2 OFFSET $3");
 	if (db_query(f->db, &res, sql.buf,
 		     DB_ARGS(DB_S(ids.buf), DB_I((int64_t)size),
@@ -1242,22 +1191,30 @@ static int fts_products(struct search *s, const struct search_query *q,
 	}
 	json_object_object_add(o, "total", NULL);
 	json_object_object_add(o, "totalRelation", NULL);
-	fts_where(&w, pg, q, has_q, &a, wt, false);
-	every = !has_q && q->min_price < 0 && q->max_price < 0;
-	ranged = !has_q && !every;
-	if (ranged && (rc = fts_facets_range(f, q, o, &seen, &total, e)) == 1)
-		ranged = false; /* its edges too full: the capped scan */
 	/* from agora's own postings when they are ready */
 	if (has_q && a.ntok && (rc = postings_ready(f->db, e)) != 0) {
 		if (rc < 0 || fts_posted_pass(f, q, &a, wt, o, e) < 0)
 			goto out;
 		goto done;
 	}
-	/* before the postings are built, newest first with q sorts in the
-	 * database */
+	/* SQLite holds no other index of the words (0021) */
+	if (has_q && a.ntok && !pg) {
+		log_msg(LOG_WARN, NULL,
+			"search: the postings are not built yet (agora "
+			"migrate builds them)");
+		err_show(e, ERR_UNAVAILABLE, "Search is unavailable");
+		goto out;
+	}
+	fts_where(&w, q, has_q, &a, wt, false);
+	every = !has_q && q->min_price < 0 && q->max_price < 0;
+	ranged = !has_q && !every;
+	if (ranged && (rc = fts_facets_range(f, q, o, &seen, &total, e)) == 1)
+		ranged = false; /* its edges too full: the capped scan */
+	/* PostgreSQL before the postings are built: newest first with q
+	 * sorts in the database */
 	if (!ranged)
 		rc = has_q && a.ntok && q->sort != SEARCH_NEWEST ?
-			     fts_one_pass(f, q, &w, pg, o, &seen, &total, e) :
+			     fts_one_pass(f, q, &w, o, &seen, &total, e) :
 			     fts_facets(f, q, &w, every, o, &seen, &total, e);
 	if (rc < 0)
 		goto out;
@@ -1278,7 +1235,7 @@ static int fts_products(struct search *s, const struct search_query *q,
 	if (walk) {
 		fts_where_release(&w);
 		w = (struct fts_where){ SBUF_INIT, NULL, 0, NULL, 0 };
-		fts_where(&w, pg, q, has_q, &a, wt, true);
+		fts_where(&w, q, has_q, &a, wt, true);
 	}
 	if ((ranged ? total < 0 :
 		      !every && seen >= SEARCH_TOTAL_MAX &&
@@ -1304,13 +1261,13 @@ static int fts_products(struct search *s, const struct search_query *q,
 		w.params[w.np++] = DB_S(q->brand);
 		sbuf_addf(&sql, " AND p.brand = $%zu", w.np);
 	}
-	sbuf_addstr(&sql, fts_order(q->sort, has_q && a.ntok, pg));
+	sbuf_addstr(&sql, fts_order(q->sort, has_q && a.ntok));
 	w.params[w.np++] = DB_I(q->size);
 	w.params[w.np++] = DB_I((q->page - 1) * q->size);
 	sbuf_addf(&sql, " LIMIT $%zu OFFSET $%zu", w.np - 1, w.np);
 	if (ids) {
 		sbuf_addch(&sql, ')');
-		sbuf_addstr(&sql, fts_order(q->sort, false, pg));
+		sbuf_addstr(&sql, fts_order(q->sort, false));
 	}
 	if (db_query(f->db, &res, sql.buf, w.params, w.np, e) < 0)
 		goto out;
@@ -1422,12 +1379,11 @@ static int fts_vocab(struct db *db, bool pg, struct err *e)
 
 /*
  * Everything analysed again, so that a new analyzer applies to the
- * products already there. SQLite: 'rebuild' rereads every row into
- * products_fts in one transaction; readers keep their snapshot (WAL) and
- * keep answering. PostgreSQL: every tsvector is computed again, a
- * thousand rows per transaction (product_tsvector_fill()). Then the
- * vocabulary, the facet counts and agora's postings, in transactions of
- * their own: counting a large catalogue takes longer than the request
+ * products already there. PostgreSQL: every tsvector is computed again,
+ * a thousand rows per transaction (product_tsvector_fill()). Then, on
+ * both, the vocabulary, the facet counts and agora's postings, in
+ * transactions of their own (readers keep their snapshot and keep
+ * answering): counting a large catalogue takes longer than the request
  * statement timeout, so the reindex gets its own (ten minutes).
  */
 static int fts_reindex(struct search *s, search_progress_fn progress, void *ctx,
@@ -1452,18 +1408,7 @@ static int fts_reindex(struct search *s, search_progress_fn progress, void *ctx,
 		db_query(f->db, NULL, "RESET statement_timeout", DB_NOARGS,
 			 &(struct err)ERR_INIT);
 	} else {
-		rc = db_begin(f->db, e);
-		if (rc == 0)
-			rc = db_query(f->db, NULL,
-				      "INSERT INTO products_fts "
-				      "(products_fts) VALUES ('rebuild')",
-				      DB_NOARGS, e);
-		if (rc == 0)
-			rc = db_commit(f->db, e);
-		if (rc < 0)
-			db_rollback(f->db);
-		if (rc == 0)
-			rc = fts_vocab(f->db, pg, e);
+		rc = fts_vocab(f->db, pg, e);
 		if (rc == 0)
 			rc = postings_build(f->db, e);
 	}
@@ -1479,8 +1424,7 @@ static int fts_reindex(struct search *s, search_progress_fn progress, void *ctx,
 	*out = json_object_new_object();
 	json_object_object_add(*out, "indexed", json_object_new_int64(n));
 	json_object_object_add(*out, "index",
-			       json_object_new_string(pg ? "product_postings" :
-							   "products_fts"));
+			       json_object_new_string("product_postings"));
 	json_object_object_add(*out, "tookMs",
 			       json_object_new_int64(
 				       (int64_t)(clock_ms() - t0)));

@@ -1,5 +1,5 @@
-/* search-sqlite.c: the search analyzer registered in SQLite (FTS5
- * tokenizer, ranking function, word list for the vocabulary). */
+/* search-sqlite.c: the search analyzer registered in SQLite (the word
+ * list of the vocabulary, and the FTS5 tokenizer of migration 0014). */
 #include "common.h"
 
 #include "search-analyze.h"
@@ -28,9 +28,9 @@ static void sqlite_tok_delete(Fts5Tokenizer *t)
 }
 
 /*
- * A document: every token of the analyzer, bigrams marked. A query:
- * search-fts.c builds the MATCH expression from the analyzer's tokens (marks
- * included) as quoted strings, so each string is one token as it is.
+ * A document: every token of the analyzer, bigrams marked. A query
+ * string is one token as it is. Only migrations 0014 to 0021 index with
+ * it: 0021 drops products_fts.
  */
 static int sqlite_tok_tokenize(Fts5Tokenizer *t, void *ctx, int flags,
 			       const char *text, int len,
@@ -60,118 +60,6 @@ static int sqlite_tok_tokenize(Fts5Tokenizer *t, void *ctx, int flags,
 			  (int)a->tok[i].end);
 	}
 	return rc;
-}
-
-/* ---- the ranking function --------------------------------------------- */
-
-/* One query word of a spec: its bigrams, how many of them are needed,
- * its weight. */
-struct sqlite_word {
-	unsigned long g, k;
-	long long w;
-};
-
-/*
- * A spec read once per query (FTS5 keeps it as the function's auxiliary
- * data until the query ends), with room for the phrases' marks: the
- * scan of a broad word calls search_score() for thousands of rows.
- */
-struct sqlite_spec {
-	char *text; /* the spec it was read from */
-	struct sqlite_word *word;
-	size_t nword;
-	unsigned char *hit; /* 2 per phrase: in the name, in the description */
-	int nphrase;
-};
-
-static void sqlite_spec_free(void *p)
-{
-	struct sqlite_spec *sp = p;
-
-	free(sp->text);
-	free(sp->word);
-	free(sp->hit);
-	free(sp);
-}
-
-static struct sqlite_spec *sqlite_spec_new(const char *text, int nphrase)
-{
-	struct sqlite_spec *sp = xcalloc(1, sizeof(*sp));
-	const char *c = text;
-	char *end;
-
-	sp->text = xstrdup(text);
-	/* at most one word per phrase */
-	sp->word = xcalloc((size_t)nphrase + 1, sizeof(*sp->word));
-	sp->hit = xcalloc((size_t)nphrase + 1, 2);
-	sp->nphrase = nphrase;
-	while (*c && sp->nword < (size_t)nphrase) {
-		struct sqlite_word *w = &sp->word[sp->nword++];
-
-		w->g = strtoul(c, &end, 10);
-		w->k = *end == ':' ? strtoul(end + 1, &end, 10) : 0;
-		w->w = *end == ':' ? strtoll(end + 1, &end, 10) : 1;
-		c = *end == ',' ? end + 1 : end;
-	}
-	return sp;
-}
-
-/*
- * search_score(products_fts, spec): the score of the current row for a
- * MATCH expression that search-fts.c built as, for each query word in
- * order, the whole word then its bigrams, one phrase each. spec lists per word
- * "<bigrams>:<bigrams needed>:<weight>," so the phrases can be told
- * apart. The score sums over the words the weight times the best of:
- * whole word in the name 4, in the description 2, enough bigrams in the
- * name 2, in the description 1 (search-fts.c says why).
- */
-static void sqlite_score(const Fts5ExtensionApi *api, Fts5Context *fts,
-			 sqlite3_context *ctx, int nval, sqlite3_value **val)
-{
-	const char *text;
-	struct sqlite_spec *sp;
-	const struct sqlite_word *w;
-	int nphrase, p = 0, col, j;
-	long long total = 0, s, name, desc;
-	Fts5PhraseIter it;
-	size_t i;
-
-	if (nval != 1 || !(text = (const char *)sqlite3_value_text(val[0]))) {
-		sqlite3_result_error(ctx, "search_score: one spec argument",
-				     -1);
-		return;
-	}
-	nphrase = api->xPhraseCount(fts);
-	sp = api->xGetAuxdata(fts, 0);
-	if (!sp || sp->nphrase != nphrase || strcmp(sp->text, text)) {
-		sp = sqlite_spec_new(text, nphrase);
-		if (api->xSetAuxdata(fts, sp, sqlite_spec_free) != SQLITE_OK) {
-			sqlite3_result_error_nomem(ctx);
-			return;
-		}
-	}
-	memset(sp->hit, 0, 2 * ((size_t)nphrase + 1));
-	for (j = 0; j < nphrase; j++)
-		for (api->xPhraseFirstColumn(fts, j, &it, &col); col >= 0;
-		     api->xPhraseNextColumn(fts, &it, &col))
-			if (col < 2)
-				sp->hit[2 * j + col] = 1;
-	for (i = 0; i < sp->nword && p < nphrase; i++) {
-		w = &sp->word[i];
-		s = sp->hit[2 * p] ? 4 : sp->hit[2 * p + 1] ? 2 : 0;
-		name = desc = 0;
-		for (j = 1; j <= (int)w->g && p + j < nphrase; j++) {
-			name += sp->hit[2 * (p + j)];
-			desc += sp->hit[2 * (p + j) + 1];
-		}
-		if (w->g && s < 2 && (unsigned long)name >= w->k)
-			s = 2;
-		if (w->g && s < 1 && (unsigned long)desc >= w->k)
-			s = 1;
-		total += s * w->w;
-		p += 1 + (int)w->g;
-	}
-	sqlite3_result_int64(ctx, total);
 }
 
 /* ---- the word list ---------------------------------------------------- */
@@ -244,9 +132,6 @@ int search_sqlite_register(sqlite3 *lite)
 	if (!api)
 		return SQLITE_ERROR;
 	rc = api->xCreateTokenizer(api, "agora", NULL, &tok, NULL);
-	if (rc == SQLITE_OK)
-		rc = api->xCreateFunction(api, "search_score", NULL,
-					  sqlite_score, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function(lite, "search_words", -1,
 					     SQLITE_UTF8 | SQLITE_DETERMINISTIC,

@@ -1,5 +1,5 @@
-/* search-sqlite.h: the analyzer inside SQLite: an FTS5 tokenizer, the
- * ranking function and the vocabulary's word list. */
+/* search-sqlite.h: the analyzer inside SQLite: the vocabulary's word
+ * list, and the FTS5 tokenizer the migrations name. */
 #ifndef AGORA_SEARCH_SQLITE_H
 #define AGORA_SEARCH_SQLITE_H
 
@@ -7,11 +7,11 @@
 
 /*
  * search_sqlite_register: on connection lite, register
- *   - the FTS5 tokenizer "agora" (db/sqlite/0012_search_analyzer.sql):
+ *   - the FTS5 tokenizer "agora" (db/sqlite/0014_search_analyzer.sql):
  *     a document's whole words as they are, its bigrams marked with
- *     SEARCH_SQLITE_GRAM in front; query text is taken as one token,
- *     already analysed by the caller;
- *   - the FTS5 function search_score(products_fts, spec) (search-fts.c);
+ *     SEARCH_SQLITE_GRAM in front; query text is taken as one token.
+ *     Only migrations use it: 0021 drops the table 0014 made with it,
+ *     and a new database runs both;
  *   - the SQL function search_words(text, …): the distinct whole words of
  *     its arguments as a JSON array (the vocabulary's triggers).
  * Returns SQLITE_OK or an SQLite error code.

@@ -4,9 +4,6 @@
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdatomic.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -635,14 +632,13 @@ struct seed_aside {
 };
 
 /*
- * Row by row, the triggers of products (the full-text index on SQLite,
- * the vocabulary, the facet counts and the total on both) and the
- * indexes cost more than the rows: the load turns the triggers off and
- * does their work once at the end (seed_finish()), and into an empty
- * catalogue it drops the secondary indexes and builds them again after
- * the rows, from a sort. All in the load's transaction: nobody else ever
- * sees products without them. A new trigger on products needs its bulk
- * form in seed_finish().
+ * Row by row, the triggers of products (the vocabulary, the facet
+ * counts and the total) and the indexes cost more than the rows: the
+ * load turns the triggers off and does their work once at the end
+ * (seed_finish()), and into an empty catalogue it drops the secondary
+ * indexes and builds them again after the rows, from a sort. All in the
+ * load's transaction: nobody else ever sees products without them. A
+ * new trigger on products needs its bulk form in seed_finish().
  */
 static int seed_prepare(struct db *db, bool empty, struct seed_aside *a,
 			struct err *e)
@@ -686,134 +682,59 @@ out:
 }
 
 /*
- * FTS5 merges its segments as they are written (automerge: 4 at a
- * level), which over a million rows rewrites every entry several times.
- * Written with merging off, then merged once ('optimize'), the index
- * takes about half the time and ends as one segment, the fastest to
- * read. crisismerge still bounds the segments of a level, should a load
- * be far larger. The settings live in products_fts_config: bulk false
- * puts back FTS5's defaults, which the migrations keep.
+ * On SQLite the postings of an empty catalogue (a quarter of the load's
+ * time, all of it SQLite's on one connection) are written while the
+ * indexes are built: by a thread of their own, into a scratch database
+ * of their own (the load's database takes one writer), then copied as
+ * they are into product_postings, which is empty. The scratch database
+ * is a file in TMPDIR, deleted at the end, attached to the load's
+ * connection inside the load's transaction: attached before it, BEGIN
+ * IMMEDIATE would take its write lock too and keep the thread out. Its
+ * first read there comes after the thread's commit, so it reads all of
+ * it.
  */
-static int seed_fts_merging(struct db *db, bool bulk, struct err *e)
-{
-	return db_exec_script(db,
-			      bulk ? "INSERT INTO products_fts (products_fts, "
-				     "rank) VALUES ('automerge', 0); "
-				     "INSERT INTO products_fts (products_fts, "
-				     "rank) VALUES ('crisismerge', 64)" :
-				     "INSERT INTO products_fts (products_fts, "
-				     "rank) VALUES ('automerge', 4); "
-				     "INSERT INTO products_fts (products_fts, "
-				     "rank) VALUES ('crisismerge', 16)",
-			      e);
-}
-
-/* seed_fts: the full-text index of the rows after id last, on the load's
- * own connection (a catalogue that was not empty). */
-static int seed_fts(struct db *db, int64_t last, struct err *e)
-{
-	if (seed_fts_merging(db, true, e) < 0)
-		return -1;
-	/* what products_fts's insert trigger does, for every new row */
-	if (db_query(db, NULL,
-		     "INSERT INTO products_fts (rowid, name, "
-		     "description) SELECT id, name, description "
-		     "FROM products WHERE id > $1",
-		     DB_ARGS(DB_I(last)), e) < 0 ||
-	    db_exec_script(db,
-			   "INSERT INTO products_fts (products_fts) "
-			   "VALUES ('optimize')",
-			   e) < 0)
-		return -1;
-	return seed_fts_merging(db, false, e);
-}
-
-/*
- * Into an empty catalogue the full-text index (a third of the load's
- * time, all of it SQLite's on one connection) is built at the same time
- * as the rows and the other indexes: by a thread of its own, into a
- * scratch database of its own (the load's database takes one writer),
- * from the same rows made again from the same seed. Its tables are then
- * copied as they are into products_fts's, which an empty catalogue's
- * index can be replaced by whole. The scratch database is a file in
- * TMPDIR, deleted at the end, attached to the load's connection inside
- * the load's transaction: attached before it, BEGIN IMMEDIATE would
- * take its write lock too and keep the thread out. Its first read there
- * comes after the thread's commit, so it reads all of it.
- */
-struct seed_fts {
+struct seed_scratch {
 	struct db *db; /* the scratch database; the thread's while it runs */
 	char path[4096];
 	pthread_t thread;
 	bool attached, running;
-	atomic_bool stop; /* the load gave up: stop early */
 
 	/* the thread's until joined */
-	uint64_t seed;
-	int64_t n, id;
-	time_t now;
+	struct postings_load *postings;
 	int ret;
 	struct err e;
 };
 
-static void *seed_fts_build(void *arg)
+static void *seed_scratch_write(void *arg)
 {
-	struct seed_fts *f = arg;
-	struct seed_row r;
-	uint64_t s = f->seed;
-	int64_t i;
+	struct seed_scratch *f = arg;
 
 	f->ret = -1;
-	/*
-	 * Every other phase waits on the load's connection; this thread
-	 * need only be done when the other indexes are. At a lower
-	 * priority (Linux gives each thread its own nice value) it leaves
-	 * the two cores to the rows and their maker, and takes what they
-	 * leave: 13 -> 11 s for a million products on a quiet machine.
-	 * Best effort: a failure changes only the timing.
-	 */
-	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 	if (db_begin(f->db, &f->e) < 0)
 		return NULL;
-	if (seed_fts_merging(f->db, true, &f->e) < 0)
-		goto out;
-	for (i = 0; i < f->n; i++) {
-		if (i % SEED_CHUNK == 0 && atomic_load(&f->stop)) {
-			err_set(&f->e, ERR_INTERNAL, "seed: stopped");
-			goto out;
-		}
-		seed_make(&s, &r, f->now - (time_t)(f->n - i) * 60);
-		if (db_query(f->db, NULL,
-			     "INSERT INTO products_fts (rowid, name, "
-			     "description) VALUES ($1, $2, $3)",
-			     DB_ARGS(DB_I(f->id + i), DB_S(r.name),
-				     DB_S(r.desc)),
-			     &f->e) < 0)
-			goto out;
-	}
-	if (db_exec_script(f->db,
-			   "INSERT INTO products_fts (products_fts) "
-			   "VALUES ('optimize')",
-			   &f->e) < 0 ||
-	    db_commit(f->db, &f->e) < 0)
-		goto out;
-	f->ret = 0;
-out:
-	if (f->ret < 0)
+	if (postings_load_store(f->postings, f->db, &f->e) < 0 ||
+	    db_commit(f->db, &f->e) < 0) {
 		db_rollback(f->db);
+		return NULL;
+	}
+	f->ret = 0;
 	return NULL;
 }
 
 /*
- * seed_fts_open: the scratch database, with products_fts as the
- * migrations made it, attached to db as seed_fts. Thrown away after a
- * crash, it needs no sync to disk. A load that stops removes it in
- * seed_fts_close(); one killed leaves it in TMPDIR (agora-seed-*).
+ * seed_scratch_start: the scratch database, with the tables of the
+ * postings as the migrations made them, attached to db as seed_scratch,
+ * and the thread that writes postings into it, numbered in db. Thrown
+ * away after a crash, it needs no sync to disk. A load that stops
+ * removes it in seed_scratch_close(); one killed leaves it in TMPDIR
+ * (agora-seed-*).
  */
-static int seed_fts_open(struct db *db, struct seed_fts *f, struct err *e)
+static int seed_scratch_start(struct db *db, struct seed_scratch *f,
+			      struct postings_load *postings, struct err *e)
 {
 	const char *tmp = getenv("TMPDIR");
 	struct db_res *res = NULL;
+	size_t i;
 	int fd, ret = -1;
 
 	snprintf(f->path, sizeof(f->path), "%s/agora-seed-XXXXXX",
@@ -826,84 +747,85 @@ static int seed_fts_open(struct db *db, struct seed_fts *f, struct err *e)
 		return -1;
 	}
 	close(fd);
-	if (db_open(&f->db, f->path, NULL, e) < 0 ||
+	if (postings_load_number(postings, db, e) < 0 ||
+	    db_open(&f->db, f->path, NULL, e) < 0 ||
 	    db_exec_script(f->db,
 			   "PRAGMA synchronous = OFF; "
 			   "PRAGMA wal_autocheckpoint = 0; "
 			   "PRAGMA cache_size = -65536",
 			   e) < 0 ||
 	    db_query(db, &res,
-		     "SELECT sql FROM sqlite_master "
-		     "WHERE name = 'products_fts'",
-		     DB_NOARGS, e) < 0 ||
-	    db_exec_script(f->db, col_one_str(res), e) < 0 ||
-	    db_query(db, NULL, "ATTACH $1 AS seed_fts", DB_ARGS(DB_S(f->path)),
-		     e) < 0)
+		     "SELECT sql FROM sqlite_master WHERE name IN "
+		     "('product_postings', 'product_postings_state')",
+		     DB_NOARGS, e) < 0)
+		goto out;
+	for (i = 0; i < db_res_rows(res); i++)
+		if (db_exec_script(f->db, db_res_str(res, i, 0), e) < 0)
+			goto out;
+	if (db_query(db, NULL, "ATTACH $1 AS seed_scratch",
+		     DB_ARGS(DB_S(f->path)), e) < 0)
 		goto out;
 	f->attached = true;
+	f->postings = postings;
+	if (pthread_create(&f->thread, NULL, seed_scratch_write, f)) {
+		err_set(e, ERR_INTERNAL, "seed: cannot start a thread");
+		goto out;
+	}
+	f->running = true;
 	ret = 0;
 out:
 	db_res_free(res);
 	return ret;
 }
 
-/* seed_fts_join: wait for the thread; its error, if any, into e */
-static int seed_fts_join(struct seed_fts *f, struct err *e)
+/*
+ * seed_scratch_copy: wait for the thread, then its postings into
+ * product_postings, once the rows are known to have the ids the maker
+ * gave them (those AUTOINCREMENT gives, counted the same way, so a
+ * mismatch is a bug). The copy moves the records as they are (SQLite's
+ * transfer of one table into an empty one of the same shape).
+ */
+static int seed_scratch_copy(struct db *db, struct seed_scratch *f, int64_t id,
+			     int64_t n, struct err *e)
 {
+	struct db_res *res = NULL;
+	bool same;
+
 	pthread_join(f->thread, NULL);
 	f->running = false;
 	if (f->ret < 0)
 		return err_set(e, f->e.code, "%s", f->e.msg);
-	return 0;
-}
-
-/*
- * seed_fts_copy: the scratch index's tables in place of products_fts's,
- * once the rows are known to have the ids the thread gave them (those
- * AUTOINCREMENT gives, made the same way, so a mismatch is a bug).
- */
-static int seed_fts_copy(struct db *db, const struct seed_fts *f, struct err *e)
-{
-	static const char *const tables[] = { "data", "idx", "docsize" };
-	struct db_res *res = NULL;
-	char sql[256];
-	size_t i;
-	bool same;
-
 	if (db_query(db, &res,
 		     "SELECT min(id) = $1 AND max(id) = $2 AND count(*) = $3 "
 		     "FROM products",
-		     DB_ARGS(DB_I(f->id), DB_I(f->id + f->n - 1), DB_I(f->n)),
-		     e) < 0)
+		     DB_ARGS(DB_I(id), DB_I(id + n - 1), DB_I(n)), e) < 0)
 		return -1;
 	same = col_one_int(res);
 	db_res_free(res);
 	if (!same)
 		return err_set(e, ERR_INTERNAL,
-			       "seed: the rows' ids are not the full-text "
-			       "index's");
-
-	for (i = 0; i < ARRAY_SIZE(tables); i++) {
-		snprintf(sql, sizeof(sql),
-			 "DELETE FROM main.products_fts_%s; "
-			 "INSERT INTO main.products_fts_%s "
-			 "SELECT * FROM seed_fts.products_fts_%s",
-			 tables[i], tables[i], tables[i]);
-		if (db_exec_script(db, sql, e) < 0)
-			return -1;
-	}
-	return 0;
+			       "seed: the rows' ids are not the postings'");
+	return db_exec_script(db,
+			      "DELETE FROM main.product_postings; "
+			      "INSERT INTO main.product_postings "
+			      "SELECT * FROM seed_scratch.product_postings; "
+			      "UPDATE main.product_postings_state "
+			      "SET ready = 1",
+			      e);
 }
 
-static void seed_fts_close(struct db *db, struct seed_fts *f)
+static void seed_scratch_close(struct db *db, struct seed_scratch *f)
 {
 	struct err ignored = ERR_INIT;
 	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
 	char path[sizeof(f->path) + 16];
 	size_t i;
 
+	if (f->running)
+		pthread_join(f->thread, NULL);
+	f->running = false;
 	if (f->attached)
-		db_query(db, NULL, "DETACH seed_fts", DB_NOARGS, &ignored);
+		db_query(db, NULL, "DETACH seed_scratch", DB_NOARGS, &ignored);
 	db_free(f->db);
 	for (i = 0; f->path[0] && i < ARRAY_SIZE(ext); i++) {
 		snprintf(path, sizeof(path), "%s%s", f->path, ext[i]);
@@ -913,17 +835,16 @@ static void seed_fts_close(struct db *db, struct seed_fts *f)
 	err_release(&f->e);
 }
 
-static int seed_finish(struct db *db, int64_t last, struct seed_pipe *p,
-		       struct seed_aside *a, struct seed_fts *f, double t[2],
-		       struct err *e)
+static int seed_finish(struct db *db, struct seed_pipe *p, struct seed_aside *a,
+		       struct seed_scratch *f, double t[2], struct err *e)
 {
 	bool pg = db_dialect(db) == DB_POSTGRES;
 	size_t i;
 
-	if (!pg && !f->running) {
-		if (seed_fts(db, last, e) < 0)
+	if (!pg && p->postings) {
+		if (seed_scratch_start(db, f, p->postings, e) < 0)
 			return -1;
-		seed_phase("full-text index", t);
+		seed_phase("search postings numbered, their thread started", t);
 	}
 	if (seed_facets(db, p, e) < 0 || search_load_store(p->load, db, e) < 0)
 		return -1;
@@ -944,19 +865,17 @@ static int seed_finish(struct db *db, int64_t last, struct seed_pipe *p,
 		return -1;
 	seed_phase("price bucket counts", t);
 	/* every product's: those made, or the new ones with the others */
-	if ((p->postings ? postings_load_store(p->postings, db, e) :
-			   postings_fill(db, e)) < 0)
-		return -1;
-	seed_phase("search postings", t);
 	if (f->running) {
-		if (seed_fts_join(f, e) < 0)
+		/* the maker counted p->id past the last row */
+		if (seed_scratch_copy(db, f, p->id - p->n, p->n, e) < 0)
 			return -1;
-		seed_phase("full-text index, the rest of its thread", t);
-		/* and its merge settings as seed_fts() leaves them */
-		if (seed_fts_copy(db, f, e) < 0 ||
-		    seed_fts_merging(db, false, e) < 0)
+		seed_phase("search postings, the rest of their thread, copied",
+			   t);
+	} else {
+		if ((p->postings ? postings_load_store(p->postings, db, e) :
+				   postings_fill(db, e)) < 0)
 			return -1;
-		seed_phase("full-text index copied", t);
+		seed_phase("search postings", t);
 	}
 	return pg ? db_query(db, NULL,
 			     "ALTER TABLE products ENABLE TRIGGER "
@@ -1115,7 +1034,7 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 		.prices = xcalloc(1, sizeof(struct seed_prices)),
 	};
 	struct seed_aside aside = { NULL, 0 };
-	struct seed_fts fts = { .seed = seed, .n = n, .now = p.now };
+	struct seed_scratch scratch = { .db = NULL };
 	pthread_t maker, poster;
 	size_t i, j;
 	struct db_res *res = NULL;
@@ -1125,7 +1044,7 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 	bool empty;
 	int ret = -1;
 
-	err_init(&fts.e);
+	err_init(&scratch.e);
 	p.slot = xcalloc(SEED_SLOTS, sizeof(*p.slot));
 	for (i = 0; i < SEED_SLOTS; i++) {
 		sbuf_init(&p.slot[i].copy, 0, 0);
@@ -1170,16 +1089,7 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 			     "WHERE name = 'products'",
 			     DB_NOARGS, e) < 0)
 			goto out;
-		fts.id =
-			(col_one_int(res) > last ? col_one_int(res) : last) + 1;
-		p.id = fts.id;
-		if (seed_fts_open(db, &fts, e) < 0)
-			goto out;
-		if (pthread_create(&fts.thread, NULL, seed_fts_build, &fts)) {
-			err_set(e, ERR_INTERNAL, "seed: cannot start a thread");
-			goto out;
-		}
-		fts.running = true;
+		p.id = (col_one_int(res) > last ? col_one_int(res) : last) + 1;
 	}
 	if (p.pg) {
 		/* The ids the identity would give, taken at once: a default
@@ -1230,7 +1140,7 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 		pthread_join(poster, NULL);
 	posting = false;
 	seed_phase("rows", t);
-	if (seed_finish(db, last, &p, &aside, &fts, t, e) < 0 ||
+	if (seed_finish(db, &p, &aside, &scratch, t, e) < 0 ||
 	    db_commit(db, e) < 0)
 		goto out;
 	seed_phase("commit", t);
@@ -1248,13 +1158,10 @@ out:
 		db_copy_end(db, &ignored);
 		err_release(&ignored);
 	}
-	if (fts.running) {
-		atomic_store(&fts.stop, true);
-		pthread_join(fts.thread, NULL);
-	}
 	if (ret < 0)
 		db_rollback(db);
-	seed_fts_close(db, &fts);
+	/* after its thread, which holds p.postings */
+	seed_scratch_close(db, &scratch);
 	if (journal)
 		seed_journal_end(db);
 	db_res_free(res);

@@ -1,9 +1,11 @@
 /* t-search-migrate.c: products written before the analyzer's migration
- * are found with it once `agora migrate` has run (the migration, then
- * product_tsvector_fill() on PostgreSQL), vocabulary included. */
+ * are found with it once `agora migrate` has run (the migrations, then
+ * product_tsvector_fill() on PostgreSQL and postings_build()),
+ * vocabulary included. */
 #include "common.h"
 #include "db.h"
 #include "migrate.h"
+#include "postings.h"
 #include "product.h"
 #include "search.h"
 #include "tap.h"
@@ -93,6 +95,8 @@ static void check(struct db *db, const char *tag, const struct migration *list)
 	       "%s: it computes the missing tsvectors (PostgreSQL only)", tag);
 	ok(product_tsvector_fill(db, false, &n, &e) == 0 && n == 0,
 	   "%s: and none is left", tag);
+	ok(postings_ready(db, &e) == 0 && postings_build(db, &e) == 0,
+	   "%s: its postings step: the products had none, now built", tag);
 	if (search_open(&s, &c, db, &e) < 0) {
 		ok(0, "%s: search_open: %s", tag, e.msg);
 		goto out;
