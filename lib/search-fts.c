@@ -255,7 +255,7 @@ static void fts_where(struct fts_where *w, const struct search_query *q,
 	w->owned = xcalloc(room, sizeof(*w->owned));
 	if (has_q && !a->ntok)
 		sbuf_addstr(&w->sql, " FROM products p WHERE 1 = 0 AND");
-	else if (has_q)
+	else if (has_q) /* PostgreSQL: SQLite's q reads the postings alone */
 		fts_where_pg(w, a, wt);
 	else
 		sbuf_addstr(&w->sql, " FROM products p WHERE");

@@ -519,6 +519,16 @@ static char *db_search(struct search *s, const struct search_query *q)
 	return text;
 }
 
+/* Whether the answer to q holds a product. */
+static bool db_finds(struct search *s, const struct search_query *q)
+{
+	char *got = db_search(s, q);
+	bool found = got && strstr(got, "\"id\"");
+
+	free(got);
+	return found;
+}
+
 /* PostgreSQL: n random searches, each answered from the tsvectors and
  * from the postings; how many answers differ. */
 static int db_compare(struct db *db, struct search *s, int n)
@@ -743,7 +753,6 @@ static int db_crowded(struct db *db, struct search *s)
 	struct search_query q = { "samsung", NULL, NULL, -1,
 				  -1,	     1,	   10,	 SEARCH_NEWEST };
 	struct err e = ERR_INIT;
-	char *got;
 	int differ = 0, compared;
 
 	if (db_query(db, NULL,
@@ -758,9 +767,7 @@ static int db_crowded(struct db *db, struct search *s)
 	}
 	/* the last of them not past the matches */
 	q.page = 3;
-	got = db_search(s, &q);
-	differ += !got || !strstr(got, "\"id\"");
-	free(got);
+	differ += !db_finds(s, &q);
 	err_release(&e);
 	return differ;
 }
@@ -773,7 +780,6 @@ static int db_unready(struct db *db, struct search *s)
 				  -1,	     1,	   10,	 SEARCH_RELEVANCE };
 	struct json_object *out = NULL;
 	struct err e = ERR_INIT;
-	char *got;
 	int differ = 0;
 
 	db_ready(db, false);
@@ -781,9 +787,7 @@ static int db_unready(struct db *db, struct search *s)
 		  e.code != ERR_UNAVAILABLE;
 	json_object_put(out);
 	q.q = NULL;
-	got = db_search(s, &q);
-	differ += !got || !strstr(got, "\"id\"");
-	free(got);
+	differ += !db_finds(s, &q);
 	db_ready(db, true);
 	err_release(&e);
 	return differ;
