@@ -135,8 +135,8 @@ static int db_sqlite_connect(struct db *db, struct err *e)
 	       db_sqlite_code(rc) == ERR_UNAVAILABLE &&
 	       clock_ms() - t0 < db->opts.busy_timeout)
 		usleep(5000);
-	/* The search analyzer: products_fts's tokenizer and what the
-	 * search queries call. */
+	/* The search analyzer: search_words() for the vocabulary's
+	 * triggers, and the tokenizer migration 0014 names. */
 	if (rc == SQLITE_OK)
 		rc = search_sqlite_register(l->conn);
 	if (rc != SQLITE_OK) {

@@ -18,7 +18,8 @@
  */
 int search_sqlite_register(sqlite3 *lite);
 
-/* What a bigram token starts with in products_fts: no word holds it. */
+/* What a bigram token starts with in the tokenizer's output: no word
+ * holds it. */
 #define SEARCH_SQLITE_GRAM "~"
 
 #endif
