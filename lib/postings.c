@@ -541,6 +541,14 @@ static int build_number(struct db *db, struct postings_load *b, struct err *e)
 	return 0;
 }
 
+int postings_load_number(struct postings_load *b, struct db *db, struct err *e)
+{
+	if (!b->numbered && build_number(db, b, e) < 0)
+		return -1;
+	b->numbered = true;
+	return 0;
+}
+
 /*
  * PostgreSQL: the rows in one COPY, in its binary format (db.h): no hex
  * to make or parse. Sent a megabyte at a time.
@@ -595,8 +603,7 @@ static int build_flush(struct db *db, struct postings_load *b, struct err *e)
 	int rc = 0;
 
 	if (db && b->n) {
-		if (!b->numbered)
-			rc = build_number(db, b, e);
+		rc = postings_load_number(b, db, e);
 		qsort(b->t, b->n, sizeof(*b->t), build_term_cmp);
 		if (rc == 0 && db_dialect(db) == DB_POSTGRES)
 			rc = build_copy(db, b, e);
@@ -649,14 +656,6 @@ static int build_end(struct db *db, struct postings_load *b, struct err *e)
 	return db_query(db, NULL,
 			"UPDATE product_postings_state SET ready = (1 = 1)",
 			DB_NOARGS, e);
-}
-
-int postings_load_number(struct postings_load *b, struct db *db, struct err *e)
-{
-	if (!b->numbered && build_number(db, b, e) < 0)
-		return -1;
-	b->numbered = true;
-	return 0;
 }
 
 int postings_load_store(struct postings_load *b, struct db *db, struct err *e)

@@ -1207,7 +1207,8 @@ out:
 	search_load_free(p.load);
 	postings_load_free(p.postings);
 	free(p.prices);
-	seed_phase("after the commit", t);
+	if (ret == 0)
+		seed_phase("after the commit", t);
 	return ret;
 }
 
