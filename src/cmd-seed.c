@@ -685,20 +685,38 @@ out:
 #define SEED_CACHE "-65536"
 
 /*
- * On SQLite the postings of an empty catalogue (a quarter of the load's
- * time, all of it SQLite's on one connection) are written while the
- * indexes are built: by a thread of their own, into a scratch database
- * of their own (the load's database takes one writer), then copied as
- * they are into product_postings, which is empty. The scratch database
- * is a file in TMPDIR, deleted at the end, attached to the load's
- * connection inside the load's transaction: attached before it, BEGIN
- * IMMEDIATE would take its write lock too and keep the thread out. Its
- * first read there comes after the thread's commit, so it reads all of
- * it.
+ * The postings of an empty catalogue (a quarter of the load's time, all
+ * of it the database's on the load's one connection) are written while
+ * the indexes are built: by a thread of their own, on a connection of
+ * their own, into tables like product_postings and
+ * product_postings_state that nobody else reads; the load then takes
+ * them into product_postings, which it had not written, within its
+ * transaction.
+ *
+ * On SQLite (the load's database takes one writer) they go into a
+ * scratch database: a file in TMPDIR, deleted at the end, attached to
+ * the load's connection inside the load's transaction (attached before
+ * it, BEGIN IMMEDIATE would take its write lock too and keep the thread
+ * out), and copied as they are. Its first read there comes after the
+ * thread's commit, so it reads all of it.
+ *
+ * On PostgreSQL (one transaction is one connection's) they go into a
+ * schema of their own, SEED_SCHEMA, which the thread's transaction
+ * commits; the load's transaction then drops product_postings and moves
+ * the new table into its place, so that the rows and their postings
+ * commit together (searches wait for that commit from the drop on, the
+ * load's last moments). A load killed after the thread's commit leaves
+ * the schema behind, which the next one drops. A role that may not
+ * create a schema in the database writes them on the load's connection
+ * after the indexes instead.
  */
+#define SEED_SCHEMA "agora_seed"
+
 struct seed_scratch {
-	struct db *db; /* the scratch database; the thread's while it runs */
-	char path[4096];
+	/* the scratch database, or PostgreSQL's second connection; the
+	 * thread's while it runs */
+	struct db *db;
+	char path[4096]; /* SQLite: the scratch file */
 	pthread_t thread;
 	bool attached, running;
 
@@ -713,8 +731,15 @@ static void *seed_scratch_write(void *arg)
 	struct seed_scratch *f = arg;
 
 	f->ret = db_begin(f->db, &f->e);
+	/* a million products' postings take longer than a request's
+	 * statement timeout */
 	if (f->ret == 0 &&
-	    (postings_load_store(f->postings, f->db, &f->e) < 0 ||
+	    ((db_dialect(f->db) == DB_POSTGRES &&
+	      db_exec_script(f->db,
+			     "SET LOCAL statement_timeout = 0; "
+			     "SET LOCAL search_path = " SEED_SCHEMA,
+			     &f->e) < 0) ||
+	     postings_load_store(f->postings, f->db, &f->e) < 0 ||
 	     db_commit(f->db, &f->e) < 0)) {
 		db_rollback(f->db);
 		f->ret = -1;
@@ -723,17 +748,15 @@ static void *seed_scratch_write(void *arg)
 }
 
 /*
- * seed_scratch_start: the scratch database, with the tables of the
- * postings as the migrations made them, attached to db as seed_scratch,
- * and the thread that writes postings into it, numbered in db (the
- * thread's until seed_scratch_join()). Thrown away after a crash, it
- * needs no sync to disk, and no WAL: through one, its pages would be
- * written again when it is closed (half a second for a million
- * products). A load that stops removes it in seed_scratch_close(); one
- * killed leaves it in TMPDIR (agora-seed-*).
+ * seed_scratch_sqlite: the scratch database, with the tables of the
+ * postings as the migrations made them, attached to db as seed_scratch.
+ * Thrown away after a crash, it needs no sync to disk, and no WAL:
+ * through one, its pages would be written again when it is closed (half
+ * a second for a million products). A load that stops removes it in
+ * seed_scratch_close(); one killed leaves it in TMPDIR (agora-seed-*).
  */
-static int seed_scratch_start(struct db *db, struct seed_scratch *f,
-			      struct postings_load *postings, struct err *e)
+static int seed_scratch_sqlite(struct db *db, struct seed_scratch *f,
+			       struct err *e)
 {
 	const char *tmp = getenv("TMPDIR");
 	struct db_res *res = NULL;
@@ -750,8 +773,7 @@ static int seed_scratch_start(struct db *db, struct seed_scratch *f,
 		return -1;
 	}
 	close(fd);
-	if (postings_load_number(postings, db, e) < 0 ||
-	    db_open(&f->db, f->path, NULL, e) < 0 ||
+	if (db_open(&f->db, f->path, NULL, e) < 0 ||
 	    db_exec_script(f->db,
 			   "PRAGMA journal_mode = DELETE; "
 			   "PRAGMA synchronous = OFF; "
@@ -769,16 +791,68 @@ static int seed_scratch_start(struct db *db, struct seed_scratch *f,
 		     DB_ARGS(DB_S(f->path)), e) < 0)
 		goto out;
 	f->attached = true;
-	f->postings = postings;
-	if (pthread_create(&f->thread, NULL, seed_scratch_write, f)) {
-		err_set(e, ERR_INTERNAL, "seed: cannot start a thread");
-		goto out;
-	}
-	f->running = true;
 	ret = 0;
 out:
 	db_res_free(res);
 	return ret;
+}
+
+/*
+ * seed_scratch_pg: the second connection, to url, and SEED_SCHEMA with
+ * tables like those of the postings (their columns, storage, keys),
+ * committed. What a killed load left there goes first. A load that
+ * stops drops it in seed_scratch_close(); on success the load's
+ * transaction does.
+ */
+static int seed_scratch_pg(struct seed_scratch *f, const char *url,
+			   struct err *e)
+{
+	if (db_open(&f->db, url, NULL, e) < 0)
+		return -1;
+	/* one statement string: one transaction, all of it or nothing */
+	return db_exec_script(f->db,
+			      "DROP SCHEMA IF EXISTS " SEED_SCHEMA " CASCADE; "
+			      "CREATE SCHEMA " SEED_SCHEMA "; "
+			      "CREATE TABLE " SEED_SCHEMA ".product_postings "
+			      "(LIKE product_postings INCLUDING ALL); "
+			      "CREATE TABLE " SEED_SCHEMA
+			      ".product_postings_state "
+			      "(LIKE product_postings_state INCLUDING ALL)",
+			      e);
+}
+
+/*
+ * seed_scratch_start: the postings numbered in db, their scratch tables
+ * made, and the thread that writes them there started (the postings are
+ * the thread's until seed_scratch_join()). On PostgreSQL, when the
+ * scratch schema cannot be had, no thread, and 0 all the same.
+ */
+static int seed_scratch_start(struct db *db, struct seed_scratch *f,
+			      struct postings_load *postings, const char *url,
+			      struct err *e)
+{
+	struct err why = ERR_INIT;
+
+	if (postings_load_number(postings, db, e) < 0)
+		return -1;
+	if (db_dialect(db) == DB_SQLITE) {
+		if (seed_scratch_sqlite(db, f, e) < 0)
+			return -1;
+	} else if (seed_scratch_pg(f, url, &why) < 0) {
+		log_msg(LOG_INFO, NULL,
+			"seed: the postings are written after the indexes, "
+			"with no schema of their own: %s",
+			why.msg);
+		err_release(&why);
+		db_free(f->db);
+		f->db = NULL;
+		return 0;
+	}
+	f->postings = postings;
+	if (pthread_create(&f->thread, NULL, seed_scratch_write, f))
+		return err_set(e, ERR_INTERNAL, "seed: cannot start a thread");
+	f->running = true;
+	return 0;
 }
 
 /* seed_scratch_join: wait for the thread; its error, if any, into e */
@@ -792,18 +866,32 @@ static int seed_scratch_join(struct seed_scratch *f, struct err *e)
 }
 
 /*
- * seed_scratch_copy: the thread's postings into product_postings, once
- * the rows are known to have the ids the maker gave them (those
- * AUTOINCREMENT gives, counted the same way, so a mismatch is a bug).
- * The copy moves the records as they are (SQLite's transfer of one
- * table into an empty one of the same shape).
+ * seed_scratch_take: the thread's postings into product_postings, ready.
+ * SQLite: once the rows are known to have the ids the maker gave them
+ * (those AUTOINCREMENT gives, counted the same way, so a mismatch is a
+ * bug), copied as they are (SQLite's transfer of one table into an
+ * empty one of the same shape). PostgreSQL: its table in place of
+ * product_postings, in product_postings' schema (the ids are the
+ * maker's own there).
  */
-static int seed_scratch_copy(struct db *db, int64_t id, int64_t n,
+static int seed_scratch_take(struct db *db, int64_t id, int64_t n,
 			     struct err *e)
 {
 	struct db_res *res = NULL;
 	bool same;
 
+	if (db_dialect(db) == DB_POSTGRES)
+		return db_exec_script(
+			db,
+			"DO $$ DECLARE s text := (SELECT relnamespace::"
+			"regnamespace::text FROM pg_class WHERE oid = "
+			"'product_postings'::regclass); BEGIN "
+			"DROP TABLE product_postings; EXECUTE format('ALTER "
+			"TABLE " SEED_SCHEMA
+			".product_postings SET SCHEMA %s', s); END $$; "
+			"DROP SCHEMA " SEED_SCHEMA " CASCADE; "
+			"UPDATE product_postings_state SET ready = true",
+			e);
 	if (db_query(db, &res,
 		     "SELECT min(id) = $1 AND max(id) = $2 AND count(*) = $3 "
 		     "FROM products",
@@ -823,6 +911,11 @@ static int seed_scratch_copy(struct db *db, int64_t id, int64_t n,
 			      e);
 }
 
+/*
+ * seed_scratch_close: after the load's commit or rollback, the thread
+ * joined and the scratch tables gone: the file, or the schema (which a
+ * committed load has dropped already).
+ */
 static void seed_scratch_close(struct db *db, struct seed_scratch *f)
 {
 	struct err ignored = ERR_INIT;
@@ -835,23 +928,31 @@ static void seed_scratch_close(struct db *db, struct seed_scratch *f)
 	f->running = false;
 	if (f->attached)
 		db_query(db, NULL, "DETACH seed_scratch", DB_NOARGS, &ignored);
+	f->attached = false;
+	if (f->db && db_dialect(f->db) == DB_POSTGRES)
+		db_query(f->db, NULL,
+			 "DROP SCHEMA IF EXISTS " SEED_SCHEMA " CASCADE",
+			 DB_NOARGS, &ignored);
 	db_free(f->db);
+	f->db = NULL;
 	for (i = 0; f->path[0] && i < ARRAY_SIZE(ext); i++) {
 		snprintf(path, sizeof(path), "%s%s", f->path, ext[i]);
 		unlink(path);
 	}
+	f->path[0] = '\0';
 	err_release(&ignored);
 	err_release(&f->e);
 }
 
-static int seed_finish(struct db *db, struct seed_pipe *p, struct seed_aside *a,
-		       struct seed_scratch *f, double t[2], struct err *e)
+static int seed_finish(struct db *db, const char *url, struct seed_pipe *p,
+		       struct seed_aside *a, struct seed_scratch *f,
+		       double t[2], struct err *e)
 {
 	bool pg = db_dialect(db) == DB_POSTGRES;
 	size_t i;
 
-	if (!pg && p->postings) {
-		if (seed_scratch_start(db, f, p->postings, e) < 0)
+	if (p->postings) {
+		if (seed_scratch_start(db, f, p->postings, url, e) < 0)
 			return -1;
 		seed_phase("search postings numbered, their thread started", t);
 	}
@@ -896,7 +997,7 @@ static int seed_finish(struct db *db, struct seed_pipe *p, struct seed_aside *a,
 			return -1;
 		seed_phase("search postings, the rest of their thread", t);
 		/* the maker counted p->id past the last row */
-		if (seed_scratch_copy(db, p->id - p->n, p->n, e) < 0)
+		if (seed_scratch_take(db, p->id - p->n, p->n, e) < 0)
 			return -1;
 		seed_phase("search postings copied", t);
 	} else {
@@ -1047,9 +1148,9 @@ static int seed_write(struct db *db, struct seed_pipe *p, bool tty,
 }
 
 /* seed_products: n rows in one transaction; a progress bar on stderr
- * when tty. */
-static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
-			 struct err *e)
+ * when tty. url: db's, for a second connection. */
+static int seed_products(struct db *db, const char *url, int64_t n,
+			 uint64_t seed, bool tty, struct err *e)
 {
 	struct seed_pipe p = {
 		.mu = PTHREAD_MUTEX_INITIALIZER,
@@ -1168,7 +1269,7 @@ static int seed_products(struct db *db, int64_t n, uint64_t seed, bool tty,
 		pthread_join(poster, NULL);
 	posting = false;
 	seed_phase("rows", t);
-	if (seed_finish(db, &p, &aside, &scratch, t, e) < 0 ||
+	if (seed_finish(db, url, &p, &aside, &scratch, t, e) < 0 ||
 	    db_commit(db, e) < 0)
 		goto out;
 	seed_phase("commit", t);
@@ -1278,7 +1379,8 @@ int cmd_seed(int argc, char **argv)
 						   "required");
 	db = cmd_setup(&c, "seed");
 	t0 = clock_ms();
-	if (seed_products(db, n, seed, isatty(STDERR_FILENO), &e) < 0) {
+	if (seed_products(db, c.database_url, n, seed, isatty(STDERR_FILENO),
+			  &e) < 0) {
 		fprintf(stderr, "agora seed: %s\n", e.msg);
 		goto out;
 	}

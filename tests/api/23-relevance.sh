@@ -27,16 +27,28 @@ s23_floor_overlap=1.0
 
 catalogue_open "agora_rel_$$" "$s23_dir"
 
-# s23_schema: the indexes and triggers of products.
+# s23_schema: the indexes and triggers of products, and the definition
+# of product_postings, which a seed into an empty catalogue writes
+# elsewhere and puts in its place (on PostgreSQL with nothing left of
+# the schema it was written in).
 s23_schema() {
 	if [ -n "$CAT_PG" ]; then
-		catalogue_sql "SELECT indexdef FROM pg_indexes WHERE tablename =
-			'products' UNION ALL SELECT tgname::text || tgenabled::text
+		catalogue_sql "SELECT indexdef FROM pg_indexes WHERE tablename
+			IN ('products', 'product_postings')
+			UNION ALL SELECT tgname::text || tgenabled::text
 			FROM pg_trigger WHERE tgrelid = 'products'::regclass
-			ORDER BY 1"
+			UNION ALL SELECT format('%s %s %s', attname, attstorage,
+			attcollation::regcollation) FROM pg_attribute
+			WHERE attrelid = 'product_postings'::regclass
+			AND attnum > 0 AND NOT attisdropped
+			UNION ALL SELECT format('%s %s', conname, contype)
+			FROM pg_constraint
+			WHERE conrelid = 'product_postings'::regclass
+			UNION ALL SELECT nspname FROM pg_namespace
+			WHERE nspname NOT LIKE 'pg\_%' ORDER BY 1"
 	else
-		catalogue_sql "SELECT sql FROM sqlite_master WHERE tbl_name =
-			'products' ORDER BY name"
+		catalogue_sql "SELECT sql FROM sqlite_master WHERE tbl_name
+			IN ('products', 'product_postings') ORDER BY name"
 	fi
 }
 
@@ -75,6 +87,38 @@ s23_rc=$?
 ok '[ $s23_rc -eq 0 ] && [ -n "$s23_seeded" ] &&
 	[ "$(s23_index)" = "$s23_seeded" ]' \
 	"agora seed counted and indexed the words as agora reindex does"
+
+# On PostgreSQL the seed writes the postings on a second connection, in
+# a schema of its own. A role that may not create one (it owns its
+# tables, as the role that ran the migrations does, and nothing more)
+# gets the same catalogue and postings through the load's connection.
+: >"$s23_dir/owned.log"
+if [ -n "$CAT_PG" ]; then
+	s23_url=$CAT_URL
+	s23_role=${CAT_PG}_owner
+	s23_host=${s23_url#*//}
+	s23_host=${s23_host#*@}
+	CAT_URL=postgresql://$s23_role@${s23_host%/*}/${CAT_PG}_owned
+	psql "$AGORA_TEST_PG_URL" -qX -c "CREATE ROLE $s23_role LOGIN" \
+		-c "CREATE DATABASE ${CAT_PG}_owned" >>"$s23_dir/psql.log" 2>&1
+	psql "${s23_url%/*}/${CAT_PG}_owned" -qX \
+		-c "GRANT CREATE ON SCHEMA public TO $s23_role" \
+		>>"$s23_dir/psql.log" 2>&1
+	env -i "${CAT_ENV[@]}" DATABASE_URL="$CAT_URL" "$s23_agora" migrate \
+		>>"$s23_dir/owned.log" 2>&1 &&
+		env -i "${CAT_ENV[@]}" DATABASE_URL="$CAT_URL" LOG_LEVEL=info \
+			"$s23_agora" seed --products 2000 --seed 14 \
+			>>"$s23_dir/owned.log" 2>&1
+	s23_rc=$?
+	ok '[ $s23_rc -eq 0 ] && [ "$(s23_index)" = "$s23_seeded" ] &&
+		grep -q "no schema of their own: .*permission denied" \
+			"$s23_dir/owned.log"' \
+		"a role that may not create a schema seeds the same postings"
+	CAT_URL=$s23_url
+	psql "$AGORA_TEST_PG_URL" -qX \
+		-c "DROP DATABASE IF EXISTS ${CAT_PG}_owned WITH (FORCE)" \
+		-c "DROP ROLE IF EXISTS $s23_role" >>"$s23_dir/psql.log" 2>&1
+fi
 
 catalogue_stub
 env -i "${CAT_ENV[@]}" ELASTICSEARCH_NODE="$CAT_NODE" "$s23_agora" reindex \
@@ -167,5 +211,6 @@ done
 
 catalogue_stub_stop
 ok '! grep -q -e Sanitizer -e "runtime error:" "$s23_dir/cgi.err" \
-	"$s23_dir/stub.log" "$s23_dir/seed.log" "$s23_dir/reindex.log"' \
+	"$s23_dir/stub.log" "$s23_dir/seed.log" "$s23_dir/reindex.log" \
+	"$s23_dir/owned.log"' \
 	"no sanitizer report from the relevance runs"
