@@ -193,8 +193,12 @@ int db_copy_end(struct db *db, struct err *e)
 
 void db_copy_be(struct sbuf *sb, uint64_t v, int bytes)
 {
-	while (bytes--)
-		sbuf_addch(sb, (int)(v >> (8 * bytes) & 0xff));
+	char b[8];
+	int i;
+
+	for (i = bytes - 1; i >= 0; i--, v >>= 8)
+		b[i] = (char)(v & 0xff);
+	sbuf_add(sb, b, (size_t)bytes);
 }
 
 static int db_begin_sql(struct db *db, const char *sql, struct err *e)

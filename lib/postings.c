@@ -353,6 +353,8 @@ struct build_term {
 struct build_value {
 	char field; /* 'c'ategory or 'b'rand */
 	char *value;
+	uint32_t hash; /* hash_fnv32() of value: a look-up compares no text
+			* but the one it finds */
 	uint32_t ord; /* product_values' number; 0 until written */
 };
 
@@ -454,13 +456,16 @@ static void build_add(struct postings_load *b, const char *term, size_t len,
 static uint32_t build_value(struct postings_load *b, const char *field,
 			    const char *value)
 {
+	uint32_t hash = hash_fnv32(value, strlen(value));
 	size_t i;
 
 	for (i = 0; i < b->nv; i++)
-		if (b->v[i].field == field[0] && !strcmp(b->v[i].value, value))
+		if (b->v[i].hash == hash && b->v[i].field == field[0] &&
+		    !strcmp(b->v[i].value, value))
 			return (uint32_t)i + 1;
 	b->v = xrealloc(b->v, (b->nv + 1) * sizeof(*b->v));
-	b->v[b->nv++] = (struct build_value){ field[0], xstrdup(value), 0 };
+	b->v[b->nv++] =
+		(struct build_value){ field[0], xstrdup(value), hash, 0 };
 	return (uint32_t)b->nv;
 }
 

@@ -284,6 +284,7 @@ struct search_load {
 		char *term;
 		int64_t df;
 		uint64_t doc;
+		size_t hash; /* load_hash(term): most probes compare no text */
 	} * slot;
 	size_t nslot, n;
 	uint64_t doc; /* the products given so far */
@@ -309,11 +310,12 @@ static size_t load_hash(const char *s)
 }
 
 static struct load_word *load_find(struct load_word *slot, size_t nslot,
-				   const char *term)
+				   const char *term, size_t hash)
 {
-	size_t i = load_hash(term) & (nslot - 1);
+	size_t i = hash & (nslot - 1);
 
-	while (slot[i].term && strcmp(slot[i].term, term))
+	while (slot[i].term &&
+	       (slot[i].hash != hash || strcmp(slot[i].term, term)))
 		i = (i + 1) & (nslot - 1);
 	return &slot[i];
 }
@@ -321,20 +323,21 @@ static struct load_word *load_find(struct load_word *slot, size_t nslot,
 static void load_count(struct search_load *l, const char *term)
 {
 	struct load_word *w, *old = l->slot;
-	size_t i, n = l->nslot;
+	size_t i, n = l->nslot, hash = load_hash(term);
 
 	if (2 * (l->n + 1) > l->nslot) {
 		l->nslot *= 2;
 		l->slot = xcalloc(l->nslot, sizeof(*l->slot));
 		for (i = 0; i < n; i++)
 			if (old[i].term)
-				*load_find(l->slot, l->nslot, old[i].term) =
-					old[i];
+				*load_find(l->slot, l->nslot, old[i].term,
+					   old[i].hash) = old[i];
 		free(old);
 	}
-	w = load_find(l->slot, l->nslot, term);
+	w = load_find(l->slot, l->nslot, term, hash);
 	if (!w->term) {
 		w->term = xstrdup(term);
+		w->hash = hash;
 		l->n++;
 	}
 	if (w->doc != l->doc) {
