@@ -1012,7 +1012,7 @@ static int seed_finish(struct db *db, const char *url, struct seed_pipe *p,
 		/* the maker counted p->id past the last row */
 		if (seed_scratch_take(db, p->id - p->n, p->n, e) < 0)
 			return -1;
-		seed_phase("search postings copied", t);
+		seed_phase("search postings in place", t);
 	} else {
 		if ((p->postings ? postings_load_store(p->postings, db, e) :
 				   postings_fill(db, e)) < 0)
