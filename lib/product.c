@@ -343,9 +343,11 @@ static int doc_lex_cmp(const struct doc_pos *a, const struct doc_pos *b)
 }
 
 /*
- * By lexeme, then position: an insertion sort, as positions come in
- * ascending order and a product has a few dozen of them (qsort()'s calls
- * through a pointer cost a bulk load more than the moves it saves).
+ * By lexeme, then position: an insertion sort, as the products of agora
+ * seed (product_tsv_binary()'s caller) have a few dozen positions, and
+ * qsort()'s calls through a pointer cost a million of them more than
+ * the moves it saves. Quadratic: a text of thousands of words would
+ * want a sort of another kind.
  */
 static void doc_pos_sort(struct doc_pos *v, size_t n)
 {
