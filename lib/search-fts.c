@@ -1396,22 +1396,17 @@ static int fts_reindex(struct search *s, search_progress_fn progress, void *ctx,
 	int64_t n;
 	int rc;
 
-	if (pg) {
-		if (product_tsvector_fill(f->db, true, &n, e) < 0 ||
-		    db_query(f->db, NULL, "SET statement_timeout = '10min'",
-			     DB_NOARGS, e) < 0)
-			return -1;
-		rc = fts_vocab(f->db, pg, e);
-		if (rc == 0)
-			rc = postings_build(f->db, e);
-		/* back to the connection's own timeout, whatever happened */
+	if (pg && (product_tsvector_fill(f->db, true, &n, e) < 0 ||
+		   db_query(f->db, NULL, "SET statement_timeout = '10min'",
+			    DB_NOARGS, e) < 0))
+		return -1;
+	rc = fts_vocab(f->db, pg, e);
+	if (rc == 0)
+		rc = postings_build(f->db, e);
+	/* back to the connection's own timeout, whatever happened */
+	if (pg)
 		db_query(f->db, NULL, "RESET statement_timeout", DB_NOARGS,
 			 &(struct err)ERR_INIT);
-	} else {
-		rc = fts_vocab(f->db, pg, e);
-		if (rc == 0)
-			rc = postings_build(f->db, e);
-	}
 	if (rc < 0 || db_query(f->db, &res,
 			       "SELECT count(*) FROM products "
 			       "WHERE status = 'ACTIVE'",
