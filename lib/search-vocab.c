@@ -6,6 +6,7 @@
 #include <unistr.h>
 
 #include "col.h"
+#include "hash.h"
 #include "search-analyze.h"
 #include "search-impl.h"
 
@@ -299,14 +300,9 @@ struct search_load *search_load_new(void)
 	return l;
 }
 
-/* FNV-1a */
 static size_t load_hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (size_t)h;
+	return (size_t)hash_fnv64(HASH_FNV64_INIT, s, strlen(s));
 }
 
 static struct load_word *load_find(struct load_word *slot, size_t nslot,
